@@ -1,0 +1,223 @@
+/**
+ * The one contract between the daemon and a channel (DESIGN §7). A connector never touches the
+ * database: it gets an outbound payload and returns a result or throws a typed `SendError`, and it
+ * reports inbound messages, status changes, reachability and its own state through the context the
+ * daemon gives it at `start()`.
+ */
+import type { Logger } from 'pino'
+
+export type ChannelType =
+  | 'telegram'
+  | 'whatsapp'
+  | 'whatsapp-cloud'
+  | 'line'
+  | 'email'
+  | 'webpush'
+  | 'webhook'
+
+export const CHANNEL_TYPES: readonly ChannelType[] = [
+  'telegram',
+  'whatsapp',
+  'whatsapp-cloud',
+  'line',
+  'email',
+  'webpush',
+  'webhook',
+]
+
+/** What a channel accepts; the rules refuse anything outside it before a job is queued. */
+export interface ChannelLimits {
+  /** Longest text (characters) in one message. */
+  textMax: number
+  /** Longest caption when text goes with attachments (null: text and attachments are separate). */
+  captionMax: number | null
+  /** Attachments in one send (0: none accepted). */
+  attachmentsMax: number
+  /** Largest single attachment in bytes. */
+  attachmentBytesMax: number
+  /** Accepted MIME types as prefixes (`image/`, `application/pdf`); empty: any. */
+  attachmentTypes: string[]
+  /** Whether the channel can deliver a template natively (WhatsApp Cloud); else it is rendered to text. */
+  nativeTemplates: boolean
+}
+
+export type ChannelStateName =
+  | 'connected'
+  | 'connecting'
+  | 'qr_required'
+  | 'disconnected'
+  | 'disabled'
+  | 'error'
+
+export interface ChannelState {
+  state: ChannelStateName
+  /** A sentence a person can act on (the missing variable, the platform's reason …). */
+  detail?: string
+  /** WhatsApp Web pairing QR as a data: URL image, while `qr_required`. */
+  qr?: string
+}
+
+export interface OutboundAttachment {
+  id: string
+  filename: string
+  contentType: string
+  size: number
+  sha256: string
+  /** Signed, expiring link to `GET /v1/attachments/{id}` on `server.public_url`. */
+  url: string
+  /** The bytes, read from the blob store. */
+  read(): Promise<Buffer>
+}
+
+export interface OutboundPayload {
+  /** Our message id (`msg_…`): use it as the platform's idempotency key where there is one. */
+  messageId: string
+  channel: string
+  threadId: string
+  /** The normalised address on this channel (chat id, E.164, email, LINE user id, subscription JSON …). */
+  to: string
+  contact: {
+    id: string
+    firstName: string | null
+    lastName: string | null
+  }
+  /** The final rendered text (a template's title, body and signature included), if any. */
+  text: string | null
+  /** Set when a template was used; `variables` are the resolved values, in the order the template used them. */
+  template: { name: string; variables: Record<string, string> } | null
+  attachments: OutboundAttachment[]
+  /** Email only. `inReplyTo` / `references` come from the thread's earlier email messages. */
+  email: {
+    from: string
+    subject: string
+    bcc: string[]
+    inReplyTo: string | null
+    references: string[]
+  } | null
+  createdAt: string
+  /** 1 on the first try. */
+  attempt: number
+  /** Aborted when the daemon stops or the send times out. */
+  signal: AbortSignal
+}
+
+export interface SendResult {
+  platformMessageId?: string
+}
+
+export type SendErrorKind = 'retry' | 'unreachable' | 'rejected'
+
+/**
+ * The only error a connector's `send()` throws. The dispatcher decides on `kind` alone:
+ * `retry` backs off (or waits `retryAfterMs`), `unreachable` fails the message and marks the
+ * identity unreachable, `rejected` fails the message. `possiblyDelivered` marks an outcome that is
+ * unknown (a timeout after the request left): the retry may duplicate where the platform has no
+ * idempotency key, and is counted.
+ */
+export class SendError extends Error {
+  readonly kind: SendErrorKind
+  readonly code: string
+  readonly retryAfterMs: number | undefined
+  readonly possiblyDelivered: boolean
+
+  constructor(
+    kind: SendErrorKind,
+    code: string,
+    message: string,
+    opts: { retryAfterMs?: number; possiblyDelivered?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
+    this.name = 'SendError'
+    this.kind = kind
+    this.code = code
+    this.retryAfterMs = opts.retryAfterMs
+    this.possiblyDelivered = opts.possiblyDelivered ?? false
+  }
+}
+
+export interface InboundAttachment {
+  filename: string
+  contentType: string
+  data: Buffer
+}
+
+export interface InboundMessage {
+  /** The platform's id for this message: inbound is deduplicated on (channel, platformMessageId). */
+  platformMessageId: string
+  from: {
+    address: string
+    firstName?: string
+    lastName?: string
+    email?: string
+    phone?: string
+  }
+  text: string | null
+  attachments: InboundAttachment[]
+  /** When the platform says it was sent (ISO-8601); default now. */
+  sentAt?: string
+  /** Email only: used to land a reply in the thread it answers. */
+  email?: {
+    subject: string | null
+    messageId: string | null
+    inReplyTo: string | null
+    references: string[]
+  }
+}
+
+export interface InboundResult {
+  messageId: string
+  contactId: string
+  threadId: string
+  /** False when this platform message id was already stored (a duplicate delivery). */
+  created: boolean
+}
+
+export interface StatusUpdate {
+  /** Ours (`msg_…`) or the platform's id, whichever the platform gives back. */
+  messageId?: string
+  platformMessageId?: string
+  status: 'sent' | 'delivered' | 'read' | 'failed'
+  error?: { code: string; message: string }
+  at?: string
+}
+
+export interface ConnectorContext {
+  log: Logger
+  /** The data folder (sessions, generated keys live under it). */
+  dataDir: string
+  inbound(msg: InboundMessage): Promise<InboundResult>
+  status(update: StatusUpdate): Promise<void>
+  /** The platform says the person can (follow) or cannot (unfollow, subscription gone) be reached. */
+  reachability(address: string, reachable: boolean): Promise<void>
+  state(state: ChannelState): void
+  /** Durable key/value for the connector (Telegram update offset, IMAP UID/UIDVALIDITY …). */
+  kv: {
+    get(key: string): string | null
+    set(key: string, value: string): void
+  }
+  /** Aborted when the daemon stops. */
+  signal: AbortSignal
+}
+
+export interface Connector {
+  readonly name: string
+  readonly type: ChannelType
+  readonly limits: ChannelLimits
+  start(ctx: ConnectorContext): Promise<void>
+  send(out: OutboundPayload): Promise<SendResult>
+  stop(): Promise<void>
+  /**
+   * Platform webhooks at `POST|GET /hooks/{type}/{name}`: verify the platform's signature and answer
+   * (401 when it does not match). Only connectors that receive platform webhooks implement it.
+   */
+  handleHook?(req: Request): Promise<Response>
+}
+
+/** What every connector factory receives: its own config block (already validated) and shared bits. */
+export interface ConnectorDeps {
+  name: string
+  /** `server.public_url`, for webhook registration and signed links. */
+  publicUrl: string
+  /** `security.allow_private_urls`. */
+  allowPrivateUrls: boolean
+}

@@ -1,0 +1,382 @@
+/**
+ * Records and repository interfaces of the store (DESIGN §3, §10). The gateway depends on these
+ * interfaces only; the SQLite implementation lives in `store/sqlite/` and is chosen by `openStore()`.
+ * Times are ISO-8601 UTC strings; ids are prefixed ULIDs (`ct_`, `id_`, `th_`, `msg_`, `att_`, `ev_`, `bk_`).
+ */
+
+export type ThreadStatus = 'open' | 'snoozed' | 'closed'
+export type MessageStatus =
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'delivered'
+  | 'read'
+  | 'failed'
+  | 'cancelled'
+export type AuthorKind = 'agent' | 'app' | 'automation' | 'contact'
+
+export interface ContactRecord {
+  id: string
+  first_name: string | null
+  last_name: string | null
+  email: string | null
+  phone: string | null
+  external_id: string | null
+  attributes: Record<string, unknown>
+  blocked: boolean
+  created_at: string
+  updated_at: string
+  last_activity_at: string
+}
+
+export interface IdentityRecord {
+  id: string
+  contact_id: string
+  channel: string
+  address: string
+  first_inbound_at: string | null
+  last_inbound_at: string | null
+  reachable: boolean
+  created_at: string
+}
+
+export interface ThreadRecord {
+  id: string
+  contact_id: string
+  channel: string
+  status: ThreadStatus
+  assignee: string | null
+  tags: string[]
+  snoozed_until: string | null
+  created_at: string
+  updated_at: string
+  closed_at: string | null
+}
+
+export type ThreadEventType =
+  | 'opened'
+  | 'reopened'
+  | 'assigned'
+  | 'unassigned'
+  | 'tagged'
+  | 'snoozed'
+  | 'woke'
+  | 'closed'
+
+export interface ThreadEventRecord {
+  id: string
+  thread_id: string
+  contact_id: string
+  type: ThreadEventType
+  /** Who did it: a key id, `system` for the scheduler, `contact` for inbound. */
+  actor: string
+  data: Record<string, unknown>
+  at: string
+}
+
+export interface AttachmentRecord {
+  id: string
+  message_id: string | null
+  sha256: string
+  filename: string
+  content_type: string
+  size: number
+  created_at: string
+}
+
+export interface MessageError {
+  code: string
+  message: string
+}
+
+export interface MessageRecord {
+  id: string
+  thread_id: string
+  contact_id: string
+  channel: string
+  direction: 'in' | 'out'
+  author: { kind: AuthorKind; id: string | null }
+  /** The address it went to (out) or came from (in). */
+  address: string
+  text: string | null
+  template: { name: string; variables: Record<string, string> } | null
+  attachments: AttachmentRecord[]
+  email: {
+    from: string
+    subject: string | null
+    bcc: string[]
+    message_id?: string | null
+    in_reply_to?: string | null
+    references?: string[]
+  } | null
+  status: MessageStatus
+  error: MessageError | null
+  platform_message_id: string | null
+  bulk_id: string | null
+  attempts: number
+  /** Set when a retry followed an outcome-unknown failure on a platform with no idempotency key. */
+  possible_duplicate: boolean
+  created_at: string
+  /** One entry per status reached, in order. */
+  status_history: { status: MessageStatus; at: string }[]
+}
+
+export interface NewContact {
+  id: string
+  first_name?: string | null
+  last_name?: string | null
+  email?: string | null
+  phone?: string | null
+  external_id?: string | null
+  attributes?: Record<string, unknown>
+  blocked?: boolean
+}
+
+export interface ContactPatch {
+  first_name?: string | null
+  last_name?: string | null
+  email?: string | null
+  phone?: string | null
+  external_id?: string | null
+  attributes?: Record<string, unknown>
+  blocked?: boolean
+}
+
+export interface ContactSearch {
+  /** Prefix over first name, last name, email, phone (case-, accent- and format-insensitive). */
+  q?: string
+  thread_status?: ThreadStatus
+  /** `unassigned` or an agent id (the API resolves `me`). */
+  assignee?: string
+  tag?: string
+  channel?: string
+  limit: number
+  /** Opaque cursor from the previous page. */
+  cursor?: string
+}
+
+export interface Page<T> {
+  items: T[]
+  next_cursor: string | null
+}
+
+/** Everything one accepted send writes, applied in one transaction with other sends (group commit). */
+export interface AcceptPlan {
+  now: string
+  contact: { existing: string } | { create: NewContact }
+  /** null when the identity exists already (`existing`) or the address is derived each time. */
+  identity: { existing: string } | { create: { id: string; channel: string; address: string } }
+  thread:
+    | { reuse: string; assign: string | null; addTags: string[]; actor: string }
+    | { reopen: string; assign: string | null; addTags: string[]; actor: string }
+    | {
+        create: { id: string; channel: string; assignee: string | null; tags: string[] }
+        /** Re-checked inside the transaction: another open/snoozed thread of the contact → conflict. */
+        singleOpen: boolean
+        actor: string
+      }
+  message: {
+    id: string
+    channel: string
+    author: { kind: AuthorKind; id: string | null }
+    address: string
+    text: string | null
+    template: { name: string; variables: Record<string, string> } | null
+    email: { from: string; subject: string | null; bcc: string[] } | null
+    bulk_id?: string | null
+  }
+  /** Blobs are written (fsync'd) before the plan is submitted; these rows link them to the message. */
+  attachments: { id: string; sha256: string; filename: string; content_type: string; size: number }[]
+  outbox: { dueAt: number; recipientKey: string }
+  /** Stored with the message so a replay of the same key answers the same. */
+  idempotency?: { keyId: string; key: string; bodyHash: string; status: number; response: string }
+}
+
+export type AcceptOutcome =
+  | { ok: true; messageId: string; threadId: string; contactId: string }
+  | { ok: false; code: 'thread_conflict'; thread: { id: string; assignee: string | null } }
+  | { ok: false; code: 'idempotency_replay'; status: number; response: string; bodyHash: string }
+
+export interface OutboxJob {
+  jobId: number
+  messageId: string
+  channel: string
+  recipientKey: string
+  attempts: number
+  dueAt: number
+}
+
+export interface StoredIdempotency {
+  bodyHash: string
+  status: number
+  response: string
+}
+
+export interface WebhookDelivery {
+  id: number
+  eventId: string
+  target: number
+  payload: string
+  attempts: number
+}
+
+/** An app-webhook event to enqueue in the same transaction as the change it reports. */
+export interface NewEvent {
+  /** `ev_…`: receivers dedupe by it. */
+  id: string
+  type: string
+  created_at: string
+  data: Record<string, unknown>
+  /** The URLs (from `webhooks:`) whose `events` include this type. */
+  targets: string[]
+}
+
+/** Everything one inbound message writes, in one transaction (DESIGN §2 inbound flow). */
+export interface InboundPlan {
+  now: string
+  channel: string
+  platformMessageId: string
+  address: string
+  /** Used when no identity exists for (channel, address): fields for a new contact. */
+  newContact: NewContact
+  newIdentityId: string
+  newThreadId: string
+  newMessageId: string
+  /** Email: earlier platform ids this message replies to; a match lands it in that thread (reopened). */
+  replyTo: string[]
+  /** The channel allows several open threads (email): reuse only an open thread on this channel. */
+  allowWithOpenThread: boolean
+  text: string | null
+  attachments: { id: string; sha256: string; filename: string; content_type: string; size: number }[]
+  email: MessageRecord['email']
+  sentAt: string
+  /** Built by the gateway once the ids are known (ids above are used when new rows are made). */
+  events: (ids: { messageId: string; contactId: string; threadId: string; threadCreated: boolean }) => NewEvent[]
+}
+
+export interface InboundOutcome {
+  messageId: string
+  contactId: string
+  threadId: string
+  created: boolean
+}
+
+export interface OutboxCompletion {
+  jobId: number
+  messageId: string
+  at: string
+  events: NewEvent[]
+}
+
+/** The store as the gateway sees it. All methods are synchronous except `accept` (group commit). */
+export interface Store {
+  readonly contacts: {
+    /** Creates the contact and its identities; throws StoreConflict('identity_taken') on a taken (channel, address). */
+    create(c: NewContact, identities: { id: string; channel: string; address: string }[], now: string): ContactRecord
+    get(id: string): ContactRecord | null
+    update(id: string, patch: ContactPatch, now: string): ContactRecord | null
+    search(s: ContactSearch): Page<ContactRecord>
+    /** Rows for bulk: every id matching the filter (no limit), newest activity first. */
+    searchIds(s: Omit<ContactSearch, 'limit' | 'cursor'>, max: number): string[]
+  }
+  readonly identities: {
+    listByContact(contactId: string): IdentityRecord[]
+    find(channel: string, address: string): IdentityRecord | null
+    /** Returns false when no identity has that address. */
+    setReachable(channel: string, address: string, reachable: boolean, now: string): boolean
+  }
+  readonly threads: {
+    get(id: string): ThreadRecord | null
+    /** Open or snoozed threads of a contact, any channel. */
+    listActiveByContact(contactId: string): ThreadRecord[]
+    list(f: { status?: ThreadStatus; assignee?: string; contact_id?: string; channel?: string; limit: number; cursor?: string }): Page<ThreadRecord>
+    /** Throws StoreConflict('thread_conflict', {thread}) when `singleOpen` and another is open/snoozed. */
+    create(t: { id: string; contact_id: string; channel: string; assignee: string | null; tags: string[] }, singleOpen: boolean, actor: string, now: string, events: NewEvent[]): ThreadRecord
+    close(id: string, unassign: boolean, actor: string, now: string, events: NewEvent[]): ThreadRecord | null
+    snooze(id: string, until: string, actor: string, now: string, events: NewEvent[]): ThreadRecord | null
+    assign(id: string, agent: string | null, actor: string, now: string, events: NewEvent[]): ThreadRecord | null
+    setTags(id: string, tags: string[], actor: string, now: string, events: NewEvent[]): ThreadRecord | null
+    /** Snoozed threads whose `snoozed_until` <= now become open (event `woke`); returns them. */
+    wakeDue(now: string): ThreadRecord[]
+    /** Earliest `snoozed_until` among snoozed threads, to arm the timer. */
+    nextWake(): string | null
+    events(threadId: string): ThreadEventRecord[]
+  }
+  readonly messages: {
+    get(id: string): MessageRecord | null
+    listByThread(threadId: string, limit: number, cursor?: string): Page<MessageRecord>
+    /** Messages and thread events of a contact, oldest first. */
+    timeline(contactId: string, limit: number, cursor?: string): Page<
+      { kind: 'message'; at: string; message: MessageRecord } | { kind: 'event'; at: string; event: ThreadEventRecord }
+    >
+    findByPlatformId(channel: string, platformMessageId: string): MessageRecord | null
+    /** Email Message-IDs of a thread's messages, oldest first (for In-Reply-To / References). */
+    emailIds(threadId: string): string[]
+    /**
+     * Moves a message forward (queued → sending → sent → delivered → read; failed/cancelled final).
+     * A move backwards or out of a final state is ignored: returns false.
+     */
+    advance(id: string, status: MessageStatus, at: string, extra: { error?: MessageError; platformMessageId?: string }, events: NewEvent[]): boolean
+    /** First outbound messages today to identities that never wrote (WhatsApp pacing). */
+    countUnrepliedSince(channel: string, since: string): number
+  }
+  accept(plan: AcceptPlan): Promise<AcceptOutcome>
+  readonly idempotency: {
+    get(keyId: string, key: string): StoredIdempotency | null
+  }
+  readonly inbound: {
+    receive(plan: InboundPlan): InboundOutcome
+  }
+  readonly outbox: {
+    /** Leases up to `limit` due jobs (due_at <= now and no live lease) for `leaseMs`, one UPDATE … RETURNING. */
+    lease(nowMs: number, limit: number, leaseMs: number): OutboxJob[]
+    /** Sent: message → sent (with platform id), job deleted, events queued; one transaction. */
+    complete(c: OutboxCompletion & { platformMessageId: string | null; possibleDuplicate: boolean }): void
+    /** Failed for good: message → failed with the error, job deleted. */
+    fail(c: OutboxCompletion & { error: MessageError }): void
+    /** Try again at `dueAt` (ms); the lease is released; attempts counted on the message too. */
+    retry(jobId: number, messageId: string, dueAtMs: number, error: MessageError, possibleDuplicate: boolean): void
+    /** Pushes a leased job back without counting an attempt (rate limit, shutdown). */
+    release(jobId: number, dueAtMs: number): void
+    /** Cancels queued (not leased) jobs of the given messages; returns how many. */
+    cancel(messageIds: string[], at: string): number
+    depth(): number
+    /** Earliest due_at of any job (ms), or null. */
+    nextDue(): number | null
+  }
+  readonly webhooks: {
+    lease(nowMs: number, limit: number, leaseMs: number): WebhookDelivery[]
+    done(id: number): void
+    retry(id: number, dueAtMs: number): void
+    fail(id: number): void
+    depth(): number
+  }
+  readonly kv: {
+    get(scope: string, key: string): string | null
+    set(scope: string, key: string, value: string): void
+  }
+  readonly attachments: {
+    get(id: string): AttachmentRecord | null
+  }
+  readonly blobs: {
+    /** Writes `blobs/<sha256>` (fsync'd, atomic rename); returns its hash and size. */
+    put(data: Buffer): Promise<{ sha256: string; size: number }>
+    read(sha256: string): Promise<Buffer>
+    path(sha256: string): string
+  }
+  /** SQLite online backup to a file. */
+  backup(file: string): Promise<void>
+  integrityCheck(): string
+  close(): void
+}
+
+/** A uniqueness or state conflict found inside a transaction. */
+export class StoreConflict extends Error {
+  constructor(
+    readonly code: 'identity_taken' | 'thread_conflict' | 'external_id_taken',
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(code)
+    this.name = 'StoreConflict'
+  }
+}
