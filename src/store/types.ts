@@ -190,6 +190,8 @@ export interface AcceptPlan {
   outbox: { dueAt: number; recipientKey: string }
   /** Stored with the message so a replay of the same key answers the same. */
   idempotency?: { keyId: string; key: string; bodyHash: string; status: number; response: string }
+  /** App-webhook events (thread.opened …) queued in the same transaction when the plan applies. */
+  events?: NewEvent[]
 }
 
 export type AcceptOutcome =
@@ -215,7 +217,8 @@ export interface StoredIdempotency {
 export interface WebhookDelivery {
   id: number
   eventId: string
-  target: number
+  /** The webhook URL this delivery goes to. */
+  target: string
   payload: string
   attempts: number
 }

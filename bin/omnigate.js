@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The omnigate command. Plain JS run by node itself (one process), so SIGHUP and SIGTERM reach the
+// daemon. The TypeScript is compiled to dist/ by `npm ci` (the `prepare` script).
+import { existsSync } from 'node:fs'
+
+const entry = new URL('../dist/main.js', import.meta.url)
+if (!existsSync(entry)) {
+  process.stderr.write('omnigate: dist/ is missing; run `npm ci` (or `npm run build`) in the checkout first\n')
+  process.exit(1)
+}
+const { main } = await import(entry.href)
+const code = await main(process.argv.slice(2))
+process.exitCode = code

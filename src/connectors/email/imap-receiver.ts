@@ -1,0 +1,191 @@
+/**
+ * Inbound mail over IMAP: connect, open the mailbox, hand over every mail above the last stored
+ * UID, then IDLE until the server announces more. The UID is stored only after the daemon took the
+ * mail, so a crash re-reads at most the mail in flight (deduplicated by the daemon), and nothing
+ * is skipped. A lost connection reconnects with backoff; a refused login is reported in the
+ * channel state and retried slowly — it never throws out of the daemon.
+ */
+import { ImapFlow } from 'imapflow'
+import type { Logger } from 'pino'
+import type { ChannelState, ConnectorContext } from '../types.js'
+import { backoffDelay, sleep, type BackoffPolicy } from './backoff.js'
+import { parseServerUrl, type ServerEndpoint } from './settings.js'
+
+// A server restart is over in seconds; a wrong password or mailbox waits for a person to fix it.
+const NETWORK_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 5 * 60_000 }
+const CONFIG_BACKOFF: BackoffPolicy = { baseMs: 60_000, capMs: 15 * 60_000 }
+// RFC 2177: servers may drop an IDLE after 30 min, NAT boxes sooner; re-issuing it also keeps
+// traffic under imapflow's 5-minute socket watchdog.
+const MAX_IDLE_MS = 4 * 60_000
+const CONNECTION_TIMEOUT_MS = 30_000 // TCP + TLS setup; a slower server is effectively down
+
+export const KV_UIDVALIDITY = 'imap.uidvalidity'
+export const KV_LAST_UID = 'imap.last_uid'
+
+export interface ImapReceiverOptions {
+  url: string
+  mailbox: string
+  kv: ConnectorContext['kv']
+  log: Logger
+  onState(state: ChannelState): void
+  /** Hands one raw mail to the daemon; a rejection leaves the UID unstored and reconnects. */
+  deliver(raw: Buffer): Promise<void>
+}
+
+export class ImapReceiver {
+  private readonly server: ServerEndpoint
+  private readonly stopping = new AbortController()
+  private client: ImapFlow | null = null
+  private loop: Promise<void> | null = null
+
+  constructor(private readonly opts: ImapReceiverOptions) {
+    this.server = parseServerUrl(opts.url, 'imap')
+  }
+
+  start(): void {
+    this.loop ??= this.run()
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort()
+    this.client?.close()
+    await this.loop
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0
+    while (!this.stopping.signal.aborted) {
+      let policy = NETWORK_BACKOFF
+      try {
+        await this.session(() => (failures = 0))
+        if (this.stopping.signal.aborted) break
+        this.opts.onState({ state: 'connecting', detail: 'IMAP connection closed, reconnecting' })
+      } catch (err) {
+        if (this.stopping.signal.aborted) break
+        const problem = describe(err)
+        policy = problem.config ? CONFIG_BACKOFF : NETWORK_BACKOFF
+        const state = problem.config ? 'error' : 'disconnected'
+        this.opts.onState({ state, detail: problem.text })
+        this.opts.log.warn({ reason: problem.text }, 'IMAP session ended')
+      }
+      failures++
+      await sleep(backoffDelay(failures, policy), this.stopping.signal)
+    }
+  }
+
+  /** One connection: resolves when it closes, throws when it fails. */
+  private async session(onHealthy: () => void): Promise<void> {
+    const { host, port, secure, user, pass, tlsInsecure } = this.server
+    const client = new ImapFlow({
+      host,
+      port,
+      secure,
+      auth: { user: user ?? '', pass: pass ?? '' },
+      tls: tlsInsecure ? { rejectUnauthorized: false } : undefined,
+      logger: false,
+      disableAutoIdle: true,
+      maxIdleTime: MAX_IDLE_MS,
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+    })
+    this.client = client
+    // Without a listener an 'error' event would throw out of the process.
+    client.on('error', (err: Error) => this.opts.log.debug({ reason: err.message }, 'IMAP error'))
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))
+    let dirty = true
+    let wake: (() => void) | null = null
+    client.on('exists', () => {
+      dirty = true
+      wake?.()
+    })
+    try {
+      this.opts.onState({ state: 'connecting', detail: `IMAP: connecting to ${host}` })
+      await client.connect()
+      const mailbox = await client.mailboxOpen(this.opts.mailbox)
+      const uidValidity = mailbox.uidValidity.toString()
+      this.checkUidValidity(uidValidity)
+      while (client.usable && !this.stopping.signal.aborted) {
+        if (dirty) {
+          dirty = false
+          await this.fetchNew(client, uidValidity)
+          continue
+        }
+        const changed = new Promise<void>((resolve) => (wake = resolve))
+        // IDLE runs until the next command (our fetch) breaks it; imapflow re-issues it itself.
+        const idling = client.idle().catch(() => undefined)
+        const detail = `IMAP: waiting for mail in ${mailbox.path}`
+        this.opts.onState({ state: 'connected', detail })
+        onHealthy()
+        await Promise.race([changed, closed, idling])
+        wake = null
+      }
+    } finally {
+      this.client = null
+      client.close()
+    }
+  }
+
+  private checkUidValidity(uidValidity: string): void {
+    const stored = this.opts.kv.get(KV_UIDVALIDITY)
+    if (stored === uidValidity) return
+    if (stored !== null) {
+      // UIDs were renumbered (mailbox rebuilt or restored): read it all again; the daemon drops
+      // what it already has by Message-ID.
+      this.opts.log.warn({ mailbox: this.opts.mailbox }, 'IMAP UIDVALIDITY changed, re-reading')
+    }
+    // last_uid first: a crash between the two writes leaves a mismatch, which re-reads again.
+    this.opts.kv.set(KV_LAST_UID, '0')
+    this.opts.kv.set(KV_UIDVALIDITY, uidValidity)
+  }
+
+  /** Delivers every mail above the stored UID, oldest first, storing each UID once delivered. */
+  private async fetchNew(client: ImapFlow, uidValidity: string): Promise<void> {
+    const last = Number(this.opts.kv.get(KV_LAST_UID) ?? '0')
+    // `N:*` always matches the newest mail even when its UID is below N, hence the filter.
+    const found = await client.search({ uid: `${last + 1}:*` }, { uid: true })
+    const uids = (found || []).filter((uid) => uid > last).sort((a, b) => a - b)
+    for (const uid of uids) {
+      if (this.stopping.signal.aborted) return
+      if (client.mailbox && client.mailbox.uidValidity.toString() !== uidValidity) {
+        throw new Error('IMAP UIDVALIDITY changed during the session')
+      }
+      const mail = await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true })
+      // A mail expunged between SEARCH and FETCH is gone: nothing to deliver.
+      if (mail && mail.source) {
+        await this.opts.deliver(mail.source).catch((err: unknown) => {
+          throw new HandOverError(uid, err)
+        })
+      }
+      this.opts.kv.set(KV_LAST_UID, String(uid))
+    }
+  }
+}
+
+/** The daemon did not take a mail: the connection is fine, the UID stays unstored. */
+class HandOverError extends Error {
+  constructor(uid: number, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    super(`could not hand over mail UID ${uid}: ${reason}; retrying`, { cause })
+  }
+}
+
+/**
+ * A sentence for the channel state, never with the password. `config` marks what a person has to
+ * fix (a refused login, a missing mailbox): it is an error, retried slowly.
+ */
+function describe(err: unknown): { config: boolean; text: string } {
+  if (err instanceof HandOverError) return { config: false, text: `IMAP: ${err.message}` }
+  const e = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>
+  // `2 NO [AUTHENTICATIONFAILED] Authentication failed.` → from the response code on.
+  const response =
+    typeof e.response === 'string' ? e.response.replace(/^\S+ (NO|BAD) /, '') : undefined
+  const message = err instanceof Error ? err.message : String(err)
+  if (e.authenticationFailed === true) {
+    const reason = response ?? e.serverResponseCode ?? message
+    return { config: true, text: `IMAP login failed: ${String(reason)}` }
+  }
+  if (e.mailboxMissing === true) {
+    return { config: true, text: `IMAP mailbox does not exist: ${response ?? message}` }
+  }
+  const code = typeof e.code === 'string' ? `${e.code}: ` : ''
+  return { config: false, text: `IMAP connection failed: ${code}${response ?? message}` }
+}

@@ -1,0 +1,103 @@
+/**
+ * One raw mail (from IMAP or the SMTP listener) → what the daemon gets: an inbound message, a
+ * failed-delivery status for one of our mails (a bounce), or nothing (with the reason, logged).
+ */
+import { createHash } from 'node:crypto'
+import { simpleParser, type ParsedMail } from 'mailparser'
+import type { InboundMessage, StatusUpdate } from '../types.js'
+import { readBounce } from './bounce.js'
+import { trimQuotedReply } from './quote-trim.js'
+
+export type MailOutcome =
+  | { kind: 'message'; message: InboundMessage }
+  | { kind: 'status'; update: StatusUpdate }
+  | { kind: 'ignored'; reason: string }
+
+export interface ParseOptions {
+  /** Platform id when the mail has no Message-ID header (stable across re-deliveries). */
+  fallbackId: string
+  /** The channel's own addresses (lowercased): mail from them is our copy, not a customer's. */
+  ownAddresses: ReadonlySet<string>
+}
+
+export async function parseMail(raw: Buffer, opts: ParseOptions): Promise<MailOutcome> {
+  const mail = await simpleParser(raw, { skipHtmlToText: false, skipTextToHtml: true })
+  const bounce = readBounce(mail)
+  if (bounce) {
+    if (!bounce.failed) return { kind: 'ignored', reason: 'delay notification' }
+    if (!bounce.originalMessageId) return { kind: 'ignored', reason: 'bounce without Message-ID' }
+    return {
+      kind: 'status',
+      update: {
+        platformMessageId: bounce.originalMessageId,
+        status: 'failed',
+        error: { code: 'bounced', message: bounce.diagnostic },
+        at: mail.date?.toISOString(),
+      },
+    }
+  }
+  const sender = mail.from?.value.find((a) => a.address)
+  const address = sender?.address?.trim().toLowerCase()
+  if (!address) return { kind: 'ignored', reason: 'no From address' }
+  if (opts.ownAddresses.has(address)) return { kind: 'ignored', reason: 'sent by our own address' }
+  const text = mail.text ? trimQuotedReply(mail.text).trim() : ''
+  const message: InboundMessage = {
+    platformMessageId: mail.messageId ?? opts.fallbackId,
+    from: { address, email: address, ...splitName(sender?.name, address) },
+    text: text === '' ? null : text,
+    attachments: mail.attachments.map((a, i) => ({
+      filename: a.filename ?? `attachment-${i + 1}${extensionFor(a.contentType)}`,
+      contentType: a.contentType,
+      data: a.content,
+    })),
+    email: {
+      subject: mail.subject ?? null,
+      messageId: mail.messageId ?? null,
+      inReplyTo: firstId(mail.inReplyTo),
+      references: referencesOf(mail),
+    },
+  }
+  if (mail.date && !Number.isNaN(mail.date.getTime())) message.sentAt = mail.date.toISOString()
+  return { kind: 'message', message }
+}
+
+/** A stable id for a mail without Message-ID: the same bytes (an MTA retry) give the same id. */
+export function contentId(raw: Buffer): string {
+  return `sha256:${createHash('sha256').update(raw).digest('hex')}`
+}
+
+/**
+ * "Ana María López" → Ana / María López; "López, Ana" → Ana / López. A display name that is just
+ * the address again tells nothing.
+ */
+export function splitName(
+  name: string | undefined,
+  address: string,
+): { firstName?: string; lastName?: string } {
+  const clean = (name ?? '').replace(/["']/g, '').replace(/\s+/g, ' ').trim()
+  if (clean === '' || clean.toLowerCase() === address || clean.includes('@')) return {}
+  const comma = clean.indexOf(',')
+  if (comma > 0) {
+    const last = clean.slice(0, comma).trim()
+    const first = clean.slice(comma + 1).trim()
+    return first ? { firstName: first, lastName: last } : { firstName: last }
+  }
+  const space = clean.indexOf(' ')
+  if (space < 0) return { firstName: clean }
+  return { firstName: clean.slice(0, space), lastName: clean.slice(space + 1) }
+}
+
+function referencesOf(mail: ParsedMail): string[] {
+  const refs = mail.references
+  const list = Array.isArray(refs) ? refs : refs ? refs.split(/\s+/) : []
+  return list.map((r) => r.trim()).filter((r) => r !== '')
+}
+
+function firstId(value: string | undefined): string | null {
+  return value?.trim().split(/\s+/)[0] || null
+}
+
+function extensionFor(contentType: string): string {
+  const sub = contentType.split('/')[1]?.split(/[;+]/)[0]
+  return sub && /^[a-z0-9.-]{1,10}$/i.test(sub) ? `.${sub}` : ''
+}

@@ -1,0 +1,180 @@
+/**
+ * The LINE connector (DESIGN §7): @line/bot-sdk's MessagingApiClient against `api_base_url`.
+ * Outbound is a push with a retry key derived from our message id (exactly once, even across
+ * retries); inbound is the webhook at `/hooks/line/<name>`, verified with `X-Line-Signature`.
+ */
+import { messagingApi, validateSignature } from '@line/bot-sdk'
+import type { Logger } from 'pino'
+import { CHANNEL_LIMITS } from '../limits.js'
+import type {
+  Connector,
+  ConnectorContext,
+  ConnectorDeps,
+  OutboundPayload,
+  SendResult,
+} from '../types.js'
+import { withDeadline } from './deadline.js'
+import { LineInbound, type LineEvent } from './inbound.js'
+import { pushOutbound } from './outbound.js'
+import { isAuthError, lineErrorText, toSendError } from './send-error.js'
+import { resolveLineSettings, type LineSettings, type ResolvedLineSettings } from './settings.js'
+
+export type { LineSettings } from './settings.js'
+export { lineRetryKey } from './retry-key.js'
+
+/** getBotInfo at start: retried with backoff while LINE is unreachable, capped at a minute. */
+const CHECK_RETRY_START_MS = 1_000
+const CHECK_RETRY_MAX_MS = 60_000
+
+/** The connector for one `type: line` channel; nothing touches the network before start(). */
+export function createLineConnector(deps: ConnectorDeps, settings: LineSettings): Connector {
+  return new LineConnector(deps.name, resolveLineSettings(settings))
+}
+
+class LineConnector implements Connector {
+  readonly type = 'line' as const
+  readonly limits = CHANNEL_LIMITS.line
+  private readonly api: messagingApi.MessagingApiClient
+  private readonly blob: messagingApi.MessagingApiBlobClient
+  private ctx: ConnectorContext | null = null
+  private log: Logger | null = null
+  private inbound: LineInbound | null = null
+  private stopper = new AbortController()
+  private checking: Promise<void> | null = null
+  private authFailed = false
+
+  constructor(
+    readonly name: string,
+    private readonly cfg: ResolvedLineSettings,
+  ) {
+    const token = cfg.channelAccessToken
+    this.api = new messagingApi.MessagingApiClient({
+      channelAccessToken: token,
+      baseURL: cfg.apiBaseUrl,
+    })
+    this.blob = new messagingApi.MessagingApiBlobClient({
+      channelAccessToken: token,
+      baseURL: cfg.dataBaseUrl,
+    })
+  }
+
+  async start(ctx: ConnectorContext): Promise<void> {
+    this.ctx = ctx
+    this.log = ctx.log.child({ component: 'line', channel: this.name })
+    this.inbound = new LineInbound({ api: this.api, blob: this.blob }, this.log, this.cfg.timeoutMs)
+    this.stopper = new AbortController()
+    ctx.state({ state: 'connecting' })
+    // The first check is awaited so start() reports a bad token; retries run in the background.
+    const signal = AbortSignal.any([ctx.signal, this.stopper.signal])
+    if ((await this.checkToken(ctx, signal)) === 'unknown')
+      this.checking = this.recheck(ctx, signal)
+  }
+
+  async send(out: OutboundPayload): Promise<SendResult> {
+    try {
+      const result = await pushOutbound(this.api, out, this.cfg.timeoutMs)
+      if (this.authFailed) this.setConnected()
+      return result
+    } catch (err) {
+      const mapped = toSendError(err)
+      if (mapped.code === 'auth') {
+        this.authFailed = true
+        this.ctx?.state({
+          state: 'error',
+          detail: `the channel access token was rejected (${mapped.message})`,
+        })
+      }
+      throw mapped
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopper.abort()
+    await this.checking
+    this.checking = null
+  }
+
+  /** `POST /hooks/line/<name>`: 401 unless `X-Line-Signature` matches the raw body. */
+  async handleHook(req: Request): Promise<Response> {
+    if (req.method !== 'POST') return new Response('method not allowed', { status: 405 })
+    const body = Buffer.from(await req.arrayBuffer())
+    const signature = req.headers.get('x-line-signature') ?? ''
+    if (!validateSignature(body, this.cfg.channelSecret, signature)) {
+      return new Response('unauthorized', { status: 401 })
+    }
+    const { ctx, inbound, log } = this
+    // Before start() or after stop(): LINE redelivers (when enabled) what got a 5xx.
+    if (!ctx || !inbound || !log || this.stopper.signal.aborted)
+      return new Response('not running', { status: 503 })
+    let events: LineEvent[]
+    try {
+      events = (JSON.parse(body.toString('utf8')) as { events?: LineEvent[] }).events ?? []
+    } catch {
+      return new Response('body is not JSON', { status: 400 })
+    }
+    try {
+      for (const ev of events) await inbound.handle(ev, ctx, this.stopper.signal)
+    } catch (err) {
+      log.error(
+        { reason: err instanceof Error ? err.message : String(err) },
+        'line: webhook event failed',
+      )
+      return new Response('could not store the events', { status: 500 })
+    }
+    return new Response(null, { status: 200 })
+  }
+
+  /** getBotInfo: a rejected token is a channel error (not a throw). */
+  private async checkToken(
+    ctx: ConnectorContext,
+    signal: AbortSignal,
+  ): Promise<'ok' | 'rejected' | 'unknown'> {
+    try {
+      const bot = await withDeadline(() => this.api.getBotInfo(), signal, this.cfg.timeoutMs)
+      this.log?.info({ bot: bot.basicId }, 'line: channel access token accepted')
+      this.setConnected()
+      return 'ok'
+    } catch (err) {
+      if (isAuthError(err)) {
+        this.authFailed = true
+        ctx.state({
+          state: 'error',
+          detail: `the channel access token was rejected (401 ${lineErrorText(err)})`,
+        })
+        return 'rejected'
+      }
+      const reason = err instanceof Error ? err.message : String(err)
+      ctx.state({
+        state: 'disconnected',
+        detail: `cannot reach the LINE Messaging API (${reason}); retrying`,
+      })
+      return 'unknown'
+    }
+  }
+
+  private async recheck(ctx: ConnectorContext, signal: AbortSignal): Promise<void> {
+    let wait = CHECK_RETRY_START_MS
+    while (!signal.aborted) {
+      await sleep(wait, signal)
+      if (signal.aborted || (await this.checkToken(ctx, signal)) !== 'unknown') return
+      wait = Math.min(wait * 2, CHECK_RETRY_MAX_MS)
+    }
+  }
+
+  private setConnected(): void {
+    this.authFailed = false
+    this.ctx?.state({ state: 'connected' })
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}

@@ -1,0 +1,162 @@
+/**
+ * The `webhook` channel: a custom channel whose platform is the user's own app (an SMS provider,
+ * Viber, anything it relays to). Outbound is a signed JSON POST to the configured `url`; inbound
+ * and status updates come back through `POST /v1/channels/{name}/inbound|status`, served by the
+ * API routes (this connector has no `handleHook`). Wire format: docs/channels/webhook.md.
+ */
+import type { Logger } from 'pino'
+import { Pool } from 'undici'
+import { CHANNEL_LIMITS } from '../limits.js'
+import {
+  SendError,
+  type Connector,
+  type ConnectorContext,
+  type ConnectorDeps,
+  type OutboundPayload,
+  type SendResult,
+} from '../types.js'
+import { toWebhookBody } from './outbound-body.js'
+import { fromAnswer, fromTransport, isAuthFailure } from './outcome.js'
+import { postToRelay, RelayTransportError } from './relay-request.js'
+import { sign } from './signature.js'
+
+export { sign, verify, SIGNATURE_HEADER } from './signature.js'
+export type { WebhookOutboundBody } from './outbound-body.js'
+
+// A relay should hand the message to its provider's queue and answer; 10 s leaves room for one
+// that calls its provider inline, and stays under the dispatcher's own send timeout.
+const DEFAULT_TIMEOUT_MS = 10_000
+// P2 drains with 64 sends in flight: one keep-alive socket each means no send waits behind
+// another's slow answer; more sockets would only pile onto a small relay.
+const POOL_CONNECTIONS = 64
+// Below common server idle timeouts (Node 5 s, nginx 75 s), so we rarely write on a socket the
+// relay is closing: that write fails as a reset, a retry and a possible duplicate.
+const KEEP_ALIVE_MS = 4_000
+// How long stop() lets in-flight sends finish (their outcome gets recorded) before cutting them.
+const STOP_GRACE_MS = 2_000
+
+export interface WebhookSettings {
+  url: string
+  secret: string
+  /**
+   * How addresses are validated and normalised (`phone`: E.164, `email`, `any`). The rules apply
+   * it before a send is queued; the connector relays whatever address it is given.
+   */
+  address?: 'phone' | 'email' | 'any'
+  /** Deadline for one POST, connect included (default 10 s). */
+  timeout_ms?: number
+}
+
+/** Creates a webhook channel connector; no I/O until `start()`. */
+export function createWebhookConnector(deps: ConnectorDeps, settings: WebhookSettings): Connector {
+  const timeoutMs = settings.timeout_ms ?? DEFAULT_TIMEOUT_MS
+  let pool: Pool | null = null
+  let ctx: ConnectorContext | null = null
+  let log: Logger | null = null
+  let target: URL | null = null
+  let authFailing = false
+
+  function setAuthFailing(failing: boolean, status?: number): void {
+    if (failing === authFailing || !ctx || !target) return
+    authFailing = failing
+    if (failing) {
+      const detail =
+        `the relay at ${target.origin} answered ${status}: check that the channel's secret ` +
+        'matches the one the app verifies with'
+      log?.warn({ status }, 'relay refused our requests')
+      ctx.state({ state: 'error', detail })
+    } else {
+      ctx.state({ state: 'connected' })
+    }
+  }
+
+  return {
+    name: deps.name,
+    type: 'webhook',
+    limits: CHANNEL_LIMITS.webhook,
+
+    // No handshake: the relay is first contacted by a send, so the channel is connected at once.
+    async start(context) {
+      ctx = context
+      log = context.log.child({ component: 'webhook', channel: deps.name })
+      let url: URL
+      try {
+        url = new URL(settings.url)
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)')
+      } catch {
+        const detail = `channels.${deps.name}.url is not an http(s) URL`
+        context.state({ state: 'error', detail })
+        throw new Error(detail)
+      }
+      if (settings.secret === '') {
+        const detail = `channels.${deps.name}.secret is empty: every request must be signed`
+        context.state({ state: 'error', detail })
+        throw new Error(detail)
+      }
+      target = url
+      pool = new Pool(url.origin, {
+        connections: POOL_CONNECTIONS,
+        keepAliveTimeout: KEEP_ALIVE_MS,
+        connect: { timeout: timeoutMs },
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      })
+      authFailing = false
+      // The origin only: a path or query may carry the app's own token.
+      log.info({ relay: url.origin }, 'webhook channel ready')
+      context.state({ state: 'connected' })
+    },
+
+    async send(out: OutboundPayload): Promise<SendResult> {
+      if (!pool || !target) {
+        throw new SendError('retry', 'not_started', 'the webhook channel is not running')
+      }
+      const body = Buffer.from(JSON.stringify(toWebhookBody(out)))
+      const headers = {
+        'Content-Type': 'application/json',
+        'Idempotency-Key': out.messageId,
+        'X-Omnigate-Signature': sign(settings.secret, body),
+        'User-Agent': 'omnigate',
+      }
+      let result: SendResult
+      try {
+        const answer = await postToRelay(pool, {
+          path: target.pathname + target.search,
+          headers,
+          body,
+          signal: out.signal,
+          timeoutMs,
+        })
+        if (isAuthFailure(answer.status)) setAuthFailing(true, answer.status)
+        result = fromAnswer(answer)
+      } catch (err) {
+        const failure = err instanceof RelayTransportError ? fromTransport(err) : err
+        // The dispatcher logs each outcome it acts on; here only the detail, for debugging.
+        if (failure instanceof SendError) {
+          log?.debug({ messageId: out.messageId, code: failure.code }, failure.message)
+        }
+        throw failure
+      }
+      setAuthFailing(false)
+      log?.debug({ messageId: out.messageId, platformMessageId: result.platformMessageId }, 'sent')
+      return result
+    },
+
+    async stop() {
+      const closing = pool
+      pool = null
+      if (!closing) return
+      let timer: NodeJS.Timeout | undefined
+      const grace = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)
+      })
+      const done = closing.close().then(
+        () => 'closed' as const,
+        () => 'closed' as const, // destroyed below meanwhile
+      )
+      const closed = await Promise.race([done, grace])
+      clearTimeout(timer)
+      if (closed === 'late') await closing.destroy()
+    },
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * Web Push connector (`type: webpush`, DESIGN §7): a VAPID-signed, aes128gcm-encrypted push to the
+ * browser subscription that is the identity's address. Keys come from the config or are generated
+ * once into the data folder. There is no inbound: subscriptions are registered by the site through
+ * `POST /v1/channels/{name}/subscriptions`, which uses `verifyUserHash` and `parseSubscription`.
+ */
+import type { Logger } from 'pino'
+import { Agent, type Dispatcher } from 'undici'
+import { CHANNEL_LIMITS } from '../limits.js'
+import { SendError, type Connector, type ConnectorContext, type ConnectorDeps } from '../types.js'
+import { guardedLookup, privateLiteralHost } from './endpoint-guard.js'
+import { buildPayload, encodePayload, PAYLOAD_MAX_BYTES } from './payload.js'
+import { postPush, preparePush, type Urgency } from './push-request.js'
+import { parseSubscription } from './subscription.js'
+import { verifyUserHash } from './user-hash.js'
+import { checkVapidKeys, loadOrCreateVapidKeys, type VapidKeys } from './vapid.js'
+
+export { userHash, verifyUserHash } from './user-hash.js'
+export { generateVapidKeys, checkVapidKeys, loadOrCreateVapidKeys, vapidFile } from './vapid.js'
+export type { VapidKeys } from './vapid.js'
+export { parseSubscription, subscriptionAddress } from './subscription.js'
+export type { PushSubscriptionJson, ParsedSubscription } from './subscription.js'
+export { isPrivateAddress } from './endpoint-guard.js'
+export { PAYLOAD_MAX_BYTES } from './payload.js'
+export type { PushPayload } from './payload.js'
+export type { Urgency } from './push-request.js'
+
+/** The channel's config block (DESIGN §4). */
+export interface WebPushSettings {
+  /** Both keys or neither (then generated into `<data>/vapid-<channel>.json`); `subject`: a contact. */
+  vapid?: { public_key?: string; private_key?: string; subject?: string }
+  /** Checks `user_hash` on subscription registration. */
+  secret: string
+  /** How long the push service keeps an undelivered push (seconds); `ttl_ms` as the config resolves `ttl`. */
+  ttl_s?: number
+  ttl_ms?: number
+  urgency?: Urgency
+  /** Per-push deadline (ms), from the channel's `timeout`. */
+  timeout_ms?: number
+}
+
+export interface WebPushConnectorOptions {
+  /** undici dispatcher (a proxy, a custom CA); default: a keep-alive Agent refusing private hosts. */
+  dispatcher?: Dispatcher
+  /** Per-push deadline (ms). */
+  timeoutMs?: number
+  /** A template's title (from `templates:`): the notification's title when a template was used. */
+  templateTitle?: (name: string) => string | null
+}
+
+/** The connector plus what the push-key and subscription routes need. */
+export interface WebPushConnector extends Connector {
+  /** The VAPID public key (base64url) for `GET /v1/channels/{name}/push-key`; null until usable. */
+  publicKey(): string | null
+  /** Checks a subscription's `user_hash` against the channel's `secret` (constant time). */
+  verifyUserHash(externalId: string, hash: string): boolean
+}
+
+/** 7 days: a browser closed over a long weekend still gets it; older news is read in the thread. */
+export const DEFAULT_TTL_S = 7 * 24 * 3600
+/** 30 s: push services answer well under a second; a stalled one must not hold a dispatcher slot. */
+const DEFAULT_TIMEOUT_MS = 30_000
+/** 30 s idle closes a push service connection; FCM and Mozilla keep theirs open ≥ 60 s. */
+const KEEP_ALIVE_MS = 30_000
+/** Used only when neither `vapid.subject` nor an https `public_url` says who runs the gateway. */
+const FALLBACK_SUBJECT = 'mailto:webpush@omnigate.invalid'
+/** 60 s: a broken key setup needs a person; retrying faster changes nothing. */
+const NOT_READY_RETRY_MS = 60_000
+
+/** The keys from the config (`null`: none configured), or why they cannot be used. */
+function configuredKeys(settings: WebPushSettings): VapidKeys | null | { problem: string } {
+  const v = settings.vapid
+  if (!v?.public_key && !v?.private_key) return null
+  if (!v.public_key || !v.private_key) {
+    return {
+      problem:
+        'set both vapid.public_key and vapid.private_key, or neither (then a pair is generated)',
+    }
+  }
+  const keys = { publicKey: v.public_key, privateKey: v.private_key }
+  const problem = checkVapidKeys(keys)
+  return problem === null ? keys : { problem }
+}
+
+function ttlSeconds(settings: WebPushSettings): number {
+  if (settings.ttl_s !== undefined) return settings.ttl_s
+  return settings.ttl_ms !== undefined ? Math.round(settings.ttl_ms / 1000) : DEFAULT_TTL_S
+}
+
+function subjectFor(settings: WebPushSettings, publicUrl: string): string {
+  if (settings.vapid?.subject) return settings.vapid.subject
+  return publicUrl.startsWith('https://') ? new URL(publicUrl).origin : FALLBACK_SUBJECT
+}
+
+/** Creates the connector; generated keys are loaded at `start()`, where the data folder is known. */
+export function createWebPushConnector(
+  deps: ConnectorDeps,
+  settings: WebPushSettings,
+  opts: WebPushConnectorOptions = {},
+): WebPushConnector {
+  const fromConfig = configuredKeys(settings)
+  let keys: VapidKeys | null = fromConfig !== null && !('problem' in fromConfig) ? fromConfig : null
+  const subject = subjectFor(settings, deps.publicUrl)
+  let agent: Agent | null = null // created at start(), closed at stop(): a restart gets a fresh one
+  let log: Logger | null = null
+
+  function setUp(ctx: ConnectorContext): string | null {
+    if (fromConfig !== null) {
+      if ('problem' in fromConfig) return fromConfig.problem
+      keys = fromConfig
+      return null
+    }
+    try {
+      const loaded = loadOrCreateVapidKeys(ctx.dataDir, deps.name)
+      keys = loaded.keys
+      if (loaded.created)
+        ctx.log.info({ publicKey: keys.publicKey }, 'webpush: generated VAPID keys')
+      return null
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err)
+    }
+  }
+
+  return {
+    name: deps.name,
+    type: 'webpush',
+    limits: CHANNEL_LIMITS.webpush,
+
+    publicKey: () => keys?.publicKey ?? null,
+    verifyUserHash: (externalId, hash) => verifyUserHash(settings.secret ?? '', externalId, hash),
+
+    async start(ctx) {
+      log = ctx.log
+      const problem =
+        setUp(ctx) ??
+        (/^(mailto:|https:\/\/)/.test(subject)
+          ? null
+          : 'vapid.subject must be a mailto: address or an https: URL')
+      if (problem !== null) {
+        keys = null
+        ctx.state({ state: 'error', detail: problem })
+        ctx.log.error(`webpush: ${problem}`)
+        return
+      }
+      if (opts.dispatcher === undefined && agent === null) {
+        const connect = deps.allowPrivateUrls ? {} : { lookup: guardedLookup }
+        agent = new Agent({ keepAliveTimeout: KEEP_ALIVE_MS, connect })
+      }
+      if (subject === FALLBACK_SUBJECT) {
+        ctx.log.warn(
+          'webpush: set vapid.subject to a mailto: or https: contact; some push services refuse a made-up one',
+        )
+      }
+      if (!settings.secret) {
+        ctx.state({
+          state: 'connected',
+          detail: 'secret is not set: every subscription registration is refused (401)',
+        })
+        ctx.log.warn('webpush: secret is not set; subscriptions cannot be registered')
+        return
+      }
+      ctx.state({ state: 'connected' })
+    },
+
+    async send(out) {
+      const dispatcher = opts.dispatcher ?? agent
+      if (keys === null || dispatcher === null) {
+        const message = 'the webpush channel has no usable VAPID keys (see its state)'
+        throw new SendError('retry', 'channel_not_ready', message, {
+          retryAfterMs: NOT_READY_RETRY_MS,
+        })
+      }
+      const parsed = parseSubscription(out.to, { allowHttp: deps.allowPrivateUrls })
+      if (!parsed.ok) throw new SendError('rejected', 'subscription_invalid', parsed.error)
+      const host = deps.allowPrivateUrls
+        ? null
+        : privateLiteralHost(new URL(parsed.subscription.endpoint))
+      if (host !== null) {
+        const message = `${host} is a loopback/private/link-local address (allowed only with security.allow_private_urls)`
+        throw new SendError('rejected', 'endpoint_forbidden', message)
+      }
+      const title = out.template ? (opts.templateTitle?.(out.template.name) ?? null) : null
+      const payload = encodePayload(buildPayload(out, title, deps.name))
+      if (payload.length > PAYLOAD_MAX_BYTES) {
+        const message = `the push payload is ${payload.length} bytes; at most ${PAYLOAD_MAX_BYTES} fit in a push`
+        throw new SendError('rejected', 'text_too_long', message)
+      }
+      const push = preparePush(parsed.subscription, payload, {
+        vapid: { ...keys, subject },
+        ttlS: ttlSeconds(settings),
+        urgency: settings.urgency ?? 'normal',
+        messageId: out.messageId,
+      })
+      const signal = AbortSignal.any([
+        out.signal,
+        AbortSignal.timeout(opts.timeoutMs ?? settings.timeout_ms ?? DEFAULT_TIMEOUT_MS),
+      ])
+      try {
+        const { platformMessageId } = await postPush(push, dispatcher, signal)
+        return platformMessageId === undefined ? {} : { platformMessageId }
+      } catch (err) {
+        if (err instanceof SendError)
+          log?.info({ code: err.code, messageId: out.messageId }, 'webpush: not sent')
+        throw err
+      }
+    },
+
+    async stop() {
+      const closing = agent
+      agent = null
+      await closing?.close()
+    },
+  }
+}

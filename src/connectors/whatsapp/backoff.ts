@@ -1,0 +1,31 @@
+/**
+ * Reconnect pacing for the browser session: exponential with jitter and a cap, so a WhatsApp outage
+ * or a flapping network does not restart Chromium in a tight loop.
+ */
+
+export interface Backoff {
+  /** First delay (ms). */
+  baseMs: number
+  /** Largest delay (ms). */
+  maxMs: number
+}
+
+/**
+ * 5 s first: a dropped socket usually comes back within seconds; 5 min cap: each attempt starts a
+ * browser (≈ 200 MB, seconds of CPU), and a long outage is not shortened by trying more often.
+ */
+export const DEFAULT_RECONNECT_BACKOFF: Backoff = { baseMs: 5_000, maxMs: 300_000 }
+
+/**
+ * Delay before reconnect attempt `attempt` (1-based): `base · 2^(attempt-1)`, capped, then scaled
+ * by a random factor in [0.8, 1.2] so several daemons behind one NAT don't reconnect in step.
+ */
+export function reconnectDelay(
+  attempt: number,
+  backoff: Backoff,
+  random: () => number = Math.random,
+): number {
+  const exp = backoff.baseMs * 2 ** Math.max(0, attempt - 1)
+  const capped = Math.min(backoff.maxMs, exp)
+  return Math.round(capped * (0.8 + 0.4 * random()))
+}

@@ -1,0 +1,150 @@
+/**
+ * WhatsApp Web connector (`type: whatsapp`, DESIGN §7): whatsapp-web.js drives the system Chromium
+ * against web.whatsapp.com as a linked device of a phone. LocalAuth keeps the session under the
+ * data folder, so the QR pairing happens once. The library (and puppeteer) is loaded only when a
+ * channel starts.
+ */
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { CHANNEL_LIMITS } from '../limits.js'
+import type { Connector, ConnectorContext, ConnectorDeps } from '../types.js'
+import { DEFAULT_UNDELIVERED_AFTER_MS } from './ack-watchdog.js'
+import { DEFAULT_RECONNECT_BACKOFF, type Backoff } from './backoff.js'
+import { findChromium } from './chromium.js'
+import type {
+  WhatsAppClientFactory,
+  WhatsAppClientLike,
+  WhatsAppMediaFactory,
+} from './client-like.js'
+import { Connection, DEFAULT_INIT_TIMEOUT_MS } from './connection.js'
+import { forwardMessages } from './events.js'
+import { sendOutbound } from './outbound.js'
+import { notConnected } from './send-errors.js'
+import { loadWhatsAppWeb } from './wweb-loader.js'
+
+export type * from './client-like.js'
+export { findUndelivered, isUndelivered, DEFAULT_UNDELIVERED_AFTER_MS } from './ack-watchdog.js'
+export type { SentMessage } from './ack-watchdog.js'
+export { findChromium } from './chromium.js'
+export { reconnectDelay, DEFAULT_RECONNECT_BACKOFF } from './backoff.js'
+export type { Backoff } from './backoff.js'
+
+/** The channel's config block (DESIGN §4). */
+export interface WhatsAppSettings {
+  /** The Chromium binary; default: `chromium`, `chromium-browser` or `google-chrome` on PATH. */
+  chromium_path?: string
+  /** Folder under the data folder that holds the LocalAuth session; default `whatsapp-<channel>`. */
+  session?: string
+  /** Ack watchdog: a `sent` message without a delivery ack after this long is flagged. */
+  ack_timeout_ms?: number
+}
+
+/** Test seams; everything defaults to the real library. */
+export interface WhatsAppConnectorOptions {
+  /** Builds the `Client` (a fake in tests); default: whatsapp-web.js with LocalAuth. */
+  clientFactory?: WhatsAppClientFactory
+  /** Builds media for `sendMessage()`; default: the library's `MessageMedia`. */
+  mediaFactory?: WhatsAppMediaFactory
+  initTimeoutMs?: number
+  backoff?: Backoff
+  /** PATH to search for Chromium; default `process.env.PATH`. */
+  pathEnv?: string
+}
+
+/** The connector plus what the ack watchdog (store side) needs to know. */
+export interface WhatsAppConnector extends Connector {
+  /** How long a message may stay `sent` without a delivery ack before it is flagged. */
+  readonly undeliveredAfterMs: number
+}
+
+const SAFE_FOLDER = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+
+/** With a custom client factory and no media factory: plain objects (what a fake accepts). */
+const plainMedia: WhatsAppMediaFactory = (mimetype, data, filename, filesize) => ({
+  mimetype,
+  data,
+  filename,
+  filesize,
+})
+
+/** Creates the connector; nothing is loaded or launched before `start()`. */
+export function createWhatsAppConnector(
+  deps: ConnectorDeps,
+  settings: WhatsAppSettings,
+  opts: WhatsAppConnectorOptions = {},
+): WhatsAppConnector {
+  let client: WhatsAppClientLike | null = null
+  let connection: Connection | null = null
+  let makeMedia: WhatsAppMediaFactory = opts.mediaFactory ?? plainMedia
+  let log: Logger | null = null
+
+  function fail(ctx: ConnectorContext, detail: string): void {
+    ctx.state({ state: 'error', detail })
+    ctx.log.error(`whatsapp: ${detail}`)
+  }
+
+  async function clientFactory(ctx: ConnectorContext): Promise<WhatsAppClientFactory | null> {
+    if (opts.clientFactory) return opts.clientFactory
+    try {
+      const wa = await loadWhatsAppWeb()
+      makeMedia = opts.mediaFactory ?? wa.mediaFactory
+      return wa.clientFactory
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err)
+      fail(ctx, `whatsapp-web.js could not be loaded: ${why}`)
+      return null
+    }
+  }
+
+  return {
+    name: deps.name,
+    type: 'whatsapp',
+    limits: CHANNEL_LIMITS.whatsapp,
+    undeliveredAfterMs: settings.ack_timeout_ms ?? DEFAULT_UNDELIVERED_AFTER_MS,
+
+    async start(ctx) {
+      log = ctx.log
+      const session = settings.session ?? `whatsapp-${deps.name}`
+      if (!SAFE_FOLDER.test(session) || session.includes('..')) {
+        return fail(
+          ctx,
+          `session: "${session}" must be a plain folder name (letters, digits, . _ -)`,
+        )
+      }
+      const chromium = findChromium(settings.chromium_path, opts.pathEnv ?? process.env.PATH)
+      if ('error' in chromium) return fail(ctx, chromium.error)
+      ctx.state({ state: 'connecting', detail: 'starting Chromium' })
+      const factory = await clientFactory(ctx)
+      if (factory === null) return
+      const c = factory({
+        dataPath: join(ctx.dataDir, session),
+        clientId: deps.name.replace(/[^-_\w]/g, '_'), // LocalAuth accepts only these characters
+        executablePath: chromium.path,
+      })
+      client = c
+      forwardMessages(c, ctx, () => client === c)
+      connection = new Connection(c, (s) => ctx.state(s), ctx.log, {
+        initTimeoutMs: opts.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
+        backoff: opts.backoff ?? DEFAULT_RECONNECT_BACKOFF,
+      })
+      connection.start()
+    },
+
+    async send(out) {
+      if (client === null || connection === null || connection.state !== 'connected') {
+        throw notConnected(connection?.state ?? 'not started')
+      }
+      return sendOutbound(client, out, makeMedia)
+    },
+
+    async stop() {
+      const conn = connection
+      connection = null
+      client = null
+      if (conn !== null) {
+        await conn.stop()
+        log?.info('whatsapp: stopped')
+      }
+    },
+  }
+}

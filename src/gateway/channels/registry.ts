@@ -1,0 +1,166 @@
+/**
+ * The live channels: one connector per enabled channel of the config, with its state. A channel
+ * whose `${VAR}` is missing is `disabled` naming the variable; one whose connector fails to start is
+ * `error` with the reason — neither stops the daemon or the other channels. On reload only the
+ * channels whose settings changed are restarted.
+ */
+import type { Logger } from 'pino'
+import { createConnector } from '../../connectors/index.js'
+import type {
+  ChannelState,
+  Connector,
+  ConnectorContext,
+  InboundMessage,
+  InboundResult,
+  StatusUpdate,
+} from '../../connectors/types.js'
+import type { ChannelConfig, ResolvedConfig } from '../config/types.js'
+
+export interface ChannelHooks {
+  inbound(channel: string, msg: InboundMessage): Promise<InboundResult>
+  status(channel: string, update: StatusUpdate): Promise<void>
+  reachability(channel: string, address: string, reachable: boolean): Promise<void>
+  kv: { get(scope: string, key: string): string | null; set(scope: string, key: string, value: string): void }
+}
+
+interface Live {
+  cfg: ChannelConfig
+  fingerprint: string
+  connector: Connector | null
+  state: ChannelState
+  abort: AbortController
+  started: Promise<void>
+}
+
+export interface ChannelView {
+  name: string
+  type: string
+  state: ChannelState['state']
+  detail: string | null
+  qr?: string
+  rules: ChannelConfig['info']['rules']
+}
+
+export class ChannelRegistry {
+  private readonly live = new Map<string, Live>()
+
+  constructor(
+    private readonly log: Logger,
+    private readonly hooks: ChannelHooks,
+    private readonly dataDir: string,
+  ) {}
+
+  /** Starts, restarts or stops channels so the running set matches `config`. */
+  async apply(config: ResolvedConfig): Promise<void> {
+    const stops: Promise<void>[] = []
+    for (const [name, l] of this.live) {
+      const next = config.channels[name]
+      if (!next || fingerprint(next, config) !== l.fingerprint) {
+        this.live.delete(name)
+        stops.push(this.stopOne(name, l))
+      } else {
+        l.cfg = next // rules may differ in ways that need no restart
+      }
+    }
+    await Promise.all(stops)
+    for (const [name, cfg] of Object.entries(config.channels)) {
+      if (this.live.has(name)) continue
+      this.live.set(name, this.startOne(name, cfg, config))
+    }
+  }
+
+  get(name: string): Connector | null {
+    return this.live.get(name)?.connector ?? null
+  }
+
+  state(name: string): ChannelState {
+    return this.live.get(name)?.state ?? { state: 'disabled', detail: 'not configured' }
+  }
+
+  list(): ChannelView[] {
+    return [...this.live.entries()].map(([name, l]) => ({
+      name,
+      type: l.cfg.info.type,
+      state: l.state.state,
+      detail: l.state.detail ?? null,
+      ...(l.state.qr ? { qr: l.state.qr } : {}),
+      rules: l.cfg.info.rules,
+    }))
+  }
+
+  /** Resolves once every channel's start() has returned (or failed). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.live.values()].map((l) => l.started))
+  }
+
+  async stopAll(): Promise<void> {
+    const all = [...this.live.entries()]
+    this.live.clear()
+    await Promise.all(all.map(([n, l]) => this.stopOne(n, l)))
+  }
+
+  private startOne(name: string, cfg: ChannelConfig, config: ResolvedConfig): Live {
+    const log = this.log.child({ component: 'channel', channel: name, type: cfg.info.type })
+    const l: Live = {
+      cfg,
+      fingerprint: fingerprint(cfg, config),
+      connector: null,
+      state: { state: 'connecting' },
+      abort: new AbortController(),
+      started: Promise.resolve(),
+    }
+    if (!cfg.info.enabled) {
+      l.state = { state: 'disabled', detail: cfg.info.disabledReason ?? 'disabled' }
+      log.warn({ detail: l.state.detail }, 'channel disabled')
+      return l
+    }
+    const ctx: ConnectorContext = {
+      log,
+      dataDir: this.dataDir,
+      inbound: (msg) => this.hooks.inbound(name, msg),
+      status: (u) => this.hooks.status(name, u),
+      reachability: (address, reachable) => this.hooks.reachability(name, address, reachable),
+      state: (s) => {
+        if (this.live.get(name) !== l) return // a stopped generation must not overwrite the new one
+        l.state = s
+        const level = s.state === 'error' ? 'error' : 'info'
+        log[level]({ state: s.state, detail: s.detail }, 'channel state')
+      },
+      kv: {
+        get: (key) => this.hooks.kv.get(`channel:${name}`, key),
+        set: (key, value) => this.hooks.kv.set(`channel:${name}`, key, value),
+      },
+      signal: l.abort.signal,
+    }
+    l.started = (async () => {
+      try {
+        const c = await createConnector(
+          cfg.info.type,
+          { name, publicUrl: config.server.public_url, allowPrivateUrls: config.security.allow_private_urls },
+          cfg.settings,
+        )
+        l.connector = c
+        await c.start(ctx)
+        if (l.state.state === 'connecting' && cfg.info.type === 'webhook') l.state = { state: 'connected' }
+      } catch (err) {
+        l.state = { state: 'error', detail: `failed to start: ${(err as Error).message}` }
+        log.error({ err: { message: (err as Error).message } }, 'channel failed to start')
+      }
+    })()
+    return l
+  }
+
+  private async stopOne(name: string, l: Live): Promise<void> {
+    l.abort.abort()
+    await l.started
+    try {
+      await l.connector?.stop()
+    } catch (err) {
+      this.log.warn({ channel: name, err: { message: (err as Error).message } }, 'channel stop failed')
+    }
+  }
+}
+
+function fingerprint(cfg: ChannelConfig, config: ResolvedConfig): string {
+  return JSON.stringify([cfg.info.type, cfg.info.enabled, cfg.settings, config.server.public_url, config.security.allow_private_urls])
+}

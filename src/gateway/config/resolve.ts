@@ -1,0 +1,165 @@
+/**
+ * Turns the validated file into the ResolvedConfig the daemon runs on: defaults layered per
+ * channel, durations in milliseconds, keys hashed, paths absolute. Warnings (disabled channels,
+ * inactive keys) are collected for `check-config` and the log.
+ */
+import { createHash } from 'node:crypto'
+import { basename, dirname, resolve } from 'node:path'
+import type { ChannelType } from '../../connectors/types.js'
+import { CHANNEL_LIMITS } from '../../connectors/limits.js'
+import type { ChannelInfo } from '../../rules/types.js'
+import type { RawChannel } from './channel-schema.js'
+import { missingSentence, type MissingVar } from './env.js'
+import { mergeRules } from './merge-rules.js'
+import { parseDuration } from './duration.js'
+import { WEBHOOK_EVENTS, type RawConfig } from './schema.js'
+import { splitHostPort } from './schema-parts.js'
+import type { ApiKey, ChannelConfig, ResolvedConfig } from './types.js'
+import type { Validated } from './validate.js'
+
+export interface ResolveOptions {
+  /** Absolute path of the config file. */
+  file: string
+  /** Base of relative paths. */
+  cwd: string
+  /** `--data DIR`: the folder of the SQLite file (its name is kept). */
+  dataDir?: string
+  /** `--listen HOST:PORT`, already split. */
+  listen?: { host: string; port: number }
+}
+
+/** Milliseconds of a duration the schema has validated. */
+function ms(duration: string): number {
+  const value = parseDuration(duration)
+  if (value === null) throw new Error(`unvalidated duration ${duration}`)
+  return value
+}
+
+/** The daemon's configuration from a validated file (not yet frozen). */
+export function resolveConfig(validated: Validated, opts: ResolveOptions): ResolvedConfig {
+  const { raw } = validated
+  const warnings: string[] = []
+  const listen = opts.listen ?? splitHostPort(raw.server.listen)
+  if (listen === null) throw new Error('unvalidated server.listen')
+  const dispatcher = {
+    max_attempts: raw.dispatcher.max_attempts,
+    backoff_base_ms: ms(raw.dispatcher.backoff_base),
+    backoff_max_ms: ms(raw.dispatcher.backoff_max),
+    lease_ms: ms(raw.dispatcher.lease),
+    batch: raw.dispatcher.batch,
+    concurrency: raw.dispatcher.concurrency,
+    send_timeout_ms: ms(raw.dispatcher.send_timeout),
+  }
+  const channels: Record<string, ChannelConfig> = {}
+  for (const [name, channel] of Object.entries(raw.channels)) {
+    const missingVars = validated.disabled.get(name) ?? []
+    channels[name] = resolveChannel(name, channel, raw, missingVars, dispatcher.send_timeout_ms)
+    const reason = channels[name].info.disabledReason
+    if (reason !== undefined) warnings.push(`channels.${name}: disabled: ${reason}`)
+  }
+  const keys = resolveKeys(raw, validated, warnings)
+  return {
+    file: opts.file,
+    server: {
+      host: listen.host,
+      port: listen.port,
+      public_url: raw.server.public_url,
+      body_limit: raw.server.body_limit,
+      rate_limit: { ...raw.server.rate_limit },
+    },
+    store: resolveStore(raw.store.sqlite, opts),
+    auth: { keys },
+    security: {
+      allow_private_urls: raw.security.allow_private_urls,
+      attachment_link_ttl_ms: ms(raw.security.attachment_link_ttl),
+    },
+    dispatcher,
+    channels,
+    templates: Object.fromEntries(
+      Object.entries(raw.templates).map(([name, t]) => [
+        name,
+        { title: t.title ?? null, text: t.text, signature: t.signature ?? null },
+      ]),
+    ),
+    webhooks: raw.webhooks.map((w) => ({
+      url: w.url,
+      secret: w.secret,
+      // `*` is spelt out, so a consumer only asks `events.includes(event)`.
+      events: w.events.includes('*') ? [...WEBHOOK_EVENTS] : [...new Set(w.events)],
+    })),
+    warnings,
+  }
+}
+
+function resolveStore(sqlite: string, opts: ResolveOptions): ResolvedConfig['store'] {
+  // `:memory:` (tests, benchmarks) keeps no file; the data folder still holds blobs and sessions.
+  if (sqlite === ':memory:') {
+    return { sqlite, data_dir: resolve(opts.cwd, opts.dataDir ?? 'data') }
+  }
+  const file = resolve(opts.cwd, sqlite)
+  const path = opts.dataDir !== undefined ? resolve(opts.cwd, opts.dataDir, basename(file)) : file
+  return { sqlite: path, data_dir: dirname(path) }
+}
+
+const ADDRESS_KIND: Record<Exclude<ChannelType, 'webhook'>, ChannelInfo['addressKind']> = {
+  telegram: 'telegram',
+  line: 'line',
+  whatsapp: 'phone',
+  'whatsapp-cloud': 'phone',
+  email: 'email',
+  webpush: 'push',
+}
+
+function resolveChannel(
+  name: string,
+  channel: RawChannel,
+  raw: RawConfig,
+  missingVars: MissingVar[],
+  sendTimeoutMs: number,
+): ChannelConfig {
+  const { rules, ...settings } = channel
+  const info: ChannelInfo = {
+    name,
+    type: channel.type,
+    enabled: missingVars.length === 0,
+    addressKind: channel.type === 'webhook' ? channel.address : ADDRESS_KIND[channel.type],
+    rules: mergeRules(channel.type, [raw.defaults.rules, rules]),
+    limits: structuredClone(CHANNEL_LIMITS[channel.type]),
+    senders: channel.type === 'email' ? [...(channel.senders ?? [])] : [],
+    defaultSubject: channel.type === 'email' ? (channel.default_subject ?? null) : null,
+  }
+  if (missingVars.length > 0) info.disabledReason = missingSentence(missingVars)
+  const durations: Record<string, number> = {
+    timeout_ms: settings.timeout !== undefined ? ms(settings.timeout) : sendTimeoutMs,
+  }
+  if (channel.type === 'webpush' && channel.ttl !== undefined) durations['ttl_ms'] = ms(channel.ttl)
+  return {
+    info,
+    settings: { ...settings, ...durations },
+    missingVars: [...new Set(missingVars.map((v) => v.name))],
+  }
+}
+
+function resolveKeys(raw: RawConfig, validated: Validated, warnings: string[]): ApiKey[] {
+  const keys: ApiKey[] = []
+  raw.auth.keys.forEach((k, i) => {
+    if (k.key === '') {
+      const vars = validated.emptyKeys.get(i)
+      const why =
+        vars !== undefined
+          ? missingSentence(vars).replace(/^environment variables? /, '')
+          : 'key is empty'
+      warnings.push(`auth.keys[${i}]: ${why}; key \`${k.id}\` is not active`)
+      return
+    }
+    const sha256 =
+      k.key !== undefined
+        ? createHash('sha256').update(k.key).digest()
+        : Buffer.from(k.sha256 ?? '', 'hex')
+    keys.push({ id: k.id, name: k.name ?? null, role: k.role, sha256 })
+  })
+  if (keys.length === 0) {
+    warnings.push('auth: no API key is active: every /v1 route answers 401 until one is configured')
+  }
+  return keys
+}

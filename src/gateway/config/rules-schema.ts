@@ -1,0 +1,83 @@
+/**
+ * The `rules` block, the same in `defaults.rules` and `channels.<name>.rules`. Every key is
+ * optional: what is left out comes from `defaults.rules`, then from the channel type's defaults
+ * (resolve.ts), merged key by key (`rate: { per_second: 5 }` keeps the default per-recipient rate).
+ */
+import { z } from 'zod'
+import { duration, nullableNum, num, strict } from './schema-parts.js'
+
+export const WINDOW_AFTER = ['templates_only', 'deny'] as const
+
+const tag = z
+  .string()
+  .min(1, { message: 'a tag must not be empty' })
+  .meta({ description: 'An allowed tag.' })
+
+export const rulesSchema = strict({
+  single_open_thread: z.boolean().optional().meta({
+    description:
+      'At most one open or snoozed thread per contact; a send into another thread is refused (thread_conflict). Default: true.',
+  }),
+  allow_with_open_thread: z.boolean().optional().meta({
+    description:
+      'This channel may start a thread while the contact has another one open. Default: false (true for email).',
+  }),
+  mandatory_tags: z
+    .union([
+      z.boolean(),
+      z.array(tag).min(1, { message: 'must list at least one tag (or use true)' }),
+    ])
+    .optional()
+    .meta({
+      description:
+        'A thread needs a tag before an outbound message: true (any tag), or the list of allowed tags. Default: false.',
+    }),
+  closing: strict({
+    unassign: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Closing a thread removes its assignee. Default: true.' }),
+  })
+    .optional()
+    .meta({ description: 'What closing a thread does.' }),
+  contact_first: z.boolean().optional().meta({
+    description:
+      'Only people who wrote to the channel first can be messaged. Default: true for telegram and webpush, else false.',
+  }),
+  window: z
+    .union([
+      strict({
+        duration: duration(
+          'How long after the customer’s last message anything may be sent.',
+        ).optional(),
+        after: z.enum(WINDOW_AFTER).optional().meta({
+          description:
+            'After the window: templates_only (only templates pass) or deny. Default: templates_only.',
+        }),
+      }),
+      z.null(),
+      z.literal(false),
+    ])
+    .optional()
+    .meta({
+      description:
+        'Messaging window after the customer’s last message; null or false: no window. Default: { duration: 24h, after: templates_only } for whatsapp and whatsapp-cloud, else none.',
+    }),
+  rate: strict({
+    per_second: num({ gt: 0, description: 'Messages per second on the whole channel.' }).optional(),
+    per_recipient_per_second: num({
+      gt: 0,
+      description: 'Messages per second to one recipient (0.2: one every 5 s).',
+    }).optional(),
+  })
+    .optional()
+    .meta({ description: 'Send rate limits the dispatcher keeps. Defaults per channel type.' }),
+  max_unreplied_per_day: nullableNum({
+    int: true,
+    min: 1,
+    description:
+      'First messages a day to people who never answered (null: no cap). Default: 50 for whatsapp, else null.',
+  }).optional(),
+}).meta({ id: 'ChannelRules', description: 'Sending rules of a channel (DESIGN §5).' })
+
+export type RawRules = z.output<typeof rulesSchema>

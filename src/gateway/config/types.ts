@@ -1,0 +1,86 @@
+/**
+ * The resolved configuration the daemon runs on: parsed, validated, defaults applied, frozen.
+ * The raw file's shape is the zod schema in `schema.ts` (the JSON Schema in `config/` is generated
+ * from it); `resolve.ts` turns that into this.
+ */
+import type { ChannelInfo, TemplateDef } from '../../rules/types.js'
+
+export type Role = 'admin' | 'agent' | 'app'
+
+export interface ApiKey {
+  id: string
+  name: string | null
+  role: Role
+  /** sha256 of the key (32 bytes); plaintext keys from the file are hashed at load and dropped. */
+  sha256: Buffer
+}
+
+export interface ChannelConfig {
+  info: ChannelInfo
+  /** The channel's own validated block (type-specific keys), `${VAR}`s substituted. */
+  settings: Record<string, unknown>
+  /** `${VAR}`s without default that are not set: the channel is disabled and names them. */
+  missingVars: string[]
+}
+
+export interface WebhookTarget {
+  url: string
+  secret: string
+  events: string[]
+}
+
+export interface ResolvedConfig {
+  /** Absolute path of the file it came from. */
+  file: string
+  server: {
+    host: string
+    port: number
+    public_url: string
+    /** Largest request body accepted (bytes): 413 above. */
+    body_limit: number
+    /** The API's own rate limit per key (token bucket): 429 above. */
+    rate_limit: { per_second: number; burst: number }
+  }
+  store: {
+    /** Absolute path of the SQLite file. */
+    sqlite: string
+    /** The data folder (blobs, sessions, keys): the SQLite file's folder. */
+    data_dir: string
+  }
+  auth: { keys: ApiKey[] }
+  security: {
+    allow_private_urls: boolean
+    /** How long signed attachment links stay valid (ms). */
+    attachment_link_ttl_ms: number
+  }
+  dispatcher: {
+    max_attempts: number
+    backoff_base_ms: number
+    backoff_max_ms: number
+    lease_ms: number
+    batch: number
+    concurrency: number
+    send_timeout_ms: number
+  }
+  channels: Record<string, ChannelConfig>
+  templates: Record<string, TemplateDef>
+  webhooks: WebhookTarget[]
+  /** Non-fatal findings (disabled channels naming their variable …), printed by check-config. */
+  warnings: string[]
+}
+
+/** One config error: where and what, as `file:line:col: key.path: message`. */
+export interface ConfigIssue {
+  file: string
+  line: number
+  col: number
+  path: string
+  message: string
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(issues.map((i) => `${i.file}:${i.line}:${i.col}: ${i.path}: ${i.message}`).join('\n'))
+    this.name = 'ConfigError'
+  }
+}

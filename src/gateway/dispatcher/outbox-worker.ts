@@ -1,0 +1,261 @@
+/**
+ * The dispatcher (DESIGN §2): leases due outbox jobs in batches, paces them to each channel's and
+ * each recipient's rate, calls `connector.send()` and records the outcome by `SendError` kind:
+ * `retry` backs off (honouring Retry-After) up to `max_attempts`, `unreachable` fails the message and
+ * marks the identity, `rejected` fails it. A crash leaves leased jobs to expire and come due again,
+ * so nothing is stranded; statuses only move forward.
+ */
+import type { Logger } from 'pino'
+import { SendError, type OutboundPayload } from '../../connectors/types.js'
+import type { MessageError, OutboxJob } from '../../store/types.js'
+import { statusEvent } from '../inbound.js'
+import type { Services } from '../services.js'
+import { retryDelay } from './backoff.js'
+import { Pacer } from './rate-limiter.js'
+
+/** Jobs are held in memory for their rate slot at most this long; later slots go back to the store. */
+const HOLD_MAX_MS = 1000
+/** A channel that is not connected is retried this much later, without counting an attempt. */
+const NOT_READY_DELAY_MS = 5000
+/** Upper bound on the idle poll, so jobs made due by another path (lease expiry) are seen. */
+const IDLE_POLL_MS = 500
+
+export class OutboxWorker {
+  private readonly inflight = new Set<Promise<void>>()
+  private readonly channelPacers = new Map<string, Pacer>()
+  private readonly recipientPacers = new Map<string, Pacer>()
+  private readonly stopCtl = new AbortController()
+  private wake: (() => void) | null = null
+  private loop: Promise<void> | null = null
+  private readonly log: Logger
+
+  constructor(private readonly svc: Services) {
+    this.log = svc.log.child({ component: 'outbox' })
+  }
+
+  get running(): boolean {
+    return this.loop !== null && !this.stopCtl.signal.aborted
+  }
+
+  start(): void {
+    this.loop ??= this.run().catch((err: unknown) => {
+      this.log.error({ err }, 'dispatcher loop crashed')
+    })
+  }
+
+  /** New work may be due: stop waiting. */
+  kick(): void {
+    this.wake?.()
+  }
+
+  /** Stops leasing, lets in-flight sends finish for up to `graceMs`, then aborts them. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.stopCtl.signal.aborted) return
+    const grace = setTimeout(() => this.stopCtl.abort(), graceMs)
+    this.stopping = true
+    this.kick()
+    await this.loop
+    await Promise.allSettled([...this.inflight])
+    clearTimeout(grace)
+    this.stopCtl.abort()
+  }
+
+  private stopping = false
+
+  private async run(): Promise<void> {
+    const cfg = () => this.svc.config().dispatcher
+    while (!this.stopping) {
+      const free = cfg().concurrency - this.inflight.size
+      if (free <= 0) {
+        await Promise.race([...this.inflight, this.sleep(IDLE_POLL_MS)])
+        continue
+      }
+      const now = Date.now()
+      let jobs: OutboxJob[]
+      try {
+        jobs = this.svc.store.outbox.lease(now, Math.min(cfg().batch, free), cfg().lease_ms)
+      } catch (err) {
+        this.log.error({ err }, 'lease failed')
+        await this.sleep(1000)
+        continue
+      }
+      if (jobs.length === 0) {
+        const due = this.svc.store.outbox.nextDue()
+        await this.sleep(due === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, due - Date.now())))
+        continue
+      }
+      for (const job of jobs) this.track(this.process(job))
+      // Let the sends just started make progress before leasing more.
+      await new Promise((r) => setImmediate(r))
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    const t = p.catch((err: unknown) => this.log.error({ err }, 'job crashed')).finally(() => this.inflight.delete(t))
+    this.inflight.add(t)
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.wake = done
+    })
+  }
+
+  private pacers(channel: string): { ch: Pacer; rcpt: Pacer } {
+    const rate = this.svc.config().channels[channel]?.info.rules.rate ?? { per_second: 1, per_recipient_per_second: 1 }
+    let ch = this.channelPacers.get(channel)
+    if (!ch) this.channelPacers.set(channel, (ch = new Pacer(rate.per_second)))
+    let rcpt = this.recipientPacers.get(channel)
+    if (!rcpt) this.recipientPacers.set(channel, (rcpt = new Pacer(rate.per_recipient_per_second)))
+    ch.setRate(rate.per_second)
+    rcpt.setRate(rate.per_recipient_per_second)
+    return { ch, rcpt }
+  }
+
+  private async process(job: OutboxJob): Promise<void> {
+    const { store } = this.svc
+    const ch = this.svc.config().channels[job.channel]
+    if (!ch) {
+      return this.fail(job, { code: 'channel_unknown', message: `channel ${job.channel} is no longer in the config` })
+    }
+    const connector = this.svc.channels.get(job.channel)
+    const state = this.svc.channels.state(job.channel).state
+    if (!connector || state !== 'connected') {
+      store.outbox.release(job.jobId, Date.now() + NOT_READY_DELAY_MS)
+      return
+    }
+    // Rate: the slot is the latest of the channel's and the recipient's next free slot.
+    const { ch: chPacer, rcpt } = this.pacers(job.channel)
+    const now = Date.now()
+    const slot = Math.max(chPacer.nextFree(job.channel, now), rcpt.nextFree(job.recipientKey, now))
+    if (slot - now > HOLD_MAX_MS) {
+      store.outbox.release(job.jobId, Math.ceil(slot))
+      return
+    }
+    chPacer.reserve(job.channel, slot)
+    rcpt.reserve(job.recipientKey, slot)
+    if (slot > now) await new Promise((r) => setTimeout(r, slot - now))
+
+    const payload = this.payload(job)
+    if (!payload) return this.fail(job, { code: 'message_missing', message: 'the message of this job is gone' })
+    const timeout = AbortSignal.timeout(this.svc.config().dispatcher.send_timeout_ms)
+    const signal = AbortSignal.any([timeout, this.stopCtl.signal])
+    const started = Date.now()
+    try {
+      const res = await raceAbort(connector.send({ ...payload, signal }), signal)
+      const at = new Date().toISOString()
+      const m = store.messages.get(job.messageId)
+      store.outbox.complete({
+        jobId: job.jobId,
+        messageId: job.messageId,
+        at,
+        platformMessageId: res.platformMessageId ?? null,
+        possibleDuplicate: false,
+        events: m ? this.svc.events('message.status', statusEvent({ ...m, platform_message_id: res.platformMessageId ?? null }, 'sent', null), at) : [],
+      })
+      this.svc.metrics.sent.inc({ channel: job.channel })
+      this.svc.metrics.dispatchLatency.observe({ channel: job.channel }, (Date.now() - Date.parse(payload.createdAt)) / 1000)
+    } catch (err) {
+      const e = toSendError(err, signal, this.stopCtl.signal)
+      this.onError(job, e, Date.now() - started)
+    }
+  }
+
+  private onError(job: OutboxJob, e: SendError, tookMs: number): void {
+    const { store } = this.svc
+    const error: MessageError = { code: e.code, message: e.message }
+    const attempt = job.attempts + 1
+    this.log.info({ message_id: job.messageId, channel: job.channel, kind: e.kind, code: e.code, attempt, took_ms: tookMs }, 'send failed')
+    if (e.kind === 'retry') {
+      if (this.stopCtl.signal.aborted && e.code === 'shutdown') {
+        store.outbox.release(job.jobId, Date.now())
+        return
+      }
+      const max = this.svc.config().dispatcher.max_attempts
+      if (attempt >= max) {
+        return this.fail(job, { code: e.code, message: `gave up after ${attempt} attempts: ${e.message}` })
+      }
+      const policy = { baseMs: this.svc.config().dispatcher.backoff_base_ms, maxMs: this.svc.config().dispatcher.backoff_max_ms }
+      store.outbox.retry(job.jobId, job.messageId, Date.now() + retryDelay(attempt, policy, e.retryAfterMs), error, e.possiblyDelivered)
+      this.svc.metrics.retried.inc({ channel: job.channel, kind: e.retryAfterMs !== undefined ? 'retry_after' : 'backoff' })
+      return
+    }
+    if (e.kind === 'unreachable') {
+      const m = store.messages.get(job.messageId)
+      if (m) store.identities.setReachable(job.channel, m.address, false, new Date().toISOString())
+    }
+    this.fail(job, error)
+  }
+
+  private fail(job: OutboxJob, error: MessageError): void {
+    const at = new Date().toISOString()
+    const m = this.svc.store.messages.get(job.messageId)
+    this.svc.store.outbox.fail({
+      jobId: job.jobId,
+      messageId: job.messageId,
+      at,
+      error,
+      events: m ? this.svc.events('message.status', statusEvent(m, 'failed', error), at) : [],
+    })
+    this.svc.metrics.failed.inc({ channel: job.channel, code: error.code })
+  }
+
+  private payload(job: OutboxJob): Omit<OutboundPayload, 'signal'> | null {
+    const { store, links } = this.svc
+    const m = store.messages.get(job.messageId)
+    if (!m) return null
+    const contact = store.contacts.get(m.contact_id)
+    let email: OutboundPayload['email'] = null
+    if (m.email) {
+      const ids = store.messages.emailIds(m.thread_id).filter((id) => id !== m.platform_message_id)
+      email = { from: m.email.from, subject: m.email.subject ?? '', bcc: m.email.bcc, inReplyTo: ids.at(-1) ?? null, references: ids }
+    }
+    const now = Date.now()
+    return {
+      messageId: m.id,
+      channel: m.channel,
+      threadId: m.thread_id,
+      to: m.address,
+      contact: { id: m.contact_id, firstName: contact?.first_name ?? null, lastName: contact?.last_name ?? null },
+      text: m.text,
+      template: m.template,
+      attachments: m.attachments.map((a) => ({
+        id: a.id,
+        filename: a.filename,
+        contentType: a.content_type,
+        size: a.size,
+        sha256: a.sha256,
+        url: links.url(a.id, now),
+        read: () => store.blobs.read(a.sha256),
+      })),
+      email,
+      createdAt: m.created_at,
+      attempt: job.attempts + 1,
+    }
+  }
+}
+
+/** A connector that ignores its signal still cannot hold a slot past the timeout. */
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error)
+    signal.addEventListener('abort', onAbort, { once: true })
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
+function toSendError(err: unknown, signal: AbortSignal, stop: AbortSignal): SendError {
+  if (err instanceof SendError) return err
+  if (signal.aborted) {
+    if (stop.aborted) return new SendError('retry', 'shutdown', 'the gateway stopped during the send', { possiblyDelivered: true })
+    return new SendError('retry', 'timeout', 'the send timed out; the platform may have received it', { possiblyDelivered: true })
+  }
+  // A connector bug is not the message's fault: retry, and the log says what broke.
+  return new SendError('retry', 'connector_error', (err as Error)?.message ?? String(err))
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { Pacer, TokenBucket } from './rate-limiter.js'
+
+describe('Pacer', () => {
+  it('hands out slots exactly 1/rate apart, never two in one interval', () => {
+    const p = new Pacer(30)
+    const slots: number[] = []
+    for (let i = 0; i < 90; i++) {
+      const at = p.nextFree('ch', 1000)
+      p.reserve('ch', at)
+      slots.push(at)
+    }
+    // Any window of one second holds at most 30 slots.
+    for (const s of slots) expect(slots.filter((x) => x >= s && x < s + 1000).length).toBeLessThanOrEqual(30)
+    // Within 1 % of the rate: rounding to whole ms costs at most 1 ms a slot.
+    expect(slots.at(-1)! - slots[0]!).toBeGreaterThanOrEqual((89 * 1000) / 30)
+    expect(slots.at(-1)! - slots[0]!).toBeLessThanOrEqual((89 * 1000) / 30 + 89)
+  })
+
+  it('keeps keys apart and never schedules in the past', () => {
+    const p = new Pacer(1)
+    p.reserve('a', 0)
+    expect(p.nextFree('a', 10)).toBe(1000)
+    expect(p.nextFree('b', 10)).toBe(10)
+    expect(p.nextFree('a', 5000)).toBe(5000)
+  })
+})
+
+describe('TokenBucket', () => {
+  it('allows a burst, then refills at the rate', () => {
+    let now = 0
+    const b = new TokenBucket(2, 3, () => now)
+    expect([b.take('k'), b.take('k'), b.take('k')]).toEqual([0, 0, 0])
+    expect(b.take('k')).toBeCloseTo(500, 5)
+    now = 500
+    expect(b.take('k')).toBe(0)
+    expect(b.take('other')).toBe(0)
+  })
+})

@@ -1,0 +1,74 @@
+/**
+ * Rate limits as schedules. `Pacer` spaces events at least 1/rate apart (no burst), which is what
+ * "never above the platform's limit at the receiving end" needs: a token bucket would let a full
+ * bucket out at once and exceed a per-second limit measured over any one-second window.
+ * `TokenBucket` allows bursts and serves the API's own limit, where bursts are fine.
+ */
+
+/**
+ * Spaces events `1000 / perSecond` ms apart, per key, by handing out future slots: the caller asks
+ * for the next free slot of every limit that applies, takes the latest, and reserves it in each.
+ */
+export class Pacer {
+  private readonly next = new Map<string, number>()
+  private lastSweep = 0
+
+  constructor(private perSecond: number) {}
+
+  setRate(perSecond: number): void {
+    this.perSecond = perSecond
+  }
+
+  get intervalMs(): number {
+    return 1000 / this.perSecond
+  }
+
+  /** The earliest time (ms) `key` may go, never before `nowMs`. */
+  nextFree(key: string, nowMs: number): number {
+    return Math.max(this.next.get(key) ?? 0, nowMs)
+  }
+
+  /** Reserves the slot at `atMs` for `key` (the next one is an interval later). */
+  reserve(key: string, atMs: number): void {
+    // Rounded up to whole ms: float drift must never let one more send into a one-second window.
+    this.next.set(key, Math.max(this.next.get(key) ?? 0, Math.ceil(atMs + this.intervalMs)))
+    this.sweep(atMs)
+  }
+
+  /** Forgets keys whose slot has passed, so a million recipients don't stay in memory. */
+  private sweep(nowMs: number): void {
+    if (this.next.size < 10_000 || nowMs - this.lastSweep < 10_000) return
+    this.lastSweep = nowMs
+    for (const [k, at] of this.next) if (at <= nowMs) this.next.delete(k)
+  }
+}
+
+/** Classic token bucket per key: `burst` tokens, refilled at `perSecond`. */
+export class TokenBucket {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>()
+
+  constructor(
+    private perSecond: number,
+    private burst: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  configure(perSecond: number, burst: number): void {
+    this.perSecond = perSecond
+    this.burst = burst
+  }
+
+  /** Takes a token: 0 when allowed, else the ms until one is available. */
+  take(key: string): number {
+    const now = this.now()
+    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now }
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond)
+    b.at = now
+    this.buckets.set(key, b)
+    if (b.tokens >= 1) {
+      b.tokens -= 1
+      return 0
+    }
+    return ((1 - b.tokens) / this.perSecond) * 1000
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The wiring: store, channels, dispatcher, app webhooks, snooze waker and the HTTP app, from one
+ * resolved config. `createGateway()` does not listen: the daemon (`daemon.ts`) serves its app, and
+ * in-process tests call `app.request()` on it.
+ */
+import type { Hono } from 'hono'
+import type { Logger } from 'pino'
+import { openStore } from '../store/index.js'
+import type { Store } from '../store/types.js'
+import { attachmentLinks } from './attachment-links.js'
+import { ChannelRegistry } from './channels/registry.js'
+import { loadConfig } from './config/load.js'
+import { ConfigError, type ResolvedConfig } from './config/types.js'
+import { OutboxWorker } from './dispatcher/outbox-worker.js'
+import { TokenBucket } from './dispatcher/rate-limiter.js'
+import { WebhookWorker } from './dispatcher/webhook-worker.js'
+import { eventFactory } from './events.js'
+import { buildApp } from './http/app.js'
+import { routes } from './http/routes.js'
+import { receiveInbound, receiveStatus } from './inbound.js'
+import { createMetrics } from './metrics.js'
+import type { Services } from './services.js'
+
+/** How often snoozed threads are checked for waking: the granularity of `snoozed_until`. */
+const WAKE_EVERY_MS = 1000
+
+export interface GatewayOptions {
+  config: ResolvedConfig
+  log: Logger
+  /** How to re-read the config on reload (SIGHUP, POST /v1/admin/reload). */
+  reloadConfig?: () => ResolvedConfig
+  now?: () => Date
+  /** Tests may run without the dispatcher loop to inspect the outbox. */
+  dispatcher?: boolean
+}
+
+export interface Gateway {
+  svc: Services
+  app: Hono
+  store: Store
+  outbox: OutboxWorker
+  /** Graceful stop: in-flight sends get `graceMs`, the rest stays queued. */
+  stop(graceMs?: number): Promise<void>
+}
+
+export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
+  let config = opts.config
+  const log = opts.log
+  const store = openStore({ file: config.store.sqlite, dataDir: config.store.data_dir, log: log.child({ component: 'store' }) })
+  let stopping = false
+  let running = false
+  const outboxRef: { w: OutboxWorker | null; h: WebhookWorker | null } = { w: null, h: null }
+
+  const metrics = createMetrics({ outboxDepth: () => store.outbox.depth(), webhookDepth: () => store.webhooks.depth() })
+  const apiLimiter = new TokenBucket(config.server.rate_limit.per_second, config.server.rate_limit.burst)
+  const svc: Services = {
+    config: () => config,
+    store,
+    log,
+    channels: null as unknown as ChannelRegistry,
+    events: eventFactory(() => config),
+    links: attachmentLinks({ kv: store.kv, publicUrl: () => config.server.public_url, ttlMs: () => config.security.attachment_link_ttl_ms }),
+    metrics,
+    apiLimiter,
+    now: opts.now ?? (() => new Date()),
+    healthy: () => running && !stopping,
+    stopping: () => stopping,
+    reload: async () => {
+      if (!opts.reloadConfig) return { ok: false, errors: 'this gateway was started without a config file' }
+      try {
+        const next = opts.reloadConfig()
+        config = next
+        apiLimiter.configure(next.server.rate_limit.per_second, next.server.rate_limit.burst)
+        await svc.channels.apply(next)
+        log.info({ file: next.file, warnings: next.warnings }, 'config reloaded')
+        return { ok: true }
+      } catch (e) {
+        const errors = e instanceof ConfigError ? e.message : (e as Error).message
+        log.error({ errors }, 'config reload failed; the running config is kept')
+        return { ok: false, errors }
+      }
+    },
+    kick: () => {
+      outboxRef.w?.kick()
+      outboxRef.h?.kick()
+    },
+  }
+  svc.channels = new ChannelRegistry(
+    log,
+    {
+      inbound: async (channel, msg) => {
+        const r = await receiveInbound(svc, channel, msg)
+        svc.kick()
+        return r
+      },
+      status: async (channel, u) => {
+        await receiveStatus(svc, channel, u)
+        svc.kick()
+      },
+      reachability: async (channel, address, reachable) => {
+        store.identities.setReachable(channel, address, reachable, svc.now().toISOString())
+        return Promise.resolve()
+      },
+      kv: store.kv,
+    },
+    config.store.data_dir,
+  )
+
+  const app = buildApp(svc, routes(svc))
+  await svc.channels.apply(config)
+  const outbox = new OutboxWorker(svc)
+  const webhooks = new WebhookWorker(svc)
+  outboxRef.w = outbox
+  outboxRef.h = webhooks
+  if (opts.dispatcher !== false) {
+    outbox.start()
+    webhooks.start()
+  }
+  const waker = setInterval(() => {
+    try {
+      const woke = store.threads.wakeDue(svc.now().toISOString())
+      if (woke.length > 0) log.info({ count: woke.length }, 'snoozed threads woke')
+    } catch (err) {
+      log.error({ err }, 'wake failed')
+    }
+  }, WAKE_EVERY_MS)
+  waker.unref()
+  running = true
+
+  return {
+    svc,
+    app,
+    store,
+    outbox,
+    async stop(graceMs = 10_000) {
+      if (stopping) return
+      stopping = true
+      clearInterval(waker)
+      await outbox.stop(graceMs)
+      await webhooks.stop()
+      await svc.channels.stopAll()
+      store.close()
+    },
+  }
+}
+
+/** Loads the config file for the daemon and for reloads, with the CLI's overrides. */
+export function configLoader(file: string, overrides: { dataDir?: string; listen?: string }): () => ResolvedConfig {
+  return () => loadConfig(file, { env: process.env, ...overrides })
+}

@@ -1,0 +1,175 @@
+/**
+ * Request schemas of the v1 API (zod). They validate input (400 naming the field) and are the
+ * source of `/v1/openapi.json`. Objects are strict: an unknown field is an error, not silently
+ * dropped, so a typo in `thread_id` cannot turn into a new conversation.
+ */
+import { z } from 'zod'
+
+const id = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), `must be an id starting with ${prefix}_`)
+
+const name = z.string().trim().max(200)
+const nullableName = name.nullable().optional()
+const attributes = z.record(z.string(), z.unknown())
+const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+
+export const attachmentInput = z
+  .object({
+    filename: z.string().min(1).max(255),
+    content_type: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like image/png'),
+    data: z.string().optional(),
+    url: z.string().url().optional(),
+  })
+  .strict()
+  .refine((a) => (a.data === undefined) !== (a.url === undefined), {
+    message: 'give exactly one of data (base64) or url',
+  })
+
+export const sendBody = z
+  .object({
+    contact_id: id('ct').optional(),
+    to: z
+      .object({
+        channel: z.string().min(1),
+        address: z.string().min(1).max(2048),
+        first_name: nullableName,
+        last_name: nullableName,
+        email: z.string().max(320).nullable().optional(),
+        phone: z.string().max(40).nullable().optional(),
+        external_id: z.string().max(200).nullable().optional(),
+        attributes: attributes.optional(),
+      })
+      .strict()
+      .optional(),
+    thread_id: id('th').optional(),
+    channel: z.string().min(1).optional(),
+    text: z.string().max(1_000_000).optional(),
+    attachments: z.array(attachmentInput).max(50).optional(),
+    template: z.object({ name: z.string().min(1), variables: stringMap.optional() }).strict().optional(),
+    variables: stringMap.optional(),
+    email: z
+      .object({
+        from: z.string().optional(),
+        subject: z.string().max(998).optional(),
+        bcc: z.array(z.string()).max(50).optional(),
+      })
+      .strict()
+      .optional(),
+    tags: z.array(z.string().min(1).max(64)).max(50).optional(),
+    dry_run: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => [b.contact_id, b.to, b.thread_id].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of contact_id, to or thread_id',
+    path: ['contact_id'],
+  })
+  .refine((b) => b.text === undefined || b.template === undefined, {
+    message: 'give text or template, not both (a template is the whole message)',
+    path: ['template'],
+  })
+export type SendBody = z.infer<typeof sendBody>
+
+export const contactCreate = z
+  .object({
+    first_name: nullableName,
+    last_name: nullableName,
+    email: z.string().max(320).nullable().optional(),
+    phone: z.string().max(40).nullable().optional(),
+    external_id: z.string().max(200).nullable().optional(),
+    attributes: attributes.optional(),
+    blocked: z.boolean().optional(),
+    identities: z
+      .array(z.object({ channel: z.string().min(1), address: z.string().min(1).max(2048) }).strict())
+      .max(20)
+      .optional(),
+  })
+  .strict()
+export type ContactCreate = z.infer<typeof contactCreate>
+
+export const contactPatch = contactCreate.omit({ identities: true })
+export type ContactPatchBody = z.infer<typeof contactPatch>
+
+const limit = z.coerce.number().int().min(1).max(200).default(50)
+
+export const contactQuery = z
+  .object({
+    q: z.string().max(200).optional(),
+    thread_status: z.enum(['open', 'snoozed', 'closed']).optional(),
+    assignee: z.string().min(1).max(100).optional(),
+    tag: z.string().max(64).optional(),
+    channel: z.string().max(64).optional(),
+    limit,
+    cursor: z.string().max(200).optional(),
+  })
+  .strict()
+
+export const pageQuery = z.object({ limit, cursor: z.string().max(200).optional() }).strict()
+
+export const threadCreate = z
+  .object({ contact_id: id('ct'), channel: z.string().min(1), tags: z.array(z.string().min(1).max(64)).max(50).optional() })
+  .strict()
+
+export const threadQuery = z
+  .object({
+    status: z.enum(['open', 'snoozed', 'closed']).optional(),
+    assignee: z.string().min(1).max(100).optional(),
+    contact_id: id('ct').optional(),
+    channel: z.string().max(64).optional(),
+    limit,
+    cursor: z.string().max(200).optional(),
+  })
+  .strict()
+
+export const closeBody = z.object({ unassign: z.boolean().optional() }).strict()
+export const snoozeBody = z.object({ until: z.iso.datetime({ offset: true }) }).strict()
+export const assignBody = z.object({ agent: z.string().min(1).max(100).nullable() }).strict()
+export const tagsBody = z.object({ tags: z.array(z.string().min(1).max(64)).max(50) }).strict()
+
+export const webhookInbound = z
+  .object({
+    id: z.string().min(1).max(200),
+    from: z
+      .object({
+        address: z.string().min(1).max(2048),
+        first_name: nullableName,
+        last_name: nullableName,
+        email: z.string().max(320).nullable().optional(),
+        phone: z.string().max(40).nullable().optional(),
+      })
+      .strict(),
+    text: z.string().max(1_000_000).nullable().optional(),
+    attachments: z.array(attachmentInput).max(20).optional(),
+  })
+  .strict()
+
+export const webhookStatus = z
+  .object({
+    message_id: z.string().min(1).max(200).optional(),
+    platform_message_id: z.string().min(1).max(200).optional(),
+    status: z.enum(['delivered', 'read', 'failed']),
+    error: z.object({ code: z.string().max(100), message: z.string().max(1000) }).strict().optional(),
+  })
+  .strict()
+  .refine((b) => (b.message_id === undefined) !== (b.platform_message_id === undefined), {
+    message: 'give exactly one of message_id or platform_message_id',
+    path: ['message_id'],
+  })
+
+export const attachmentQuery = z.object({ exp: z.string().optional(), sig: z.string().optional() }).strict()
+
+export const subscriptionBody = z
+  .object({
+    external_id: z.string().min(1).max(200),
+    user_hash: z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters (HMAC-SHA256)'),
+    subscription: z
+      .object({
+        endpoint: z.string().url().max(2048),
+        expirationTime: z.number().nullable().optional(),
+        keys: z.object({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(100) }).strict(),
+      })
+      .strict(),
+    first_name: nullableName,
+    last_name: nullableName,
+    email: z.string().max(320).nullable().optional(),
+  })
+  .strict()

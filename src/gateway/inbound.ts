@@ -1,0 +1,127 @@
+/**
+ * Inbound flow (DESIGN §2): a connector (or the webhook channel's route) hands over a message; its
+ * attachments become blobs, then one transaction upserts contact + identity (this is what opens
+ * windows and satisfies contact-first), finds or creates the thread and stores the message,
+ * deduplicated by the platform's id, with its app-webhook events.
+ */
+import type { InboundMessage, InboundResult, StatusUpdate } from '../connectors/types.js'
+import { normalizeAddress } from '../rules/index.js'
+import type { InboundPlan, MessageError, MessageRecord, MessageStatus } from '../store/types.js'
+import { newId } from './ids.js'
+import type { Services } from './services.js'
+
+export class InboundRefused extends Error {
+  constructor(readonly code: 'channel_unknown' | 'address_invalid', message: string) {
+    super(message)
+  }
+}
+
+export async function receiveInbound(
+  svc: Services,
+  channel: string,
+  msg: InboundMessage,
+): Promise<InboundResult> {
+  const ch = svc.config().channels[channel]
+  if (!ch) throw new InboundRefused('channel_unknown', `channel ${channel} is not configured`)
+  const norm = normalizeAddress(ch.info.addressKind, msg.from.address)
+  if (!norm.ok) {
+    throw new InboundRefused('address_invalid', `from.address: ${norm.reason}`)
+  }
+  // Dedupe before writing blobs: a redelivered message costs one indexed read.
+  const seen = svc.store.messages.findByPlatformId(channel, msg.platformMessageId)
+  if (seen && seen.direction === 'in') {
+    return { messageId: seen.id, contactId: seen.contact_id, threadId: seen.thread_id, created: false }
+  }
+  const now = svc.now().toISOString()
+  const attachments: InboundPlan['attachments'] = []
+  for (const a of msg.attachments) {
+    const blob = await svc.store.blobs.put(a.data)
+    attachments.push({ id: newId('att'), sha256: blob.sha256, filename: a.filename, content_type: a.contentType, size: blob.size })
+  }
+  const email = msg.email
+    ? {
+        from: norm.address,
+        subject: msg.email.subject,
+        bcc: [],
+        message_id: msg.email.messageId,
+        in_reply_to: msg.email.inReplyTo,
+        references: msg.email.references,
+      }
+    : null
+  const out = svc.store.inbound.receive({
+    now,
+    channel,
+    platformMessageId: msg.platformMessageId,
+    address: norm.address,
+    newContact: {
+      id: newId('ct'),
+      first_name: msg.from.firstName ?? null,
+      last_name: msg.from.lastName ?? null,
+      email: msg.from.email ?? (ch.info.addressKind === 'email' ? norm.address : null),
+      phone: msg.from.phone ?? (ch.info.addressKind === 'phone' ? norm.address : null),
+    },
+    newIdentityId: newId('id'),
+    newThreadId: newId('th'),
+    newMessageId: newId('msg'),
+    replyTo: msg.email ? [...(msg.email.inReplyTo ? [msg.email.inReplyTo] : []), ...msg.email.references] : [],
+    allowWithOpenThread: ch.info.rules.allow_with_open_thread || !ch.info.rules.single_open_thread,
+    text: msg.text,
+    attachments,
+    email,
+    sentAt: msg.sentAt ?? now,
+    events: (ids) => [
+      ...(ids.threadCreated
+        ? svc.events('thread.opened', { thread_id: ids.threadId, contact_id: ids.contactId, channel, by: 'contact' }, now)
+        : []),
+      ...svc.events(
+        'message.inbound',
+        {
+          message_id: ids.messageId,
+          contact_id: ids.contactId,
+          thread_id: ids.threadId,
+          channel,
+          from: norm.address,
+          text: msg.text,
+          attachments: attachments.map((a) => ({ id: a.id, filename: a.filename, content_type: a.content_type, size: a.size })),
+        },
+        now,
+      ),
+    ],
+  })
+  if (out.created) svc.metrics.inbound.inc({ channel })
+  return out
+}
+
+/** A platform reports a status change of one of our messages (by our id or the platform's). */
+export async function receiveStatus(svc: Services, channel: string, u: StatusUpdate): Promise<boolean> {
+  const m = u.messageId
+    ? svc.store.messages.get(u.messageId)
+    : u.platformMessageId
+      ? svc.store.messages.findByPlatformId(channel, u.platformMessageId)
+      : null
+  if (!m || m.direction !== 'out' || m.channel !== channel) return false
+  const at = u.at ?? svc.now().toISOString()
+  const status: MessageStatus = u.status
+  const error = u.error ?? null
+  const events = svc.events('message.status', statusEvent(m, status, error), at)
+  const moved = svc.store.messages.advance(m.id, status, at, error ? { error } : {}, events)
+  if (moved && status === 'failed') svc.metrics.failed.inc({ channel, code: error?.code ?? 'platform' })
+  return moved
+}
+
+/** The `message.status` event's data. */
+export function statusEvent(
+  m: Pick<MessageRecord, 'id' | 'thread_id' | 'contact_id' | 'channel' | 'platform_message_id'>,
+  status: MessageStatus,
+  error: MessageError | null,
+): Record<string, unknown> {
+  return {
+    message_id: m.id,
+    thread_id: m.thread_id,
+    contact_id: m.contact_id,
+    channel: m.channel,
+    platform_message_id: m.platform_message_id,
+    status,
+    error,
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * What route handlers and use-cases share: the live config, the store, the channel registry and the
+ * use-cases. Built once by the daemon (`daemon.ts`) and by the in-process test harness.
+ */
+import type { Logger } from 'pino'
+import type { Store } from '../store/types.js'
+import type { ResolvedConfig } from './config/types.js'
+import type { ChannelRegistry } from './channels/registry.js'
+import type { TokenBucket } from './dispatcher/rate-limiter.js'
+import type { EventFactory } from './events.js'
+import type { AttachmentLinks } from './attachment-links.js'
+import type { Metrics } from './metrics.js'
+
+export interface Services {
+  config(): ResolvedConfig
+  store: Store
+  log: Logger
+  channels: ChannelRegistry
+  events: EventFactory
+  links: AttachmentLinks
+  metrics: Metrics
+  apiLimiter: TokenBucket
+  now(): Date
+  /** True once the store is open and the dispatcher runs. */
+  healthy(): boolean
+  /** True after SIGTERM: new requests get 503. */
+  stopping(): boolean
+  /** Re-reads the config file; an invalid file leaves the running config in place. */
+  reload(): Promise<{ ok: true } | { ok: false; errors: string }>
+  /** Wakes the dispatcher after an accept so a queued job does not wait for the next poll. */
+  kick(): void
+}

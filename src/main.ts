@@ -1,0 +1,176 @@
+/**
+ * The `omnigate` command line: serve | check-config | keys new | keys vapid | migrate | backup FILE.
+ * A bad flag or a missing argument is a clear message and exit code 2; a bad config exit code 1.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { resolve } from 'node:path'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { checkConfig, loadConfig } from './gateway/config/load.js'
+import { ConfigError } from './gateway/config/types.js'
+import { handleSignals, startDaemon } from './gateway/daemon.js'
+import { createLogger } from './gateway/log.js'
+import { migrateStore, openStore } from './store/index.js'
+
+class UsageError extends Error {}
+
+const CONFIG_HELP = '  --config FILE   config file (default: $OMNIGATE_CONFIG, then ./gateway.config.yaml)'
+
+const HELP: Record<string, string> = {
+  main: `omnigate — self-hosted omnichannel messaging gateway
+
+Usage: omnigate <command> [options]
+
+Commands:
+  serve          run the daemon
+  check-config   validate the config file and show every problem at once
+  keys new       make a new API key and the config line holding its sha256
+  keys vapid     make a VAPID key pair for a webpush channel
+  migrate        apply database migrations
+  backup FILE    write an online copy of the database to FILE
+
+Run 'omnigate <command> --help' for a command's options.`,
+  serve: `Usage: omnigate serve [--config FILE] [--listen HOST:PORT] [--data DIR]
+
+Runs the gateway. SIGHUP re-reads the config; SIGTERM stops gracefully.
+${CONFIG_HELP}
+  --listen HOST:PORT  overrides server.listen
+  --data DIR      data folder (database, blobs, sessions); overrides the folder of store.sqlite`,
+  'check-config': `Usage: omnigate check-config [--config FILE]
+
+Validates the file; prints every error with file:line:column and the key path (exit 1),
+or "ok" with warnings such as channels disabled for a missing variable (exit 0).
+${CONFIG_HELP}`,
+  'keys new': `Usage: omnigate keys new [--id ID] [--role admin|agent|app]
+
+Prints a fresh API key (give it to the caller) and the line for auth.keys in the config,
+which holds only its sha256.`,
+  'keys vapid': `Usage: omnigate keys vapid
+
+Prints a VAPID key pair (base64url) for channels.<name>.vapid of a webpush channel.`,
+  migrate: `Usage: omnigate migrate [--config FILE] [--data DIR]
+
+Applies pending database migrations (serve does this too at start).
+${CONFIG_HELP}`,
+  backup: `Usage: omnigate backup FILE [--config FILE] [--data DIR]
+
+Writes an online, consistent copy of the database to FILE while the daemon may be running.
+Blobs live in <data>/blobs: copy that folder too for a whole backup.
+${CONFIG_HELP}`,
+}
+
+const common = {
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options']
+
+function parse<O extends ParseArgsConfig['options']>(args: string[], options: O, positionals = 0) {
+  try {
+    const r = parseArgs({ args, options, allowPositionals: positionals > 0, strict: true })
+    if (r.positionals.length > positionals) throw new UsageError(`unexpected argument: ${r.positionals[positionals] ?? ''}`)
+    return r
+  } catch (e) {
+    if (e instanceof UsageError) throw e
+    throw new UsageError((e as Error).message)
+  }
+}
+
+function configPath(flag: string | undefined): string {
+  return resolve(flag ?? process.env.OMNIGATE_CONFIG ?? 'gateway.config.yaml')
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv
+  const out = (s: string): void => void process.stdout.write(`${s}\n`)
+  try {
+    switch (cmd) {
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        out(HELP.main ?? '')
+        return cmd === undefined ? 2 : 0
+      case 'serve': {
+        const { values } = parse(rest, { ...common, listen: { type: 'string' }, data: { type: 'string' } })
+        if (values.help) return (out(HELP.serve ?? ''), 0)
+        const log = createLogger()
+        const d = await startDaemon({
+          configFile: configPath(values.config),
+          log,
+          ...(values.data ? { dataDir: values.data } : {}),
+          ...(values.listen ? { listen: values.listen } : {}),
+        })
+        await handleSignals(d, log)
+        return 0
+      }
+      case 'check-config': {
+        const { values } = parse(rest, common)
+        if (values.help) return (out(HELP['check-config'] ?? ''), 0)
+        const r = checkConfig(configPath(values.config), process.env)
+        out(r.text)
+        return r.ok ? 0 : 1
+      }
+      case 'keys': {
+        const [sub, ...more] = rest
+        if (sub === 'new') {
+          const { values } = parse(more, { help: common.help, id: { type: 'string' }, role: { type: 'string' } })
+          if (values.help) return (out(HELP['keys new'] ?? ''), 0)
+          const role = values.role ?? 'agent'
+          if (!['admin', 'agent', 'app'].includes(role)) throw new UsageError(`--role must be admin, agent or app (got ${role})`)
+          const id = values.id ?? `key-${randomBytes(3).toString('hex')}`
+          if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) throw new UsageError('--id: letters, digits, _ . - (at most 64)')
+          const key = `og_${randomBytes(32).toString('base64url')}`
+          const sha = createHash('sha256').update(key).digest('hex')
+          out(`key: ${key}`)
+          out('Give the key to its user; it is not stored anywhere. Add this line under auth.keys:')
+          out(`    - { id: ${id}, role: ${role}, sha256: "${sha}" }`)
+          return 0
+        }
+        if (sub === 'vapid') {
+          const { values } = parse(more, { help: common.help })
+          if (values.help) return (out(HELP['keys vapid'] ?? ''), 0)
+          const webpush = (await import('web-push')).default
+          const k = webpush.generateVAPIDKeys()
+          out(`vapid:\n  public_key: ${k.publicKey}\n  private_key: ${k.privateKey}\n  subject: mailto:ops@example.com`)
+          return 0
+        }
+        throw new UsageError(`unknown keys command: ${sub ?? '(none)'} (try: keys new, keys vapid)`)
+      }
+      case 'migrate': {
+        const { values } = parse(rest, { ...common, data: { type: 'string' } })
+        if (values.help) return (out(HELP.migrate ?? ''), 0)
+        const cfg = loadConfig(configPath(values.config), { env: process.env, ...(values.data ? { dataDir: values.data } : {}) })
+        const r = migrateStore(cfg.store.sqlite)
+        out(r.from === r.to ? `database is up to date (version ${r.to})` : `migrated ${cfg.store.sqlite} from version ${r.from} to ${r.to}`)
+        return 0
+      }
+      case 'backup': {
+        const { values, positionals } = parse(rest, { ...common, data: { type: 'string' } }, 1)
+        if (values.help) return (out(HELP.backup ?? ''), 0)
+        const file = positionals[0]
+        if (!file) throw new UsageError('backup needs a FILE to write to')
+        const cfg = loadConfig(configPath(values.config), { env: process.env, ...(values.data ? { dataDir: values.data } : {}) })
+        const store = openStore({ file: cfg.store.sqlite, dataDir: cfg.store.data_dir })
+        try {
+          await store.backup(resolve(file))
+        } finally {
+          store.close()
+        }
+        out(`backed up ${cfg.store.sqlite} to ${resolve(file)}`)
+        return 0
+      }
+      default:
+        throw new UsageError(`unknown command: ${cmd}`)
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`omnigate: ${e.message}\nRun 'omnigate --help' for usage.\n`)
+      return 2
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`omnigate: the config has errors:\n${e.message}\n`)
+      return 1
+    }
+    process.stderr.write(`omnigate: ${(e as Error).message}\n`)
+    return 1
+  }
+}

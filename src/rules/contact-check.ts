@@ -1,0 +1,32 @@
+/**
+ * Steps 3 and 4 of DESIGN §5: the contact may be messaged at all on this channel.
+ */
+import { refusal, type Refusal } from './refusal.js'
+import type { ChannelInfo, ContactFacts, IdentityFacts } from './types.js'
+
+/** Refuses a blocked contact, an unreachable identity, and silence on contact-first channels. */
+export function checkContact(
+  channel: ChannelInfo,
+  contact: ContactFacts,
+  identity: IdentityFacts | null,
+): Refusal | null {
+  if (contact.blocked) {
+    return refusal('contact_blocked', 'The contact is blocked: unblock them before sending.')
+  }
+  if (identity !== null && !identity.reachable) {
+    return refusal(
+      'contact_unreachable',
+      `The contact can no longer be reached on channel "${channel.name}" (they blocked us or ` +
+        'unsubscribed): use another channel, or wait for them to write again.',
+    )
+  }
+  if (channel.rules.contact_first && (identity?.first_inbound_at ?? null) === null) {
+    return refusal(
+      'contact_first',
+      `Channel "${channel.name}" can only message people who wrote to it first, and this contact ` +
+        'has not: wait for them to write, or use another channel.',
+      `channels.${channel.name}.rules.contact_first`,
+    )
+  }
+  return null
+}

@@ -1,0 +1,47 @@
+/**
+ * Durations as written in `gateway.config.yaml` (`24h`, `90m`, `1h30m`, `500ms`): units in
+ * descending order, each at most once, integers only, no spaces.
+ */
+
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as const
+
+type Unit = keyof typeof UNIT_MS
+
+// The `m(?!s)` lookahead keeps `500ms` from being read as minutes followed by a stray `s`.
+const DURATION_RE = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/
+
+const UNITS_IN_ORDER: readonly Unit[] = ['d', 'h', 'm', 's', 'ms']
+
+/**
+ * Parses a duration such as `24h`, `90m`, `30s`, `7d`, `1h30m` or `500ms` into milliseconds.
+ * Returns null for anything else (`24 hours`, `-1h`, `1.5h`, `''`, units out of order or repeated),
+ * so the config loader can name the key and show an example.
+ */
+export function parseDuration(text: string): number | null {
+  const match = DURATION_RE.exec(text)
+  if (match === null || text === '') return null
+  let total = 0
+  UNITS_IN_ORDER.forEach((unit, i) => {
+    const digits = match[i + 1]
+    if (digits !== undefined) total += Number(digits) * UNIT_MS[unit]
+  })
+  return Number.isSafeInteger(total) ? total : null
+}
+
+/**
+ * Formats milliseconds the way the config writes them (`1h30m`, `500ms`, `0s`), largest unit first,
+ * so that `parseDuration(formatDuration(ms)) === ms`. Fractions of a millisecond are rounded.
+ * @throws RangeError for a negative or non-finite value.
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`not a duration: ${ms}`)
+  let rest = Math.round(ms)
+  if (rest === 0) return '0s'
+  let out = ''
+  for (const unit of UNITS_IN_ORDER) {
+    const count = Math.floor(rest / UNIT_MS[unit])
+    if (count > 0) out += `${count}${unit}`
+    rest -= count * UNIT_MS[unit]
+  }
+  return out
+}

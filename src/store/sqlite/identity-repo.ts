@@ -1,0 +1,73 @@
+/**
+ * Identities: a contact's account on one channel, unique per (channel, address). Inbound marks
+ * them (first/last inbound time opens windows and satisfies contact-first).
+ */
+import type { IdentityRecord, Store } from '../types.js'
+import { StoreConflict } from '../types.js'
+import { qb, type Executor } from './executor.js'
+import { toIdentity } from './rows.js'
+import type { IdentitiesTable } from './schema.js'
+
+type IdentitiesApi = Store['identities']
+
+const INSERT = `INSERT INTO identities (id, contact_id, channel, address, reachable, created_at)
+  VALUES (?, ?, ?, ?, 1, ?)`
+const FIND = `SELECT * FROM identities WHERE channel = ? AND address = ?`
+// A person writing is reachable again; last_inbound_at never moves back (late deliveries).
+const MARK_INBOUND = `UPDATE identities SET first_inbound_at = coalesce(first_inbound_at, ?),
+  last_inbound_at = CASE WHEN last_inbound_at IS NULL OR last_inbound_at < ? THEN ?
+    ELSE last_inbound_at END,
+  reachable = 1 WHERE id = ?`
+
+export class IdentityRepo implements IdentitiesApi {
+  constructor(private readonly x: Executor) {}
+
+  listByContact(contactId: string): IdentityRecord[] {
+    const rows = this.x.all<IdentitiesTable>(
+      qb
+        .selectFrom('identities')
+        .selectAll()
+        .where('contact_id', '=', contactId)
+        .orderBy('created_at'),
+    )
+    return rows.map(toIdentity)
+  }
+
+  find(channel: string, address: string): IdentityRecord | null {
+    const row = this.x.stmt(FIND).get(channel, address) as IdentitiesTable | undefined
+    return row ? toIdentity(row) : null
+  }
+
+  setReachable(channel: string, address: string, reachable: boolean, _now: string): boolean {
+    const r = this.x.run(
+      qb
+        .updateTable('identities')
+        .set({ reachable: reachable ? 1 : 0 })
+        .where('channel', '=', channel)
+        .where('address', '=', address),
+    )
+    return r.changes > 0
+  }
+
+  /** Inserts an identity; throws StoreConflict('identity_taken') when (channel, address) is. */
+  insert(
+    i: { id: string; channel: string; address: string },
+    contactId: string,
+    now: string,
+  ): void {
+    const taken = this.x.stmt(FIND).get(i.channel, i.address) as IdentitiesTable | undefined
+    if (taken) {
+      throw new StoreConflict('identity_taken', {
+        channel: i.channel,
+        address: i.address,
+        contact_id: taken.contact_id,
+      })
+    }
+    this.x.stmt(INSERT).run(i.id, contactId, i.channel, i.address, now)
+  }
+
+  /** Records an inbound message at `at`: first/last inbound time, reachable again. */
+  markInbound(id: string, at: string): void {
+    this.x.stmt(MARK_INBOUND).run(at, at, at, id)
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Small durable settings and cursors by scope (an IMAP UID, a generated VAPID key id …).
+ */
+import type { Store } from '../types.js'
+import { qb, type Executor } from './executor.js'
+
+type KvApi = Store['kv']
+
+export class KvRepo implements KvApi {
+  constructor(private readonly x: Executor) {}
+
+  get(scope: string, key: string): string | null {
+    const row = this.x.get<{ value: string }>(
+      qb.selectFrom('kv').select('value').where('scope', '=', scope).where('key', '=', key),
+    )
+    return row?.value ?? null
+  }
+
+  set(scope: string, key: string, value: string): void {
+    this.x.run(
+      qb
+        .insertInto('kv')
+        .values({ scope, key, value })
+        .onConflict((oc) => oc.columns(['scope', 'key']).doUpdateSet({ value })),
+    )
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Messages: reads (kysely) and the forward-only status move. The timeline merges messages and
+ * thread events of a contact, oldest first, with a cursor on (time, kind, seq).
+ */
+import type { MessageError, MessageRecord, MessageStatus, NewEvent, Page, Store } from '../types.js'
+import type { AttachmentRepo } from './attachment-repo.js'
+import { encodeCursor, seqCursor } from './cursor.js'
+import type { EventQueue } from './event-queue.js'
+import { qb, type Executor } from './executor.js'
+import { canAdvance } from './message-status.js'
+import { toEvent, toMessage } from './rows.js'
+import type { MessageRow, ThreadEventRow } from './schema.js'
+import { timelinePage } from './timeline.js'
+
+type MessagesApi = Store['messages']
+
+const STATUS_OF = `SELECT status FROM messages WHERE id = ?`
+
+type TimelineItem = ReturnType<Store['messages']['timeline']>['items'][number]
+
+export class MessageRepo implements MessagesApi {
+  constructor(
+    private readonly x: Executor,
+    private readonly attachments: AttachmentRepo,
+    private readonly queue: EventQueue,
+  ) {}
+
+  get(id: string): MessageRecord | null {
+    const row = this.x.get<MessageRow>(qb.selectFrom('messages').selectAll().where('id', '=', id))
+    return row ? (this.hydrate([row])[0] ?? null) : null
+  }
+
+  /** Oldest first, `limit` at a time. */
+  listByThread(threadId: string, limit: number, cursor?: string): Page<MessageRecord> {
+    const after = seqCursor(cursor)
+    if (after === null) return { items: [], next_cursor: null }
+    let q = qb
+      .selectFrom('messages')
+      .selectAll()
+      .where('thread_id', '=', threadId)
+      .orderBy('seq')
+      .limit(limit + 1)
+    if (after !== undefined) q = q.where('seq', '>', after)
+    const rows = this.x.all<MessageRow>(q)
+    const page = rows.slice(0, limit)
+    const last = page[page.length - 1]
+    return {
+      items: this.hydrate(page),
+      next_cursor: rows.length > limit && last ? encodeCursor(last.seq) : null,
+    }
+  }
+
+  timeline(contactId: string, limit: number, cursor?: string): Page<TimelineItem> {
+    return timelinePage(this.x, contactId, limit, cursor, {
+      message: (rows) => this.hydrate(rows),
+      event: (row: ThreadEventRow) => toEvent(row),
+    })
+  }
+
+  /** The message with this platform id on the channel; an outbound one first (status updates). */
+  findByPlatformId(channel: string, platformMessageId: string): MessageRecord | null {
+    const row = this.x.get<MessageRow>(
+      qb
+        .selectFrom('messages')
+        .selectAll()
+        .where('channel', '=', channel)
+        .where('platform_message_id', '=', platformMessageId)
+        .orderBy('direction', 'desc')
+        .limit(1),
+    )
+    return row ? (this.hydrate([row])[0] ?? null) : null
+  }
+
+  /** Message-IDs of a thread's email messages: the email's own, or the id SMTP gave (outbound). */
+  emailIds(threadId: string): string[] {
+    const rows = this.x.all<{ mid: string | null }>(
+      qb
+        .selectFrom('messages')
+        .select((eb) => eb.fn.coalesce('email_message_id', 'platform_message_id').as('mid'))
+        .where('thread_id', '=', threadId)
+        .where('email', 'is not', null)
+        .orderBy('seq'),
+    )
+    return rows.flatMap((r) => (r.mid ? [r.mid] : []))
+  }
+
+  advance(
+    id: string,
+    status: MessageStatus,
+    at: string,
+    extra: { error?: MessageError; platformMessageId?: string },
+    events: NewEvent[],
+  ): boolean {
+    return this.x.tx(() => {
+      const row = this.x.stmt(STATUS_OF).get(id) as { status: MessageStatus } | undefined
+      if (!row || !canAdvance(row.status, status)) return false
+      this.x.stmt(advanceSql(status)).run({
+        id,
+        at,
+        code: extra.error?.code ?? null,
+        message: extra.error?.message ?? null,
+        pmid: extra.platformMessageId ?? null,
+      })
+      this.queue.enqueue(events)
+      return true
+    })
+  }
+
+  /** Distinct recipients messaged on the channel since `since` whose identity never wrote to us. */
+  countUnrepliedSince(channel: string, since: string): number {
+    const row = this.x.get<{ n: number }>(
+      qb
+        .selectFrom('messages as m')
+        .select((eb) => eb.fn.count<number>('m.address').distinct().as('n'))
+        .where('m.channel', '=', channel)
+        .where('m.direction', '=', 'out')
+        .where('m.created_at', '>=', since)
+        .where('m.status', '!=', 'cancelled')
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('identities as i')
+                .select('i.id')
+                .whereRef('i.channel', '=', 'm.channel')
+                .whereRef('i.address', '=', 'm.address')
+                .where('i.first_inbound_at', 'is not', null),
+            ),
+          ),
+        ),
+    )
+    return row?.n ?? 0
+  }
+
+  /** Rows → records with their attachments (one query for the page). */
+  hydrate(rows: readonly MessageRow[]): MessageRecord[] {
+    const atts = this.attachments.byMessages(rows.map((r) => r.id))
+    return rows.map((r) => toMessage(r, atts.get(r.id) ?? []))
+  }
+}
+
+// The status and its time column; the error is kept when the move brings none. `status` was
+// checked against the known statuses by canAdvance before it reaches this text.
+function advanceSql(status: MessageStatus): string {
+  return `UPDATE messages SET status = '${status}', ${status}_at = @at,
+    error_code = coalesce(@code, error_code),
+    error_message = CASE WHEN @code IS NULL THEN error_message ELSE @message END,
+    platform_message_id = coalesce(@pmid, platform_message_id) WHERE id = @id`
+}

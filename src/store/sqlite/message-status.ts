@@ -1,0 +1,28 @@
+/**
+ * Forward-only message status (DESIGN §3): queued → sending → sent → delivered → read;
+ * failed and cancelled are final. Steps may be skipped (a platform reports `read` without
+ * `delivered`).
+ */
+import type { MessageStatus } from '../types.js'
+
+const RANK: Record<MessageStatus, number> = {
+  queued: 0,
+  sending: 1,
+  sent: 2,
+  delivered: 3,
+  read: 4,
+  failed: 5,
+  cancelled: 5,
+}
+
+/**
+ * Whether `from` may move to `to`. `failed` is accepted up to `sent` (a bounce arrives after the
+ * platform took the message) but not after `delivered`/`read`; `cancelled` only before `sent`
+ * (nothing left our hands yet); nothing leaves `failed`/`cancelled`; a repeat is not a move.
+ */
+export function canAdvance(from: MessageStatus, to: MessageStatus): boolean {
+  if (from === 'failed' || from === 'cancelled') return false
+  if (to === 'failed') return RANK[from] <= RANK.sent
+  if (to === 'cancelled') return RANK[from] < RANK.sent
+  return RANK[to] > RANK[from]
+}

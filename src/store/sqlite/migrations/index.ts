@@ -1,0 +1,10 @@
+/**
+ * The embedded migrations, in order. Append only: a shipped step is never edited, and each
+ * version number is used once. The last version is the schema this code knows.
+ */
+import type { Migration } from '../migrate.js'
+import { initial } from './001-initial.js'
+
+export const MIGRATIONS: readonly Migration[] = [initial]
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

@@ -1,0 +1,205 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openTempStore, type TempStore } from '../test-fixtures.js'
+import { migrate } from './migrate.js'
+import { MIGRATIONS } from './migrations/index.js'
+import { LEASE_SQL, NEXT_DUE_SQL } from './outbox-repo.js'
+import { WEBHOOK_LEASE_SQL } from './webhook-repo.js'
+import { openDatabase } from './open-database.js'
+
+let t: TempStore
+beforeEach(() => {
+  t = openTempStore()
+})
+afterEach(() => t.dispose())
+
+const T0 = Date.parse('2025-06-01T00:00:00.000Z')
+const LEASE_MS = 30_000
+
+/** Queues `n` messages (one contact each) due at `dueAt`; returns their ids in order. */
+async function enqueue(n: number, dueAt = T0): Promise<string[]> {
+  const ids: string[] = []
+  for (let i = 0; i < n; i++) {
+    const contactId = t.fx.contact({ first_name: `C${i}` }).id
+    const o = await t.store.accept(
+      t.fx.outPlan(contactId, { outbox: { dueAt: dueAt + i, recipientKey: `tg:${i}` } }),
+    )
+    if (!o.ok) throw new Error('accept failed')
+    ids.push(o.messageId)
+  }
+  return ids
+}
+
+describe('outbox', () => {
+  it('leases due jobs in batches, oldest due first, and marks their messages sending', async () => {
+    const ids = await enqueue(5)
+    const first = t.store.outbox.lease(T0 + 10, 3, LEASE_MS)
+    expect(first.map((j) => j.messageId)).toEqual(ids.slice(0, 3))
+    expect(first[0]).toMatchObject({ channel: 'tg', recipientKey: 'tg:0', attempts: 0, dueAt: T0 })
+    expect(t.store.outbox.lease(T0 + 10, 10, LEASE_MS).map((j) => j.messageId)).toEqual(
+      ids.slice(3),
+    )
+    expect(t.store.outbox.lease(T0 + 10, 10, LEASE_MS)).toEqual([]) // all under lease
+    expect(t.store.messages.get(ids[0] ?? '')?.status).toBe('sending')
+    expect(t.store.outbox.depth()).toBe(5)
+  })
+
+  it('does not lease jobs before they are due', async () => {
+    await enqueue(2, T0 + 60_000)
+    expect(t.store.outbox.lease(T0, 10, LEASE_MS)).toEqual([])
+    expect(t.store.outbox.nextDue()).toBe(T0 + 60_000)
+  })
+
+  it('makes a job due again when its lease expires (a crashed dispatcher)', async () => {
+    const [id] = await enqueue(1)
+    const [job] = t.store.outbox.lease(T0, 10, LEASE_MS)
+    expect(t.store.outbox.nextDue()).toBe(T0 + LEASE_MS)
+    t.reopen() // restart: no recovery step
+    expect(t.store.outbox.lease(T0 + LEASE_MS - 1, 10, LEASE_MS)).toEqual([])
+    const again = t.store.outbox.lease(T0 + LEASE_MS, 10, LEASE_MS)
+    expect(again.map((j) => j.jobId)).toEqual([job?.jobId])
+    expect(t.store.messages.get(id ?? '')?.status_history.map((h) => h.status)).toEqual([
+      'queued',
+      'sending',
+    ])
+  })
+
+  it('complete: message sent with its platform id, job gone, events queued', async () => {
+    const [id = ''] = await enqueue(1)
+    const [job] = t.store.outbox.lease(T0, 10, LEASE_MS)
+    if (!job) throw new Error('no job')
+    const events = [
+      {
+        id: 'ev_sent',
+        type: 'message.status',
+        created_at: '2025-06-01T00:00:01.000Z',
+        data: {},
+        targets: ['https://a.example'],
+      },
+    ]
+    t.store.outbox.complete({
+      jobId: job.jobId,
+      messageId: id,
+      at: '2025-06-01T00:00:01.000Z',
+      events,
+      platformMessageId: 'tg-9',
+      possibleDuplicate: false,
+    })
+    expect(t.store.messages.get(id)).toMatchObject({
+      status: 'sent',
+      platform_message_id: 'tg-9',
+      attempts: 1,
+      error: null,
+    })
+    expect(t.store.outbox.depth()).toBe(0)
+    expect(t.store.outbox.nextDue()).toBeNull()
+    expect(t.store.webhooks.depth()).toBe(1)
+  })
+
+  it('retry: due later, attempt counted; the message keeps its status and the error', async () => {
+    const [id = ''] = await enqueue(1)
+    const [job] = t.store.outbox.lease(T0, 10, LEASE_MS)
+    if (!job) throw new Error('no job')
+    t.store.outbox.retry(job.jobId, id, T0 + 5000, { code: 'rate_limited', message: '429' }, true)
+    expect(t.store.messages.get(id)).toMatchObject({
+      status: 'sending',
+      attempts: 1,
+      possible_duplicate: true,
+      error: { code: 'rate_limited' },
+    })
+    expect(t.store.outbox.lease(T0 + 4999, 10, LEASE_MS)).toEqual([])
+    const [again] = t.store.outbox.lease(T0 + 5000, 10, LEASE_MS)
+    expect(again).toMatchObject({ jobId: job.jobId, attempts: 1 })
+    t.store.outbox.fail({
+      jobId: job.jobId,
+      messageId: id,
+      at: '2025-06-01T00:01:00.000Z',
+      events: [],
+      error: { code: 'rejected', message: '400' },
+    })
+    expect(t.store.messages.get(id)).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error: { code: 'rejected', message: '400' },
+    })
+    expect(t.store.outbox.depth()).toBe(0)
+  })
+
+  it('release: back in the queue without counting an attempt', async () => {
+    await enqueue(1)
+    const [job] = t.store.outbox.lease(T0, 10, LEASE_MS)
+    if (!job) throw new Error('no job')
+    t.store.outbox.release(job.jobId, T0 + 100)
+    expect(t.store.outbox.lease(T0 + 100, 10, LEASE_MS)).toMatchObject([
+      { jobId: job.jobId, attempts: 0 },
+    ])
+  })
+
+  it('cancel: only jobs not under a live lease; their messages become cancelled', async () => {
+    const [a = '', b = '', c = ''] = await enqueue(3)
+    t.store.outbox.lease(T0, 1, LEASE_MS) // a is being sent
+    expect(t.store.outbox.cancel([a, b, c, b], '2025-06-01T00:00:01.000Z')).toBe(2)
+    expect(t.store.messages.get(a)?.status).toBe('sending')
+    expect(t.store.messages.get(b)).toMatchObject({ status: 'cancelled' })
+    expect(t.store.outbox.depth()).toBe(1)
+  })
+
+  it('serves the lease and next-due queries from the ready index (no table scan, no sort)', () => {
+    const db = openDatabase(':memory:')
+    migrate(db, MIGRATIONS, '2025-01-01T00:00:00Z')
+    const cases: [string, string, unknown[]][] = [
+      ['outbox', LEASE_SQL, [T0 + LEASE_MS, T0, 100]],
+      ['outbox', NEXT_DUE_SQL, []],
+      ['webhook_outbox', WEBHOOK_LEASE_SQL, [T0 + LEASE_MS, T0, 100]],
+    ]
+    for (const [table, sql, params] of cases) {
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]
+      const details = plan.map((p) => p.detail).join('\n')
+      expect(details).toMatch(
+        new RegExp(`(SEARCH|SCAN) ${table} USING (COVERING )?INDEX ${table}_ready`),
+      )
+      expect(details).not.toMatch(new RegExp(`SCAN ${table}(?! USING)|TEMP B-TREE`))
+    }
+    db.close()
+  })
+})
+
+describe('webhook queue', () => {
+  const event = (id: string, targets: string[]) => ({
+    id,
+    type: 'thread.closed',
+    created_at: new Date(T0).toISOString(),
+    data: { n: 1 },
+    targets,
+  })
+
+  it('leases deliveries, retries later, and drops done or failed ones', () => {
+    const id = t.fx.contact({ first_name: 'A' }).thread('tg').threadIds[0] ?? ''
+    t.store.threads.close(id, false, 'a', t.fx.now(), [
+      event('ev_1', ['https://a.example', 'https://b.example']),
+      event('ev_2', []),
+    ])
+    expect(t.store.webhooks.depth()).toBe(2)
+    const [d1, d2] = t.store.webhooks.lease(T0, 10, LEASE_MS)
+    if (!d1 || !d2) throw new Error('expected two deliveries')
+    expect(JSON.parse(d1.payload)).toEqual({
+      id: 'ev_1',
+      type: 'thread.closed',
+      created_at: new Date(T0).toISOString(),
+      data: { n: 1 },
+    })
+    expect(t.store.webhooks.lease(T0, 10, LEASE_MS)).toEqual([])
+    t.store.webhooks.retry(d1.id, T0 + 1000)
+    t.store.webhooks.done(d2.id)
+    expect(t.store.webhooks.lease(T0 + 999, 10, LEASE_MS)).toEqual([])
+    const [again] = t.store.webhooks.lease(T0 + 1000, 10, LEASE_MS)
+    expect(again).toMatchObject({ id: d1.id, attempts: 1, target: d1.target })
+    t.store.webhooks.fail(d1.id)
+    expect(t.store.webhooks.depth()).toBe(0)
+    // Expired lease: due again.
+    t.store.threads.close(id, false, 'a', t.fx.now(), [event('ev_3', ['https://a.example'])])
+    t.store.webhooks.lease(T0, 10, LEASE_MS)
+    expect(t.store.webhooks.lease(T0 + LEASE_MS, 10, LEASE_MS).map((d) => d.eventId)).toEqual([
+      'ev_3',
+    ])
+  })
+})

@@ -1,0 +1,176 @@
+/**
+ * Fixture builders for store tests (no raw SQL in tests): a temp data folder with a real SQLite
+ * file, a stepping clock, and builders like
+ * `fx.contact({ first_name: 'Ana' }).identity('tg', '42')`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openStore } from './index.js'
+import type { AcceptPlan, InboundPlan, NewContact, Store, ThreadStatus } from './types.js'
+
+export interface TempStore {
+  store: Store
+  dir: string
+  file: string
+  fx: Fx
+  /** Closes and reopens the same file (data must survive). */
+  reopen(): Store
+  dispose(): void
+}
+
+export function openTempStore(): TempStore {
+  const dir = mkdtempSync(join(tmpdir(), 'omnigate-store-'))
+  const file = join(dir, 'omnigate.db')
+  const t: TempStore = {
+    store: openStore({ file, dataDir: dir }),
+    dir,
+    file,
+    fx: undefined as unknown as Fx,
+    reopen() {
+      t.store.close()
+      t.store = openStore({ file, dataDir: dir })
+      t.fx = new Fx(t.store, t.fx)
+      return t.store
+    },
+    dispose() {
+      t.store.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+  t.fx = new Fx(t.store)
+  return t
+}
+
+/** Builds contacts, threads and plans; every write uses the next tick of its clock (1 s apart). */
+export class Fx {
+  private n: number
+  private t: number
+
+  constructor(
+    readonly store: Store,
+    previous?: Fx,
+  ) {
+    this.n = previous?.n ?? 0
+    this.t = previous?.t ?? Date.parse('2025-01-01T00:00:00.000Z')
+  }
+
+  /** The clock's next time (ISO). */
+  now(): string {
+    this.t += 1000
+    return new Date(this.t).toISOString()
+  }
+
+  id(prefix: string): string {
+    return `${prefix}_${String(++this.n).padStart(6, '0')}`
+  }
+
+  contact(fields: Omit<Partial<NewContact>, 'id'> = {}): ContactFx {
+    return new ContactFx(this, { id: this.id('ct'), ...fields })
+  }
+
+  /** A send to an existing contact: a new thread on `tg` by default, agent `alice`. */
+  outPlan(contactId: string, over: Partial<AcceptPlan> = {}): AcceptPlan {
+    const msgId = this.id('msg')
+    return {
+      now: this.now(),
+      contact: { existing: contactId },
+      identity: { existing: 'id_any' },
+      thread: {
+        create: { id: this.id('th'), channel: 'tg', assignee: 'alice', tags: [] },
+        singleOpen: true,
+        actor: 'alice',
+      },
+      message: {
+        id: msgId,
+        channel: over.message?.channel ?? 'tg',
+        author: { kind: 'agent', id: 'alice' },
+        address: '42',
+        text: `hello ${msgId}`,
+        template: null,
+        email: null,
+      },
+      attachments: [],
+      outbox: { dueAt: this.t, recipientKey: `tg:42` },
+      ...over,
+    }
+  }
+
+  /** An inbound message on `tg` from `address` (a new contact when nobody has that address). */
+  inPlan(address: string, over: Partial<InboundPlan> = {}): InboundPlan {
+    const now = this.now()
+    return {
+      now,
+      channel: 'tg',
+      platformMessageId: this.id('pm'),
+      address,
+      newContact: { id: this.id('ct'), first_name: 'New' },
+      newIdentityId: this.id('id'),
+      newThreadId: this.id('th'),
+      newMessageId: this.id('msg'),
+      replyTo: [],
+      allowWithOpenThread: false,
+      text: 'hi',
+      attachments: [],
+      email: null,
+      sentAt: now,
+      events: () => [],
+      ...over,
+    }
+  }
+}
+
+/** A contact being built: identities first, then `id`, `thread()` or `wrote()` create it. */
+export class ContactFx {
+  private created = false
+  private readonly identities: { id: string; channel: string; address: string }[] = []
+  readonly threadIds: string[] = []
+
+  constructor(
+    private readonly fx: Fx,
+    private readonly fields: NewContact,
+  ) {}
+
+  identity(channel: string, address: string): this {
+    if (this.created) throw new Error('add identities before the contact is used')
+    this.identities.push({ id: this.fx.id('id'), channel, address })
+    return this
+  }
+
+  get id(): string {
+    if (!this.created) {
+      this.fx.store.contacts.create(this.fields, this.identities, this.fx.now())
+      this.created = true
+    }
+    return this.fields.id
+  }
+
+  /** A thread on `channel` in the given state (opened, then closed or snoozed). */
+  thread(
+    channel: string,
+    opts: { status?: ThreadStatus; assignee?: string | null; tags?: string[] } = {},
+  ): this {
+    const s = this.fx.store.threads
+    const id = this.fx.id('th')
+    const t = {
+      id,
+      contact_id: this.id,
+      channel,
+      assignee: opts.assignee ?? null,
+      tags: opts.tags ?? [],
+    }
+    s.create(t, false, 'fixture', this.fx.now(), [])
+    if (opts.status === 'closed') s.close(id, false, 'fixture', this.fx.now(), [])
+    if (opts.status === 'snoozed')
+      s.snooze(id, '2099-01-01T00:00:00.000Z', 'fixture', this.fx.now(), [])
+    this.threadIds.push(id)
+    return this
+  }
+
+  /** The person writes on an identity of theirs (first/last inbound time, recency). */
+  wrote(channel: string, address: string, text = 'hi'): this {
+    void this.id
+    this.fx.store.inbound.receive(this.fx.inPlan(address, { channel, text }))
+    return this
+  }
+}
