@@ -13,7 +13,8 @@ import { migrateStore, openStore } from './store/index.js'
 
 class UsageError extends Error {}
 
-const CONFIG_HELP = '  --config FILE   config file (default: $OMNIGATE_CONFIG, then ./gateway.config.yaml)'
+const CONFIG_HELP =
+  '  --config FILE   config file (default: $OMNIGATE_CONFIG, then ./gateway.config.yaml)'
 
 const HELP: Record<string, string> = {
   main: `omnigate — self-hosted omnichannel messaging gateway
@@ -66,7 +67,8 @@ const common = {
 function parse<O extends ParseArgsConfig['options']>(args: string[], options: O, positionals = 0) {
   try {
     const r = parseArgs({ args, options, allowPositionals: positionals > 0, strict: true })
-    if (r.positionals.length > positionals) throw new UsageError(`unexpected argument: ${r.positionals[positionals] ?? ''}`)
+    if (r.positionals.length > positionals)
+      throw new UsageError(`unexpected argument: ${r.positionals[positionals] ?? ''}`)
     return r
   } catch (e) {
     if (e instanceof UsageError) throw e
@@ -90,7 +92,11 @@ export async function main(argv: string[]): Promise<number> {
         out(HELP.main ?? '')
         return cmd === undefined ? 2 : 0
       case 'serve': {
-        const { values } = parse(rest, { ...common, listen: { type: 'string' }, data: { type: 'string' } })
+        const { values } = parse(rest, {
+          ...common,
+          listen: { type: 'string' },
+          data: { type: 'string' },
+        })
         if (values.help) return (out(HELP.serve ?? ''), 0)
         const log = createLogger()
         const d = await startDaemon({
@@ -112,12 +118,18 @@ export async function main(argv: string[]): Promise<number> {
       case 'keys': {
         const [sub, ...more] = rest
         if (sub === 'new') {
-          const { values } = parse(more, { help: common.help, id: { type: 'string' }, role: { type: 'string' } })
+          const { values } = parse(more, {
+            help: common.help,
+            id: { type: 'string' },
+            role: { type: 'string' },
+          })
           if (values.help) return (out(HELP['keys new'] ?? ''), 0)
           const role = values.role ?? 'agent'
-          if (!['admin', 'agent', 'app'].includes(role)) throw new UsageError(`--role must be admin, agent or app (got ${role})`)
+          if (!['admin', 'agent', 'app'].includes(role))
+            throw new UsageError(`--role must be admin, agent or app (got ${role})`)
           const id = values.id ?? `key-${randomBytes(3).toString('hex')}`
-          if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) throw new UsageError('--id: letters, digits, _ . - (at most 64)')
+          if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id))
+            throw new UsageError('--id: letters, digits, _ . - (at most 64)')
           const key = `og_${randomBytes(32).toString('base64url')}`
           const sha = createHash('sha256').update(key).digest('hex')
           out(`key: ${key}`)
@@ -130,7 +142,9 @@ export async function main(argv: string[]): Promise<number> {
           if (values.help) return (out(HELP['keys vapid'] ?? ''), 0)
           const webpush = (await import('web-push')).default
           const k = webpush.generateVAPIDKeys()
-          out(`vapid:\n  public_key: ${k.publicKey}\n  private_key: ${k.privateKey}\n  subject: mailto:ops@example.com`)
+          out(
+            `vapid:\n  public_key: ${k.publicKey}\n  private_key: ${k.privateKey}\n  subject: mailto:ops@example.com`,
+          )
           return 0
         }
         throw new UsageError(`unknown keys command: ${sub ?? '(none)'} (try: keys new, keys vapid)`)
@@ -138,9 +152,16 @@ export async function main(argv: string[]): Promise<number> {
       case 'migrate': {
         const { values } = parse(rest, { ...common, data: { type: 'string' } })
         if (values.help) return (out(HELP.migrate ?? ''), 0)
-        const cfg = loadConfig(configPath(values.config), { env: process.env, ...(values.data ? { dataDir: values.data } : {}) })
+        const cfg = loadConfig(configPath(values.config), {
+          env: process.env,
+          ...(values.data ? { dataDir: values.data } : {}),
+        })
         const r = migrateStore(cfg.store.sqlite)
-        out(r.from === r.to ? `database is up to date (version ${r.to})` : `migrated ${cfg.store.sqlite} from version ${r.from} to ${r.to}`)
+        out(
+          r.from === r.to
+            ? `database is up to date (version ${r.to})`
+            : `migrated ${cfg.store.sqlite} from version ${r.from} to ${r.to}`,
+        )
         return 0
       }
       case 'backup': {
@@ -148,7 +169,10 @@ export async function main(argv: string[]): Promise<number> {
         if (values.help) return (out(HELP.backup ?? ''), 0)
         const file = positionals[0]
         if (!file) throw new UsageError('backup needs a FILE to write to')
-        const cfg = loadConfig(configPath(values.config), { env: process.env, ...(values.data ? { dataDir: values.data } : {}) })
+        const cfg = loadConfig(configPath(values.config), {
+          env: process.env,
+          ...(values.data ? { dataDir: values.data } : {}),
+        })
         const store = openStore({ file: cfg.store.sqlite, dataDir: cfg.store.data_dir })
         try {
           await store.backup(resolve(file))

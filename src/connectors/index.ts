@@ -18,15 +18,24 @@ export async function createConnector(
   switch (type) {
     case 'webhook': {
       const m = await import('./webhook/index.js')
-      return m.createWebhookConnector(deps, settings as unknown as Parameters<typeof m.createWebhookConnector>[1])
+      return m.createWebhookConnector(
+        deps,
+        settings as unknown as Parameters<typeof m.createWebhookConnector>[1],
+      )
     }
     case 'telegram': {
       const m = await import('./telegram/index.js')
-      return m.createTelegramConnector(deps, settings as unknown as Parameters<typeof m.createTelegramConnector>[1])
+      return m.createTelegramConnector(
+        deps,
+        settings as unknown as Parameters<typeof m.createTelegramConnector>[1],
+      )
     }
     case 'line': {
       const m = await import('./line/index.js')
-      return m.createLineConnector(deps, settings as unknown as Parameters<typeof m.createLineConnector>[1])
+      return m.createLineConnector(
+        deps,
+        settings as unknown as Parameters<typeof m.createLineConnector>[1],
+      )
     }
     case 'whatsapp-cloud': {
       const m = await import('./whatsapp-cloud/index.js')
@@ -37,15 +46,24 @@ export async function createConnector(
     }
     case 'email': {
       const m = await import('./email/index.js')
-      return m.createEmailConnector(deps, settings as unknown as Parameters<typeof m.createEmailConnector>[1])
+      return m.createEmailConnector(
+        deps,
+        settings as unknown as Parameters<typeof m.createEmailConnector>[1],
+      )
     }
     case 'whatsapp': {
       const m = await import('./whatsapp/index.js')
-      return m.createWhatsAppConnector(deps, settings as unknown as Parameters<typeof m.createWhatsAppConnector>[1])
+      return m.createWhatsAppConnector(
+        deps,
+        settings as unknown as Parameters<typeof m.createWhatsAppConnector>[1],
+      )
     }
     case 'webpush': {
       const m = await import('./webpush/index.js')
-      return m.createWebPushConnector(deps, settings as unknown as Parameters<typeof m.createWebPushConnector>[1])
+      return m.createWebPushConnector(
+        deps,
+        settings as unknown as Parameters<typeof m.createWebPushConnector>[1],
+      )
     }
   }
 }

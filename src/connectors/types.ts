@@ -7,13 +7,7 @@
 import type { Logger } from 'pino'
 
 export type ChannelType =
-  | 'telegram'
-  | 'whatsapp'
-  | 'whatsapp-cloud'
-  | 'line'
-  | 'email'
-  | 'webpush'
-  | 'webhook'
+  'telegram' | 'whatsapp' | 'whatsapp-cloud' | 'line' | 'email' | 'webpush' | 'webhook'
 
 export const CHANNEL_TYPES: readonly ChannelType[] = [
   'telegram',
@@ -42,12 +36,7 @@ export interface ChannelLimits {
 }
 
 export type ChannelStateName =
-  | 'connected'
-  | 'connecting'
-  | 'qr_required'
-  | 'disconnected'
-  | 'disabled'
-  | 'error'
+  'connected' | 'connecting' | 'qr_required' | 'disconnected' | 'disabled' | 'error'
 
 export interface ChannelState {
   state: ChannelStateName

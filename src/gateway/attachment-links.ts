@@ -11,7 +11,10 @@ export interface AttachmentLinks {
 }
 
 export function attachmentLinks(opts: {
-  kv: { get(scope: string, key: string): string | null; set(scope: string, key: string, value: string): void }
+  kv: {
+    get(scope: string, key: string): string | null
+    set(scope: string, key: string, value: string): void
+  }
   publicUrl: () => string
   ttlMs: () => number
 }): AttachmentLinks {
@@ -21,7 +24,8 @@ export function attachmentLinks(opts: {
     opts.kv.set('system', 'link_secret', secret)
   }
   const key = secret
-  const mac = (id: string, exp: string): Buffer => createHmac('sha256', key).update(`${id}.${exp}`).digest()
+  const mac = (id: string, exp: string): Buffer =>
+    createHmac('sha256', key).update(`${id}.${exp}`).digest()
 
   return {
     url(id, nowMs) {

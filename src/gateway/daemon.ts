@@ -42,7 +42,12 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   })
   const bound = (server.address() as AddressInfo).port
   opts.log.info(
-    { component: 'daemon', listen: `${host}:${bound}`, data: config.store.data_dir, ms: Date.now() - started },
+    {
+      component: 'daemon',
+      listen: `${host}:${bound}`,
+      data: config.store.data_dir,
+      ms: Date.now() - started,
+    },
     'omnigate is serving',
   )
   let stopping: Promise<void> | null = null

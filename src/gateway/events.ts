@@ -17,7 +17,11 @@ export type EventType =
   | 'thread.snoozed'
   | 'bulk.done'
 
-export type EventFactory = (type: EventType, data: Record<string, unknown>, at: string) => NewEvent[]
+export type EventFactory = (
+  type: EventType,
+  data: Record<string, unknown>,
+  at: string,
+) => NewEvent[]
 
 export function eventFactory(config: () => ResolvedConfig): EventFactory {
   return (type, data, at) => {

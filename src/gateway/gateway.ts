@@ -46,27 +46,42 @@ export interface Gateway {
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let config = opts.config
   const log = opts.log
-  const store = openStore({ file: config.store.sqlite, dataDir: config.store.data_dir, log: log.child({ component: 'store' }) })
+  const store = openStore({
+    file: config.store.sqlite,
+    dataDir: config.store.data_dir,
+    log: log.child({ component: 'store' }),
+  })
   let stopping = false
   let running = false
   const outboxRef: { w: OutboxWorker | null; h: WebhookWorker | null } = { w: null, h: null }
 
-  const metrics = createMetrics({ outboxDepth: () => store.outbox.depth(), webhookDepth: () => store.webhooks.depth() })
-  const apiLimiter = new TokenBucket(config.server.rate_limit.per_second, config.server.rate_limit.burst)
+  const metrics = createMetrics({
+    outboxDepth: () => store.outbox.depth(),
+    webhookDepth: () => store.webhooks.depth(),
+  })
+  const apiLimiter = new TokenBucket(
+    config.server.rate_limit.per_second,
+    config.server.rate_limit.burst,
+  )
   const svc: Services = {
     config: () => config,
     store,
     log,
     channels: null as unknown as ChannelRegistry,
     events: eventFactory(() => config),
-    links: attachmentLinks({ kv: store.kv, publicUrl: () => config.server.public_url, ttlMs: () => config.security.attachment_link_ttl_ms }),
+    links: attachmentLinks({
+      kv: store.kv,
+      publicUrl: () => config.server.public_url,
+      ttlMs: () => config.security.attachment_link_ttl_ms,
+    }),
     metrics,
     apiLimiter,
     now: opts.now ?? (() => new Date()),
     healthy: () => running && !stopping,
     stopping: () => stopping,
     reload: async () => {
-      if (!opts.reloadConfig) return { ok: false, errors: 'this gateway was started without a config file' }
+      if (!opts.reloadConfig)
+        return { ok: false, errors: 'this gateway was started without a config file' }
       try {
         const next = opts.reloadConfig()
         config = next
@@ -145,6 +160,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
 }
 
 /** Loads the config file for the daemon and for reloads, with the CLI's overrides. */
-export function configLoader(file: string, overrides: { dataDir?: string; listen?: string }): () => ResolvedConfig {
+export function configLoader(
+  file: string,
+  overrides: { dataDir?: string; listen?: string },
+): () => ResolvedConfig {
   return () => loadConfig(file, { env: process.env, ...overrides })
 }

@@ -11,7 +11,10 @@ import { newId } from './ids.js'
 import type { Services } from './services.js'
 
 export class InboundRefused extends Error {
-  constructor(readonly code: 'channel_unknown' | 'address_invalid', message: string) {
+  constructor(
+    readonly code: 'channel_unknown' | 'address_invalid',
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -30,13 +33,24 @@ export async function receiveInbound(
   // Dedupe before writing blobs: a redelivered message costs one indexed read.
   const seen = svc.store.messages.findByPlatformId(channel, msg.platformMessageId)
   if (seen && seen.direction === 'in') {
-    return { messageId: seen.id, contactId: seen.contact_id, threadId: seen.thread_id, created: false }
+    return {
+      messageId: seen.id,
+      contactId: seen.contact_id,
+      threadId: seen.thread_id,
+      created: false,
+    }
   }
   const now = svc.now().toISOString()
   const attachments: InboundPlan['attachments'] = []
   for (const a of msg.attachments) {
     const blob = await svc.store.blobs.put(a.data)
-    attachments.push({ id: newId('att'), sha256: blob.sha256, filename: a.filename, content_type: a.contentType, size: blob.size })
+    attachments.push({
+      id: newId('att'),
+      sha256: blob.sha256,
+      filename: a.filename,
+      content_type: a.contentType,
+      size: blob.size,
+    })
   }
   const email = msg.email
     ? {
@@ -63,7 +77,9 @@ export async function receiveInbound(
     newIdentityId: newId('id'),
     newThreadId: newId('th'),
     newMessageId: newId('msg'),
-    replyTo: msg.email ? [...(msg.email.inReplyTo ? [msg.email.inReplyTo] : []), ...msg.email.references] : [],
+    replyTo: msg.email
+      ? [...(msg.email.inReplyTo ? [msg.email.inReplyTo] : []), ...msg.email.references]
+      : [],
     allowWithOpenThread: ch.info.rules.allow_with_open_thread || !ch.info.rules.single_open_thread,
     text: msg.text,
     attachments,
@@ -71,7 +87,11 @@ export async function receiveInbound(
     sentAt: msg.sentAt ?? now,
     events: (ids) => [
       ...(ids.threadCreated
-        ? svc.events('thread.opened', { thread_id: ids.threadId, contact_id: ids.contactId, channel, by: 'contact' }, now)
+        ? svc.events(
+            'thread.opened',
+            { thread_id: ids.threadId, contact_id: ids.contactId, channel, by: 'contact' },
+            now,
+          )
         : []),
       ...svc.events(
         'message.inbound',
@@ -82,7 +102,12 @@ export async function receiveInbound(
           channel,
           from: norm.address,
           text: msg.text,
-          attachments: attachments.map((a) => ({ id: a.id, filename: a.filename, content_type: a.content_type, size: a.size })),
+          attachments: attachments.map((a) => ({
+            id: a.id,
+            filename: a.filename,
+            content_type: a.content_type,
+            size: a.size,
+          })),
         },
         now,
       ),
@@ -93,7 +118,11 @@ export async function receiveInbound(
 }
 
 /** A platform reports a status change of one of our messages (by our id or the platform's). */
-export async function receiveStatus(svc: Services, channel: string, u: StatusUpdate): Promise<boolean> {
+export async function receiveStatus(
+  svc: Services,
+  channel: string,
+  u: StatusUpdate,
+): Promise<boolean> {
   const m = u.messageId
     ? svc.store.messages.get(u.messageId)
     : u.platformMessageId
@@ -105,7 +134,8 @@ export async function receiveStatus(svc: Services, channel: string, u: StatusUpd
   const error = u.error ?? null
   const events = svc.events('message.status', statusEvent(m, status, error), at)
   const moved = svc.store.messages.advance(m.id, status, at, error ? { error } : {}, events)
-  if (moved && status === 'failed') svc.metrics.failed.inc({ channel, code: error?.code ?? 'platform' })
+  if (moved && status === 'failed')
+    svc.metrics.failed.inc({ channel, code: error?.code ?? 'platform' })
   return moved
 }
 

@@ -22,7 +22,9 @@ const REDACT = [
   'webhook_secret',
 ].flatMap((k) => [k, `*.${k}`, `*.*.${k}`])
 
-export function createLogger(opts: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  opts: { level?: string; destination?: NodeJS.WritableStream } = {},
+): Logger {
   const level = opts.level ?? process.env.OMNIGATE_LOG_LEVEL ?? 'info'
   const options = {
     level,

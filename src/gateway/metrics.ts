@@ -15,17 +15,50 @@ export interface Metrics {
   dispatchLatency: Histogram<'channel'>
 }
 
-export function createMetrics(gauges: { outboxDepth: () => number; webhookDepth: () => number }): Metrics {
+export function createMetrics(gauges: {
+  outboxDepth: () => number
+  webhookDepth: () => number
+}): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'omnigate_process_' })
   const m: Metrics = {
     registry,
-    accepted: new Counter({ name: 'omnigate_messages_accepted_total', help: 'Outbound messages accepted (202)', labelNames: ['channel'], registers: [registry] }),
-    sent: new Counter({ name: 'omnigate_messages_sent_total', help: 'Outbound messages the platform accepted', labelNames: ['channel'], registers: [registry] }),
-    failed: new Counter({ name: 'omnigate_messages_failed_total', help: 'Outbound messages failed for good', labelNames: ['channel', 'code'], registers: [registry] }),
-    retried: new Counter({ name: 'omnigate_send_retries_total', help: 'Send attempts that will be retried', labelNames: ['channel', 'kind'], registers: [registry] }),
-    inbound: new Counter({ name: 'omnigate_messages_inbound_total', help: 'Inbound messages stored', labelNames: ['channel'], registers: [registry] }),
-    undelivered: new Counter({ name: 'omnigate_messages_undelivered_total', help: 'Sent messages with no delivery ack in time', labelNames: ['channel'], registers: [registry] }),
+    accepted: new Counter({
+      name: 'omnigate_messages_accepted_total',
+      help: 'Outbound messages accepted (202)',
+      labelNames: ['channel'],
+      registers: [registry],
+    }),
+    sent: new Counter({
+      name: 'omnigate_messages_sent_total',
+      help: 'Outbound messages the platform accepted',
+      labelNames: ['channel'],
+      registers: [registry],
+    }),
+    failed: new Counter({
+      name: 'omnigate_messages_failed_total',
+      help: 'Outbound messages failed for good',
+      labelNames: ['channel', 'code'],
+      registers: [registry],
+    }),
+    retried: new Counter({
+      name: 'omnigate_send_retries_total',
+      help: 'Send attempts that will be retried',
+      labelNames: ['channel', 'kind'],
+      registers: [registry],
+    }),
+    inbound: new Counter({
+      name: 'omnigate_messages_inbound_total',
+      help: 'Inbound messages stored',
+      labelNames: ['channel'],
+      registers: [registry],
+    }),
+    undelivered: new Counter({
+      name: 'omnigate_messages_undelivered_total',
+      help: 'Sent messages with no delivery ack in time',
+      labelNames: ['channel'],
+      registers: [registry],
+    }),
     dispatchLatency: new Histogram({
       name: 'omnigate_dispatch_latency_seconds',
       help: 'From accept to the platform accepting the message',
@@ -34,7 +67,21 @@ export function createMetrics(gauges: { outboxDepth: () => number; webhookDepth:
       registers: [registry],
     }),
   }
-  new Gauge({ name: 'omnigate_outbox_depth', help: 'Jobs waiting in the outbox', registers: [registry], collect() { this.set(gauges.outboxDepth()) } })
-  new Gauge({ name: 'omnigate_webhook_outbox_depth', help: 'App-webhook deliveries waiting', registers: [registry], collect() { this.set(gauges.webhookDepth()) } })
+  new Gauge({
+    name: 'omnigate_outbox_depth',
+    help: 'Jobs waiting in the outbox',
+    registers: [registry],
+    collect() {
+      this.set(gauges.outboxDepth())
+    },
+  })
+  new Gauge({
+    name: 'omnigate_webhook_outbox_depth',
+    help: 'App-webhook deliveries waiting',
+    registers: [registry],
+    collect() {
+      this.set(gauges.webhookDepth())
+    },
+  })
   return m
 }

@@ -64,14 +64,29 @@ export async function send(
     targetThread: target.thread ? threadFacts(target.thread) : null,
     content: {
       text: body.text ?? null,
-      attachments: attachments.map((a) => ({ filename: a.filename, content_type: a.content_type, size: a.size })),
-      template: body.template ? { name: body.template.name, variables: body.template.variables ?? {} } : null,
+      attachments: attachments.map((a) => ({
+        filename: a.filename,
+        content_type: a.content_type,
+        size: a.size,
+      })),
+      template: body.template
+        ? { name: body.template.name, variables: body.template.variables ?? {} }
+        : null,
       variables: body.variables ?? {},
-      email: body.email ? { from: body.email.from ?? null, subject: body.email.subject ?? null, bcc: body.email.bcc ?? [] } : null,
+      email: body.email
+        ? {
+            from: body.email.from ?? null,
+            subject: body.email.subject ?? null,
+            bcc: body.email.bcc ?? [],
+          }
+        : null,
       tags: body.tags ?? [],
     },
     templates: config.templates,
-    unrepliedToday: ch?.info.rules.max_unreplied_per_day != null ? svc.store.messages.countUnrepliedSince(target.channelName, startOfDay(now)) : 0,
+    unrepliedToday:
+      ch?.info.rules.max_unreplied_per_day != null
+        ? svc.store.messages.countUnrepliedSince(target.channelName, startOfDay(now))
+        : 0,
     now,
   })
   if (!decision.allowed) throw refusal(decision)
@@ -80,7 +95,13 @@ export async function send(
   const stored = []
   for (const a of attachments) {
     const blob = await svc.store.blobs.put(a.data)
-    stored.push({ id: newId('att'), sha256: blob.sha256, filename: a.filename, content_type: a.content_type, size: blob.size })
+    stored.push({
+      id: newId('att'),
+      sha256: blob.sha256,
+      filename: a.filename,
+      content_type: a.content_type,
+      size: blob.size,
+    })
   }
   const plan = buildPlan(svc, body, caller, target, decision, stored, now)
   const response = {
@@ -88,23 +109,44 @@ export async function send(
     status: 'queued',
     channel: plan.message.channel,
     contact_id: 'existing' in plan.contact ? plan.contact.existing : plan.contact.create.id,
-    thread_id: 'create' in plan.thread ? plan.thread.create.id : 'reuse' in plan.thread ? plan.thread.reuse : plan.thread.reopen,
+    thread_id:
+      'create' in plan.thread
+        ? plan.thread.create.id
+        : 'reuse' in plan.thread
+          ? plan.thread.reuse
+          : plan.thread.reopen,
     direction: 'out',
     author: plan.message.author,
     to: plan.message.address,
     text: plan.message.text,
     template: plan.message.template,
     email: plan.message.email,
-    attachments: stored.map((a) => ({ id: a.id, filename: a.filename, content_type: a.content_type, size: a.size })),
+    attachments: stored.map((a) => ({
+      id: a.id,
+      filename: a.filename,
+      content_type: a.content_type,
+      size: a.size,
+    })),
     created_at: plan.now,
   }
   if (idempotency) {
-    plan.idempotency = { keyId: caller.id, key: idempotency.key, bodyHash: idempotency.bodyHash, status: 202, response: JSON.stringify(response) }
+    plan.idempotency = {
+      keyId: caller.id,
+      key: idempotency.key,
+      bodyHash: idempotency.bodyHash,
+      status: 202,
+      response: JSON.stringify(response),
+    }
   }
   const out = await svc.store.accept(plan)
   if (!out.ok) {
     if (out.code === 'idempotency_replay') return replay(out, idempotency?.bodyHash ?? '')
-    throw ruleError('thread_conflict', `the contact already has an active thread (${out.thread.id}); send into it or close it first`, `channels.${target.channelName}.rules.single_open_thread`, { thread_id: out.thread.id, assignee: out.thread.assignee })
+    throw ruleError(
+      'thread_conflict',
+      `the contact already has an active thread (${out.thread.id}); send into it or close it first`,
+      `channels.${target.channelName}.rules.single_open_thread`,
+      { thread_id: out.thread.id, assignee: out.thread.assignee },
+    )
   }
   svc.metrics.accepted.inc({ channel: plan.message.channel })
   svc.kick()
@@ -116,24 +158,53 @@ export function bodyHash(raw: Buffer): string {
   return createHash('sha256').update(raw).digest('hex')
 }
 
-function replay(seen: { bodyHash: string; status: number; response: string }, bodyHashNow: string): SendOutcome {
+function replay(
+  seen: { bodyHash: string; status: number; response: string },
+  bodyHashNow: string,
+): SendOutcome {
   if (seen.bodyHash !== bodyHashNow) {
-    throw apiError('idempotency_mismatch', 'this Idempotency-Key was already used with a different body', {})
+    throw apiError(
+      'idempotency_mismatch',
+      'this Idempotency-Key was already used with a different body',
+      {},
+    )
   }
   return { status: seen.status as 202, body: JSON.parse(seen.response) as Record<string, unknown> }
 }
 
 function resolveTarget(svc: Services, body: SendBody): Target {
-  const empty: ContactFacts = { id: null, first_name: null, last_name: null, email: null, phone: null, external_id: null, attributes: {}, blocked: false }
+  const empty: ContactFacts = {
+    id: null,
+    first_name: null,
+    last_name: null,
+    email: null,
+    phone: null,
+    external_id: null,
+    attributes: {},
+    blocked: false,
+  }
   if (body.thread_id) {
     const thread = svc.store.threads.get(body.thread_id)
     if (!thread) throw notFound('thread', body.thread_id)
     if (body.channel && body.channel !== thread.channel) {
-      throw apiError('invalid_field', `channel: thread ${thread.id} is on channel ${thread.channel}, not ${body.channel}`, { field: 'channel' })
+      throw apiError(
+        'invalid_field',
+        `channel: thread ${thread.id} is on channel ${thread.channel}, not ${body.channel}`,
+        { field: 'channel' },
+      )
     }
     const contact = mustContact(svc, thread.contact_id)
-    const identity = svc.store.identities.listByContact(contact.id).find((i) => i.channel === thread.channel) ?? null
-    return { contact, newContact: empty, channelName: thread.channel, identity, draftIdentity: null, thread }
+    const identity =
+      svc.store.identities.listByContact(contact.id).find((i) => i.channel === thread.channel) ??
+      null
+    return {
+      contact,
+      newContact: empty,
+      channelName: thread.channel,
+      identity,
+      draftIdentity: null,
+      thread,
+    }
   }
   if (body.contact_id) {
     const contact = mustContact(svc, body.contact_id)
@@ -141,12 +212,21 @@ function resolveTarget(svc: Services, body: SendBody): Target {
     let channelName = body.channel
     if (!channelName) {
       const active = svc.store.threads.listActiveByContact(contact.id)
-      const only = identities.length === 1 ? identities[0]?.channel : active.length === 1 ? active[0]?.channel : undefined
+      const only =
+        identities.length === 1
+          ? identities[0]?.channel
+          : active.length === 1
+            ? active[0]?.channel
+            : undefined
       if (!only) {
-        throw apiError('channel_required', `channel: contact ${contact.id} can be reached on several channels (or none); name one`, {
-          field: 'channel',
-          channels: identities.map((i) => i.channel),
-        })
+        throw apiError(
+          'channel_required',
+          `channel: contact ${contact.id} can be reached on several channels (or none); name one`,
+          {
+            field: 'channel',
+            channels: identities.map((i) => i.channel),
+          },
+        )
       }
       channelName = only
     }
@@ -154,17 +234,35 @@ function resolveTarget(svc: Services, body: SendBody): Target {
     return { contact, newContact: empty, channelName, identity, draftIdentity: null, thread: null }
   }
   const to = body.to
-  if (!to) throw apiError('invalid_field', 'give exactly one of contact_id, to or thread_id', { field: 'contact_id' })
+  if (!to)
+    throw apiError('invalid_field', 'give exactly one of contact_id, to or thread_id', {
+      field: 'contact_id',
+    })
   if (body.channel && body.channel !== to.channel) {
-    throw apiError('invalid_field', `channel: differs from to.channel (${to.channel})`, { field: 'channel' })
+    throw apiError('invalid_field', `channel: differs from to.channel (${to.channel})`, {
+      field: 'channel',
+    })
   }
   const ch = svc.config().channels[to.channel]
   if (ch) {
     const norm = normalizeAddress(ch.info.addressKind, to.address)
-    if (!norm.ok) throw ruleError('address_invalid', `to.address: ${norm.reason}`, `channels.${to.channel}.type`, { field: 'to.address' })
+    if (!norm.ok)
+      throw ruleError(
+        'address_invalid',
+        `to.address: ${norm.reason}`,
+        `channels.${to.channel}.type`,
+        { field: 'to.address' },
+      )
     const identity = svc.store.identities.find(to.channel, norm.address)
     if (identity) {
-      return { contact: mustContact(svc, identity.contact_id), newContact: empty, channelName: to.channel, identity, draftIdentity: null, thread: null }
+      return {
+        contact: mustContact(svc, identity.contact_id),
+        newContact: empty,
+        channelName: to.channel,
+        identity,
+        draftIdentity: null,
+        thread: null,
+      }
     }
   }
   // A brand-new contact: the rules see an identity that never wrote (contact-first channels refuse).
@@ -180,8 +278,20 @@ function resolveTarget(svc: Services, body: SendBody): Target {
   const kind = ch?.info.addressKind
   if (kind === 'email') newContact.email ??= to.address.trim().toLowerCase()
   else if (kind === 'phone') newContact.phone ??= to.address
-  const draftIdentity = { address: to.address, first_inbound_at: null, last_inbound_at: null, reachable: true }
-  return { contact: null, newContact, channelName: to.channel, identity: null, draftIdentity, thread: null }
+  const draftIdentity = {
+    address: to.address,
+    first_inbound_at: null,
+    last_inbound_at: null,
+    reachable: true,
+  }
+  return {
+    contact: null,
+    newContact,
+    channelName: to.channel,
+    identity: null,
+    draftIdentity,
+    thread: null,
+  }
 }
 
 function mustContact(svc: Services, id: string): ContactRecord {
@@ -192,11 +302,16 @@ function mustContact(svc: Services, id: string): ContactRecord {
 
 async function loadAttachments(svc: Services, body: SendBody): Promise<ReadyAttachment[]> {
   const out: ReadyAttachment[] = []
-  const max = Math.max(...Object.values(svc.config().channels).map((c) => c.info.limits.attachmentBytesMax), 0)
+  const max = Math.max(
+    ...Object.values(svc.config().channels).map((c) => c.info.limits.attachmentBytesMax),
+    0,
+  )
   for (const [i, a] of (body.attachments ?? []).entries()) {
     if (a.data !== undefined) {
       if (!/^[A-Za-z0-9+/=\s_-]*$/.test(a.data)) {
-        throw apiError('invalid_field', `attachments[${i}].data: not base64`, { field: `attachments[${i}].data` })
+        throw apiError('invalid_field', `attachments[${i}].data: not base64`, {
+          field: `attachments[${i}].data`,
+        })
       }
       const data = Buffer.from(a.data, 'base64')
       out.push({ filename: a.filename, content_type: a.content_type, size: data.length, data })
@@ -208,11 +323,21 @@ async function loadAttachments(svc: Services, body: SendBody): Promise<ReadyAtta
         maxBytes: Math.max(max, 1),
         timeoutMs: 15_000,
       })
-      out.push({ filename: a.filename, content_type: a.content_type, size: got.data.length, data: got.data })
+      out.push({
+        filename: a.filename,
+        content_type: a.content_type,
+        size: got.data.length,
+        data: got.data,
+      })
     } catch (e) {
       if (e instanceof AttachmentFetchError) {
-        const code = e.code === 'url_forbidden' || e.code === 'url_invalid' ? 'url_forbidden' : 'attachment_unavailable'
-        throw apiError(code, `attachments[${i}].url: ${e.message}`, { field: `attachments[${i}].url` })
+        const code =
+          e.code === 'url_forbidden' || e.code === 'url_invalid'
+            ? 'url_forbidden'
+            : 'attachment_unavailable'
+        throw apiError(code, `attachments[${i}].url: ${e.message}`, {
+          field: `attachments[${i}].url`,
+        })
       }
       throw e
     }
@@ -253,12 +378,23 @@ function buildPlan(
   const tags = body.tags ?? []
   let thread: AcceptPlan['thread']
   if (t.thread) {
-    thread = t.thread.status === 'closed'
-      ? { reopen: t.thread.id, assign: agent, addTags: tags, actor: caller.id }
-      : { reuse: t.thread.id, assign: t.thread.assignee ? null : agent, addTags: tags, actor: caller.id }
+    thread =
+      t.thread.status === 'closed'
+        ? { reopen: t.thread.id, assign: agent, addTags: tags, actor: caller.id }
+        : {
+            reuse: t.thread.id,
+            assign: t.thread.assignee ? null : agent,
+            addTags: tags,
+            actor: caller.id,
+          }
   } else if (d.reuseThreadId) {
     const existing = svc.store.threads.get(d.reuseThreadId)
-    thread = { reuse: d.reuseThreadId, assign: existing?.assignee ? null : agent, addTags: tags, actor: caller.id }
+    thread = {
+      reuse: d.reuseThreadId,
+      assign: existing?.assignee ? null : agent,
+      addTags: tags,
+      actor: caller.id,
+    }
   } else {
     thread = {
       create: { id: newId('th'), channel: t.channelName, assignee: agent, tags },
@@ -267,9 +403,19 @@ function buildPlan(
     }
   }
   const contactId = 'existing' in contact ? contact.existing : contact.create.id
-  const events = 'create' in thread
-    ? svc.events('thread.opened', { thread_id: thread.create.id, contact_id: contactId, channel: t.channelName, by: caller.id }, at)
-    : []
+  const events =
+    'create' in thread
+      ? svc.events(
+          'thread.opened',
+          {
+            thread_id: thread.create.id,
+            contact_id: contactId,
+            channel: t.channelName,
+            by: caller.id,
+          },
+          at,
+        )
+      : []
   return {
     now: at,
     contact,
@@ -322,7 +468,12 @@ export function contactFacts(c: ContactRecord): ContactFacts {
 }
 
 export function identityFacts(i: IdentityRecord): IdentityFacts {
-  return { address: i.address, first_inbound_at: i.first_inbound_at, last_inbound_at: i.last_inbound_at, reachable: i.reachable }
+  return {
+    address: i.address,
+    first_inbound_at: i.first_inbound_at,
+    last_inbound_at: i.last_inbound_at,
+    reachable: i.reachable,
+  }
 }
 
 export function threadFacts(t: ThreadRecord): ThreadFacts {

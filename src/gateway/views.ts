@@ -2,9 +2,18 @@
  * How records look in the API. Kept apart from the store records so an internal column never leaks
  * by accident and the JSON stays stable when the schema changes.
  */
-import type { ContactRecord, IdentityRecord, MessageRecord, ThreadEventRecord, ThreadRecord } from '../store/types.js'
+import type {
+  ContactRecord,
+  IdentityRecord,
+  MessageRecord,
+  ThreadEventRecord,
+  ThreadRecord,
+} from '../store/types.js'
 
-export function contactView(c: ContactRecord, identities: IdentityRecord[]): Record<string, unknown> {
+export function contactView(
+  c: ContactRecord,
+  identities: IdentityRecord[],
+): Record<string, unknown> {
   return {
     id: c.id,
     first_name: c.first_name,
@@ -46,7 +55,12 @@ export function messageView(m: MessageRecord): Record<string, unknown> {
     address: m.address,
     text: m.text,
     template: m.template,
-    attachments: m.attachments.map((a) => ({ id: a.id, filename: a.filename, content_type: a.content_type, size: a.size })),
+    attachments: m.attachments.map((a) => ({
+      id: a.id,
+      filename: a.filename,
+      content_type: a.content_type,
+      size: a.size,
+    })),
     email: m.email,
     status: m.status,
     error: m.error,

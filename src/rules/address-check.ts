@@ -35,8 +35,7 @@ export function resolveAddress(
     identity !== null ? 'identity.address' : kind === 'email' ? 'contact.email' : 'contact.phone'
   const raw = identity?.address ?? (derived === '' ? null : derived)
   if (raw === null) {
-    const message =
-      `The contact has no address on channel "${channel.name}": ${NO_ADDRESS_HINT[kind]}.`
+    const message = `The contact has no address on channel "${channel.name}": ${NO_ADDRESS_HINT[kind]}.`
     return { ok: false, refusal: refusal('no_address', message, rule, { kind }) }
   }
   const r = normalizeAddress(kind, raw)

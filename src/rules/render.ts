@@ -20,8 +20,7 @@ export interface RenderContext {
 
 /** `values`: each variable the text used and what it rendered as, in order of first use. */
 export type RenderResult =
-  | { ok: true; text: string; values: Record<string, string> }
-  | { ok: false; variable: string }
+  { ok: true; text: string; values: Record<string, string> } | { ok: false; variable: string }
 
 export interface VariableUse {
   name: string

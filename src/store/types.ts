@@ -6,13 +6,7 @@
 
 export type ThreadStatus = 'open' | 'snoozed' | 'closed'
 export type MessageStatus =
-  | 'queued'
-  | 'sending'
-  | 'sent'
-  | 'delivered'
-  | 'read'
-  | 'failed'
-  | 'cancelled'
+  'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled'
 export type AuthorKind = 'agent' | 'app' | 'automation' | 'contact'
 
 export interface ContactRecord {
@@ -54,14 +48,7 @@ export interface ThreadRecord {
 }
 
 export type ThreadEventType =
-  | 'opened'
-  | 'reopened'
-  | 'assigned'
-  | 'unassigned'
-  | 'tagged'
-  | 'snoozed'
-  | 'woke'
-  | 'closed'
+  'opened' | 'reopened' | 'assigned' | 'unassigned' | 'tagged' | 'snoozed' | 'woke' | 'closed'
 
 export interface ThreadEventRecord {
   id: string
@@ -186,7 +173,13 @@ export interface AcceptPlan {
     bulk_id?: string | null
   }
   /** Blobs are written (fsync'd) before the plan is submitted; these rows link them to the message. */
-  attachments: { id: string; sha256: string; filename: string; content_type: string; size: number }[]
+  attachments: {
+    id: string
+    sha256: string
+    filename: string
+    content_type: string
+    size: number
+  }[]
   outbox: { dueAt: number; recipientKey: string }
   /** Stored with the message so a replay of the same key answers the same. */
   idempotency?: { keyId: string; key: string; bodyHash: string; status: number; response: string }
@@ -250,11 +243,22 @@ export interface InboundPlan {
   /** The channel allows several open threads (email): reuse only an open thread on this channel. */
   allowWithOpenThread: boolean
   text: string | null
-  attachments: { id: string; sha256: string; filename: string; content_type: string; size: number }[]
+  attachments: {
+    id: string
+    sha256: string
+    filename: string
+    content_type: string
+    size: number
+  }[]
   email: MessageRecord['email']
   sentAt: string
   /** Built by the gateway once the ids are known (ids above are used when new rows are made). */
-  events: (ids: { messageId: string; contactId: string; threadId: string; threadCreated: boolean }) => NewEvent[]
+  events: (ids: {
+    messageId: string
+    contactId: string
+    threadId: string
+    threadCreated: boolean
+  }) => NewEvent[]
 }
 
 export interface InboundOutcome {
@@ -275,7 +279,11 @@ export interface OutboxCompletion {
 export interface Store {
   readonly contacts: {
     /** Creates the contact and its identities; throws StoreConflict('identity_taken') on a taken (channel, address). */
-    create(c: NewContact, identities: { id: string; channel: string; address: string }[], now: string): ContactRecord
+    create(
+      c: NewContact,
+      identities: { id: string; channel: string; address: string }[],
+      now: string,
+    ): ContactRecord
     get(id: string): ContactRecord | null
     update(id: string, patch: ContactPatch, now: string): ContactRecord | null
     search(s: ContactSearch): Page<ContactRecord>
@@ -292,13 +300,56 @@ export interface Store {
     get(id: string): ThreadRecord | null
     /** Open or snoozed threads of a contact, any channel. */
     listActiveByContact(contactId: string): ThreadRecord[]
-    list(f: { status?: ThreadStatus; assignee?: string; contact_id?: string; channel?: string; limit: number; cursor?: string }): Page<ThreadRecord>
+    list(f: {
+      status?: ThreadStatus
+      assignee?: string
+      contact_id?: string
+      channel?: string
+      limit: number
+      cursor?: string
+    }): Page<ThreadRecord>
     /** Throws StoreConflict('thread_conflict', {thread}) when `singleOpen` and another is open/snoozed. */
-    create(t: { id: string; contact_id: string; channel: string; assignee: string | null; tags: string[] }, singleOpen: boolean, actor: string, now: string, events: NewEvent[]): ThreadRecord
-    close(id: string, unassign: boolean, actor: string, now: string, events: NewEvent[]): ThreadRecord | null
-    snooze(id: string, until: string, actor: string, now: string, events: NewEvent[]): ThreadRecord | null
-    assign(id: string, agent: string | null, actor: string, now: string, events: NewEvent[]): ThreadRecord | null
-    setTags(id: string, tags: string[], actor: string, now: string, events: NewEvent[]): ThreadRecord | null
+    create(
+      t: {
+        id: string
+        contact_id: string
+        channel: string
+        assignee: string | null
+        tags: string[]
+      },
+      singleOpen: boolean,
+      actor: string,
+      now: string,
+      events: NewEvent[],
+    ): ThreadRecord
+    close(
+      id: string,
+      unassign: boolean,
+      actor: string,
+      now: string,
+      events: NewEvent[],
+    ): ThreadRecord | null
+    snooze(
+      id: string,
+      until: string,
+      actor: string,
+      now: string,
+      events: NewEvent[],
+    ): ThreadRecord | null
+    assign(
+      id: string,
+      agent: string | null,
+      actor: string,
+      now: string,
+      events: NewEvent[],
+    ): ThreadRecord | null
+    setTags(
+      id: string,
+      tags: string[],
+      actor: string,
+      now: string,
+      events: NewEvent[],
+    ): ThreadRecord | null
     /** Snoozed threads whose `snoozed_until` <= now become open (event `woke`); returns them. */
     wakeDue(now: string): ThreadRecord[]
     /** Earliest `snoozed_until` among snoozed threads, to arm the timer. */
@@ -309,8 +360,13 @@ export interface Store {
     get(id: string): MessageRecord | null
     listByThread(threadId: string, limit: number, cursor?: string): Page<MessageRecord>
     /** Messages and thread events of a contact, oldest first. */
-    timeline(contactId: string, limit: number, cursor?: string): Page<
-      { kind: 'message'; at: string; message: MessageRecord } | { kind: 'event'; at: string; event: ThreadEventRecord }
+    timeline(
+      contactId: string,
+      limit: number,
+      cursor?: string,
+    ): Page<
+      | { kind: 'message'; at: string; message: MessageRecord }
+      | { kind: 'event'; at: string; event: ThreadEventRecord }
     >
     findByPlatformId(channel: string, platformMessageId: string): MessageRecord | null
     /** Email Message-IDs of a thread's messages, oldest first (for In-Reply-To / References). */
@@ -319,7 +375,13 @@ export interface Store {
      * Moves a message forward (queued → sending → sent → delivered → read; failed/cancelled final).
      * A move backwards or out of a final state is ignored: returns false.
      */
-    advance(id: string, status: MessageStatus, at: string, extra: { error?: MessageError; platformMessageId?: string }, events: NewEvent[]): boolean
+    advance(
+      id: string,
+      status: MessageStatus,
+      at: string,
+      extra: { error?: MessageError; platformMessageId?: string },
+      events: NewEvent[],
+    ): boolean
     /** First outbound messages today to identities that never wrote (WhatsApp pacing). */
     countUnrepliedSince(channel: string, since: string): number
   }
@@ -334,11 +396,19 @@ export interface Store {
     /** Leases up to `limit` due jobs (due_at <= now and no live lease) for `leaseMs`, one UPDATE … RETURNING. */
     lease(nowMs: number, limit: number, leaseMs: number): OutboxJob[]
     /** Sent: message → sent (with platform id), job deleted, events queued; one transaction. */
-    complete(c: OutboxCompletion & { platformMessageId: string | null; possibleDuplicate: boolean }): void
+    complete(
+      c: OutboxCompletion & { platformMessageId: string | null; possibleDuplicate: boolean },
+    ): void
     /** Failed for good: message → failed with the error, job deleted. */
     fail(c: OutboxCompletion & { error: MessageError }): void
     /** Try again at `dueAt` (ms); the lease is released; attempts counted on the message too. */
-    retry(jobId: number, messageId: string, dueAtMs: number, error: MessageError, possibleDuplicate: boolean): void
+    retry(
+      jobId: number,
+      messageId: string,
+      dueAtMs: number,
+      error: MessageError,
+      possibleDuplicate: boolean,
+    ): void
     /** Pushes a leased job back without counting an attempt (rate limit, shutdown). */
     release(jobId: number, dueAtMs: number): void
     /** Cancels queued (not leased) jobs of the given messages; returns how many. */

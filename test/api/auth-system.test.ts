@@ -26,7 +26,10 @@ afterEach(async () => {
 })
 
 const concrete = (path: string) =>
-  path.replace(':id', 'ct_01jabcdefghjkmnpqrstvwxyz0').replace(':name', 'sms').replace(':type', 'webhook')
+  path
+    .replace(':id', 'ct_01jabcdefghjkmnpqrstvwxyz0')
+    .replace(':name', 'sms')
+    .replace(':type', 'webhook')
 
 describe('authentication', () => {
   it('every key route answers 401 without a key and with an unknown one', async () => {
@@ -34,7 +37,12 @@ describe('authentication', () => {
     expect(table.length).toBeGreaterThan(15)
     for (const r of table) {
       const none = await t.call(r.method, concrete(r.path), { key: null, body: {} })
-      expect([r.method, r.path, none.status, none.body.error?.code]).toEqual([r.method, r.path, 401, 'unauthorized'])
+      expect([r.method, r.path, none.status, none.body.error?.code]).toEqual([
+        r.method,
+        r.path,
+        401,
+        'unauthorized',
+      ])
       const unknown = await t.call(r.method, concrete(r.path), { key: 'not-a-key', body: {} })
       expect([r.path, unknown.status]).toEqual([r.path, 401])
     }
@@ -59,7 +67,8 @@ describe('authentication', () => {
 
   it('answers 429 with Retry-After past the per-key rate limit, other keys unaffected', async () => {
     const statuses: number[] = []
-    for (let i = 0; i < 8; i++) statuses.push((await t.call('GET', '/v1/channels', { key: KEYS.bob })).status)
+    for (let i = 0; i < 8; i++)
+      statuses.push((await t.call('GET', '/v1/channels', { key: KEYS.bob })).status)
     expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200])
     const limited = await t.call('GET', '/v1/channels', { key: KEYS.bob })
     expect(limited.status).toBe(429)
@@ -90,12 +99,30 @@ describe('system routes', () => {
       expect(r.body.paths[p]?.[route.method.toLowerCase()], `${route.method} ${p}`).toBeDefined()
     }
     const send = r.body.paths['/v1/messages'].post.requestBody.content['application/json'].schema
-    expect(Object.keys(send.properties)).toEqual(expect.arrayContaining(['contact_id', 'to', 'thread_id', 'text', 'template', 'attachments', 'email', 'dry_run']))
+    expect(Object.keys(send.properties)).toEqual(
+      expect.arrayContaining([
+        'contact_id',
+        'to',
+        'thread_id',
+        'text',
+        'template',
+        'attachments',
+        'email',
+        'dry_run',
+      ]),
+    )
   })
 
   it('GET /v1/channels shows each channel with state and rules', async () => {
     const r = await t.call('GET', '/v1/channels')
-    expect(r.body.items).toEqual([expect.objectContaining({ name: 'sms', type: 'webhook', state: 'connected', rules: expect.objectContaining({ single_open_thread: true }) })])
+    expect(r.body.items).toEqual([
+      expect.objectContaining({
+        name: 'sms',
+        type: 'webhook',
+        state: 'connected',
+        rules: expect.objectContaining({ single_open_thread: true }),
+      }),
+    ])
   })
 
   it('405 for a known path with another method, 404 JSON for unknown paths', async () => {
@@ -111,11 +138,15 @@ describe('system routes', () => {
     const r = await t.call('POST', '/v1/admin/reload')
     expect(r.status).toBe(422)
     expect(r.body.error.code).toBe('config_invalid')
-    expect(r.body.error.details.errors.join('\n')).toMatch(/gateway\.config\.yaml:\d+:\d+: channels\.sms/)
+    expect(r.body.error.details.errors.join('\n')).toMatch(
+      /gateway\.config\.yaml:\d+:\d+: channels\.sms/,
+    )
     expect((await t.call('GET', '/v1/channels')).body.items[0].name).toBe('sms')
     writeFileSync(t.file, good.replace('sms:', 'texts:'))
     expect((await t.call('POST', '/v1/admin/reload')).status).toBe(200)
-    expect((await t.call('GET', '/v1/channels')).body.items.map((c: { name: string }) => c.name)).toEqual(['texts'])
+    expect(
+      (await t.call('GET', '/v1/channels')).body.items.map((c: { name: string }) => c.name),
+    ).toEqual(['texts'])
   })
 })
 

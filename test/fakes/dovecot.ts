@@ -43,7 +43,9 @@ export async function startDovecot(): Promise<DovecotServer> {
     )
   }
   if (process.getuid?.() !== 0) {
-    throw new Error('the Dovecot test server must run as root (it switches to the mail user nobody)')
+    throw new Error(
+      'the Dovecot test server must run as root (it switches to the mail user nobody)',
+    )
   }
   const dir = await mkdtemp(join(tmpdir(), 'omnigate-dovecot-'))
   // Dovecot's login and mail processes run as other users and must reach the folders below.

@@ -34,13 +34,22 @@ export interface TestGateway {
   gw: Gateway
   dir: string
   file: string
-  call(method: string, path: string, opts?: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>
+  call(
+    method: string,
+    path: string,
+    opts?: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>
   close(): Promise<void>
 }
 
 export async function startGateway(
   yamlBody: string,
-  opts: { dispatcher?: boolean; env?: Record<string, string>; now?: () => Date; auth?: boolean } = {},
+  opts: {
+    dispatcher?: boolean
+    env?: Record<string, string>
+    now?: () => Date
+    auth?: boolean
+  } = {},
 ): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'omnigate-test-'))
   const file = join(dir, 'gateway.config.yaml')
@@ -69,7 +78,11 @@ export async function startGateway(
         body = JSON.stringify(o.body)
         headers['content-type'] = 'application/json'
       }
-      const res = await gw.app.request(path, { method, headers, ...(body !== undefined ? { body } : {}) })
+      const res = await gw.app.request(path, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+      })
       const text = await res.text()
       let parsed: unknown = text
       try {

@@ -21,7 +21,8 @@ let config: string
 
 beforeAll(async () => {
   // `npm ci` builds dist/ (prepare); build here when the tests run in a checkout that has not.
-  if (!existsSync(join(ROOT, 'dist/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' })
+  if (!existsSync(join(ROOT, 'dist/main.js')))
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' })
   dir = mkdtempSync(join(tmpdir(), 'omnigate-smoke-'))
   relay = await startWebhookReceiver({ secret: 'relay-secret', record: true })
   config = join(dir, 'gateway.config.yaml')
@@ -61,10 +62,15 @@ interface Daemon {
 }
 
 async function start(args: string[] = []): Promise<Daemon> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--config', config, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, [BIN, 'serve', '--config', config, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const log: string[] = []
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${log.join('')}`)), 15_000)
+    const timer = setTimeout(
+      () => reject(new Error(`daemon did not start:\n${log.join('')}`)),
+      15_000,
+    )
     const onData = (b: Buffer) => {
       log.push(b.toString())
       const m = /"listen":"127\.0\.0\.1:(\d+)"/.exec(log.join(''))
@@ -91,7 +97,10 @@ function exited(p: ChildProcess): Promise<number | null> {
   })
 }
 
-async function post(port: number, body: unknown): Promise<{ status: number; body: { id: string } }> {
+async function post(
+  port: number,
+  body: unknown,
+): Promise<{ status: number; body: { id: string } }> {
   const res = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
     method: 'POST',
     headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
@@ -107,7 +116,10 @@ describe('the daemon', () => {
     const d1 = await start()
     const ids: string[] = []
     for (let i = 0; i < 40; i++) {
-      const r = await post(d1.port, { to: { channel: 'sms', address: `+4917012345${String(i).padStart(2, '0')}` }, text: `message ${i}` })
+      const r = await post(d1.port, {
+        to: { channel: 'sms', address: `+4917012345${String(i).padStart(2, '0')}` },
+        text: `message ${i}`,
+      })
       expect(r.status).toBe(202)
       ids.push(r.body.id)
     }
@@ -118,7 +130,9 @@ describe('the daemon', () => {
     try {
       await relay.waitFor((r) => ids.every((id) => (r.acceptedByKey.get(id) ?? 0) >= 1), 30_000)
       for (const id of ids) {
-        const res = await fetch(`http://127.0.0.1:${d2.port}/v1/messages/${id}`, { headers: { authorization: `Bearer ${KEY}` } })
+        const res = await fetch(`http://127.0.0.1:${d2.port}/v1/messages/${id}`, {
+          headers: { authorization: `Bearer ${KEY}` },
+        })
         expect(((await res.json()) as { status: string }).status).toBe('sent')
       }
     } finally {
@@ -138,7 +152,10 @@ describe('the daemon', () => {
 
   it('refuses to start on a bad config with file:line and the key, exit 1', () => {
     const bad = join(dir, 'bad.yaml')
-    writeFileSync(bad, 'server:\n  listen: 127.0.0.1:0\nchannels:\n  x:\n    type: webhook\n    url: http://127.0.0.1:9\n    secret: s\n    adress: phone\n')
+    writeFileSync(
+      bad,
+      'server:\n  listen: 127.0.0.1:0\nchannels:\n  x:\n    type: webhook\n    url: http://127.0.0.1:9\n    secret: s\n    adress: phone\n',
+    )
     let code = 0
     let stderr = ''
     try {
@@ -162,12 +179,29 @@ describe('the daemon', () => {
     }
     expect(code).toBe(2)
     expect(stderr).toContain('--nope')
-    for (const cmd of [['serve'], ['check-config'], ['keys', 'new'], ['keys', 'vapid'], ['migrate'], ['backup']]) {
+    for (const cmd of [
+      ['serve'],
+      ['check-config'],
+      ['keys', 'new'],
+      ['keys', 'vapid'],
+      ['migrate'],
+      ['backup'],
+    ]) {
       const out = execFileSync(process.execPath, [BIN, ...cmd, '--help']).toString()
       expect(out).toMatch(/^Usage: omnigate /)
     }
-    const key = execFileSync(process.execPath, [BIN, 'keys', 'new', '--id', 'alice', '--role', 'agent']).toString()
+    const key = execFileSync(process.execPath, [
+      BIN,
+      'keys',
+      'new',
+      '--id',
+      'alice',
+      '--role',
+      'agent',
+    ]).toString()
     const plain = /key: (\S+)/.exec(key)?.[1] ?? ''
-    expect(key).toContain(`{ id: alice, role: agent, sha256: "${createHash('sha256').update(plain).digest('hex')}" }`)
+    expect(key).toContain(
+      `{ id: alice, role: agent, sha256: "${createHash('sha256').update(plain).digest('hex')}" }`,
+    )
   })
 })

@@ -68,7 +68,8 @@ describe('bounces', () => {
   })
 
   it('an ordinary mail from a person is not a bounce', async () => {
-    const raw = 'From: Ana <ana@customer.example>\r\nSubject: Hi\r\n\r\nMessage-ID: <x@y> in text\r\n'
+    const raw =
+      'From: Ana <ana@customer.example>\r\nSubject: Hi\r\n\r\nMessage-ID: <x@y> in text\r\n'
     const outcome = await parseMail(Buffer.from(raw), OPTS)
     expect(outcome.kind).toBe('message')
   })

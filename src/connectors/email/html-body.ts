@@ -8,11 +8,7 @@ const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g
 
 /** Plain text → a minimal HTML document. */
 export function textToHtml(text: string): string {
-  const body = text
-    .replace(/\r\n?/g, '\n')
-    .split('\n')
-    .map(linkify)
-    .join('<br>\n')
+  const body = text.replace(/\r\n?/g, '\n').split('\n').map(linkify).join('<br>\n')
   const page = `<html><body><div style="font-family:sans-serif">${body}</div></body></html>`
   return `<!doctype html>\n${page}\n`
 }

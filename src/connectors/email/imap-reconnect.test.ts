@@ -27,11 +27,14 @@ describe('email connector: IMAP server restart', () => {
     await connector.start(ctx)
     await ctx.until(() => ctx.states.at(-1)?.state === 'connected')
     await dovecot.restart()
-    const raw = 'From: ana@customer.example\r\nMessage-ID: <during@x>\r\nSubject: hi\r\n\r\nstill there?\r\n'
+    const raw =
+      'From: ana@customer.example\r\nMessage-ID: <during@x>\r\nSubject: hi\r\n\r\nstill there?\r\n'
     await dovecot.append(raw)
     await ctx.until(() => ctx.calls.length === 1)
     expect(ctx.calls[0]?.text).toBe('still there?')
-    expect(ctx.states.some((s) => s.state === 'connecting' || s.state === 'disconnected')).toBe(true)
+    expect(ctx.states.some((s) => s.state === 'connecting' || s.state === 'disconnected')).toBe(
+      true,
+    )
     await ctx.until(() => ctx.states.at(-1)?.state === 'connected')
   })
 })

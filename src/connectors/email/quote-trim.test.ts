@@ -43,7 +43,11 @@ describe('trimQuotedReply', () => {
       text: '> forwarded text\n> more',
       want: '> forwarded text\n> more',
     },
-    { name: 'no quote', text: 'Just a question.\nTwo lines.', want: 'Just a question.\nTwo lines.' },
+    {
+      name: 'no quote',
+      text: 'Just a question.\nTwo lines.',
+      want: 'Just a question.\nTwo lines.',
+    },
     {
       name: 'CRLF line ends',
       text: 'Sure.\r\n\r\nOn Tue, Support wrote:\r\n> x\r\n',

@@ -20,7 +20,10 @@ export interface ChannelHooks {
   inbound(channel: string, msg: InboundMessage): Promise<InboundResult>
   status(channel: string, update: StatusUpdate): Promise<void>
   reachability(channel: string, address: string, reachable: boolean): Promise<void>
-  kv: { get(scope: string, key: string): string | null; set(scope: string, key: string, value: string): void }
+  kv: {
+    get(scope: string, key: string): string | null
+    set(scope: string, key: string, value: string): void
+  }
 }
 
 interface Live {
@@ -136,12 +139,17 @@ export class ChannelRegistry {
       try {
         const c = await createConnector(
           cfg.info.type,
-          { name, publicUrl: config.server.public_url, allowPrivateUrls: config.security.allow_private_urls },
+          {
+            name,
+            publicUrl: config.server.public_url,
+            allowPrivateUrls: config.security.allow_private_urls,
+          },
           cfg.settings,
         )
         l.connector = c
         await c.start(ctx)
-        if (l.state.state === 'connecting' && cfg.info.type === 'webhook') l.state = { state: 'connected' }
+        if (l.state.state === 'connecting' && cfg.info.type === 'webhook')
+          l.state = { state: 'connected' }
       } catch (err) {
         l.state = { state: 'error', detail: `failed to start: ${(err as Error).message}` }
         log.error({ err: { message: (err as Error).message } }, 'channel failed to start')
@@ -156,11 +164,20 @@ export class ChannelRegistry {
     try {
       await l.connector?.stop()
     } catch (err) {
-      this.log.warn({ channel: name, err: { message: (err as Error).message } }, 'channel stop failed')
+      this.log.warn(
+        { channel: name, err: { message: (err as Error).message } },
+        'channel stop failed',
+      )
     }
   }
 }
 
 function fingerprint(cfg: ChannelConfig, config: ResolvedConfig): string {
-  return JSON.stringify([cfg.info.type, cfg.info.enabled, cfg.settings, config.server.public_url, config.security.allow_private_urls])
+  return JSON.stringify([
+    cfg.info.type,
+    cfg.info.enabled,
+    cfg.settings,
+    config.server.public_url,
+    config.security.allow_private_urls,
+  ])
 }

@@ -5,7 +5,12 @@ const policy = { baseMs: 1000, maxMs: 60_000 }
 
 describe('retryDelay', () => {
   it('doubles per attempt within the jitter band', () => {
-    for (const [attempt, step] of [[1, 1000], [2, 2000], [3, 4000], [5, 16_000]] as const) {
+    for (const [attempt, step] of [
+      [1, 1000],
+      [2, 2000],
+      [3, 4000],
+      [5, 16_000],
+    ] as const) {
       expect(retryDelay(attempt, policy, undefined, () => 0)).toBe(step / 2)
       expect(retryDelay(attempt, policy, undefined, () => 0.999999)).toBeLessThanOrEqual(step)
     }

@@ -7,7 +7,12 @@ export interface BackoffPolicy {
   maxMs: number
 }
 
-export function retryDelay(attempt: number, policy: BackoffPolicy, retryAfterMs?: number, random: () => number = Math.random): number {
+export function retryDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number {
   if (retryAfterMs !== undefined && retryAfterMs >= 0) return retryAfterMs
   const step = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1))
   return Math.round(step * (0.5 + random() * 0.5))

@@ -81,7 +81,9 @@ export class OutboxWorker {
       }
       if (jobs.length === 0) {
         const due = this.svc.store.outbox.nextDue()
-        await this.sleep(due === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, due - Date.now())))
+        await this.sleep(
+          due === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, due - Date.now())),
+        )
         continue
       }
       for (const job of jobs) this.track(this.process(job))
@@ -91,7 +93,9 @@ export class OutboxWorker {
   }
 
   private track(p: Promise<void>): void {
-    const t = p.catch((err: unknown) => this.log.error({ err }, 'job crashed')).finally(() => this.inflight.delete(t))
+    const t = p
+      .catch((err: unknown) => this.log.error({ err }, 'job crashed'))
+      .finally(() => this.inflight.delete(t))
     this.inflight.add(t)
   }
 
@@ -107,7 +111,10 @@ export class OutboxWorker {
   }
 
   private pacers(channel: string): { ch: Pacer; rcpt: Pacer } {
-    const rate = this.svc.config().channels[channel]?.info.rules.rate ?? { per_second: 1, per_recipient_per_second: 1 }
+    const rate = this.svc.config().channels[channel]?.info.rules.rate ?? {
+      per_second: 1,
+      per_recipient_per_second: 1,
+    }
     let ch = this.channelPacers.get(channel)
     if (!ch) this.channelPacers.set(channel, (ch = new Pacer(rate.per_second)))
     let rcpt = this.recipientPacers.get(channel)
@@ -121,7 +128,10 @@ export class OutboxWorker {
     const { store } = this.svc
     const ch = this.svc.config().channels[job.channel]
     if (!ch) {
-      return this.fail(job, { code: 'channel_unknown', message: `channel ${job.channel} is no longer in the config` })
+      return this.fail(job, {
+        code: 'channel_unknown',
+        message: `channel ${job.channel} is no longer in the config`,
+      })
     }
     const connector = this.svc.channels.get(job.channel)
     const state = this.svc.channels.state(job.channel).state
@@ -142,7 +152,8 @@ export class OutboxWorker {
     if (slot > now) await new Promise((r) => setTimeout(r, slot - now))
 
     const payload = this.payload(job)
-    if (!payload) return this.fail(job, { code: 'message_missing', message: 'the message of this job is gone' })
+    if (!payload)
+      return this.fail(job, { code: 'message_missing', message: 'the message of this job is gone' })
     const timeout = AbortSignal.timeout(this.svc.config().dispatcher.send_timeout_ms)
     const signal = AbortSignal.any([timeout, this.stopCtl.signal])
     const started = Date.now()
@@ -156,10 +167,23 @@ export class OutboxWorker {
         at,
         platformMessageId: res.platformMessageId ?? null,
         possibleDuplicate: false,
-        events: m ? this.svc.events('message.status', statusEvent({ ...m, platform_message_id: res.platformMessageId ?? null }, 'sent', null), at) : [],
+        events: m
+          ? this.svc.events(
+              'message.status',
+              statusEvent(
+                { ...m, platform_message_id: res.platformMessageId ?? null },
+                'sent',
+                null,
+              ),
+              at,
+            )
+          : [],
       })
       this.svc.metrics.sent.inc({ channel: job.channel })
-      this.svc.metrics.dispatchLatency.observe({ channel: job.channel }, (Date.now() - Date.parse(payload.createdAt)) / 1000)
+      this.svc.metrics.dispatchLatency.observe(
+        { channel: job.channel },
+        (Date.now() - Date.parse(payload.createdAt)) / 1000,
+      )
     } catch (err) {
       const e = toSendError(err, signal, this.stopCtl.signal)
       this.onError(job, e, Date.now() - started)
@@ -170,7 +194,17 @@ export class OutboxWorker {
     const { store } = this.svc
     const error: MessageError = { code: e.code, message: e.message }
     const attempt = job.attempts + 1
-    this.log.info({ message_id: job.messageId, channel: job.channel, kind: e.kind, code: e.code, attempt, took_ms: tookMs }, 'send failed')
+    this.log.info(
+      {
+        message_id: job.messageId,
+        channel: job.channel,
+        kind: e.kind,
+        code: e.code,
+        attempt,
+        took_ms: tookMs,
+      },
+      'send failed',
+    )
     if (e.kind === 'retry') {
       if (this.stopCtl.signal.aborted && e.code === 'shutdown') {
         store.outbox.release(job.jobId, Date.now())
@@ -178,11 +212,26 @@ export class OutboxWorker {
       }
       const max = this.svc.config().dispatcher.max_attempts
       if (attempt >= max) {
-        return this.fail(job, { code: e.code, message: `gave up after ${attempt} attempts: ${e.message}` })
+        return this.fail(job, {
+          code: e.code,
+          message: `gave up after ${attempt} attempts: ${e.message}`,
+        })
       }
-      const policy = { baseMs: this.svc.config().dispatcher.backoff_base_ms, maxMs: this.svc.config().dispatcher.backoff_max_ms }
-      store.outbox.retry(job.jobId, job.messageId, Date.now() + retryDelay(attempt, policy, e.retryAfterMs), error, e.possiblyDelivered)
-      this.svc.metrics.retried.inc({ channel: job.channel, kind: e.retryAfterMs !== undefined ? 'retry_after' : 'backoff' })
+      const policy = {
+        baseMs: this.svc.config().dispatcher.backoff_base_ms,
+        maxMs: this.svc.config().dispatcher.backoff_max_ms,
+      }
+      store.outbox.retry(
+        job.jobId,
+        job.messageId,
+        Date.now() + retryDelay(attempt, policy, e.retryAfterMs),
+        error,
+        e.possiblyDelivered,
+      )
+      this.svc.metrics.retried.inc({
+        channel: job.channel,
+        kind: e.retryAfterMs !== undefined ? 'retry_after' : 'backoff',
+      })
       return
     }
     if (e.kind === 'unreachable') {
@@ -213,7 +262,13 @@ export class OutboxWorker {
     let email: OutboundPayload['email'] = null
     if (m.email) {
       const ids = store.messages.emailIds(m.thread_id).filter((id) => id !== m.platform_message_id)
-      email = { from: m.email.from, subject: m.email.subject ?? '', bcc: m.email.bcc, inReplyTo: ids.at(-1) ?? null, references: ids }
+      email = {
+        from: m.email.from,
+        subject: m.email.subject ?? '',
+        bcc: m.email.bcc,
+        inReplyTo: ids.at(-1) ?? null,
+        references: ids,
+      }
     }
     const now = Date.now()
     return {
@@ -221,7 +276,11 @@ export class OutboxWorker {
       channel: m.channel,
       threadId: m.thread_id,
       to: m.address,
-      contact: { id: m.contact_id, firstName: contact?.first_name ?? null, lastName: contact?.last_name ?? null },
+      contact: {
+        id: m.contact_id,
+        firstName: contact?.first_name ?? null,
+        lastName: contact?.last_name ?? null,
+      },
       text: m.text,
       template: m.template,
       attachments: m.attachments.map((a) => ({
@@ -253,8 +312,16 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 function toSendError(err: unknown, signal: AbortSignal, stop: AbortSignal): SendError {
   if (err instanceof SendError) return err
   if (signal.aborted) {
-    if (stop.aborted) return new SendError('retry', 'shutdown', 'the gateway stopped during the send', { possiblyDelivered: true })
-    return new SendError('retry', 'timeout', 'the send timed out; the platform may have received it', { possiblyDelivered: true })
+    if (stop.aborted)
+      return new SendError('retry', 'shutdown', 'the gateway stopped during the send', {
+        possiblyDelivered: true,
+      })
+    return new SendError(
+      'retry',
+      'timeout',
+      'the send timed out; the platform may have received it',
+      { possiblyDelivered: true },
+    )
   }
   // A connector bug is not the message's fault: retry, and the log says what broke.
   return new SendError('retry', 'connector_error', (err as Error)?.message ?? String(err))

@@ -11,7 +11,8 @@ describe('Pacer', () => {
       slots.push(at)
     }
     // Any window of one second holds at most 30 slots.
-    for (const s of slots) expect(slots.filter((x) => x >= s && x < s + 1000).length).toBeLessThanOrEqual(30)
+    for (const s of slots)
+      expect(slots.filter((x) => x >= s && x < s + 1000).length).toBeLessThanOrEqual(30)
     // Within 1 % of the rate: rounding to whole ms costs at most 1 ms a slot.
     expect(slots.at(-1)! - slots[0]!).toBeGreaterThanOrEqual((89 * 1000) / 30)
     expect(slots.at(-1)! - slots[0]!).toBeLessThanOrEqual((89 * 1000) / 30 + 89)

@@ -29,7 +29,9 @@ export class WebhookWorker {
   }
 
   start(): void {
-    this.loop ??= this.run().catch((err: unknown) => this.log.error({ err }, 'webhook loop crashed'))
+    this.loop ??= this.run().catch((err: unknown) =>
+      this.log.error({ err }, 'webhook loop crashed'),
+    )
   }
 
   kick(): void {
@@ -91,15 +93,20 @@ export class WebhookWorker {
         const ra = Number(res.headers['retry-after'])
         if (Number.isFinite(ra) && ra >= 0) retryAfterMs = ra * 1000
       }
-      if (outcome !== 'ok') this.log.info({ event_id: d.eventId, status: res.statusCode }, 'webhook not accepted')
+      if (outcome !== 'ok')
+        this.log.info({ event_id: d.eventId, status: res.statusCode }, 'webhook not accepted')
     } catch (err) {
-      this.log.info({ event_id: d.eventId, err: { message: (err as Error).message } }, 'webhook delivery failed')
+      this.log.info(
+        { event_id: d.eventId, err: { message: (err as Error).message } },
+        'webhook delivery failed',
+      )
     }
     const attempt = d.attempts + 1
     if (outcome === 'ok') this.svc.store.webhooks.done(d.id)
     else if (outcome === 'fail' || attempt >= MAX_ATTEMPTS) {
       this.log.warn({ event_id: d.eventId, attempts: attempt }, 'webhook given up')
       this.svc.store.webhooks.fail(d.id)
-    } else this.svc.store.webhooks.retry(d.id, Date.now() + retryDelay(attempt, POLICY, retryAfterMs))
+    } else
+      this.svc.store.webhooks.retry(d.id, Date.now() + retryDelay(attempt, POLICY, retryAfterMs))
   }
 }

@@ -27,7 +27,10 @@ export function buildApp(svc: Services, routes: readonly Route[]): Hono {
 
   app.use('*', async (c, next) => {
     if (svc.stopping()) {
-      return errorResponse(c, apiError('shutting_down', 'the gateway is shutting down; retry shortly'))
+      return errorResponse(
+        c,
+        apiError('shutting_down', 'the gateway is shutting down; retry shortly'),
+      )
     }
     await next()
   })
@@ -37,9 +40,13 @@ export function buildApp(svc: Services, routes: readonly Route[]): Hono {
       onError: (cc) =>
         errorResponse(
           cc,
-          apiError('body_too_large', `the request body is larger than ${svc.config().server.body_limit} bytes`, {
-            limit: svc.config().server.body_limit,
-          }),
+          apiError(
+            'body_too_large',
+            `the request body is larger than ${svc.config().server.body_limit} bytes`,
+            {
+              limit: svc.config().server.body_limit,
+            },
+          ),
         ),
     })(c, next),
   )
@@ -51,7 +58,14 @@ export function buildApp(svc: Services, routes: readonly Route[]): Hono {
       r.verify?.({ c, raw, params: c.req.param() })
       const body = r.body ? parseBody(r.body, raw) : undefined
       const query = r.query ? parseWith(r.query, c.req.query(), 'query') : undefined
-      const input: RouteInput<unknown, unknown> = { c, body, query, params: c.req.param(), raw, caller }
+      const input: RouteInput<unknown, unknown> = {
+        c,
+        body,
+        query,
+        params: c.req.param(),
+        raw,
+        caller,
+      }
       const result = await r.handler(input)
       if (result instanceof Response) return result
       return c.json(result.body as object, result.status, result.headers)
@@ -64,7 +78,10 @@ export function buildApp(svc: Services, routes: readonly Route[]): Hono {
     app.all(path, (c) =>
       errorResponse(
         c,
-        apiError('method_not_allowed', `${c.req.method} is not allowed on ${path} (allowed: ${methods.join(', ')})`),
+        apiError(
+          'method_not_allowed',
+          `${c.req.method} is not allowed on ${path} (allowed: ${methods.join(', ')})`,
+        ),
         { allow: methods.join(', ') },
       ),
     )
@@ -72,7 +89,11 @@ export function buildApp(svc: Services, routes: readonly Route[]): Hono {
   return app
 }
 
-export function errorResponse(c: Context, err: ApiError, headers: Record<string, string> = {}): Response {
+export function errorResponse(
+  c: Context,
+  err: ApiError,
+  headers: Record<string, string> = {},
+): Response {
   return c.json(err.toJSON(), err.status, { ...headers, ...(err.headers ?? {}) })
 }
 

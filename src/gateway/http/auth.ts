@@ -19,14 +19,22 @@ export function authenticate(svc: Services, c: Context, roles: readonly Role[]):
   const caller = findKey(svc, m[1])
   if (!caller) throw apiError('unauthorized', 'unknown API key')
   if (!roles.includes(caller.role)) {
-    throw apiError('forbidden', `this route needs the role ${roles.join(' or ')}; key ${caller.id} is ${caller.role}`)
+    throw apiError(
+      'forbidden',
+      `this route needs the role ${roles.join(' or ')}; key ${caller.id} is ${caller.role}`,
+    )
   }
   const wait = svc.apiLimiter.take(caller.id)
   if (wait > 0) {
     const seconds = Math.max(1, Math.ceil(wait / 1000))
-    throw apiError('rate_limited', `too many requests for key ${caller.id}; retry in ${seconds} s`, { retry_after_s: seconds }, {
-      'retry-after': String(seconds),
-    })
+    throw apiError(
+      'rate_limited',
+      `too many requests for key ${caller.id}; retry in ${seconds} s`,
+      { retry_after_s: seconds },
+      {
+        'retry-after': String(seconds),
+      },
+    )
   }
   return caller
 }

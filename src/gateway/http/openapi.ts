@@ -10,7 +10,12 @@ export function openapi(table: readonly Route[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const r of table) {
     const path = r.path.replace(/:(\w+)/g, '{$1}')
-    const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }))
+    const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }))
     const query = r.query ? queryParams(r.query) : []
     const op: Record<string, unknown> = {
       summary: r.summary,
@@ -19,11 +24,21 @@ export function openapi(table: readonly Route[]): Record<string, unknown> {
       parameters: [...params, ...query],
       responses: {
         [String(r.success ?? 200)]: { description: 'OK' },
-        default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        default: {
+          description: 'Error',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
     }
     if (r.body) {
-      op.requestBody = { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } } }
+      op.requestBody = {
+        required: true,
+        content: {
+          'application/json': {
+            schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }),
+          },
+        },
+      }
     }
     ;(paths[path] ??= {})[r.method.toLowerCase()] = op
   }
@@ -56,7 +71,10 @@ export function openapi(table: readonly Route[]): Record<string, unknown> {
 }
 
 function queryParams(schema: z.ZodType): Record<string, unknown>[] {
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown>; required?: string[] }
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, unknown>
+    required?: string[]
+  }
   return Object.entries(json.properties ?? {}).map(([name, s]) => ({
     name,
     in: 'query',

@@ -14,9 +14,7 @@ import type { Role } from '../config/types.js'
  * - `public`: no check at all (health, metrics, push key, signed attachment links check their `sig`).
  */
 export type RouteAuth =
-  | { kind: 'key'; roles: readonly Role[] }
-  | { kind: 'channel' }
-  | { kind: 'public' }
+  { kind: 'key'; roles: readonly Role[] } | { kind: 'channel' } | { kind: 'public' }
 
 export interface Caller {
   id: string

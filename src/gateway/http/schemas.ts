@@ -11,7 +11,10 @@ const id = (prefix: string) =>
 const name = z.string().trim().max(200)
 const nullableName = name.nullable().optional()
 const attributes = z.record(z.string(), z.unknown())
-const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+const stringMap = z.record(
+  z.string(),
+  z.union([z.string(), z.number(), z.boolean()]).transform(String),
+)
 
 export const attachmentInput = z
   .object({
@@ -45,7 +48,10 @@ export const sendBody = z
     channel: z.string().min(1).optional(),
     text: z.string().max(1_000_000).optional(),
     attachments: z.array(attachmentInput).max(50).optional(),
-    template: z.object({ name: z.string().min(1), variables: stringMap.optional() }).strict().optional(),
+    template: z
+      .object({ name: z.string().min(1), variables: stringMap.optional() })
+      .strict()
+      .optional(),
     variables: stringMap.optional(),
     email: z
       .object({
@@ -79,7 +85,9 @@ export const contactCreate = z
     attributes: attributes.optional(),
     blocked: z.boolean().optional(),
     identities: z
-      .array(z.object({ channel: z.string().min(1), address: z.string().min(1).max(2048) }).strict())
+      .array(
+        z.object({ channel: z.string().min(1), address: z.string().min(1).max(2048) }).strict(),
+      )
       .max(20)
       .optional(),
   })
@@ -106,7 +114,11 @@ export const contactQuery = z
 export const pageQuery = z.object({ limit, cursor: z.string().max(200).optional() }).strict()
 
 export const threadCreate = z
-  .object({ contact_id: id('ct'), channel: z.string().min(1), tags: z.array(z.string().min(1).max(64)).max(50).optional() })
+  .object({
+    contact_id: id('ct'),
+    channel: z.string().min(1),
+    tags: z.array(z.string().min(1).max(64)).max(50).optional(),
+  })
   .strict()
 
 export const threadQuery = z
@@ -147,7 +159,10 @@ export const webhookStatus = z
     message_id: z.string().min(1).max(200).optional(),
     platform_message_id: z.string().min(1).max(200).optional(),
     status: z.enum(['delivered', 'read', 'failed']),
-    error: z.object({ code: z.string().max(100), message: z.string().max(1000) }).strict().optional(),
+    error: z
+      .object({ code: z.string().max(100), message: z.string().max(1000) })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((b) => (b.message_id === undefined) !== (b.platform_message_id === undefined), {
@@ -155,7 +170,9 @@ export const webhookStatus = z
     path: ['message_id'],
   })
 
-export const attachmentQuery = z.object({ exp: z.string().optional(), sig: z.string().optional() }).strict()
+export const attachmentQuery = z
+  .object({ exp: z.string().optional(), sig: z.string().optional() })
+  .strict()
 
 export const subscriptionBody = z
   .object({
@@ -165,7 +182,9 @@ export const subscriptionBody = z
       .object({
         endpoint: z.string().url().max(2048),
         expirationTime: z.number().nullable().optional(),
-        keys: z.object({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(100) }).strict(),
+        keys: z
+          .object({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(100) })
+          .strict(),
       })
       .strict(),
     first_name: nullableName,

@@ -11,7 +11,7 @@ export function mediaType(value: string | undefined): string | null {
 
 function cleanFilename(name: string): string | null {
   // Keep the last segment only and drop control characters: it becomes a stored file's name.
-  // eslint-disable-next-line no-control-regex
+
   const base = (name.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim()
   return base === '' || base === '.' || base === '..' ? null : base
 }

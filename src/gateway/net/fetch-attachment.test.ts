@@ -20,8 +20,7 @@ beforeAll(async () => {
       res
         .writeHead(200, {
           'content-type': 'application/pdf; name=x',
-          'content-disposition':
-            `attachment; filename="plain.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9.pdf`,
+          'content-disposition': `attachment; filename="plain.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9.pdf`,
         })
         .end('%PDF-1.4')
     } else if (path === '/big') {

@@ -14,10 +14,7 @@ const MAX_REDIRECTS = 3 // enough for http→https and a CDN hop; more is a loop
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 
 export type AttachmentFetchErrorCode =
-  | 'url_forbidden'
-  | 'url_invalid'
-  | 'fetch_failed'
-  | 'too_large'
+  'url_forbidden' | 'url_invalid' | 'fetch_failed' | 'too_large'
 
 /** The only error `fetchAttachment` throws. Messages name the host at most, never path or query. */
 export class AttachmentFetchError extends Error {

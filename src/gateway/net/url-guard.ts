@@ -27,8 +27,7 @@ export interface UrlCheckOptions {
 export type UrlCheckCode = 'url_invalid' | 'url_forbidden' | 'dns_failed'
 
 export type UrlCheck =
-  | { ok: true; url: URL; addresses: string[] }
-  | { ok: false; code: UrlCheckCode; reason: string }
+  { ok: true; url: URL; addresses: string[] } | { ok: false; code: UrlCheckCode; reason: string }
 
 async function systemLookup(host: string): Promise<string[]> {
   const found = await dnsLookup(host, { all: true, verbatim: true })

@@ -18,123 +18,170 @@ export const listChannels = (svc: Services) => (): JsonResult => ({
   body: { items: svc.channels.list() },
 })
 
-export const getAttachment = (svc: Services) => async (i: RouteInput<unknown, z.infer<typeof attachmentQuery>>): Promise<Response> => {
-  const id = i.params.id ?? ''
-  const a = svc.store.attachments.get(id)
-  if (!a) throw notFound('attachment', id)
-  const data = await svc.store.blobs.read(a.sha256)
-  return new Response(new Uint8Array(data), {
-    status: 200,
-    headers: {
-      'content-type': a.content_type,
-      'content-length': String(a.size),
-      'content-disposition': `attachment; filename="${a.filename.replace(/["\\\r\n]/g, '_')}"`,
-      'cache-control': 'private, max-age=3600',
-      'x-content-type-options': 'nosniff',
-    },
-  })
-}
+export const getAttachment =
+  (svc: Services) =>
+  async (i: RouteInput<unknown, z.infer<typeof attachmentQuery>>): Promise<Response> => {
+    const id = i.params.id ?? ''
+    const a = svc.store.attachments.get(id)
+    if (!a) throw notFound('attachment', id)
+    const data = await svc.store.blobs.read(a.sha256)
+    return new Response(new Uint8Array(data), {
+      status: 200,
+      headers: {
+        'content-type': a.content_type,
+        'content-length': String(a.size),
+        'content-disposition': `attachment; filename="${a.filename.replace(/["\\\r\n]/g, '_')}"`,
+        'cache-control': 'private, max-age=3600',
+        'x-content-type-options': 'nosniff',
+      },
+    })
+  }
 
 /** The signed-link check of `GET /v1/attachments/{id}`: a bearer key or a valid `exp` + `sig`. */
-export const attachmentAccess = (svc: Services, authenticate: (c: Context) => void) => (x: { c: Context; params: Record<string, string> }): void => {
-  const exp = x.c.req.query('exp')
-  const sig = x.c.req.query('sig')
-  if (exp !== undefined || sig !== undefined) {
-    if (!svc.links.verify(x.params.id ?? '', exp, sig, Date.now())) {
-      throw apiError('signature_invalid', 'the attachment link is invalid or has expired')
+export const attachmentAccess =
+  (svc: Services, authenticate: (c: Context) => void) =>
+  (x: { c: Context; params: Record<string, string> }): void => {
+    const exp = x.c.req.query('exp')
+    const sig = x.c.req.query('sig')
+    if (exp !== undefined || sig !== undefined) {
+      if (!svc.links.verify(x.params.id ?? '', exp, sig, Date.now())) {
+        throw apiError('signature_invalid', 'the attachment link is invalid or has expired')
+      }
+      return
     }
-    return
+    authenticate(x.c)
   }
-  authenticate(x.c)
-}
 
 /** Verifies `X-Omnigate-Signature` with the webhook channel's secret. */
-export const webhookSignature = (svc: Services) => (x: { c: Context; raw: Buffer; params: Record<string, string> }): void => {
-  const ch = webhookChannel(svc, x.params.name ?? '')
-  const secret = String(ch.settings.secret ?? '')
-  if (!secret || !verify(secret, x.raw, x.c.req.header('x-omnigate-signature'))) {
-    throw apiError('signature_invalid', 'X-Omnigate-Signature does not match the channel secret (sha256=<hex HMAC-SHA256 of the raw body>)')
-  }
-}
-
-export const webhookInboundRoute = (svc: Services) => async (i: RouteInput<z.infer<typeof webhookInbound>, unknown>): Promise<JsonResult> => {
-  const name = i.params.name ?? ''
-  const b = i.body
-  const attachments: { filename: string; contentType: string; data: Buffer }[] = []
-  for (const [n, a] of (b.attachments ?? []).entries()) {
-    let data: Buffer
-    if (a.data !== undefined) data = Buffer.from(a.data, 'base64')
-    else {
-      try {
-        const got = await fetchAttachment(a.url ?? '', {
-          allowPrivate: svc.config().security.allow_private_urls,
-          maxBytes: svc.config().channels[name]?.info.limits.attachmentBytesMax ?? 25 * 1024 * 1024,
-          timeoutMs: 15_000,
-        })
-        data = got.data
-      } catch (e) {
-        if (e instanceof AttachmentFetchError) {
-          throw apiError(e.code === 'url_forbidden' || e.code === 'url_invalid' ? 'url_forbidden' : 'attachment_unavailable', `attachments[${n}].url: ${e.message}`, { field: `attachments[${n}].url` })
-        }
-        throw e
-      }
+export const webhookSignature =
+  (svc: Services) =>
+  (x: { c: Context; raw: Buffer; params: Record<string, string> }): void => {
+    const ch = webhookChannel(svc, x.params.name ?? '')
+    const secret = String(ch.settings.secret ?? '')
+    if (!secret || !verify(secret, x.raw, x.c.req.header('x-omnigate-signature'))) {
+      throw apiError(
+        'signature_invalid',
+        'X-Omnigate-Signature does not match the channel secret (sha256=<hex HMAC-SHA256 of the raw body>)',
+      )
     }
-    attachments.push({ filename: a.filename, contentType: a.content_type, data })
   }
-  try {
-    const out = await receiveInbound(svc, name, {
-      platformMessageId: b.id,
-      from: {
-        address: b.from.address,
-        ...(b.from.first_name ? { firstName: b.from.first_name } : {}),
-        ...(b.from.last_name ? { lastName: b.from.last_name } : {}),
-        ...(b.from.email ? { email: b.from.email } : {}),
-        ...(b.from.phone ? { phone: b.from.phone } : {}),
-      },
-      text: b.text ?? null,
-      attachments,
-    })
-    return { status: 200, body: { message_id: out.messageId, contact_id: out.contactId, thread_id: out.threadId, duplicate: !out.created } }
-  } catch (e) {
-    if (e instanceof InboundRefused) throw ruleError(e.code, e.message, `channels.${name}`, { field: 'from.address' })
-    throw e
-  }
-}
 
-export const webhookStatusRoute = (svc: Services) => async (i: RouteInput<z.infer<typeof webhookStatus>, unknown>): Promise<JsonResult> => {
-  const name = i.params.name ?? ''
-  const b = i.body
-  const m = b.message_id ? svc.store.messages.get(b.message_id) : svc.store.messages.findByPlatformId(name, b.platform_message_id ?? '')
-  if (!m || m.channel !== name || m.direction !== 'out') throw notFound('message', b.message_id ?? b.platform_message_id ?? '')
-  const moved = await receiveStatus(svc, name, {
-    messageId: m.id,
-    status: b.status,
-    ...(b.error ? { error: b.error } : {}),
-  })
-  const now = svc.store.messages.get(m.id)
-  return { status: 200, body: { message_id: m.id, status: now?.status ?? m.status, changed: moved } }
-}
+export const webhookInboundRoute =
+  (svc: Services) =>
+  async (i: RouteInput<z.infer<typeof webhookInbound>, unknown>): Promise<JsonResult> => {
+    const name = i.params.name ?? ''
+    const b = i.body
+    const attachments: { filename: string; contentType: string; data: Buffer }[] = []
+    for (const [n, a] of (b.attachments ?? []).entries()) {
+      let data: Buffer
+      if (a.data !== undefined) data = Buffer.from(a.data, 'base64')
+      else {
+        try {
+          const got = await fetchAttachment(a.url ?? '', {
+            allowPrivate: svc.config().security.allow_private_urls,
+            maxBytes:
+              svc.config().channels[name]?.info.limits.attachmentBytesMax ?? 25 * 1024 * 1024,
+            timeoutMs: 15_000,
+          })
+          data = got.data
+        } catch (e) {
+          if (e instanceof AttachmentFetchError) {
+            throw apiError(
+              e.code === 'url_forbidden' || e.code === 'url_invalid'
+                ? 'url_forbidden'
+                : 'attachment_unavailable',
+              `attachments[${n}].url: ${e.message}`,
+              { field: `attachments[${n}].url` },
+            )
+          }
+          throw e
+        }
+      }
+      attachments.push({ filename: a.filename, contentType: a.content_type, data })
+    }
+    try {
+      const out = await receiveInbound(svc, name, {
+        platformMessageId: b.id,
+        from: {
+          address: b.from.address,
+          ...(b.from.first_name ? { firstName: b.from.first_name } : {}),
+          ...(b.from.last_name ? { lastName: b.from.last_name } : {}),
+          ...(b.from.email ? { email: b.from.email } : {}),
+          ...(b.from.phone ? { phone: b.from.phone } : {}),
+        },
+        text: b.text ?? null,
+        attachments,
+      })
+      return {
+        status: 200,
+        body: {
+          message_id: out.messageId,
+          contact_id: out.contactId,
+          thread_id: out.threadId,
+          duplicate: !out.created,
+        },
+      }
+    } catch (e) {
+      if (e instanceof InboundRefused)
+        throw ruleError(e.code, e.message, `channels.${name}`, { field: 'from.address' })
+      throw e
+    }
+  }
+
+export const webhookStatusRoute =
+  (svc: Services) =>
+  async (i: RouteInput<z.infer<typeof webhookStatus>, unknown>): Promise<JsonResult> => {
+    const name = i.params.name ?? ''
+    const b = i.body
+    const m = b.message_id
+      ? svc.store.messages.get(b.message_id)
+      : svc.store.messages.findByPlatformId(name, b.platform_message_id ?? '')
+    if (!m || m.channel !== name || m.direction !== 'out')
+      throw notFound('message', b.message_id ?? b.platform_message_id ?? '')
+    const moved = await receiveStatus(svc, name, {
+      messageId: m.id,
+      status: b.status,
+      ...(b.error ? { error: b.error } : {}),
+    })
+    const now = svc.store.messages.get(m.id)
+    return {
+      status: 200,
+      body: { message_id: m.id, status: now?.status ?? m.status, changed: moved },
+    }
+  }
 
 /** `GET|POST /hooks/{type}/{name}`: handed to the channel's connector, which verifies the platform's signature. */
-export const platformHook = (svc: Services) => async (i: RouteInput<unknown, unknown>): Promise<Response> => {
-  const { type, name } = i.params
-  const ch = svc.config().channels[name ?? '']
-  if (!ch || ch.info.type !== type) throw notFound('channel', `${type ?? ''}/${name ?? ''}`)
-  const connector = svc.channels.get(name ?? '')
-  if (!connector?.handleHook) {
-    throw apiError('not_found', `channel ${name ?? ''} does not take platform webhooks (state: ${svc.channels.state(name ?? '').state})`)
+export const platformHook =
+  (svc: Services) =>
+  async (i: RouteInput<unknown, unknown>): Promise<Response> => {
+    const { type, name } = i.params
+    const ch = svc.config().channels[name ?? '']
+    if (!ch || ch.info.type !== type) throw notFound('channel', `${type ?? ''}/${name ?? ''}`)
+    const connector = svc.channels.get(name ?? '')
+    if (!connector?.handleHook) {
+      throw apiError(
+        'not_found',
+        `channel ${name ?? ''} does not take platform webhooks (state: ${svc.channels.state(name ?? '').state})`,
+      )
+    }
+    const req = new Request(i.c.req.url, {
+      method: i.c.req.method,
+      headers: i.c.req.raw.headers,
+      ...(i.c.req.method === 'GET' || i.c.req.method === 'HEAD'
+        ? {}
+        : { body: new Uint8Array(i.raw) }),
+    })
+    return connector.handleHook(req)
   }
-  const req = new Request(i.c.req.url, {
-    method: i.c.req.method,
-    headers: i.c.req.raw.headers,
-    ...(i.c.req.method === 'GET' || i.c.req.method === 'HEAD' ? {} : { body: new Uint8Array(i.raw) }),
-  })
-  return connector.handleHook(req)
-}
 
 function webhookChannel(svc: Services, name: string) {
   const ch = svc.config().channels[name]
   if (!ch || ch.info.type !== 'webhook') throw notFound('webhook channel', name)
-  if (!ch.info.enabled) throw ruleError('channel_disabled', `channel ${name} is disabled: ${ch.info.disabledReason ?? ''}`, `channels.${name}`)
+  if (!ch.info.enabled)
+    throw ruleError(
+      'channel_disabled',
+      `channel ${name} is disabled: ${ch.info.disabledReason ?? ''}`,
+      `channels.${name}`,
+    )
   return ch
 }

@@ -6,18 +6,24 @@ import { messageView } from '../../views.js'
 import type { JsonResult, RouteInput } from '../route.js'
 import type { SendBody } from '../schemas.js'
 
-export const sendMessage = (svc: Services) => async (i: RouteInput<SendBody, unknown>): Promise<JsonResult> => {
-  const key = i.c.req.header('idempotency-key')
-  if (key !== undefined && (key.length === 0 || key.length > 200)) {
-    throw apiError('invalid_field', 'Idempotency-Key: 1 to 200 characters', { field: 'Idempotency-Key' })
+export const sendMessage =
+  (svc: Services) =>
+  async (i: RouteInput<SendBody, unknown>): Promise<JsonResult> => {
+    const key = i.c.req.header('idempotency-key')
+    if (key !== undefined && (key.length === 0 || key.length > 200)) {
+      throw apiError('invalid_field', 'Idempotency-Key: 1 to 200 characters', {
+        field: 'Idempotency-Key',
+      })
+    }
+    if (!i.caller) throw apiError('unauthorized', 'missing API key')
+    const out = await send(svc, i.body, i.caller, key ? { key, bodyHash: bodyHash(i.raw) } : null)
+    return { status: out.status, body: out.body }
   }
-  if (!i.caller) throw apiError('unauthorized', 'missing API key')
-  const out = await send(svc, i.body, i.caller, key ? { key, bodyHash: bodyHash(i.raw) } : null)
-  return { status: out.status, body: out.body }
-}
 
-export const getMessage = (svc: Services) => (i: RouteInput<unknown, unknown>): JsonResult => {
-  const m = svc.store.messages.get(i.params.id ?? '')
-  if (!m) throw notFound('message', i.params.id ?? '')
-  return { status: 200, body: messageView(m) }
-}
+export const getMessage =
+  (svc: Services) =>
+  (i: RouteInput<unknown, unknown>): JsonResult => {
+    const m = svc.store.messages.get(i.params.id ?? '')
+    if (!m) throw notFound('message', i.params.id ?? '')
+    return { status: 200, body: messageView(m) }
+  }
