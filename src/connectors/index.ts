@@ -63,6 +63,7 @@ export async function createConnector(
       return m.createWebPushConnector(
         deps,
         settings as unknown as Parameters<typeof m.createWebPushConnector>[1],
+        deps.templateTitle ? { templateTitle: deps.templateTitle } : {},
       )
     }
   }

@@ -209,4 +209,6 @@ export interface ConnectorDeps {
   publicUrl: string
   /** `security.allow_private_urls`. */
   allowPrivateUrls: boolean
+  /** A config template's title (for channels that show one apart from the text, like Web Push). */
+  templateTitle?: (name: string) => string | null
 }

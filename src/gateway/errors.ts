@@ -53,6 +53,7 @@ export const API_ERRORS = {
   attachment_unavailable: 422,
   rate_limited: 429,
   internal: 500,
+  channel_not_ready: 503,
   shutting_down: 503,
 } as const satisfies Record<string, number>
 

@@ -152,7 +152,7 @@ export interface AcceptPlan {
   now: string
   contact: { existing: string } | { create: NewContact }
   /** null when the identity exists already (`existing`) or the address is derived each time. */
-  identity: { existing: string } | { create: { id: string; channel: string; address: string } }
+  identity: { existing: string } | { create: { id: string; channel: string; address: string } } | null
   thread:
     | { reuse: string; assign: string | null; addTags: string[]; actor: string }
     | { reopen: string; assign: string | null; addTags: string[]; actor: string }
@@ -285,6 +285,7 @@ export interface Store {
       now: string,
     ): ContactRecord
     get(id: string): ContactRecord | null
+    findByExternalId(externalId: string): ContactRecord | null
     update(id: string, patch: ContactPatch, now: string): ContactRecord | null
     search(s: ContactSearch): Page<ContactRecord>
     /** Rows for bulk: every id matching the filter (no limit), newest activity first. */
@@ -295,6 +296,12 @@ export interface Store {
     find(channel: string, address: string): IdentityRecord | null
     /** Returns false when no identity has that address. */
     setReachable(channel: string, address: string, reachable: boolean, now: string): boolean
+    /**
+     * The person opted in on a channel where that counts as writing first (a push subscription):
+     * creates the identity on `contactId`, or finds it by (channel, address); either way it is
+     * reachable with first/last inbound time set. One transaction; returns the identity.
+     */
+    optIn(contactId: string, i: { id: string; channel: string; address: string }, now: string): IdentityRecord
   }
   readonly threads: {
     get(id: string): ThreadRecord | null

@@ -15,6 +15,9 @@ channels:
     type: webhook
     url: http://127.0.0.1:9/out
     secret: sms-secret
+  web:
+    type: webpush
+    secret: web-secret
 `
 
 let t: TestGateway
@@ -52,6 +55,7 @@ describe('authentication', () => {
     for (const [method, path] of [
       ['POST', '/v1/channels/sms/inbound'],
       ['POST', '/v1/channels/sms/status'],
+      ['POST', '/v1/channels/web/subscriptions'],
       ['GET', '/v1/attachments/att_01jabcdefghjkmnpqrstvwxyz0'],
     ] as const) {
       const r = await t.call(method, path, { key: null, body: { id: 'x' } })
@@ -122,6 +126,7 @@ describe('system routes', () => {
         state: 'connected',
         rules: expect.objectContaining({ single_open_thread: true }),
       }),
+      expect.objectContaining({ name: 'web', type: 'webpush', state: 'connected', detail: null }),
     ])
   })
 
@@ -141,12 +146,12 @@ describe('system routes', () => {
     expect(r.body.error.details.errors.join('\n')).toMatch(
       /gateway\.config\.yaml:\d+:\d+: channels\.sms/,
     )
-    expect((await t.call('GET', '/v1/channels')).body.items[0].name).toBe('sms')
+    expect((await t.call('GET', '/v1/channels')).body.items.map((c: { name: string }) => c.name)).toEqual(['sms', 'web'])
     writeFileSync(t.file, good.replace('sms:', 'texts:'))
     expect((await t.call('POST', '/v1/admin/reload')).status).toBe(200)
     expect(
       (await t.call('GET', '/v1/channels')).body.items.map((c: { name: string }) => c.name),
-    ).toEqual(['texts'])
+    ).toEqual(['texts', 'web'])
   })
 })
 

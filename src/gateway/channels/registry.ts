@@ -46,6 +46,8 @@ export interface ChannelView {
 
 export class ChannelRegistry {
   private readonly live = new Map<string, Live>()
+  /** Channel names in config order, so lists read like the file. */
+  private order: string[] = []
 
   constructor(
     private readonly log: Logger,
@@ -66,6 +68,7 @@ export class ChannelRegistry {
       }
     }
     await Promise.all(stops)
+    this.order = Object.keys(config.channels)
     for (const [name, cfg] of Object.entries(config.channels)) {
       if (this.live.has(name)) continue
       this.live.set(name, this.startOne(name, cfg, config))
@@ -81,7 +84,11 @@ export class ChannelRegistry {
   }
 
   list(): ChannelView[] {
-    return [...this.live.entries()].map(([name, l]) => ({
+    const live = this.order.flatMap((n) => {
+      const l = this.live.get(n)
+      return l ? [[n, l] as const] : []
+    })
+    return live.map(([name, l]) => ({
       name,
       type: l.cfg.info.type,
       state: l.state.state,
@@ -143,6 +150,7 @@ export class ChannelRegistry {
             name,
             publicUrl: config.server.public_url,
             allowPrivateUrls: config.security.allow_private_urls,
+            templateTitle: (t) => config.templates[t]?.title ?? null,
           },
           cfg.settings,
         )

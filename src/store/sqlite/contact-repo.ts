@@ -45,6 +45,13 @@ export class ContactRepo implements ContactsApi {
     return row ? toContact(row) : null
   }
 
+  findByExternalId(externalId: string): ContactRecord | null {
+    const row = this.x.get<ContactRow>(
+      qb.selectFrom('contacts').selectAll().where('external_id', '=', externalId),
+    )
+    return row ? toContact(row) : null
+  }
+
   /** Applies the fields present in `patch`; throws StoreConflict('external_id_taken'). */
   update(id: string, patch: ContactPatch, now: string): ContactRecord | null {
     return this.x.tx(() => {

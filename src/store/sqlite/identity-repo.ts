@@ -66,6 +66,17 @@ export class IdentityRepo implements IdentitiesApi {
     this.x.stmt(INSERT).run(i.id, contactId, i.channel, i.address, now)
   }
 
+  optIn(contactId: string, i: { id: string; channel: string; address: string }, now: string): IdentityRecord {
+    return this.x.tx(() => {
+      const found = this.find(i.channel, i.address)
+      const id = found?.id ?? i.id
+      if (!found) this.x.stmt(INSERT).run(i.id, contactId, i.channel, i.address, now)
+      this.markInbound(id, now)
+      const row = this.x.stmt(FIND).get(i.channel, i.address) as IdentitiesTable
+      return toIdentity(row)
+    })
+  }
+
   /** Records an inbound message at `at`: first/last inbound time, reachable again. */
   markInbound(id: string, at: string): void {
     this.x.stmt(MARK_INBOUND).run(at, at, at, id)
