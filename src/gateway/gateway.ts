@@ -5,6 +5,7 @@
  */
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
+import { createConnector } from '../connectors/index.js'
 import { openStore } from '../store/index.js'
 import type { Store } from '../store/types.js'
 import { attachmentLinks } from './attachment-links.js'
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   now?: () => Date
   /** Tests may run without the dispatcher loop to inspect the outbox. */
   dispatcher?: boolean
+  /** Builds connectors (default: the real factory); tests wrap it to inject a fake client. */
+  connectorFactory?: typeof createConnector
 }
 
 export interface Gateway {
@@ -119,6 +122,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       kv: store.kv,
     },
     config.store.data_dir,
+    opts.connectorFactory,
   )
 
   const app = buildApp(svc, routes(svc))

@@ -152,7 +152,8 @@ export interface AcceptPlan {
   now: string
   contact: { existing: string } | { create: NewContact }
   /** null when the identity exists already (`existing`) or the address is derived each time. */
-  identity: { existing: string } | { create: { id: string; channel: string; address: string } } | null
+  identity:
+    { existing: string } | { create: { id: string; channel: string; address: string } } | null
   thread:
     | { reuse: string; assign: string | null; addTags: string[]; actor: string }
     | { reopen: string; assign: string | null; addTags: string[]; actor: string }
@@ -301,7 +302,11 @@ export interface Store {
      * creates the identity on `contactId`, or finds it by (channel, address); either way it is
      * reachable with first/last inbound time set. One transaction; returns the identity.
      */
-    optIn(contactId: string, i: { id: string; channel: string; address: string }, now: string): IdentityRecord
+    optIn(
+      contactId: string,
+      i: { id: string; channel: string; address: string },
+      now: string,
+    ): IdentityRecord
   }
   readonly threads: {
     get(id: string): ThreadRecord | null

@@ -146,7 +146,9 @@ describe('system routes', () => {
     expect(r.body.error.details.errors.join('\n')).toMatch(
       /gateway\.config\.yaml:\d+:\d+: channels\.sms/,
     )
-    expect((await t.call('GET', '/v1/channels')).body.items.map((c: { name: string }) => c.name)).toEqual(['sms', 'web'])
+    expect(
+      (await t.call('GET', '/v1/channels')).body.items.map((c: { name: string }) => c.name),
+    ).toEqual(['sms', 'web'])
     writeFileSync(t.file, good.replace('sms:', 'texts:'))
     expect((await t.call('POST', '/v1/admin/reload')).status).toBe(200)
     expect(

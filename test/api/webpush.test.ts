@@ -51,9 +51,15 @@ describe('webpush channel', () => {
   })
 
   it('registers a subscription (201, then 200 with the same contact); a wrong hash is 401', async () => {
-    const key = (await t.call('GET', '/v1/channels/web/push-key', { key: null })).body.vapid_public_key
+    const key = (await t.call('GET', '/v1/channels/web/push-key', { key: null })).body
+      .vapid_public_key
     const subscription = push.subscribe(key)
-    const body = { external_id: 'user-42', user_hash: userHash('site-secret', 'user-42'), subscription, first_name: 'Ana' }
+    const body = {
+      external_id: 'user-42',
+      user_hash: userHash('site-secret', 'user-42'),
+      subscription,
+      first_name: 'Ana',
+    }
     const a = await register(body)
     expect(a.status).toBe(201)
     const b = await register(body)
@@ -66,26 +72,55 @@ describe('webpush channel', () => {
   })
 
   it('a subscribed person gets the push a browser would show; a gone subscription → unreachable', async () => {
-    const key = (await t.call('GET', '/v1/channels/web/push-key', { key: null })).body.vapid_public_key
+    const key = (await t.call('GET', '/v1/channels/web/push-key', { key: null })).body
+      .vapid_public_key
     const subscription = push.subscribe(key)
-    const reg = await register({ external_id: 'u1', user_hash: userHash('site-secret', 'u1'), subscription })
+    const reg = await register({
+      external_id: 'u1',
+      user_hash: userHash('site-secret', 'u1'),
+      subscription,
+    })
     const cid = reg.body.contact_id as string
-    const sent = await t.call('POST', '/v1/messages', { body: { contact_id: cid, channel: 'web', template: { name: 'shipped', variables: { order: 'A-17' } } } })
+    const sent = await t.call('POST', '/v1/messages', {
+      body: {
+        contact_id: cid,
+        channel: 'web',
+        template: { name: 'shipped', variables: { order: 'A-17' } },
+      },
+    })
     expect(sent.status).toBe(202)
     await expect.poll(() => push.received(subscription).length, { timeout: 5000 }).toBe(1)
-    expect(push.received(subscription)[0]?.payload).toMatchObject({ title: 'Your order', message_id: sent.body.id })
-    expect(JSON.stringify(push.received(subscription)[0]?.payload)).toContain('Order A-17 has shipped')
+    expect(push.received(subscription)[0]?.payload).toMatchObject({
+      title: 'Your order',
+      message_id: sent.body.id,
+    })
+    expect(JSON.stringify(push.received(subscription)[0]?.payload)).toContain(
+      'Order A-17 has shipped',
+    )
 
     push.unsubscribe(subscription)
-    const again = await t.call('POST', '/v1/messages', { body: { contact_id: cid, channel: 'web', text: 'still there?' } })
-    await expect.poll(async () => (await t.call('GET', `/v1/messages/${again.body.id}`)).body.status, { timeout: 5000 }).toBe('failed')
-    const refused = await t.call('POST', '/v1/messages', { body: { contact_id: cid, channel: 'web', text: 'x' } })
+    const again = await t.call('POST', '/v1/messages', {
+      body: { contact_id: cid, channel: 'web', text: 'still there?' },
+    })
+    await expect
+      .poll(async () => (await t.call('GET', `/v1/messages/${again.body.id}`)).body.status, {
+        timeout: 5000,
+      })
+      .toBe('failed')
+    const refused = await t.call('POST', '/v1/messages', {
+      body: { contact_id: cid, channel: 'web', text: 'x' },
+    })
     expect(refused.status).toBe(422)
     expect(refused.body.error.code).toBe('contact_unreachable')
   })
 
   it('a contact who never subscribed cannot be pushed to (contact-first)', async () => {
-    const r = await t.call('POST', '/v1/messages', { body: { to: { channel: 'web', address: '{"endpoint":"https://push.example/x"}' }, text: 'hi' } })
+    const r = await t.call('POST', '/v1/messages', {
+      body: {
+        to: { channel: 'web', address: '{"endpoint":"https://push.example/x"}' },
+        text: 'hi',
+      },
+    })
     expect(r.status).toBe(422)
     expect(r.body.error.code).toBe('contact_first')
   })
@@ -98,7 +133,10 @@ describe('webpush endpoints from outside', () => {
     await setup(false)
     const subscription = push.subscribe(null)
     const hash = userHash('site-secret', 'u9')
-    const https = { ...subscription, endpoint: subscription.endpoint.replace('http://', 'https://') }
+    const https = {
+      ...subscription,
+      endpoint: subscription.endpoint.replace('http://', 'https://'),
+    }
     const r = await register({ external_id: 'u9', user_hash: hash, subscription: https })
     expect(r.status).toBe(422)
     expect(r.body.error.code).toBe('url_forbidden')

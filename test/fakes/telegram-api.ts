@@ -9,17 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import pino from 'pino'
 import { Request as UndiciRequest } from 'undici'
-import type {
-  ChannelState,
-  ConnectorContext,
-  InboundMessage,
-  InboundResult,
-  OutboundAttachment,
-  OutboundPayload,
-  StatusUpdate,
-} from '../../src/connectors/types.js'
 
 /** What a scripted failure does to the next matching request. */
 export type TelegramFault =
@@ -373,108 +363,5 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
 }
 
-/** A `ConnectorContext` that records what a connector reports, with an in-memory kv. */
-export interface RecordingContext extends ConnectorContext {
-  inbounds: InboundMessage[]
-  statuses: StatusUpdate[]
-  states: ChannelState[]
-  reach: Array<{ address: string; reachable: boolean }>
-  kvData: Map<string, string>
-  /** The most recent state reported. */
-  lastState(): ChannelState | undefined
-  /** Make the next `times` inbound calls throw (the daemon's store failing). */
-  failInbound(times: number): void
-  /** Abort `signal` (the daemon stopping). */
-  abort(): void
-}
-
-export function recordingContext(
-  opts: { kv?: Map<string, string>; onInbound?: (msg: InboundMessage) => void } = {},
-): RecordingContext {
-  const controller = new AbortController()
-  const kvData = opts.kv ?? new Map<string, string>()
-  const inbounds: InboundMessage[] = []
-  const states: ChannelState[] = []
-  const statuses: StatusUpdate[] = []
-  const reach: Array<{ address: string; reachable: boolean }> = []
-  let failures = 0
-  return {
-    log: pino({ level: 'silent' }),
-    dataDir: '/nonexistent',
-    signal: controller.signal,
-    inbounds,
-    statuses,
-    states,
-    reach,
-    kvData,
-    async inbound(msg): Promise<InboundResult> {
-      if (failures > 0) {
-        failures--
-        throw new Error('store unavailable')
-      }
-      const created = !inbounds.some((m) => m.platformMessageId === msg.platformMessageId)
-      inbounds.push(msg)
-      opts.onInbound?.(msg)
-      return { messageId: `msg_${inbounds.length}`, contactId: 'ct_1', threadId: 'th_1', created }
-    },
-    status: async (update) => void statuses.push(update),
-    reachability: async (address, reachable) => void reach.push({ address, reachable }),
-    state: (s) => void states.push(s),
-    kv: {
-      get: (k) => kvData.get(k) ?? null,
-      set: (k, v) => void kvData.set(k, v),
-    },
-    lastState: () => states[states.length - 1],
-    failInbound(times) {
-      failures = times
-    },
-    abort: () => controller.abort(),
-  }
-}
-
-/** Poll `check` until it returns a truthy value (or throw after `ms`). */
-export async function waitFor<T>(check: () => T | undefined | null | false, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = check()
-    if (v) return v
-    if (Date.now() > deadline) throw new Error('waitFor: condition not met in time')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
-/** An outbound payload as the dispatcher builds it, with test defaults. */
-export function outboundPayload(o: Partial<OutboundPayload> & { to: string }): OutboundPayload {
-  return {
-    messageId: 'msg_01TEST',
-    channel: 'ch',
-    threadId: 'th_1',
-    contact: { id: 'ct_1', firstName: 'Ana', lastName: null },
-    text: null,
-    template: null,
-    attachments: [],
-    email: null,
-    createdAt: new Date().toISOString(),
-    attempt: 1,
-    signal: new AbortController().signal,
-    ...o,
-  }
-}
-
-/** An attachment whose bytes are `data` and whose signed link is `url`. */
-export function testAttachment(
-  filename: string,
-  contentType: string,
-  data: Buffer,
-  url = `https://gw.example/v1/attachments/${filename}?exp=1&sig=x`,
-): OutboundAttachment {
-  return {
-    id: `at_${filename}`,
-    filename,
-    contentType,
-    size: data.length,
-    sha256: 'x',
-    url,
-    read: async () => data,
-  }
-}
+export { outboundPayload, recordingContext, testAttachment, waitFor } from './connector-context.js'
+export type { RecordingContext } from './connector-context.js'

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { loadConfig } from '../../src/gateway/config/load.js'
-import { createGateway, type Gateway } from '../../src/gateway/gateway.js'
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/gateway.js'
 
 export const KEYS = {
   admin: 'test-admin-key-0123456789',
@@ -39,7 +39,10 @@ export interface TestGateway {
     path: string,
     opts?: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> },
   ): Promise<{ status: number; body: any; headers: Headers }>
+  /** Stops the gateway and removes its folder. */
   close(): Promise<void>
+  /** Stops the gateway but keeps its folder (to start it again with `dir`). */
+  stop(): Promise<void>
 }
 
 export async function startGateway(
@@ -49,9 +52,13 @@ export async function startGateway(
     env?: Record<string, string>
     now?: () => Date
     auth?: boolean
+    /** Wraps the real connector factory, e.g. to give WhatsApp Web a fake client. */
+    connectorFactory?: GatewayOptions['connectorFactory']
+    /** An existing data folder (a restart of the same gateway). */
+    dir?: string
   } = {},
 ): Promise<TestGateway> {
-  const dir = mkdtempSync(join(tmpdir(), 'omnigate-test-'))
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'omnigate-test-'))
   const file = join(dir, 'gateway.config.yaml')
   const yaml = `${opts.auth === false ? '' : authYaml()}store:\n  sqlite: ${join(dir, 'omnigate.db')}\n${yamlBody}`
   writeFileSync(file, yaml)
@@ -62,6 +69,7 @@ export async function startGateway(
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     reloadConfig: load,
     dispatcher: opts.dispatcher ?? false,
+    ...(opts.connectorFactory ? { connectorFactory: opts.connectorFactory } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   })
   await gw.svc.channels.settled()
@@ -95,6 +103,9 @@ export async function startGateway(
     async close() {
       await gw.stop(1000)
       rmSync(dir, { recursive: true, force: true })
+    },
+    async stop() {
+      await gw.stop(1000)
     },
   }
 }

@@ -53,6 +53,8 @@ export class ChannelRegistry {
     private readonly log: Logger,
     private readonly hooks: ChannelHooks,
     private readonly dataDir: string,
+    /** Tests wrap this to inject a connector's fake client (e.g. WhatsApp Web). */
+    private readonly factory: typeof createConnector = createConnector,
   ) {}
 
   /** Starts, restarts or stops channels so the running set matches `config`. */
@@ -144,7 +146,7 @@ export class ChannelRegistry {
     }
     l.started = (async () => {
       try {
-        const c = await createConnector(
+        const c = await this.factory(
           cfg.info.type,
           {
             name,

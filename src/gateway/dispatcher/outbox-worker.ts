@@ -13,6 +13,8 @@ import type { Services } from '../services.js'
 import { retryDelay } from './backoff.js'
 import { Pacer } from './rate-limiter.js'
 
+/** Channel types whose platform takes our idempotency key (webhook: Idempotency-Key, LINE: X-Line-Retry-Key). */
+const IDEMPOTENT_TYPES = new Set(['webhook', 'line'])
 /** Jobs are held in memory for their rate slot at most this long; later slots go back to the store. */
 const HOLD_MAX_MS = 1000
 /** A channel that is not connected is retried this much later, without counting an attempt. */
@@ -226,7 +228,9 @@ export class OutboxWorker {
         job.messageId,
         Date.now() + retryDelay(attempt, policy, e.retryAfterMs),
         error,
-        e.possiblyDelivered,
+        // Where the platform dedupes by our key, an unknown outcome cannot become a duplicate.
+        e.possiblyDelivered &&
+          !IDEMPOTENT_TYPES.has(this.svc.config().channels[job.channel]?.info.type ?? ''),
       )
       this.svc.metrics.retried.inc({
         channel: job.channel,

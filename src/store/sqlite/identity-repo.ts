@@ -66,7 +66,11 @@ export class IdentityRepo implements IdentitiesApi {
     this.x.stmt(INSERT).run(i.id, contactId, i.channel, i.address, now)
   }
 
-  optIn(contactId: string, i: { id: string; channel: string; address: string }, now: string): IdentityRecord {
+  optIn(
+    contactId: string,
+    i: { id: string; channel: string; address: string },
+    now: string,
+  ): IdentityRecord {
     return this.x.tx(() => {
       const found = this.find(i.channel, i.address)
       const id = found?.id ?? i.id

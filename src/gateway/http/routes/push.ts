@@ -19,65 +19,97 @@ import type { subscriptionBody } from '../schemas.js'
 /** A site on another origin fetches the key from its page. */
 const CORS = { 'access-control-allow-origin': '*' }
 
-export const pushKey = (svc: Services) => (i: RouteInput<unknown, unknown>): JsonResult => {
-  const name = i.params.name ?? ''
-  pushChannel(svc, name)
-  const c = svc.channels.get(name) as (Connector & { publicKey?: () => string | null }) | null
-  const key = c?.publicKey?.() ?? null
-  if (!key) {
-    throw apiError('channel_not_ready', `channel ${name} is ${svc.channels.state(name).state}; its VAPID key is not available yet`)
+export const pushKey =
+  (svc: Services) =>
+  (i: RouteInput<unknown, unknown>): JsonResult => {
+    const name = i.params.name ?? ''
+    pushChannel(svc, name)
+    const c = svc.channels.get(name) as (Connector & { publicKey?: () => string | null }) | null
+    const key = c?.publicKey?.() ?? null
+    if (!key) {
+      throw apiError(
+        'channel_not_ready',
+        `channel ${name} is ${svc.channels.state(name).state}; its VAPID key is not available yet`,
+      )
+    }
+    return { status: 200, body: { vapid_public_key: key }, headers: CORS }
   }
-  return { status: 200, body: { vapid_public_key: key }, headers: CORS }
-}
 
 /** Checks `user_hash` before the body is trusted: a wrong hash is a 401 and nothing more. */
-export const subscriptionHash = (svc: Services) => (x: { c: Context; raw: Buffer; params: Record<string, string> }): void => {
-  const ch = pushChannel(svc, x.params.name ?? '')
-  let parsed: { external_id?: unknown; user_hash?: unknown } = {}
-  try {
-    parsed = JSON.parse(x.raw.toString('utf8')) as typeof parsed
-  } catch {
-    // the schema check that follows answers invalid_json
+export const subscriptionHash =
+  (svc: Services) =>
+  (x: { c: Context; raw: Buffer; params: Record<string, string> }): void => {
+    const ch = pushChannel(svc, x.params.name ?? '')
+    let parsed: { external_id?: unknown; user_hash?: unknown } = {}
+    try {
+      parsed = JSON.parse(x.raw.toString('utf8')) as typeof parsed
+    } catch {
+      // the schema check that follows answers invalid_json
+    }
+    const secret = String(ch.settings.secret ?? '')
+    const ok =
+      typeof parsed.external_id === 'string' &&
+      typeof parsed.user_hash === 'string' &&
+      secret !== '' &&
+      verifyUserHash(secret, parsed.external_id, parsed.user_hash)
+    if (!ok)
+      throw apiError(
+        'signature_invalid',
+        'user_hash does not match: it must be hex HMAC-SHA256(channel secret, external_id), computed by your backend',
+      )
   }
-  const secret = String(ch.settings.secret ?? '')
-  const ok = typeof parsed.external_id === 'string' && typeof parsed.user_hash === 'string' && secret !== '' && verifyUserHash(secret, parsed.external_id, parsed.user_hash)
-  if (!ok) throw apiError('signature_invalid', 'user_hash does not match: it must be hex HMAC-SHA256(channel secret, external_id), computed by your backend')
-}
 
-export const subscribe = (svc: Services) => async (i: RouteInput<z.infer<typeof subscriptionBody>, unknown>): Promise<JsonResult> => {
-  const name = i.params.name ?? ''
-  const b = i.body
-  const allowPrivate = svc.config().security.allow_private_urls
-  const sub = parseSubscription(b.subscription, { allowHttp: allowPrivate })
-  if (!sub.ok) throw apiError('invalid_field', `subscription: ${sub.error}`, { field: 'subscription' })
-  const guard = await checkPublicUrl(b.subscription.endpoint, { allowPrivate })
-  if (!guard.ok) throw apiError('url_forbidden', `subscription.endpoint: ${guard.reason}`, { field: 'subscription.endpoint' })
-  const address = subscriptionAddress(sub.subscription)
-  const now = svc.now().toISOString()
-  const known = svc.store.identities.find(name, address)
-  if (known) {
-    svc.store.identities.optIn(known.contact_id, { id: known.id, channel: name, address }, now)
-    return { status: 200, body: { contact_id: known.contact_id }, headers: CORS }
+export const subscribe =
+  (svc: Services) =>
+  async (i: RouteInput<z.infer<typeof subscriptionBody>, unknown>): Promise<JsonResult> => {
+    const name = i.params.name ?? ''
+    const b = i.body
+    const allowPrivate = svc.config().security.allow_private_urls
+    const sub = parseSubscription(b.subscription, { allowHttp: allowPrivate })
+    if (!sub.ok)
+      throw apiError('invalid_field', `subscription: ${sub.error}`, { field: 'subscription' })
+    const guard = await checkPublicUrl(b.subscription.endpoint, { allowPrivate })
+    if (!guard.ok)
+      throw apiError('url_forbidden', `subscription.endpoint: ${guard.reason}`, {
+        field: 'subscription.endpoint',
+      })
+    const address = subscriptionAddress(sub.subscription)
+    const now = svc.now().toISOString()
+    const known = svc.store.identities.find(name, address)
+    if (known) {
+      svc.store.identities.optIn(known.contact_id, { id: known.id, channel: name, address }, now)
+      return { status: 200, body: { contact_id: known.contact_id }, headers: CORS }
+    }
+    let email: string | null = null
+    if (b.email) {
+      const n = normalizeAddress('email', b.email)
+      if (!n.ok) throw apiError('invalid_field', `email: ${n.reason}`, { field: 'email' })
+      email = n.address
+    }
+    let contact = svc.store.contacts.findByExternalId(b.external_id)
+    contact ??= svc.store.contacts.create(
+      {
+        id: newId('ct'),
+        external_id: b.external_id,
+        first_name: b.first_name ?? null,
+        last_name: b.last_name ?? null,
+        email,
+      },
+      [],
+      now,
+    )
+    svc.store.identities.optIn(contact.id, { id: newId('id'), channel: name, address }, now)
+    return { status: 201, body: { contact_id: contact.id }, headers: CORS }
   }
-  let email: string | null = null
-  if (b.email) {
-    const n = normalizeAddress('email', b.email)
-    if (!n.ok) throw apiError('invalid_field', `email: ${n.reason}`, { field: 'email' })
-    email = n.address
-  }
-  let contact = svc.store.contacts.findByExternalId(b.external_id)
-  contact ??= svc.store.contacts.create(
-    { id: newId('ct'), external_id: b.external_id, first_name: b.first_name ?? null, last_name: b.last_name ?? null, email },
-    [],
-    now,
-  )
-  svc.store.identities.optIn(contact.id, { id: newId('id'), channel: name, address }, now)
-  return { status: 201, body: { contact_id: contact.id }, headers: CORS }
-}
 
 function pushChannel(svc: Services, name: string) {
   const ch = svc.config().channels[name]
   if (!ch || ch.info.type !== 'webpush') throw notFound('webpush channel', name)
-  if (!ch.info.enabled) throw ruleError('channel_disabled', `channel ${name} is disabled: ${ch.info.disabledReason ?? ''}`, `channels.${name}`)
+  if (!ch.info.enabled)
+    throw ruleError(
+      'channel_disabled',
+      `channel ${name} is disabled: ${ch.info.disabledReason ?? ''}`,
+      `channels.${name}`,
+    )
   return ch
 }
