@@ -21,6 +21,7 @@ import { routes } from './http/routes.js'
 import { receiveInbound, receiveStatus } from './inbound.js'
 import { createMetrics } from './metrics.js'
 import type { Services } from './services.js'
+import { AckWatchdog } from './watchdog.js'
 
 /** How often snoozed threads are checked for waking: the granularity of `snoozed_until`. */
 const WAKE_EVERY_MS = 1000
@@ -42,6 +43,8 @@ export interface Gateway {
   app: Hono
   store: Store
   outbox: OutboxWorker
+  /** Flags `sent` messages without a delivery ack in time (channels that report acks). */
+  watchdog: AckWatchdog
   /** Graceful stop: in-flight sends get `graceMs`, the rest stays queued. */
   stop(graceMs?: number): Promise<void>
 }
@@ -144,6 +147,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     }
   }, WAKE_EVERY_MS)
   waker.unref()
+  const watchdog = new AckWatchdog(svc)
+  watchdog.start()
   running = true
 
   return {
@@ -151,10 +156,12 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     app,
     store,
     outbox,
+    watchdog,
     async stop(graceMs = 10_000) {
       if (stopping) return
       stopping = true
       clearInterval(waker)
+      watchdog.stop()
       await outbox.stop(graceMs)
       await webhooks.stop()
       await svc.channels.stopAll()

@@ -68,6 +68,7 @@ export function messageView(m: MessageRecord): Record<string, unknown> {
     bulk_id: m.bulk_id,
     attempts: m.attempts,
     possible_duplicate: m.possible_duplicate,
+    undelivered_after: m.undelivered_after,
     created_at: m.created_at,
     status_history: m.status_history,
   }

@@ -103,6 +103,8 @@ export interface MessageRecord {
   attempts: number
   /** Set when a retry followed an outcome-unknown failure on a platform with no idempotency key. */
   possible_duplicate: boolean
+  /** When the ack watchdog flagged it: `sent`, but no delivery ack in time (null: never flagged). */
+  undelivered_after: string | null
   created_at: string
   /** One entry per status reached, in order. */
   status_history: { status: MessageStatus; at: string }[]
@@ -396,6 +398,16 @@ export interface Store {
     ): boolean
     /** First outbound messages today to identities that never wrote (WhatsApp pacing). */
     countUnrepliedSince(channel: string, since: string): number
+    /**
+     * Ack watchdog: outbound messages of `channel` still `sent` (no delivery ack) with `sent_at`
+     * <= `sentBefore` and not flagged yet, oldest first, at most `limit`.
+     */
+    listAwaitingAck(channel: string, sentBefore: string, limit: number): MessageRecord[]
+    /**
+     * Sets `undelivered_after` to `at` and queues `events` in one transaction, only while the
+     * message is still `sent` and unflagged (so once per message): returns whether it did.
+     */
+    flagUndelivered(id: string, at: string, events: NewEvent[]): boolean
   }
   accept(plan: AcceptPlan): Promise<AcceptOutcome>
   readonly idempotency: {
@@ -449,6 +461,11 @@ export interface Store {
     read(sha256: string): Promise<Buffer>
     path(sha256: string): string
   }
+  /**
+   * Runs several synchronous store calls in one transaction (one fsync): the dispatcher records a
+   * tick's outcomes together. Each call inside keeps its own atomicity (a savepoint).
+   */
+  batch<T>(fn: () => T): T
   /** SQLite online backup to a file. */
   backup(file: string): Promise<void>
   integrityCheck(): string

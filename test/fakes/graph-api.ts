@@ -30,6 +30,8 @@ export interface GraphSend {
   body: Record<string, unknown>
   /** The wamid answered, or null when the request failed. */
   wamid: string | null
+  /** When the request arrived (ms since the epoch): retry timing is checked on these. */
+  at: number
 }
 
 export interface GraphFake {
@@ -59,6 +61,7 @@ export async function startGraphFake(
   let origin = ''
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const at = Date.now()
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
     const path = new URL(req.url ?? '/', 'http://fake').pathname
@@ -81,7 +84,8 @@ export async function startGraphFake(
     if (i >= 0) {
       const { fault } = faults.splice(i, 1)[0]!
       const answered = fault.kind === 'slow' || fault.kind === 'pass'
-      if (route === 'messages' && !answered) sends.push({ body: parseBody(chunks), wamid: null })
+      if (route === 'messages' && !answered)
+        sends.push({ body: parseBody(chunks), wamid: null, at })
       if (fault.kind === 'error')
         return graphError(
           res,
@@ -133,11 +137,11 @@ export async function startGraphFake(
       typeof body.to !== 'string' ||
       !/^\d{6,15}$/.test(body.to)
     ) {
-      sends.push({ body, wamid: null })
+      sends.push({ body, wamid: null, at })
       return graphError(res, 400, 100, 'Invalid parameter', 'to must be a phone number without +')
     }
     const wamid = `wamid.HBgL${String(nextWamid++).padStart(6, '0')}`
-    sends.push({ body, wamid })
+    sends.push({ body, wamid, at })
     return json(res, 200, {
       messaging_product: 'whatsapp',
       contacts: [{ input: body.to, wa_id: body.to }],

@@ -24,6 +24,8 @@ export interface LinePush {
   messages: Array<Record<string, unknown>>
   /** What the fake did: delivered it, refused it as a retry of an accepted key, or failed it. */
   outcome: 'accepted' | 'duplicate' | 'failed'
+  /** When the request arrived (ms since the epoch): retry timing is checked on these. */
+  at: number
 }
 
 export interface LineFake {
@@ -52,6 +54,7 @@ export async function startLineFake(channelAccessToken = 'line-test-token'): Pro
   let nextId = 500_000_000_000_000_000n
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const at = Date.now()
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
     const url = new URL(req.url ?? '/', 'http://fake')
@@ -115,6 +118,7 @@ export async function startLineFake(channelAccessToken = 'line-test-token'): Pro
       to: body.to,
       messages: body.messages,
       outcome: 'failed',
+      at,
     }
     pushes.push(push)
     if (key !== null && !UUID.test(key)) return error(res, 400, 'The retry key is invalid')

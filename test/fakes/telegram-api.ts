@@ -30,6 +30,8 @@ export interface TelegramCall {
   method: string
   params: Record<string, unknown>
   files: TelegramUpload[]
+  /** When the request arrived (ms since the epoch): retry timing is checked on these. */
+  at: number
 }
 
 export interface TelegramUpdate {
@@ -54,6 +56,8 @@ export interface TelegramFake {
   fail(method: string, fault: TelegramFault, times?: number): void
   /** 403 for sends to this chat (the user blocked the bot). */
   block(chatId: number): void
+  /** The user unblocked the bot: sends to this chat work again. */
+  unblock(chatId: number): void
   /** getUpdates requests currently held open. */
   pendingPolls(): number
   close(): Promise<void>
@@ -144,7 +148,8 @@ export async function startTelegramFake(token = '123456:TEST-token'): Promise<Te
     if (!m) return fail(res, 404, 'Not Found')
     const method = m[2]!
     if (m[1] !== token) return fail(res, 401, 'Unauthorized')
-    const call = await parseCall(req, method)
+    const at = Date.now()
+    const call = { ...(await parseCall(req, method)), at }
     calls.push(call)
     const i = faults.findIndex((f) => f.method === method || f.method === '*')
     if (i >= 0) {
@@ -298,6 +303,7 @@ export async function startTelegramFake(token = '123456:TEST-token'): Promise<Te
       for (let i = 0; i < times; i++) faults.push({ method, fault })
     },
     block: (chatId) => void blocked.add(String(chatId)),
+    unblock: (chatId) => void blocked.delete(String(chatId)),
     pendingPolls: () => (poll ? 1 : 0),
     async close() {
       if (poll) answerPoll(poll)
@@ -308,7 +314,7 @@ export async function startTelegramFake(token = '123456:TEST-token'): Promise<Te
 }
 
 /** Parse a Bot API call: query string, JSON or multipart (files resolved from `attach://`). */
-async function parseCall(req: IncomingMessage, method: string): Promise<TelegramCall> {
+async function parseCall(req: IncomingMessage, method: string): Promise<Omit<TelegramCall, 'at'>> {
   const chunks: Buffer[] = []
   for await (const c of req) chunks.push(c as Buffer)
   const body = Buffer.concat(chunks)

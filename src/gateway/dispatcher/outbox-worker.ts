@@ -27,6 +27,10 @@ export class OutboxWorker {
   private readonly channelPacers = new Map<string, Pacer>()
   private readonly recipientPacers = new Map<string, Pacer>()
   private readonly stopCtl = new AbortController()
+  /** Rate slots reserved for jobs that were released until then (job id → ms). */
+  private readonly reserved = new Map<number, number>()
+  /** Outcome writes of this tick, committed together (one fsync) by `flush()`. */
+  private pending: (() => void)[] = []
   private wake: (() => void) | null = null
   private loop: Promise<void> | null = null
   private readonly log: Logger
@@ -60,6 +64,7 @@ export class OutboxWorker {
     await Promise.allSettled([...this.inflight])
     clearTimeout(grace)
     this.stopCtl.abort()
+    this.flush()
   }
 
   private stopping = false
@@ -91,6 +96,35 @@ export class OutboxWorker {
       for (const job of jobs) this.track(this.process(job))
       // Let the sends just started make progress before leasing more.
       await new Promise((r) => setImmediate(r))
+    }
+  }
+
+  /**
+   * Defers an outcome write to the end of this tick, where all of them share one transaction. A
+   * crash before the flush only repeats a send (at least once), it never loses a message.
+   */
+  private write(fn: () => void): void {
+    this.pending.push(fn)
+    if (this.pending.length === 1) setImmediate(() => this.flush())
+  }
+
+  private flush(): void {
+    const batch = this.pending
+    this.pending = []
+    if (batch.length === 0) return
+    try {
+      this.svc.store.batch(() => {
+        for (const fn of batch) {
+          try {
+            fn()
+          } catch (err) {
+            this.log.error({ err }, 'recording a send outcome failed')
+          }
+        }
+      })
+    } catch (err) {
+      // The jobs stay leased and come due again when the lease expires: sent again, not lost.
+      this.log.error({ err, count: batch.length }, 'committing send outcomes failed')
     }
   }
 
@@ -138,19 +172,27 @@ export class OutboxWorker {
     const connector = this.svc.channels.get(job.channel)
     const state = this.svc.channels.state(job.channel).state
     if (!connector || state !== 'connected') {
-      store.outbox.release(job.jobId, Date.now() + NOT_READY_DELAY_MS)
+      this.write(() => store.outbox.release(job.jobId, Date.now() + NOT_READY_DELAY_MS))
       return
     }
-    // Rate: the slot is the latest of the channel's and the recipient's next free slot.
-    const { ch: chPacer, rcpt } = this.pacers(job.channel)
+    // Rate: the slot is the latest of the channel's and the recipient's next free slot. A job
+    // released earlier comes back at the slot reserved for it then, so a long queue to one
+    // recipient is scheduled once instead of churning through lease and release.
     const now = Date.now()
-    const slot = Math.max(chPacer.nextFree(job.channel, now), rcpt.nextFree(job.recipientKey, now))
+    let slot = this.reserved.get(job.jobId)
+    this.reserved.delete(job.jobId)
+    if (slot === undefined) {
+      const { ch: chPacer, rcpt } = this.pacers(job.channel)
+      slot = Math.max(chPacer.nextFree(job.channel, now), rcpt.nextFree(job.recipientKey, now))
+      chPacer.reserve(job.channel, slot)
+      rcpt.reserve(job.recipientKey, slot)
+    }
     if (slot - now > HOLD_MAX_MS) {
-      store.outbox.release(job.jobId, Math.ceil(slot))
+      const due = Math.ceil(slot)
+      this.reserved.set(job.jobId, due)
+      this.write(() => store.outbox.release(job.jobId, due))
       return
     }
-    chPacer.reserve(job.channel, slot)
-    rcpt.reserve(job.recipientKey, slot)
     if (slot > now) await new Promise((r) => setTimeout(r, slot - now))
 
     const payload = this.payload(job)
@@ -162,24 +204,26 @@ export class OutboxWorker {
     try {
       const res = await raceAbort(connector.send({ ...payload, signal }), signal)
       const at = new Date().toISOString()
-      const m = store.messages.get(job.messageId)
-      store.outbox.complete({
-        jobId: job.jobId,
-        messageId: job.messageId,
-        at,
-        platformMessageId: res.platformMessageId ?? null,
-        possibleDuplicate: false,
-        events: m
-          ? this.svc.events(
-              'message.status',
-              statusEvent(
-                { ...m, platform_message_id: res.platformMessageId ?? null },
-                'sent',
-                null,
-              ),
-              at,
-            )
-          : [],
+      this.write(() => {
+        const m = store.messages.get(job.messageId)
+        store.outbox.complete({
+          jobId: job.jobId,
+          messageId: job.messageId,
+          at,
+          platformMessageId: res.platformMessageId ?? null,
+          possibleDuplicate: false,
+          events: m
+            ? this.svc.events(
+                'message.status',
+                statusEvent(
+                  { ...m, platform_message_id: res.platformMessageId ?? null },
+                  'sent',
+                  null,
+                ),
+                at,
+              )
+            : [],
+        })
       })
       this.svc.metrics.sent.inc({ channel: job.channel })
       this.svc.metrics.dispatchLatency.observe(
@@ -209,7 +253,7 @@ export class OutboxWorker {
     )
     if (e.kind === 'retry') {
       if (this.stopCtl.signal.aborted && e.code === 'shutdown') {
-        store.outbox.release(job.jobId, Date.now())
+        this.write(() => store.outbox.release(job.jobId, Date.now()))
         return
       }
       const max = this.svc.config().dispatcher.max_attempts
@@ -223,15 +267,12 @@ export class OutboxWorker {
         baseMs: this.svc.config().dispatcher.backoff_base_ms,
         maxMs: this.svc.config().dispatcher.backoff_max_ms,
       }
-      store.outbox.retry(
-        job.jobId,
-        job.messageId,
-        Date.now() + retryDelay(attempt, policy, e.retryAfterMs),
-        error,
-        // Where the platform dedupes by our key, an unknown outcome cannot become a duplicate.
+      const due = Date.now() + retryDelay(attempt, policy, e.retryAfterMs)
+      // Where the platform dedupes by our key, an unknown outcome cannot become a duplicate.
+      const dup =
         e.possiblyDelivered &&
-          !IDEMPOTENT_TYPES.has(this.svc.config().channels[job.channel]?.info.type ?? ''),
-      )
+        !IDEMPOTENT_TYPES.has(this.svc.config().channels[job.channel]?.info.type ?? '')
+      this.write(() => store.outbox.retry(job.jobId, job.messageId, due, error, dup))
       this.svc.metrics.retried.inc({
         channel: job.channel,
         kind: e.retryAfterMs !== undefined ? 'retry_after' : 'backoff',
@@ -239,21 +280,26 @@ export class OutboxWorker {
       return
     }
     if (e.kind === 'unreachable') {
-      const m = store.messages.get(job.messageId)
-      if (m) store.identities.setReachable(job.channel, m.address, false, new Date().toISOString())
+      this.write(() => {
+        const m = store.messages.get(job.messageId)
+        if (m)
+          store.identities.setReachable(job.channel, m.address, false, new Date().toISOString())
+      })
     }
     this.fail(job, error)
   }
 
   private fail(job: OutboxJob, error: MessageError): void {
     const at = new Date().toISOString()
-    const m = this.svc.store.messages.get(job.messageId)
-    this.svc.store.outbox.fail({
-      jobId: job.jobId,
-      messageId: job.messageId,
-      at,
-      error,
-      events: m ? this.svc.events('message.status', statusEvent(m, 'failed', error), at) : [],
+    this.write(() => {
+      const m = this.svc.store.messages.get(job.messageId)
+      this.svc.store.outbox.fail({
+        jobId: job.jobId,
+        messageId: job.messageId,
+        at,
+        error,
+        events: m ? this.svc.events('message.status', statusEvent(m, 'failed', error), at) : [],
+      })
     })
     this.svc.metrics.failed.inc({ channel: job.channel, code: error.code })
   }

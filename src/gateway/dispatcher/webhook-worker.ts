@@ -57,16 +57,20 @@ export class WebhookWorker {
         })
         continue
       }
-      await Promise.all(jobs.map((j) => this.deliver(j)))
+      // The outcomes of a batch are recorded in one transaction (one fsync).
+      const outcomes = await Promise.all(jobs.map((j) => this.deliver(j)))
+      this.svc.store.batch(() => {
+        for (const record of outcomes) record()
+      })
     }
   }
 
-  private async deliver(d: WebhookDelivery): Promise<void> {
+  /** POSTs one event; returns how to record the outcome. */
+  private async deliver(d: WebhookDelivery): Promise<() => void> {
     const target = this.svc.config().webhooks.find((w) => w.url === d.target)
     if (!target) {
       // The webhook was removed from the config: nobody to deliver to.
-      this.svc.store.webhooks.fail(d.id)
-      return
+      return () => this.svc.store.webhooks.fail(d.id)
     }
     let outcome: 'ok' | 'retry' | 'fail' = 'retry'
     let retryAfterMs: number | undefined
@@ -102,11 +106,13 @@ export class WebhookWorker {
       )
     }
     const attempt = d.attempts + 1
-    if (outcome === 'ok') this.svc.store.webhooks.done(d.id)
-    else if (outcome === 'fail' || attempt >= MAX_ATTEMPTS) {
+    const { webhooks } = this.svc.store
+    if (outcome === 'ok') return () => webhooks.done(d.id)
+    if (outcome === 'fail' || attempt >= MAX_ATTEMPTS) {
       this.log.warn({ event_id: d.eventId, attempts: attempt }, 'webhook given up')
-      this.svc.store.webhooks.fail(d.id)
-    } else
-      this.svc.store.webhooks.retry(d.id, Date.now() + retryDelay(attempt, POLICY, retryAfterMs))
+      return () => webhooks.fail(d.id)
+    }
+    const due = Date.now() + retryDelay(attempt, POLICY, retryAfterMs)
+    return () => webhooks.retry(d.id, due)
   }
 }

@@ -15,6 +15,12 @@ import { timelinePage } from './timeline.js'
 type MessagesApi = Store['messages']
 
 const STATUS_OF = `SELECT status FROM messages WHERE id = ?`
+const AWAITING_ACK = `SELECT * FROM messages
+  WHERE channel = ? AND status = 'sent' AND undelivered_after IS NULL AND sent_at <= ?
+    AND direction = 'out'
+  ORDER BY sent_at LIMIT ?`
+const FLAG_UNDELIVERED = `UPDATE messages SET undelivered_after = ?
+  WHERE id = ? AND direction = 'out' AND status = 'sent' AND undelivered_after IS NULL`
 
 type TimelineItem = ReturnType<Store['messages']['timeline']>['items'][number]
 
@@ -129,6 +135,20 @@ export class MessageRepo implements MessagesApi {
         ),
     )
     return row?.n ?? 0
+  }
+
+  /** On the partial index messages_awaiting_ack (its WHERE is repeated literally so it applies). */
+  listAwaitingAck(channel: string, sentBefore: string, limit: number): MessageRecord[] {
+    const rows = this.x.stmt(AWAITING_ACK).all(channel, sentBefore, limit) as MessageRow[]
+    return this.hydrate(rows)
+  }
+
+  flagUndelivered(id: string, at: string, events: NewEvent[]): boolean {
+    return this.x.tx(() => {
+      if (this.x.stmt(FLAG_UNDELIVERED).run(at, id).changes === 0) return false
+      this.queue.enqueue(events)
+      return true
+    })
   }
 
   /** Rows → records with their attachments (one query for the page). */

@@ -104,6 +104,7 @@ export function toMessage(r: MessageRow, attachments: AttachmentRecord[]): Messa
     bulk_id: r.bulk_id,
     attempts: r.attempts,
     possible_duplicate: r.possible_duplicate === 1,
+    undelivered_after: r.undelivered_after,
     created_at: r.created_at,
     status_history: statusHistory(r),
   }

@@ -97,6 +97,8 @@ export interface MessagesTable {
   read_at: string | null
   failed_at: string | null
   cancelled_at: string | null
+  /** Migration 3: when the ack watchdog flagged the message (no delivery ack in time). */
+  undelivered_after: string | null
 }
 
 export interface AttachmentsTable {

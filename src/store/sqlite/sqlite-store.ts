@@ -60,6 +60,9 @@ export function createSqliteStore(
       group.flush()
       await db.backup(file)
     },
+    batch<T>(fn: () => T): T {
+      return x.tx(fn)
+    },
     integrityCheck(): string {
       const rows = db.pragma('integrity_check') as { integrity_check: string }[]
       return rows.map((r) => r.integrity_check).join('\n')

@@ -4,7 +4,8 @@
  */
 import type { Migration } from '../migrate.js'
 import { initial } from './001-initial.js'
+import { undelivered } from './003-undelivered.js'
 
-export const MIGRATIONS: readonly Migration[] = [initial]
+export const MIGRATIONS: readonly Migration[] = [initial, undelivered]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

@@ -1,0 +1,135 @@
+/**
+ * The ack watchdog (issue 7): a message the platform accepted (`sent`) but never acknowledged as
+ * delivered within the channel's limit is how a quietly restricted WhatsApp number looks from the
+ * outside. Each such message is flagged once — `undelivered_after` on the message, the
+ * `omnigate_messages_undelivered_total{channel}` metric and a `message.undelivered` app webhook
+ * queued in the same transaction — and never resent, which would only deepen a ban.
+ *
+ * Generic: any connector exposing `undeliveredAfterMs` (today WhatsApp Web) is watched.
+ */
+import type { Logger } from 'pino'
+import type { Connector } from '../connectors/types.js'
+import type { MessageRecord } from '../store/types.js'
+import type { Services } from './services.js'
+
+/** A connector whose platform acknowledges delivery, with how long that may take. */
+export interface AckWatchedConnector extends Connector {
+  /** A `sent` message without a delivery ack after this long (ms) is flagged. */
+  readonly undeliveredAfterMs: number
+}
+
+/** Whether the channel's connector asks to be watched. */
+export function isAckWatched(c: Connector | null): c is AckWatchedConnector {
+  const ms = (c as Partial<AckWatchedConnector> | null)?.undeliveredAfterMs
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0
+}
+
+/** 30 s: the default limit is an hour; a flag half a minute late changes nothing for anyone. */
+export const WATCHDOG_EVERY_MS = 30_000
+/**
+ * A shorter limit is checked at half its length, so a flag is never later than half the limit;
+ * but not more often than every 50 ms (each pass is one indexed range query per watched channel).
+ */
+const MIN_EVERY_MS = 50
+/** Messages flagged per channel and query; a backlog drains page by page within one pass. */
+const PAGE = 200
+/** Bounds one pass (10 000 messages), so a huge backlog cannot hold the event loop for long. */
+const MAX_PAGES = 50
+
+export class AckWatchdog {
+  private timer: NodeJS.Timeout | null = null
+  private stopped = false
+  private readonly log: Logger
+
+  constructor(private readonly svc: Services) {
+    this.log = svc.log.child({ component: 'watchdog' })
+  }
+
+  /** Checks now and then periodically until `stop()`. */
+  start(): void {
+    this.stopped = false
+    this.schedule(0)
+  }
+
+  stop(): void {
+    this.stopped = true
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timer = null
+  }
+
+  /**
+   * One pass over the watched channels; returns the ids flagged. Channels that are not `connected`
+   * are skipped: while the session is down no ack can arrive, so a missing one proves nothing.
+   */
+  check(now: Date = this.svc.now()): string[] {
+    const flagged: string[] = []
+    const at = now.toISOString()
+    for (const name of Object.keys(this.svc.config().channels)) {
+      const connector = this.svc.channels.get(name)
+      if (!isAckWatched(connector) || this.svc.channels.state(name).state !== 'connected') continue
+      const sentBefore = new Date(now.getTime() - connector.undeliveredAfterMs).toISOString()
+      try {
+        for (let page = 0; page < MAX_PAGES; page++) {
+          const due = this.svc.store.messages.listAwaitingAck(name, sentBefore, PAGE)
+          for (const m of due) if (this.flag(m, at, connector.undeliveredAfterMs)) flagged.push(m.id)
+          if (due.length < PAGE) break
+        }
+      } catch (err) {
+        this.log.error({ err, channel: name }, 'ack watchdog pass failed')
+      }
+    }
+    if (flagged.length > 0) {
+      this.log.warn(
+        { count: flagged.length },
+        'messages sent but not delivered in time (flagged, not resent): check the phone',
+      )
+    }
+    return flagged
+  }
+
+  /** The shortest watched limit decides how soon the next pass runs. */
+  private nextDelay(): number {
+    let every = WATCHDOG_EVERY_MS
+    for (const name of Object.keys(this.svc.config().channels)) {
+      const c = this.svc.channels.get(name)
+      if (isAckWatched(c)) every = Math.min(every, c.undeliveredAfterMs / 2)
+    }
+    return Math.max(MIN_EVERY_MS, Math.floor(every))
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return
+    this.timer = setTimeout(() => {
+      this.check()
+      this.schedule(this.nextDelay())
+    }, ms)
+    this.timer.unref()
+  }
+
+  private flag(m: MessageRecord, at: string, afterMs: number): boolean {
+    const sentAt = m.status_history.find((h) => h.status === 'sent')?.at ?? null
+    const events = this.svc.events(
+      'message.undelivered',
+      {
+        message_id: m.id,
+        thread_id: m.thread_id,
+        contact_id: m.contact_id,
+        channel: m.channel,
+        to: m.address,
+        platform_message_id: m.platform_message_id,
+        status: m.status,
+        sent_at: sentAt,
+        undelivered_after: at,
+        after_ms: afterMs,
+      },
+      at,
+    )
+    if (!this.svc.store.messages.flagUndelivered(m.id, at, events)) return false
+    this.svc.metrics.undelivered.inc({ channel: m.channel })
+    this.log.info(
+      { message_id: m.id, channel: m.channel, sent_at: sentAt },
+      'no delivery ack in time: flagged undelivered',
+    )
+    return true
+  }
+}
