@@ -4,7 +4,6 @@
  * retried with backoff (a receiver dedupes by `id`), and given up after `MAX_ATTEMPTS`.
  */
 import type { Logger } from 'pino'
-import { request } from 'undici'
 import { sign } from '../../connectors/webhook/signature.js'
 import type { WebhookDelivery } from '../../store/types.js'
 import type { Services } from '../services.js'
@@ -75,6 +74,8 @@ export class WebhookWorker {
     let outcome: 'ok' | 'retry' | 'fail' = 'retry'
     let retryAfterMs: number | undefined
     try {
+      // Loaded on first use: a daemon without app webhooks does not pay undici's memory.
+      const { request } = await import('undici')
       const res = await request(d.target, {
         method: 'POST',
         body: d.payload,
