@@ -16,6 +16,7 @@ import { OutboxWorker } from './dispatcher/outbox-worker.js'
 import { TokenBucket } from './dispatcher/rate-limiter.js'
 import { WebhookWorker } from './dispatcher/webhook-worker.js'
 import { eventFactory } from './events.js'
+import { bulkRunner, type BulkRunner } from './bulk/index.js'
 import { buildApp } from './http/app.js'
 import { routes } from './http/routes.js'
 import { receiveInbound, receiveStatus } from './inbound.js'
@@ -43,6 +44,8 @@ export interface Gateway {
   app: Hono
   store: Store
   outbox: OutboxWorker
+  /** Expands bulks in chunks and finishes them; resumes unfinished ones at start. */
+  bulk: BulkRunner
   /** Flags `sent` messages without a delivery ack in time (channels that report acks). */
   watchdog: AckWatchdog
   /** Graceful stop: in-flight sends get `graceMs`, the rest stays queued. */
@@ -123,6 +126,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         return Promise.resolve()
       },
       kv: store.kv,
+      connected: () => svc.kick(),
     },
     config.store.data_dir,
     opts.connectorFactory,
@@ -149,6 +153,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   waker.unref()
   const watchdog = new AckWatchdog(svc)
   watchdog.start()
+  const bulk = bulkRunner(svc)
+  bulk.start()
   running = true
 
   return {
@@ -157,10 +163,12 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     store,
     outbox,
     watchdog,
+    bulk,
     async stop(graceMs = 10_000) {
       if (stopping) return
       stopping = true
       clearInterval(waker)
+      await bulk.stop()
       watchdog.stop()
       await outbox.stop(graceMs)
       await webhooks.stop()

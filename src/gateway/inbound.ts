@@ -40,6 +40,7 @@ export async function receiveInbound(
       created: false,
     }
   }
+  const address = msg.email ? repliedAddress(svc, channel, norm.address, msg.email) : norm.address
   const now = svc.now().toISOString()
   const attachments: InboundPlan['attachments'] = []
   for (const a of msg.attachments) {
@@ -54,7 +55,7 @@ export async function receiveInbound(
   }
   const email = msg.email
     ? {
-        from: norm.address,
+        from: address,
         subject: msg.email.subject,
         bcc: [],
         message_id: msg.email.messageId,
@@ -66,13 +67,13 @@ export async function receiveInbound(
     now,
     channel,
     platformMessageId: msg.platformMessageId,
-    address: norm.address,
+    address,
     newContact: {
       id: newId('ct'),
       first_name: msg.from.firstName ?? null,
       last_name: msg.from.lastName ?? null,
-      email: msg.from.email ?? (ch.info.addressKind === 'email' ? norm.address : null),
-      phone: msg.from.phone ?? (ch.info.addressKind === 'phone' ? norm.address : null),
+      email: msg.from.email ?? (ch.info.addressKind === 'email' ? address : null),
+      phone: msg.from.phone ?? (ch.info.addressKind === 'phone' ? address : null),
     },
     newIdentityId: newId('id'),
     newThreadId: newId('th'),
@@ -100,7 +101,7 @@ export async function receiveInbound(
           contact_id: ids.contactId,
           thread_id: ids.threadId,
           channel,
-          from: norm.address,
+          from: address,
           text: msg.text,
           attachments: attachments.map((a) => ({
             id: a.id,
@@ -117,6 +118,25 @@ export async function receiveInbound(
   return out
 }
 
+/**
+ * Mail clients write an address in their own letter case (`Ana.Lopez@…` typed by an agent comes
+ * back as `ana.lopez@…`), while identities match it exactly. A reply to one of our mails from the
+ * address it went to, in another case, belongs to that identity rather than to a new contact.
+ */
+function repliedAddress(
+  svc: Services,
+  channel: string,
+  address: string,
+  email: NonNullable<InboundMessage['email']>,
+): string {
+  if (svc.store.identities.find(channel, address)) return address
+  for (const id of [...(email.inReplyTo ? [email.inReplyTo] : []), ...email.references]) {
+    const m = svc.store.messages.findByPlatformId(channel, id)
+    if (m && m.address.toLowerCase() === address.toLowerCase()) return m.address
+  }
+  return address
+}
+
 /** A platform reports a status change of one of our messages (by our id or the platform's). */
 export async function receiveStatus(
   svc: Services,
@@ -129,7 +149,11 @@ export async function receiveStatus(
       ? svc.store.messages.findByPlatformId(channel, u.platformMessageId)
       : null
   if (!m || m.direction !== 'out' || m.channel !== channel) return false
-  const at = u.at ?? svc.now().toISOString()
+  // A platform's clock (WhatsApp: whole seconds) may read before our own last step; a status
+  // never predates the one before it, so the history stays in order.
+  const last = m.status_history.at(-1)?.at
+  const reported = u.at ?? svc.now().toISOString()
+  const at = last !== undefined && reported < last ? last : reported
   const status: MessageStatus = u.status
   const error = u.error ?? null
   const events = svc.events('message.status', statusEvent(m, status, error), at)

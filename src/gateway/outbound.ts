@@ -8,13 +8,14 @@
 import { createHash } from 'node:crypto'
 import { evaluate, normalizeAddress } from '../rules/index.js'
 import type { ContactFacts, Decision, IdentityFacts, ThreadFacts } from '../rules/types.js'
-import type { AcceptPlan, ContactRecord, IdentityRecord, ThreadRecord } from '../store/types.js'
+import type { ContactRecord, IdentityRecord, ThreadRecord } from '../store/types.js'
 import { ApiError, apiError, notFound, ruleError, type RuleErrorCode } from './errors.js'
 import type { Caller } from './http/route.js'
 import type { SendBody } from './http/schemas.js'
 import { newId } from './ids.js'
 import { fetchAttachment, AttachmentFetchError } from './net/fetch-attachment.js'
 import type { Services } from './services.js'
+import { buildAcceptPlan } from './send-plan.js'
 
 export interface SendOutcome {
   status: 200 | 202
@@ -103,7 +104,12 @@ export async function send(
       size: blob.size,
     })
   }
-  const plan = buildPlan(svc, body, caller, target, decision, stored, now)
+  const plan = buildAcceptPlan(svc, target, decision, {
+    caller,
+    tags: body.tags ?? [],
+    attachments: stored,
+    now,
+  })
   const response = {
     id: plan.message.id,
     status: 'queued',
@@ -343,97 +349,6 @@ async function loadAttachments(svc: Services, body: SendBody): Promise<ReadyAtta
     }
   }
   return out
-}
-
-function buildPlan(
-  svc: Services,
-  body: SendBody,
-  caller: Caller,
-  t: Target,
-  d: Decision,
-  attachments: AcceptPlan['attachments'],
-  now: Date,
-): AcceptPlan {
-  const at = now.toISOString()
-  const ch = svc.config().channels[t.channelName]
-  const rules = ch?.info.rules
-  const agent = caller.role === 'app' ? null : caller.id
-  const contact: AcceptPlan['contact'] = t.contact
-    ? { existing: t.contact.id }
-    : {
-        create: {
-          id: newId('ct'),
-          first_name: t.newContact.first_name,
-          last_name: t.newContact.last_name,
-          email: t.newContact.email,
-          phone: t.newContact.phone,
-          external_id: t.newContact.external_id,
-          attributes: t.newContact.attributes,
-        },
-      }
-  const address = d.address ?? t.identity?.address ?? ''
-  const identity: AcceptPlan['identity'] = t.identity
-    ? { existing: t.identity.id }
-    : { create: { id: newId('id'), channel: t.channelName, address } }
-  const tags = body.tags ?? []
-  let thread: AcceptPlan['thread']
-  if (t.thread) {
-    thread =
-      t.thread.status === 'closed'
-        ? { reopen: t.thread.id, assign: agent, addTags: tags, actor: caller.id }
-        : {
-            reuse: t.thread.id,
-            assign: t.thread.assignee ? null : agent,
-            addTags: tags,
-            actor: caller.id,
-          }
-  } else if (d.reuseThreadId) {
-    const existing = svc.store.threads.get(d.reuseThreadId)
-    thread = {
-      reuse: d.reuseThreadId,
-      assign: existing?.assignee ? null : agent,
-      addTags: tags,
-      actor: caller.id,
-    }
-  } else {
-    thread = {
-      create: { id: newId('th'), channel: t.channelName, assignee: agent, tags },
-      singleOpen: Boolean(rules?.single_open_thread && !rules.allow_with_open_thread),
-      actor: caller.id,
-    }
-  }
-  const contactId = 'existing' in contact ? contact.existing : contact.create.id
-  const events =
-    'create' in thread
-      ? svc.events(
-          'thread.opened',
-          {
-            thread_id: thread.create.id,
-            contact_id: contactId,
-            channel: t.channelName,
-            by: caller.id,
-          },
-          at,
-        )
-      : []
-  return {
-    now: at,
-    contact,
-    identity,
-    thread,
-    message: {
-      id: newId('msg'),
-      channel: t.channelName,
-      author: { kind: caller.role === 'app' ? 'app' : 'agent', id: caller.id },
-      address,
-      text: d.rendered?.text ?? null,
-      template: d.rendered?.template ?? null,
-      email: d.rendered?.email ?? null,
-    },
-    attachments,
-    outbox: { dueAt: now.getTime(), recipientKey: `${t.channelName}:${address}` },
-    events,
-  }
 }
 
 export function refusal(d: Decision): ApiError {

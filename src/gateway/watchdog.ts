@@ -71,7 +71,9 @@ export class AckWatchdog {
       try {
         for (let page = 0; page < MAX_PAGES; page++) {
           const due = this.svc.store.messages.listAwaitingAck(name, sentBefore, PAGE)
-          for (const m of due) if (this.flag(m, at, connector.undeliveredAfterMs)) flagged.push(m.id)
+          for (const m of due) {
+            if (this.flag(m, at, connector.undeliveredAfterMs)) flagged.push(m.id)
+          }
           if (due.length < PAGE) break
         }
       } catch (err) {

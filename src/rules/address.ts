@@ -31,7 +31,7 @@ const MAX_ANY_ADDRESS = 320
 
 /**
  * Validates and normalises an address for a channel of the given kind. `phone` gives E.164
- * (`+442079460958`) and requires the leading `+`; `email` lowercases the domain; `telegram` and
+ * (`+442079460958`) and requires the leading `+`; `email` lowercases the address; `telegram` and
  * `line` are checked but not rewritten beyond trimming. The reason is a sentence fragment naming
  * what is wrong, suitable after "address … is invalid: ".
  */
@@ -115,7 +115,10 @@ function normalizeEmail(text: string): AddressResult {
   if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL_RE.test(l)) || /^\d+$/.test(tld)) {
     return { ok: false, reason: `"${domain}" is not a valid mail domain` }
   }
-  return { ok: true, address: `${local}@${domain}` }
+  // The whole address is lowercased: RFC 5321 lets a server treat the local part's case as
+  // significant, but mail providers don't, and people write the same address in different
+  // cases; one person must stay one identity (a reply as `ana@` to a mail sent to `Ana@`).
+  return { ok: true, address: `${local.toLowerCase()}@${domain}` }
 }
 
 function normalizeTelegram(text: string): AddressResult {

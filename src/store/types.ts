@@ -278,6 +278,69 @@ export interface OutboxCompletion {
   events: NewEvent[]
 }
 
+export type BulkStatus = 'running' | 'done' | 'cancelled'
+
+/**
+ * A bulk send (DESIGN §3). Its recipients are a snapshot of contact ids taken at creation; the
+ * runner checks them in order, and `checked` is how far it got (the resume cursor).
+ */
+export interface BulkRecord {
+  id: string
+  channel: string
+  status: BulkStatus
+  /** Who asked: each message of the bulk is authored like a single send of theirs. */
+  author: { kind: AuthorKind; id: string | null }
+  /** The request (filter, content, tags …) as the gateway stored it; opaque to the store. */
+  spec: Record<string, unknown>
+  total: number
+  checked: number
+  /** Recipients that got a message. */
+  eligible: number
+  /** Recipients left out, by refusal code. */
+  skipped: Record<string, number>
+  /** When the bulk's next message is scheduled (ms): a resumed bulk keeps its pace. */
+  next_due_at: number
+  created_at: string
+  updated_at: string
+  cancelled_at: string | null
+  /** Done, or cancelled with nothing left in flight. */
+  finished_at: string | null
+}
+
+export interface NewBulk {
+  id: string
+  channel: string
+  author: { kind: AuthorKind; id: string | null }
+  spec: Record<string, unknown>
+  /** The recipients in order, without duplicates. */
+  contactIds: string[]
+  next_due_at: number
+}
+
+/** What the rules need about one recipient on the bulk's channel. */
+export interface BulkRecipientFacts {
+  contact: ContactRecord
+  /** Its identity on the channel, if any. */
+  identity: IdentityRecord | null
+  /** Its open or snoozed threads on any channel. */
+  activeThreads: ThreadRecord[]
+}
+
+/** One chunk of a bulk: recipients [from, to) of the snapshot, evaluated by the gateway. */
+export interface BulkChunk {
+  bulkId: string
+  from: number
+  to: number
+  /** The accepted sends, each with `message.bulk_id` set. */
+  plans: AcceptPlan[]
+  /** Recipients refused by the rules, by code. */
+  skipped: Record<string, number>
+  next_due_at: number
+  now: string
+}
+
+export type BulkCounts = Record<MessageStatus, number>
+
 /** The store as the gateway sees it. All methods are synchronous except `accept` (group commit). */
 export interface Store {
   readonly contacts: {
@@ -415,6 +478,46 @@ export interface Store {
   }
   readonly inbound: {
     receive(plan: InboundPlan): InboundOutcome
+  }
+  readonly bulk: {
+    /** Stores the job (status running) and its recipient snapshot in one transaction. */
+    create(b: NewBulk, now: string): BulkRecord
+    get(id: string): BulkRecord | null
+    /** Bulks not finished yet (running, or cancelled with messages in flight), oldest first. */
+    listUnfinished(): BulkRecord[]
+    /** Contact ids at positions [from, from + limit) of the snapshot. */
+    recipients(id: string, from: number, limit: number): string[]
+    /** Facts for the rules, by contact id; unknown ids are absent. */
+    facts(contactIds: readonly string[], channel: string): Map<string, BulkRecipientFacts>
+    /**
+     * Applies a chunk in one transaction: each plan as a single send would be (its own
+     * savepoint; a conflict found there counts as skipped by its code), the counts bumped and the
+     * cursor moved to `to`. Only while the bulk is running with its cursor at `from`: otherwise
+     * nothing is written and it returns null. A contact that already has a message of this bulk
+     * is never given another.
+     */
+    applyChunk(c: BulkChunk): BulkRecord | null
+    /** The bulk's messages per status. */
+    counts(id: string): BulkCounts
+    /**
+     * Finishes the bulk when nothing of it is left to do: a running one whose recipients are
+     * all checked becomes `done`, a cancelled one gets its finish time; in both cases no message
+     * may be queued or sending. `events` are built inside the transaction from the final record
+     * and counts and queued with it. Returns the finished record, or null when not finished.
+     */
+    finish(
+      id: string,
+      now: string,
+      events: (b: BulkRecord, counts: BulkCounts) => NewEvent[],
+    ): BulkRecord | null
+    /** running → cancelled (expansion stops); returns the record, null when unknown. */
+    cancel(id: string, now: string): BulkRecord | null
+    /**
+     * Cancels up to `limit` of the bulk's queued or sending messages whose outbox job is not
+     * under a live lease at `nowMs` (wall clock, as leases are): job deleted, message cancelled
+     * at `at`. Returns how many.
+     */
+    cancelPending(id: string, at: string, nowMs: number, limit: number): number
   }
   readonly outbox: {
     /** Leases up to `limit` due jobs (due_at <= now and no live lease) for `leaseMs`, one UPDATE … RETURNING. */

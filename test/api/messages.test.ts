@@ -320,8 +320,8 @@ describe('POST /v1/messages', () => {
       body: { contact_id: id, channel: 'mail', text: 'b' },
     })
     expect(r.status).toBe(202)
-    // The domain is case-insensitive, the local part is kept as given (RFC 5321).
-    expect(r.body.to).toBe('Ana@example.com')
+    // One person, one identity: email addresses are lowercased whole.
+    expect(r.body.to).toBe('ana@example.com')
   })
 
   it('a window channel: text inside the window, only templates after it', async () => {

@@ -42,6 +42,11 @@ export interface LineFake {
   close(): Promise<void>
 }
 
+interface PushBody {
+  to: string
+  messages: Array<Record<string, unknown>>
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const USER_ID = /^U[0-9a-f]{32}$/
 
@@ -77,6 +82,14 @@ export async function startLineFake(channelAccessToken = 'line-test-token'): Pro
         'Authentication failed. Confirm that the access token in the authorization header is valid.',
       )
     }
+    let push: LinePush | null = null
+    let body: PushBody | null = null
+    if (route === 'push') {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as PushBody
+      const retryKey = (req.headers['x-line-retry-key'] as string | undefined) ?? null
+      push = { retryKey, to: body.to, messages: body.messages, outcome: 'failed', at }
+      pushes.push(push)
+    }
     const i = faults.findIndex((f) => f.route === route || f.route === '*')
     let dropAfterAccept = false
     if (i >= 0) {
@@ -107,20 +120,9 @@ export async function startLineFake(channelAccessToken = 'line-test-token'): Pro
       if (!c) return error(res, 404, 'Not found')
       return void res.writeHead(200, { 'content-type': c.contentType }).end(c.data)
     }
-    // push
-    const key = (req.headers['x-line-retry-key'] as string | undefined) ?? null
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-      to: string
-      messages: Array<Record<string, unknown>>
-    }
-    const push: LinePush = {
-      retryKey: key,
-      to: body.to,
-      messages: body.messages,
-      outcome: 'failed',
-      at,
-    }
-    pushes.push(push)
+    // push (recorded above, before any fault, so a test sees every attempt)
+    if (!push || !body) return error(res, 500, 'fake: push not recorded')
+    const key = push.retryKey
     if (key !== null && !UUID.test(key)) return error(res, 400, 'The retry key is invalid')
     const accepted = key === null ? undefined : acceptedKeys.get(key)
     if (accepted) {

@@ -140,7 +140,8 @@ describe('telegram through the daemon', () => {
     const before = await send({ to: { channel: 'tg', address: '5151' }, text: 'Hello?' })
     expect(before.status).toBe(422)
     expect(before.body.error.code).toBe('contact_first')
-    expect(await contactByName('5151')).toHaveLength(0)
+    // Nothing is stored for a refused send: no contact appears.
+    expect((await t!.call('GET', '/v1/contacts')).body.items).toHaveLength(0)
 
     await userWrites({ chatId: 5151, firstName: 'Bea', text: 'hello bot' })
     const [bea] = await contactByName('bea')
@@ -228,6 +229,21 @@ describe('telegram through the daemon', () => {
     expect(more).toHaveLength(0)
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000)
     expect((await message(r.body.id)).attempts).toBe(2)
+  })
+
+  it('a 502 and a dropped connection are retried until sent; the drop flags a possible duplicate', async () => {
+    const { f } = await start()
+    await userWrites({ chatId: 89, firstName: 'Ezra', text: 'hi' })
+    const [ezra] = await contactByName('ezra')
+    f.fail('sendMessage', { kind: 'http', status: 502, body: '<html>Bad Gateway</html>' })
+    f.fail('sendMessage', { kind: 'drop' })
+    const r = await send({ contact_id: ezra.id, text: 'eventually' })
+    await expect.poll(() => statusOf(r.body.id), { timeout: 5000 }).toBe('sent')
+    expect(f.callsTo('sendMessage')).toHaveLength(3)
+    const m = await message(r.body.id)
+    expect(m.attempts).toBe(3)
+    // Telegram takes no idempotency key: a request lost mid-way may have been delivered.
+    expect(m.possible_duplicate).toBe(true)
   })
 
   it('a person who blocked the bot: failed + unreachable, later sends refused, writing again reopens', async () => {

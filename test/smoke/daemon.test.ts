@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,8 +20,6 @@ let relay: WebhookReceiver
 let config: string
 
 beforeAll(async () => {
-  // `npm ci` builds dist/ (prepare); build here when the tests run in a checkout that has not.
-  if (distIsStale()) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' })
   dir = mkdtempSync(join(tmpdir(), 'omnigate-smoke-'))
   relay = await startWebhookReceiver({ secret: 'relay-secret', record: true })
   config = join(dir, 'gateway.config.yaml')
@@ -54,20 +52,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** dist/ is missing or older than a source file (a checkout edited since `npm ci`). */
-function distIsStale(): boolean {
-  const main = join(ROOT, 'dist/main.js')
-  if (!existsSync(main)) return true
-  const built = statSync(main).mtimeMs
-  const newest = (dir: string): number =>
-    Math.max(
-      0,
-      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
-        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
-      ),
-    )
-  return newest(join(ROOT, 'src')) > built
-}
 
 interface Daemon {
   proc: ChildProcess

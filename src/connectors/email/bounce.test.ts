@@ -47,6 +47,15 @@ describe('bounces', () => {
     })
   })
 
+  it('reads an original Message-ID written without angle brackets as the bracketed one we store', async () => {
+    const raw = report('failed', '550 5.1.1 no such user', 'Message-Id: msg_6@example.com\r\n\r\nb')
+    const outcome = await parseMail(Buffer.from(raw), OPTS)
+    expect(outcome).toMatchObject({
+      kind: 'status',
+      update: { platformMessageId: '<msg_6@example.com>' },
+    })
+  })
+
   it('falls back to the Status field when there is no diagnostic', async () => {
     const raw = report('failed', null, 'Message-ID: <msg_8@example.com>\r\n\r\nbody')
     const outcome = await parseMail(Buffer.from(raw), OPTS)

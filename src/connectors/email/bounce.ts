@@ -72,10 +72,11 @@ function reportFields(text: string): Map<string, string[]> {
   return fields
 }
 
+/** The original's Message-ID as `<…>`, the form we store, even where a report left off the brackets. */
 function findMessageId(sources: string[]): string | null {
   for (const source of sources) {
-    const match = /^Message-ID:[ \t]*(?:\r?\n[ \t]+)?(<[^>\s]+>)/im.exec(source)
-    if (match?.[1]) return match[1]
+    const match = /^Message-ID:[ \t]*(?:\r?\n[ \t]+)?<?([^<>\s]+@[^<>\s]+)/im.exec(source)
+    if (match?.[1]) return `<${match[1]}>`
   }
   return null
 }

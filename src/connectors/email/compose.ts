@@ -7,7 +7,8 @@ import type { SendMailOptions } from 'nodemailer'
 import { SendError, type OutboundPayload } from '../types.js'
 import { textToHtml } from './html-body.js'
 
-const FALLBACK_SUBJECT = '(no subject)' // what mail clients show for an empty one anyway
+// The rules always give a subject (theirs falls back to 'Message'); same here for a direct caller.
+const FALLBACK_SUBJECT = 'Message'
 
 export interface ComposeOptions {
   /** The channel's `senders`, lowercased; the first is the default. */

@@ -88,13 +88,27 @@ export function splitName(
 }
 
 function referencesOf(mail: ParsedMail): string[] {
-  const refs = mail.references
-  const list = Array.isArray(refs) ? refs : refs ? refs.split(/\s+/) : []
-  return list.map((r) => r.trim()).filter((r) => r !== '')
+  return messageIds(mail.references)
 }
 
 function firstId(value: string | undefined): string | null {
-  return value?.trim().split(/\s+/)[0] || null
+  return messageIds(value)[0] ?? null
+}
+
+/**
+ * The Message-IDs in an In-Reply-To or References value, each as `<…>` like the ones we store.
+ * Clients write them separated by spaces, run together (`<a@x><b@y>`), after an RFC 822 phrase
+ * (`Your message of … <a@x>`), or without brackets; mailparser wraps the whole value in one pair
+ * of brackets, so each id is read out of it here.
+ */
+export function messageIds(value: string | string[] | undefined): string[] {
+  const text = Array.isArray(value) ? value.join(' ') : (value ?? '')
+  const bracketed = [...text.matchAll(/<([^<>\s]+)>/g)].map((m) => `<${m[1]}>`)
+  if (bracketed.length > 0) return bracketed
+  return text
+    .split(/[\s<>]+/)
+    .filter((token) => token.includes('@'))
+    .map((token) => `<${token}>`)
 }
 
 function extensionFor(contentType: string): string {

@@ -36,6 +36,8 @@ interface WaStatus {
   id: string
   status: string
   timestamp?: string
+  /** The recipient's WhatsApp id (digits of the number). */
+  recipient_id?: string
   errors?: Array<{
     code?: number
     title?: string
@@ -65,6 +67,8 @@ const EXTENSIONS: Record<string, string> = {
   document: 'bin',
 }
 const STATUSES = new Set(['sent', 'delivered', 'read', 'failed'])
+/** Failed-status codes (our names) that say the number cannot be reached, as on a send. */
+const UNREACHABLE_CODES = new Set(['undeliverable', 'recipient_not_allowed'])
 
 /** Deliver every message and status of one webhook body; throws when it must be redelivered. */
 export async function deliverWebhook(
@@ -89,7 +93,11 @@ export async function deliverWebhook(
       }
       for (const s of value.statuses ?? []) {
         const update = toStatus(s)
-        if (update) await ctx.status(update)
+        if (!update) continue
+        await ctx.status(update)
+        // Meta mostly reports an undeliverable number here, after the send was accepted.
+        if (s.recipient_id && update.error && UNREACHABLE_CODES.has(update.error.code))
+          await ctx.reachability(`+${s.recipient_id}`, false)
       }
     }
   }

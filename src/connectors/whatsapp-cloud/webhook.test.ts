@@ -145,6 +145,22 @@ describe('whatsapp-cloud webhook deliveries', () => {
       ['wamid.OUT2', 'failed', 'template_required'],
     ])
     expect(ctx.statuses[0]?.at).toBe('2023-11-14T22:13:21.000Z')
+    expect(ctx.reach).toHaveLength(0) // a re-engagement failure says nothing about the number
+  })
+
+  it('marks the recipient unreachable on a failed status 131026 (undeliverable after acceptance)', async () => {
+    const statuses = [
+      {
+        id: 'wamid.OUT3',
+        status: 'failed',
+        timestamp: '1700000004',
+        recipient_id: '4917612345678',
+        errors: [{ code: 131026, title: 'Message undeliverable' }],
+      },
+    ]
+    expect((await post(graphChange(fake.phoneNumberId, { statuses }))).status).toBe(200)
+    expect(ctx.statuses[0]?.error?.code).toBe('undeliverable')
+    expect(ctx.reach).toEqual([{ address: '+4917612345678', reachable: false }])
   })
 
   it('ignores changes that belong to another phone number of the business account', async () => {

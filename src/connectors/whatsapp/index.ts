@@ -23,8 +23,7 @@ import { notConnected } from './send-errors.js'
 import { loadWhatsAppWeb } from './wweb-loader.js'
 
 export type * from './client-like.js'
-export { findUndelivered, isUndelivered, DEFAULT_UNDELIVERED_AFTER_MS } from './ack-watchdog.js'
-export type { SentMessage } from './ack-watchdog.js'
+export { DEFAULT_UNDELIVERED_AFTER_MS } from './ack-watchdog.js'
 export { findChromium } from './chromium.js'
 export { reconnectDelay, DEFAULT_RECONNECT_BACKOFF } from './backoff.js'
 export type { Backoff } from './backoff.js'
@@ -35,7 +34,10 @@ export interface WhatsAppSettings {
   chromium_path?: string
   /** Folder under the data folder that holds the LocalAuth session; default `whatsapp-<channel>`. */
   session?: string
-  /** Ack watchdog: a `sent` message without a delivery ack after this long is flagged. */
+  /**
+   * Ack watchdog: a `sent` message without a delivery ack after this long (ms) is flagged; the
+   * config's `undelivered_after`. Default: one hour.
+   */
   ack_timeout_ms?: number
 }
 
@@ -51,7 +53,7 @@ export interface WhatsAppConnectorOptions {
   pathEnv?: string
 }
 
-/** The connector plus what the ack watchdog (store side) needs to know. */
+/** The connector plus what the gateway's ack watchdog (`src/gateway/watchdog.ts`) reads. */
 export interface WhatsAppConnector extends Connector {
   /** How long a message may stay `sent` without a delivery ack before it is flagged. */
   readonly undeliveredAfterMs: number

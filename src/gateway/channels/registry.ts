@@ -20,6 +20,8 @@ export interface ChannelHooks {
   inbound(channel: string, msg: InboundMessage): Promise<InboundResult>
   status(channel: string, update: StatusUpdate): Promise<void>
   reachability(channel: string, address: string, reachable: boolean): Promise<void>
+  /** The channel has just become `connected`: held messages can go. */
+  connected?(channel: string): void
   kv: {
     get(scope: string, key: string): string | null
     set(scope: string, key: string, value: string): void
@@ -134,7 +136,9 @@ export class ChannelRegistry {
       reachability: (address, reachable) => this.hooks.reachability(name, address, reachable),
       state: (s) => {
         if (this.live.get(name) !== l) return // a stopped generation must not overwrite the new one
+        const was = l.state.state
         l.state = s
+        if (s.state === 'connected' && was !== 'connected') this.hooks.connected?.(name)
         const level = s.state === 'error' ? 'error' : 'info'
         log[level]({ state: s.state, detail: s.detail }, 'channel state')
       },

@@ -109,6 +109,9 @@ const whatsapp = strict({
     'a folder name: letters, digits, _ and -',
     'Session folder under the data folder (the paired phone’s login).',
   ).default('whatsapp'),
+  undelivered_after: duration(
+    'Ack watchdog: a sent message with no delivery ack after this long is flagged (never resent). Default: 1h.',
+  ).optional(),
   ...common,
 })
 

@@ -133,6 +133,8 @@ function resolveChannel(
     timeout_ms: settings.timeout !== undefined ? ms(settings.timeout) : sendTimeoutMs,
   }
   if (channel.type === 'webpush' && channel.ttl !== undefined) durations['ttl_ms'] = ms(channel.ttl)
+  if (channel.type === 'whatsapp' && channel.undelivered_after !== undefined)
+    durations['ack_timeout_ms'] = ms(channel.undelivered_after)
   return {
     info,
     settings: { ...settings, ...durations },

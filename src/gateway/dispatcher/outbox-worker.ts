@@ -12,13 +12,16 @@ import { statusEvent } from '../inbound.js'
 import type { Services } from '../services.js'
 import { retryDelay } from './backoff.js'
 import { Pacer } from './rate-limiter.js'
+import { sendJitterMs } from './send-jitter.js'
 
 /** Channel types whose platform takes our idempotency key (webhook: Idempotency-Key, LINE: X-Line-Retry-Key). */
 const IDEMPOTENT_TYPES = new Set(['webhook', 'line'])
 /** Jobs are held in memory for their rate slot at most this long; later slots go back to the store. */
 const HOLD_MAX_MS = 1000
 /** A channel that is not connected is retried this much later, without counting an attempt. */
-const NOT_READY_DELAY_MS = 5000
+// Short, so a channel that (re)connects starts sending within a second; the release writes are
+// batched per tick, so holding a queue this way costs one transaction a second.
+const NOT_READY_DELAY_MS = 1000
 /** Upper bound on the idle poll, so jobs made due by another path (lease expiry) are seen. */
 const IDLE_POLL_MS = 500
 
@@ -126,6 +129,8 @@ export class OutboxWorker {
       // The jobs stay leased and come due again when the lease expires: sent again, not lost.
       this.log.error({ err, count: batch.length }, 'committing send outcomes failed')
     }
+    // A retry or release may now be due sooner than the loop's current sleep.
+    this.kick()
   }
 
   private track(p: Promise<void>): void {
@@ -184,6 +189,8 @@ export class OutboxWorker {
     if (slot === undefined) {
       const { ch: chPacer, rcpt } = this.pacers(job.channel)
       slot = Math.max(chPacer.nextFree(job.channel, now), rcpt.nextFree(job.recipientKey, now))
+      // WhatsApp Web: a random pause on top; reserved with the slot, so never above the rate.
+      slot += sendJitterMs(ch.info.type, chPacer.intervalMs)
       chPacer.reserve(job.channel, slot)
       rcpt.reserve(job.recipientKey, slot)
     }

@@ -18,6 +18,15 @@ describe('Pacer', () => {
     expect(slots.at(-1)! - slots[0]!).toBeLessThanOrEqual((89 * 1000) / 30 + 89)
   })
 
+  it('paces above 1 000/s (a sub-millisecond interval is not rounded up to 1 ms)', () => {
+    const p = new Pacer(20_000)
+    let at = 0
+    for (let i = 0; i < 20_000; i++) p.reserve('ch', (at = p.nextFree('ch', 0)))
+    // About 20 000 slots in one second (rounding costs under 2 %), not 1 000.
+    expect(at).toBeLessThan(1020)
+    expect(at).toBeGreaterThanOrEqual((19_999 * 1000) / 20_000)
+  })
+
   it('keeps keys apart and never schedules in the past', () => {
     const p = new Pacer(1)
     p.reserve('a', 0)

@@ -30,8 +30,10 @@ export class Pacer {
 
   /** Reserves the slot at `atMs` for `key` (the next one is an interval later). */
   reserve(key: string, atMs: number): void {
-    // Rounded up to whole ms: float drift must never let one more send into a one-second window.
-    this.next.set(key, Math.max(this.next.get(key) ?? 0, Math.ceil(atMs + this.intervalMs)))
+    // Rounded up to 1/1024 ms (exact in binary floating point): float drift must never let one
+    // more send into a one-second window. Not to whole ms: that capped every channel at 1 000/s.
+    const next = Math.ceil((atMs + this.intervalMs) * 1024) / 1024
+    this.next.set(key, Math.max(this.next.get(key) ?? 0, next))
     this.sweep(atMs)
   }
 

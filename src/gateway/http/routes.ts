@@ -5,6 +5,7 @@
 import { authenticate } from './auth.js'
 import { adminOnly, agents, anyKey, channelSecret, open, route, type Route } from './route.js'
 import * as s from './schemas.js'
+import * as bulk from '../bulk/index.js'
 import * as channels from './routes/channels.js'
 import * as contacts from './routes/contacts.js'
 import * as messages from './routes/messages.js'
@@ -28,6 +29,9 @@ export function routes(svc: Services): Route[] {
     route({ method: 'GET', path: '/v1/contacts/:id/timeline', auth: anyKey, summary: 'Messages and thread events, time-ordered', query: s.pageQuery, handler: contacts.timeline(svc) }),
     route({ method: 'POST', path: '/v1/messages', auth: anyKey, summary: 'Send a message (202 once on disk; dry_run → 200 decision)', body: s.sendBody, success: 202, handler: messages.sendMessage(svc) }),
     route({ method: 'GET', path: '/v1/messages/:id', auth: anyKey, summary: 'A message with its status history', handler: messages.getMessage(svc) }),
+    route({ method: 'POST', path: '/v1/bulk', auth: anyKey, summary: 'Bulk send to a filter or ids (202 once on disk; dry_run → 200 counts)', body: s.bulkBody, success: 202, handler: bulk.createBulkRoute(svc) }),
+    route({ method: 'GET', path: '/v1/bulk/:id', auth: anyKey, summary: 'A bulk: status, counts per message status, skipped by code', handler: bulk.getBulkRoute(svc) }),
+    route({ method: 'POST', path: '/v1/bulk/:id/cancel', auth: anyKey, summary: 'Cancel what of a bulk is not sent yet', handler: bulk.cancelBulkRoute(svc) }),
     route({ method: 'POST', path: '/v1/threads', auth: anyKey, summary: 'Start a new thread', body: s.threadCreate, success: 201, handler: threads.createThread(svc) }),
     route({ method: 'GET', path: '/v1/threads', auth: anyKey, summary: 'List threads', query: s.threadQuery, handler: threads.listThreads(svc) }),
     route({ method: 'GET', path: '/v1/threads/:id', auth: anyKey, summary: 'A thread with its events', handler: threads.getThread(svc) }),

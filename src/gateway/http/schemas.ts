@@ -75,6 +75,49 @@ export const sendBody = z
   })
 export type SendBody = z.infer<typeof sendBody>
 
+/** Recipients of one bulk at most: P3's size, and ≈ 3 MB of ids for the snapshot. */
+export const BULK_MAX_RECIPIENTS = 100_000
+
+/** The contact search's filters, as a bulk's audience. */
+export const bulkFilter = z
+  .object({
+    q: z.string().max(200).optional(),
+    thread_status: z.enum(['open', 'snoozed', 'closed']).optional(),
+    assignee: z.string().min(1).max(100).optional(),
+    tag: z.string().max(64).optional(),
+    channel: z.string().max(64).optional(),
+  })
+  .strict()
+
+export const bulkBody = z
+  .object({
+    filter: bulkFilter.optional(),
+    contact_ids: z.array(id('ct')).min(1).max(BULK_MAX_RECIPIENTS).optional(),
+    channel: z.string().min(1),
+    text: z.string().min(1).max(100_000).optional(),
+    template: z
+      .object({ name: z.string().min(1), variables: stringMap.optional() })
+      .strict()
+      .optional(),
+    variables: stringMap.optional(),
+    email: z
+      .object({ from: z.string().optional(), subject: z.string().max(998).optional() })
+      .strict()
+      .optional(),
+    tags: z.array(z.string().min(1).max(64)).max(50).optional(),
+    dry_run: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => (b.filter === undefined) !== (b.contact_ids === undefined), {
+    message: 'give exactly one of filter or contact_ids',
+    path: ['filter'],
+  })
+  .refine((b) => (b.text === undefined) !== (b.template === undefined), {
+    message: 'give text or template (exactly one)',
+    path: ['text'],
+  })
+export type BulkBody = z.infer<typeof bulkBody>
+
 export const contactCreate = z
   .object({
     first_name: nullableName,

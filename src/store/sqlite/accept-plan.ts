@@ -9,6 +9,7 @@ import type { EventQueue } from './event-queue.js'
 import type { Executor } from './executor.js'
 import type { IdentityRepo } from './identity-repo.js'
 import type { MessageWriter } from './message-writer.js'
+import { PRIORITY } from './outbox-repo.js'
 import type { ThreadRow } from './schema.js'
 import type { ThreadWriter } from './thread-writer.js'
 
@@ -16,8 +17,8 @@ const IDEMPOTENCY_GET = `SELECT body_hash, status, response FROM idempotency
   WHERE key_id = ? AND key = ?`
 const IDEMPOTENCY_PUT = `INSERT INTO idempotency
   (key_id, key, body_hash, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)`
-const OUTBOX_PUT = `INSERT INTO outbox (message_id, channel, recipient_key, due_at)
-  VALUES (?, ?, ?, ?)`
+const OUTBOX_PUT = `INSERT INTO outbox (message_id, channel, recipient_key, due_at, priority)
+  VALUES (?, ?, ?, ?, ?)`
 
 export interface AcceptDeps {
   x: Executor
@@ -79,13 +80,18 @@ export function applyAcceptPlan(d: AcceptDeps, plan: AcceptPlan): AcceptOutcome 
     queued_at: now,
   })
   d.messages.attachments(m.id, plan.attachments, now)
-  d.x.stmt(OUTBOX_PUT).run(m.id, m.channel, plan.outbox.recipientKey, plan.outbox.dueAt)
+  // A bulk's jobs yield to single sends that are due at the same time.
+  const priority = m.bulk_id ? PRIORITY.bulk : PRIORITY.single
+  d.x.stmt(OUTBOX_PUT).run(m.id, m.channel, plan.outbox.recipientKey, plan.outbox.dueAt, priority)
   if (idem)
     d.x
       .stmt(IDEMPOTENCY_PUT)
       .run(idem.keyId, idem.key, idem.bodyHash, idem.status, idem.response, now)
-  d.contacts.touch(contactId, now)
-  d.threads.touch(threadId, now)
+  // A bulk message is not activity with the contact: 100 000 recipients jumping to the top of
+  // "newest activity first" would bury the real conversations (a reply moves them up).
+  if (!m.bulk_id) d.contacts.touch(contactId, now)
+  // A thread created just now already has this time.
+  if (!('create' in plan.thread)) d.threads.touch(threadId, now)
   d.queue.enqueue(plan.events)
   return { ok: true, messageId: m.id, threadId, contactId }
 }

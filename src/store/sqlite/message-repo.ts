@@ -15,7 +15,7 @@ import { timelinePage } from './timeline.js'
 type MessagesApi = Store['messages']
 
 const STATUS_OF = `SELECT status FROM messages WHERE id = ?`
-const AWAITING_ACK = `SELECT * FROM messages
+export const AWAITING_ACK_SQL = `SELECT * FROM messages
   WHERE channel = ? AND status = 'sent' AND undelivered_after IS NULL AND sent_at <= ?
     AND direction = 'out'
   ORDER BY sent_at LIMIT ?`
@@ -139,7 +139,7 @@ export class MessageRepo implements MessagesApi {
 
   /** On the partial index messages_awaiting_ack (its WHERE is repeated literally so it applies). */
   listAwaitingAck(channel: string, sentBefore: string, limit: number): MessageRecord[] {
-    const rows = this.x.stmt(AWAITING_ACK).all(channel, sentBefore, limit) as MessageRow[]
+    const rows = this.x.stmt(AWAITING_ACK_SQL).all(channel, sentBefore, limit) as MessageRow[]
     return this.hydrate(rows)
   }
 

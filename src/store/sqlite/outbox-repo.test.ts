@@ -147,7 +147,7 @@ describe('outbox', () => {
     const db = openDatabase(':memory:')
     migrate(db, MIGRATIONS, '2025-01-01T00:00:00Z')
     const cases: [string, string, unknown[]][] = [
-      ['outbox', LEASE_SQL, [T0 + LEASE_MS, T0, 100]],
+      ['outbox', LEASE_SQL, [T0 + LEASE_MS, 1, T0, 100]],
       ['outbox', NEXT_DUE_SQL, []],
       ['webhook_outbox', WEBHOOK_LEASE_SQL, [T0 + LEASE_MS, T0, 100]],
     ]

@@ -1,8 +1,8 @@
 /**
  * The send queue (DESIGN §2, §8). A job is leasable when max(due_at, lease_until) <= now, so an
  * expired lease is simply due again: no recovery scan at start-up, and one index (outbox_ready)
- * serves both. Leasing is one UPDATE … RETURNING for a batch. Prepared statements, one
- * transaction per call.
+ * serves both. Leasing is one UPDATE … RETURNING for a batch per priority (single sends first).
+ * Prepared statements, one transaction per call.
  */
 import type { MessageError, OutboxCompletion, OutboxJob, Store } from '../types.js'
 import type { EventQueue } from './event-queue.js'
@@ -10,8 +10,13 @@ import type { Executor } from './executor.js'
 
 type OutboxApi = Store['outbox']
 
+/** Outbox priorities, leased in this order: a bulk never holds up a single send that is due. */
+export const PRIORITY = { single: 0, bulk: 1 } as const
+const LEASE_ORDER = [PRIORITY.single, PRIORITY.bulk]
+
+/** One priority's due jobs (one range of outbox_ready); run per priority, in LEASE_ORDER. */
 export const LEASE_SQL = `UPDATE outbox SET lease_until = ? WHERE job_id IN (
-    SELECT job_id FROM outbox WHERE max(due_at, lease_until) <= ?
+    SELECT job_id FROM outbox WHERE priority = ? AND max(due_at, lease_until) <= ?
     ORDER BY max(due_at, lease_until) LIMIT ?)
   RETURNING job_id AS jobId, message_id AS messageId, channel, recipient_key AS recipientKey,
     attempts, due_at AS dueAt`
@@ -44,8 +49,12 @@ const CANCEL_JOB = `DELETE FROM outbox WHERE message_id = ? AND lease_until <= ?
 const CANCELLED = `UPDATE messages SET status = 'cancelled', cancelled_at = ?
   WHERE id = ? AND status IN ('queued', 'sending')`
 const DEPTH = `SELECT count(*) AS n FROM outbox`
-export const NEXT_DUE_SQL = `SELECT max(due_at, lease_until) AS t FROM outbox
-  ORDER BY max(due_at, lease_until) LIMIT 1`
+export const NEXT_DUE_SQL = `SELECT min(t) AS t FROM (
+    SELECT * FROM (SELECT max(due_at, lease_until) AS t FROM outbox WHERE priority = 0
+      ORDER BY max(due_at, lease_until) LIMIT 1)
+    UNION ALL
+    SELECT * FROM (SELECT max(due_at, lease_until) AS t FROM outbox WHERE priority = 1
+      ORDER BY max(due_at, lease_until) LIMIT 1))`
 
 export class OutboxRepo implements OutboxApi {
   constructor(
@@ -55,10 +64,17 @@ export class OutboxRepo implements OutboxApi {
 
   lease(nowMs: number, limit: number, leaseMs: number): OutboxJob[] {
     return this.x.tx(() => {
-      const jobs = this.x.stmt(LEASE_SQL).all(nowMs + leaseMs, nowMs, limit) as OutboxJob[]
+      const jobs: OutboxJob[] = []
+      for (const priority of LEASE_ORDER) {
+        if (jobs.length >= limit) break
+        const got = this.x
+          .stmt(LEASE_SQL)
+          .all(nowMs + leaseMs, priority, nowMs, limit - jobs.length) as OutboxJob[]
+        jobs.push(...got.sort((a, b) => a.dueAt - b.dueAt || a.jobId - b.jobId))
+      }
       const at = new Date(nowMs).toISOString()
       for (const j of jobs) this.x.stmt(MARK_SENDING).run(at, j.messageId)
-      return jobs.sort((a, b) => a.dueAt - b.dueAt || a.jobId - b.jobId)
+      return jobs
     })
   }
 
@@ -121,7 +137,7 @@ export class OutboxRepo implements OutboxApi {
 
   /** When the next job becomes leasable: its due time, or the end of its lease if one is live. */
   nextDue(): number | null {
-    const row = this.x.stmt(NEXT_DUE_SQL).get() as { t: number } | undefined
-    return row ? row.t : null
+    const row = this.x.stmt(NEXT_DUE_SQL).get() as { t: number | null } | undefined
+    return row?.t ?? null
   }
 }

@@ -6,6 +6,7 @@ import type { Store } from '../types.js'
 import { applyAcceptPlan, type AcceptDeps } from './accept-plan.js'
 import { AttachmentRepo } from './attachment-repo.js'
 import { BlobStore } from './blob-store.js'
+import { BulkRepo } from './bulk-repo.js'
 import { ContactRepo } from './contact-repo.js'
 import { ContactWriter } from './contact-writer.js'
 import { EventQueue } from './event-queue.js'
@@ -52,6 +53,7 @@ export function createSqliteStore(
     idempotency: new IdempotencyRepo(x),
     inbound: new Inbound(deps),
     outbox: new OutboxRepo(x, queue),
+    bulk: new BulkRepo(deps, index),
     webhooks: new WebhookRepo(x),
     kv: new KvRepo(x),
     attachments,

@@ -1,0 +1,86 @@
+/**
+ * P1 — accept: `POST /v1/messages` to existing contacts on a no-window webhook channel, a fresh
+ * Idempotency-Key per request, 64 connections, fsync'd before each 202 (group commit), against a
+ * bare hono "hello" server measured in the same run with the same load (the reference).
+ *
+ * Accept only: the channel's relay reads each request and never answers within the run, so the
+ * dispatcher fills its 64 send slots at once and then waits — the figure is the API's accept path
+ * (rules, render, group commit, fsync), not the API competing with dispatch (that is P2).
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { generateContacts } from './datasets.mjs'
+import { AUTH, webhookChannel, writeConfig } from './lib/config.mjs'
+import { forkHelper, sampleRss, startDaemon, waitHealthy } from './lib/proc.mjs'
+
+/** Existing contacts the sends pick from at random: enough that recency moves are real work. */
+export const P1_CONTACTS = 1000
+const CONNECTIONS = 64
+const WARMUP_S = 3
+
+export async function runP1({ work, runs, durationS, load }) {
+  const dir = join(work, 'p1')
+  mkdirSync(dir, { recursive: true })
+  const { ids } = generateContacts(join(dir, 'omnigate.db'), {
+    count: P1_CONTACTS,
+    identityChannel: 'sms',
+    keepIds: true,
+  })
+  const relay = await forkHelper('receiver.mjs')
+  await relay.request({ cmd: 'mode', mode: 'hold' })
+  const hello = await forkHelper('hello-server.mjs')
+  const config = writeConfig(dir, {
+    db: join(dir, 'omnigate.db'),
+    // Longer than the whole run: the held sends must not time out and retry meanwhile.
+    dispatcher: '  send_timeout: 1h\n',
+    channels: webhookChannel(relay.ready.url, { timeout: '1h' }),
+  })
+  const daemon = await startDaemon({ config, logFile: join(dir, 'daemon.log') })
+  const out = { runs: [] }
+  try {
+    await waitHealthy(daemon.url)
+    const send = {
+      scenario: 'send',
+      url: daemon.url,
+      headers: AUTH,
+      connections: CONNECTIONS,
+      channel: 'sms',
+      contactIds: ids,
+    }
+    // Warm-up: JIT, page cache, and the first send to each contact (which creates its thread).
+    await load.request({ cmd: 'run', spec: { ...send, durationS: WARMUP_S } })
+    for (let i = 0; i < runs; i++) {
+      const ref = (
+        await load.request({
+          cmd: 'run',
+          spec: {
+            scenario: 'static',
+            url: hello.ready.url,
+            connections: CONNECTIONS,
+            durationS,
+          },
+        })
+      ).result
+      const rss = sampleRss(daemon.pid)
+      const acc = (await load.request({ cmd: 'run', spec: { ...send, durationS } })).result
+      const rssMax = rss.stop()
+      out.runs.push({ hello: ref, accept: acc, rssMaxMb: rssMax })
+      log(
+        `P1 run ${i + 1}: hello ${ref.rps.toFixed(0)} req/s; accept ${acc.rps.toFixed(0)} req/s ` +
+          `(${acc.ok}/${acc.responses} 2xx, errors ${acc.errors}), p99 ${acc.p99?.toFixed(2)} ms, ` +
+          `RSS max ${rssMax.toFixed(0)} MB`,
+      )
+    }
+  } finally {
+    // Let the held sends go (they fail as resets and are retried) so a graceful stop is quick.
+    await relay.request({ cmd: 'mode', mode: 'ok' })
+    await daemon.stop()
+    await relay.close()
+    await hello.close()
+  }
+  return out
+}
+
+function log(s) {
+  process.stderr.write(`${s}\n`)
+}

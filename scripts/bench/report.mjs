@@ -1,0 +1,83 @@
+/**
+ * The bench's table: one row per figure of DESIGN §8 — median with min–max over the runs, the
+ * target, the reference measured in the same run where there is one, and whether the median meets
+ * the target. Rows whose scenario did not run (or could not) say why instead of a number.
+ */
+import { summary } from './lib/stats.mjs'
+
+const le = (limit) => ({ text: `≤ ${limit}`, ok: (v) => v <= limit })
+const ge = (limit) => ({ text: `≥ ${limit}`, ok: (v) => v >= limit })
+
+/** Row definitions: `values(result)` gives one number per run of that scenario. */
+const ROWS = [
+  ['P1', 'hello reference (req/s)', (r) => r.runs.map((x) => x.hello.rps), null],
+  ['P1', 'accept (req/s)', (r) => r.runs.map((x) => x.accept.rps), null, 'hello'],
+  ['P1', 'accept ÷ hello', (r) => r.runs.map((x) => x.accept.rps / x.hello.rps), ge(0.25)],
+  ['P1', 'accept p99 (ms)', (r) => r.runs.map((x) => x.accept.p99), le(10)],
+  ['P2', 'webhook drain (msg/s)', (r) => r.webhook.map((x) => x.rate), ge(20000)],
+  ['P2', 'no-op drain (msg/s)', (r) => r.noop.map((x) => x.rate), ge(50000)],
+  ['P3', 'bulk 100 000 enqueued (s)', (r) => r.runs.map((x) => x.enqueueS), le(5)],
+  ['P3', 'single send p99 during bulk (ms)', (r) => r.runs.map((x) => x.single.p99), le(50)],
+  ['P4', 'search p95 (ms)', (r) => r.runs.map((x) => x.p95), le(5)],
+  ['P4', 'search p99 (ms)', (r) => r.runs.map((x) => x.p99), le(15)],
+  ['P4', 'search throughput (req/s)', (r) => r.runs.map((x) => x.rps), null],
+  ['P5', 'idle RSS, all connectors (MB)', (r) => r.idle.map((x) => x.rssMb), le(90)],
+  ['P5', 'start to healthy, 1 M contacts (ms)', (r) => r.start.map((x) => x.ms), le(500)],
+  ['P5', 'RSS under P1 load (MB)', (r, all) => all.P1?.runs.map((x) => x.rssMaxMb), le(250)],
+  ['P5', 'RSS under P3 load (MB)', (r, all) => all.P3?.runs?.map((x) => x.rssMaxMb), le(250)],
+  ['P6', 'max sends in any 1 s (limit 30)', (r) => r.runs.map((x) => x.maxPerSecond), le(30)],
+  ['P6', 'max to one recipient in any 1 s (1)', (r) => r.runs.map((x) => x.maxPerRecipient), le(1)],
+  ['P6', 'achieved rate (msg/s, limit 30)', (r) => r.runs.map((x) => x.rate), ge(28.5)],
+  ['P6', 'one recipient (msg/s, limit 1)', (r) => r.runs.map((x) => x.hotRate), ge(0.95)],
+]
+
+/** The rows for `results` (keyed P1…P6); scenario P5's load rows read P1's and P3's results. */
+export function figures(results) {
+  const hello = results.P1 ? summary(results.P1.runs.map((x) => x.hello.rps)).median : null
+  return ROWS.map(([id, what, values, target, ref]) => {
+    const r = results[id]
+    const row = { id, what, target: target?.text ?? null }
+    if (!r) return { ...row, measured: false, note: 'not run' }
+    if (r.notMeasured) return { ...row, measured: false, note: r.notMeasured }
+    const v = values(r, results)
+    if (!v || v.length === 0) return { ...row, measured: false, note: 'not measured' }
+    const s = summary(v)
+    return {
+      ...row,
+      measured: true,
+      median: s.median,
+      min: s.min,
+      max: s.max,
+      runs: s.runs,
+      reference: ref === 'hello' && hello !== null ? `hello ${fmt(hello)} req/s` : null,
+      met: target && s.median !== null ? target.ok(s.median) : null,
+    }
+  })
+}
+
+function fmt(v) {
+  if (v === null || v === undefined) return '—'
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US')
+  if (Math.abs(v) >= 100) return v.toFixed(0)
+  if (Math.abs(v) >= 10) return v.toFixed(1)
+  return v.toFixed(2)
+}
+
+/** Prints the table (markdown, so docs/benchmarks.md can quote it as is). */
+export function printTable(rows, meta) {
+  const lines = [
+    `Omnigate bench ${meta.date} — node ${meta.node}, ${meta.cpus} × ${meta.cpu}; ` +
+      `median (min–max) of ${meta.runs} runs`,
+    '',
+    '| # | figure | median (min–max) | target | met | reference / note |',
+    '|---|---|---|---|---|---|',
+  ]
+  for (const r of rows) {
+    const value = r.measured ? `${fmt(r.median)} (${fmt(r.min)}–${fmt(r.max)})` : '—'
+    const met = r.met === null || r.met === undefined ? '' : r.met ? 'yes' : '**no**'
+    const ref = r.measured ? (r.reference ?? '') : r.note
+    lines.push(`| ${r.id} | ${r.what} | ${value} | ${r.target ?? ''} | ${met} | ${ref} |`)
+  }
+  lines.push('', `took ${meta.took_s} s`)
+  process.stdout.write(`${lines.join('\n')}\n`)
+}

@@ -1,0 +1,114 @@
+/**
+ * One chunk of a bulk's recipients through the same `rules.evaluate()` and personalisation as a
+ * single send: facts are loaded for the whole chunk at once (a handful of queries, not a few per
+ * recipient), each recipient is decided on its own, and an allowed one becomes the AcceptPlan a
+ * single send would make, with the bulk's id and its paced due time. Refused recipients are
+ * counted by code; a recipient is never half-sent.
+ */
+import { evaluate } from '../../rules/index.js'
+import type { SendContent } from '../../rules/types.js'
+import type { AcceptPlan } from '../../store/types.js'
+import type { Caller } from '../http/route.js'
+import { contactFacts, identityFacts, threadFacts } from '../outbound.js'
+import { buildAcceptPlan } from '../send-plan.js'
+import type { Services } from '../services.js'
+
+/** When the chunk's first message is due and how far apart the next ones go (ms, wall clock). */
+export interface Pace {
+  start: number
+  intervalMs: number
+}
+
+export interface BulkJob {
+  /** null for a dry run: nothing is built to be stored. */
+  id: string | null
+  channel: string
+  caller: Caller
+  content: SendContent
+}
+
+export interface Evaluated {
+  /** Allowed recipients' plans (none in a dry run). */
+  plans: AcceptPlan[]
+  eligible: number
+  skipped: Record<string, number>
+  /** The due time after the last plan: where the next chunk starts. */
+  nextDue: number
+}
+
+/** Skip code for an id that names no contact (deleted since, or never existed). */
+export const CONTACT_GONE = 'not_found'
+
+export function evaluateRecipients(
+  svc: Services,
+  job: BulkJob,
+  contactIds: readonly string[],
+  now: Date,
+  pace: Pace,
+): Evaluated {
+  const config = svc.config()
+  const ch = config.channels[job.channel] ?? null
+  const facts = svc.store.bulk.facts(contactIds, job.channel)
+  const cap = ch?.info.rules.max_unreplied_per_day ?? null
+  // The cap counts this chunk's own first messages too, as they would be counted one by one.
+  let unreplied =
+    cap === null ? 0 : svc.store.messages.countUnrepliedSince(job.channel, dayStart(now))
+  const out: Evaluated = { plans: [], eligible: 0, skipped: {}, nextDue: pace.start }
+  const skip = (code: string) => (out.skipped[code] = (out.skipped[code] ?? 0) + 1)
+  for (const id of contactIds) {
+    const f = facts.get(id)
+    if (!f) {
+      skip(CONTACT_GONE)
+      continue
+    }
+    const d = evaluate({
+      channel: ch ? ch.info : null,
+      channelName: job.channel,
+      contact: contactFacts(f.contact),
+      identity: f.identity ? identityFacts(f.identity) : null,
+      openThreads: f.activeThreads.map(threadFacts),
+      targetThread: null,
+      content: job.content,
+      templates: config.templates,
+      unrepliedToday: unreplied,
+      now,
+    })
+    if (!d.allowed) {
+      skip(d.code ?? 'refused')
+      continue
+    }
+    if (cap !== null && (f.identity?.first_inbound_at ?? null) === null) unreplied++
+    out.eligible++
+    if (job.id === null) continue
+    const dueAt = Math.round(pace.start + out.plans.length * pace.intervalMs)
+    out.plans.push(
+      buildAcceptPlan(
+        svc,
+        {
+          contact: f.contact,
+          newContact: contactFacts(f.contact),
+          channelName: job.channel,
+          identity: f.identity,
+          thread: null,
+        },
+        d,
+        {
+          caller: job.caller,
+          tags: job.content.tags,
+          attachments: [],
+          now,
+          bulk: { id: job.id, dueAt },
+          activeThreads: f.activeThreads,
+        },
+      ),
+    )
+  }
+  out.nextDue = pace.start + out.plans.length * pace.intervalMs
+  return out
+}
+
+function dayStart(now: Date): string {
+  const d = new Date(now)
+  d.setUTCHours(0, 0, 0, 0)
+  return d.toISOString()
+}
