@@ -4,10 +4,14 @@
  * percentiles of this run. Scenarios build each request:
  *   - `static`: the same request each time (the hello reference);
  *   - `send`: `POST /v1/messages` to a random existing contact with a fresh Idempotency-Key;
+ *   - `send-new`: `POST /v1/messages` to a new recipient (`to:` a fresh phone number) each time;
  *   - `search`: `GET /v1/contacts?q=<a random prefix from the list>`.
+ * With `keepSamples`, the result also has every response as [Date.now(), ms], so a caller can
+ * take percentiles over a time window of its own.
  * IPC: `ready`; `run` {spec} → {result}.
  */
 import autocannon from 'autocannon'
+import { phoneOf } from './lib/phones.mjs'
 import { percentile } from './lib/stats.mjs'
 import { serveIpc } from './lib/proc.mjs'
 
@@ -40,6 +44,23 @@ function requestsFor(spec) {
       },
     ]
   }
+  if (spec.scenario === 'send-new') {
+    let n = spec.firstPhone
+    return [
+      {
+        method: 'POST',
+        path: '/v1/messages',
+        setupRequest: (req) => ({
+          ...req,
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            to: { channel: spec.channel, address: phoneOf(n++), first_name: 'Sam' },
+            text: 'Hi {{first_name}}, your order has shipped and arrives tomorrow.',
+          }),
+        }),
+      },
+    ]
+  }
   if (spec.scenario === 'search') {
     const qs = spec.queries
     return [
@@ -59,6 +80,7 @@ function requestsFor(spec) {
 
 async function run(spec) {
   const latencies = []
+  const samples = spec.keepSamples ? [] : null
   const statuses = {}
   const opts = {
     url: spec.url,
@@ -72,6 +94,7 @@ async function run(spec) {
   const instance = autocannon(opts)
   instance.on('response', (_client, status, _bytes, ms) => {
     latencies.push(ms)
+    samples?.push([Date.now(), ms])
     statuses[status] = (statuses[status] ?? 0) + 1
   })
   const r = await instance
@@ -93,6 +116,7 @@ async function run(spec) {
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
     max: latencies.at(-1) ?? null,
+    ...(samples ? { samples } : {}),
   }
 }
 

@@ -32,7 +32,9 @@ export default function setup(project: TestProject): () => void {
   return () => {
     const found = findSecretsInLogs(dir)
     if (found.length === 0) {
-      rmSync(dir, { recursive: true, force: true })
+      // RELIABILITY_KEEP_LOGS=1 keeps them to read.
+      if (process.env.RELIABILITY_KEEP_LOGS) process.stderr.write(`\nlogs kept in ${dir}\n`)
+      else rmSync(dir, { recursive: true, force: true })
       return
     }
     process.stderr.write(

@@ -15,8 +15,10 @@ import { bulkRunner } from './runner.js'
 import { sendContent, specOf } from './spec.js'
 import { bulkView } from './view.js'
 
-/** Recipients a dry run checks between two turns of the event loop. */
+/** Recipients a dry run checks between two turns of the event loop (≈ 15 ms of work). */
 const DRY_RUN_CHUNK = 1000
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 export interface BulkOutcome {
   status: 200 | 202
@@ -41,6 +43,9 @@ export async function createBulk(
     }
     return { status: 200, body: await dryRun(svc, job, contactIds) }
   }
+  // Finding 100 000 contacts takes ≈ 80 ms: requests that arrived meanwhile go first. The job
+  // and its first chunk follow in one go (≈ 40 ms), so nothing else can take that chunk.
+  await nextTurn()
   const { store } = svc
   const created = store.bulk.create(
     {
@@ -132,7 +137,7 @@ async function dryRun(
   let eligible = 0
   const skipped: Record<string, number> = {}
   for (let i = 0; i < contactIds.length; i += DRY_RUN_CHUNK) {
-    if (i > 0) await new Promise((resolve) => setImmediate(resolve))
+    if (i > 0) await nextTurn()
     const r = evaluateRecipients(svc, job, contactIds.slice(i, i + DRY_RUN_CHUNK), now, {
       start: 0,
       intervalMs: 0,

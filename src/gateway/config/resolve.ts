@@ -50,7 +50,9 @@ export function resolveConfig(validated: Validated, opts: ResolveOptions): Resol
     concurrency: raw.dispatcher.concurrency,
     send_timeout_ms: ms(raw.dispatcher.send_timeout),
   }
-  const channels: Record<string, ChannelConfig> = {}
+  // Null prototype: names come from requests (`/v1/channels/valueOf/status`), and a lookup must
+  // find configured channels only, never Object.prototype's members.
+  const channels = Object.create(null) as Record<string, ChannelConfig>
   for (const [name, channel] of Object.entries(raw.channels)) {
     const missingVars = validated.disabled.get(name) ?? []
     channels[name] = resolveChannel(name, channel, raw, missingVars, dispatcher.send_timeout_ms)
@@ -75,11 +77,14 @@ export function resolveConfig(validated: Validated, opts: ResolveOptions): Resol
     },
     dispatcher,
     channels,
-    templates: Object.fromEntries(
-      Object.entries(raw.templates).map(([name, t]) => [
-        name,
-        { title: t.title ?? null, text: t.text, signature: t.signature ?? null },
-      ]),
+    templates: Object.assign(
+      Object.create(null) as ResolvedConfig['templates'],
+      Object.fromEntries(
+        Object.entries(raw.templates).map(([name, t]) => [
+          name,
+          { title: t.title ?? null, text: t.text, signature: t.signature ?? null },
+        ]),
+      ),
     ),
     webhooks: raw.webhooks.map((w) => ({
       url: w.url,

@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openTempStore, type TempStore } from '../test-fixtures.js'
+import { join } from 'node:path'
+import { Fx, openTempStore, type TempStore } from '../test-fixtures.js'
 import type { AcceptPlan, BulkChunk } from '../types.js'
 import { migrate } from './migrate.js'
 import { MIGRATIONS } from './migrations/index.js'
 import { openDatabase } from './open-database.js'
 import { RECIPIENT_PAGE } from './bulk-repo.js'
+import { createSqliteStore } from './sqlite-store.js'
 
 let t: TempStore
 beforeEach(() => {
@@ -199,6 +201,52 @@ describe('bulk jobs', () => {
     })
     expect(t.store.bulk.cancel('bk_1', t.fx.now())).toMatchObject({ status: 'cancelled' })
     expect(t.store.bulk.cancel('bk_nope', t.fx.now())).toBeNull()
+  })
+
+  it('commits a chunk without its own fsync and leaves the connection fsyncing for the rest', () => {
+    const db = openDatabase(join(t.dir, 'other.db'))
+    migrate(db, MIGRATIONS, '2025-01-01T00:00:00Z')
+    const store = createSqliteStore(db, { blobsDir: join(t.dir, 'blobs') })
+    const fx = new Fx(store)
+    const a = fx.contact({ first_name: 'A' }).id
+    store.bulk.create(
+      {
+        id: 'bk_1',
+        channel: 'tg',
+        author: { kind: 'app', id: 'shop' },
+        spec: {},
+        contactIds: [a, a],
+        next_due_at: 0,
+      },
+      fx.now(),
+    )
+    const plan = fx.outPlan(a)
+    plan.message.bulk_id = 'bk_1'
+    expect(db.pragma('synchronous', { simple: true })).toBe(2) // FULL
+    store.bulk.applyChunk({
+      bulkId: 'bk_1',
+      from: 0,
+      to: 1,
+      plans: [plan],
+      skipped: {},
+      next_due_at: 0,
+      now: fx.now(),
+    })
+    expect(db.pragma('synchronous', { simple: true })).toBe(2)
+    // Inside a caller's transaction the setting cannot change: the chunk still applies.
+    const second = store.batch(() =>
+      store.bulk.applyChunk({
+        bulkId: 'bk_1',
+        from: 1,
+        to: 2,
+        plans: [],
+        skipped: { x: 1 },
+        next_due_at: 0,
+        now: fx.now(),
+      }),
+    )
+    expect(second).toMatchObject({ checked: 2, eligible: 1, skipped: { x: 1 } })
+    store.close()
   })
 
   it('survives a restart: the cursor and counts are on disk', () => {
