@@ -8,12 +8,12 @@
 import { ImapFlow } from 'imapflow'
 import type { Logger } from 'pino'
 import type { ChannelState, ConnectorContext } from '../types.js'
-import { backoffDelay, sleep, type BackoffPolicy } from './backoff.js'
+import { exponentialDelay, sleep, type BackoffPolicy } from '../shared/backoff.js'
 import { parseServerUrl, type ServerEndpoint } from './settings.js'
 
 // A server restart is over in seconds; a wrong password or mailbox waits for a person to fix it.
-const NETWORK_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 5 * 60_000 }
-const CONFIG_BACKOFF: BackoffPolicy = { baseMs: 60_000, capMs: 15 * 60_000 }
+const NETWORK_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 5 * 60_000 }
+const CONFIG_BACKOFF: BackoffPolicy = { baseMs: 60_000, maxMs: 15 * 60_000 }
 // RFC 2177: servers may drop an IDLE after 30 min, NAT boxes sooner; re-issuing it also keeps
 // traffic under imapflow's 5-minute socket watchdog.
 const MAX_IDLE_MS = 4 * 60_000
@@ -69,7 +69,7 @@ export class ImapReceiver {
         this.opts.log.warn({ reason: problem.text }, 'IMAP session ended')
       }
       failures++
-      await sleep(backoffDelay(failures, policy), this.stopping.signal)
+      await sleep(exponentialDelay(failures, policy), this.stopping.signal)
     }
   }
 

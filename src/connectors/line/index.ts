@@ -18,6 +18,7 @@ import { LineInbound, type LineEvent } from './inbound.js'
 import { pushOutbound } from './outbound.js'
 import { isAuthError, lineErrorText, toSendError } from './send-error.js'
 import { resolveLineSettings, type LineSettings, type ResolvedLineSettings } from './settings.js'
+import { sleep } from '../shared/backoff.js'
 
 export type { LineSettings } from './settings.js'
 export { lineRetryKey } from './retry-key.js'
@@ -165,16 +166,4 @@ class LineConnector implements Connector {
     this.authFailed = false
     this.ctx?.state({ state: 'connected' })
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
 }

@@ -12,16 +12,4 @@ export function g(signal: AbortSignal): GrammySignal {
   return signal as unknown as GrammySignal
 }
 
-/** An abortable pause: resolves early (never rejects) when `signal` aborts, so stop() is quick. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve()
-    const done = (): void => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done)
-  })
-}
+export { sleep } from '../shared/backoff.js'

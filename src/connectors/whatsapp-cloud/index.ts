@@ -22,6 +22,7 @@ import {
   type WhatsAppCloudSettings,
 } from './settings.js'
 import { answerHandshake, validSignature } from './webhook.js'
+import { sleep } from '../shared/backoff.js'
 
 export type { WhatsAppCloudSettings, WhatsAppTemplateMapping } from './settings.js'
 
@@ -181,16 +182,4 @@ class WhatsAppCloudConnector implements Connector {
     this.authFailed = false
     this.ctx?.state({ state: 'connected' })
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
 }

@@ -2,13 +2,9 @@
  * Reconnect pacing for the browser session: exponential with jitter and a cap, so a WhatsApp outage
  * or a flapping network does not restart Chromium in a tight loop.
  */
+import { exponentialDelay, type BackoffPolicy } from '../shared/backoff.js'
 
-export interface Backoff {
-  /** First delay (ms). */
-  baseMs: number
-  /** Largest delay (ms). */
-  maxMs: number
-}
+export type Backoff = BackoffPolicy
 
 /**
  * 5 s first: a dropped socket usually comes back within seconds; 5 min cap: each attempt starts a
@@ -25,7 +21,5 @@ export function reconnectDelay(
   backoff: Backoff,
   random: () => number = Math.random,
 ): number {
-  const exp = backoff.baseMs * 2 ** Math.max(0, attempt - 1)
-  const capped = Math.min(backoff.maxMs, exp)
-  return Math.round(capped * (0.8 + 0.4 * random()))
+  return exponentialDelay(attempt, backoff, [0.8, 1.2], random)
 }

@@ -1,11 +1,10 @@
 /**
- * Retry delays: exponential with full jitter in [50 %, 100 %] of the step, capped. A platform's
+ * Retry delays: exponential with jitter in [50 %, 100 %] of the step, capped. A platform's
  * `Retry-After` wins over the curve (never retry before it), and it is not jittered downwards.
  */
-export interface BackoffPolicy {
-  baseMs: number
-  maxMs: number
-}
+import { exponentialDelay, type BackoffPolicy } from '../../connectors/shared/backoff.js'
+
+export type { BackoffPolicy }
 
 export function retryDelay(
   attempt: number,
@@ -14,6 +13,5 @@ export function retryDelay(
   random: () => number = Math.random,
 ): number {
   if (retryAfterMs !== undefined && retryAfterMs >= 0) return retryAfterMs
-  const step = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1))
-  return Math.round(step * (0.5 + random() * 0.5))
+  return exponentialDelay(attempt, policy, [0.5, 1], random)
 }

@@ -12,6 +12,8 @@ import { AttachmentFetchError, fetchAttachment } from '../../net/fetch-attachmen
 import type { Services } from '../../services.js'
 import type { JsonResult, RouteInput } from '../route.js'
 import type { attachmentQuery, webhookInbound, webhookStatus } from '../schemas.js'
+import type { ChannelType } from '../../../connectors/types.js'
+import type { ChannelConfig } from '../../config/types.js'
 
 export const listChannels = (svc: Services) => (): JsonResult => ({
   status: 200,
@@ -56,7 +58,7 @@ export const attachmentAccess =
 export const webhookSignature =
   (svc: Services) =>
   (x: { c: Context; raw: Buffer; params: Record<string, string> }): void => {
-    const ch = webhookChannel(svc, x.params.name ?? '')
+    const ch = channelOfType(svc, x.params.name ?? '', 'webhook')
     const secret = String(ch.settings.secret ?? '')
     if (!secret || !verify(secret, x.raw, x.c.req.header('x-omnigate-signature'))) {
       throw apiError(
@@ -174,14 +176,16 @@ export const platformHook =
     return connector.handleHook(req)
   }
 
-function webhookChannel(svc: Services, name: string) {
+/** The enabled channel `name` of `type`: 404 when there is none, 422 when it is disabled. */
+export function channelOfType(svc: Services, name: string, type: ChannelType): ChannelConfig {
   const ch = svc.config().channels[name]
-  if (!ch || ch.info.type !== 'webhook') throw notFound('webhook channel', name)
-  if (!ch.info.enabled)
+  if (!ch || ch.info.type !== type) throw notFound(`${type} channel`, name)
+  if (!ch.info.enabled) {
     throw ruleError(
       'channel_disabled',
       `channel ${name} is disabled: ${ch.info.disabledReason ?? ''}`,
       `channels.${name}`,
     )
+  }
   return ch
 }

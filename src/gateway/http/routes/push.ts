@@ -15,6 +15,7 @@ import { checkPublicUrl } from '../../net/url-guard.js'
 import type { Services } from '../../services.js'
 import type { JsonResult, RouteInput } from '../route.js'
 import type { subscriptionBody } from '../schemas.js'
+import { channelOfType } from './channels.js'
 
 /** A site on another origin fetches the key from its page. */
 const CORS = { 'access-control-allow-origin': '*' }
@@ -23,7 +24,7 @@ export const pushKey =
   (svc: Services) =>
   (i: RouteInput<unknown, unknown>): JsonResult => {
     const name = i.params.name ?? ''
-    pushChannel(svc, name)
+    channelOfType(svc, name, 'webpush')
     const c = svc.channels.get(name) as (Connector & { publicKey?: () => string | null }) | null
     const key = c?.publicKey?.() ?? null
     if (!key) {
@@ -39,7 +40,7 @@ export const pushKey =
 export const subscriptionHash =
   (svc: Services) =>
   (x: { c: Context; raw: Buffer; params: Record<string, string> }): void => {
-    const ch = pushChannel(svc, x.params.name ?? '')
+    const ch = channelOfType(svc, x.params.name ?? '', 'webpush')
     let parsed: { external_id?: unknown; user_hash?: unknown } = {}
     try {
       parsed = JSON.parse(x.raw.toString('utf8')) as typeof parsed
@@ -101,15 +102,3 @@ export const subscribe =
     svc.store.identities.optIn(contact.id, { id: newId('id'), channel: name, address }, now)
     return { status: 201, body: { contact_id: contact.id }, headers: CORS }
   }
-
-function pushChannel(svc: Services, name: string) {
-  const ch = svc.config().channels[name]
-  if (!ch || ch.info.type !== 'webpush') throw notFound('webpush channel', name)
-  if (!ch.info.enabled)
-    throw ruleError(
-      'channel_disabled',
-      `channel ${name} is disabled: ${ch.info.disabledReason ?? ''}`,
-      `channels.${name}`,
-    )
-  return ch
-}

@@ -1,0 +1,39 @@
+/**
+ * Waiting, shared by the connectors and the dispatcher: an abortable pause, and exponential
+ * backoff with jitter and a cap (network errors and 5xx back off; STYLE.md "retry by class").
+ */
+
+export interface BackoffPolicy {
+  /** First delay (ms). */
+  baseMs: number
+  /** Largest delay (ms). */
+  maxMs: number
+}
+
+/**
+ * Delay before try `attempt` (1-based): `base · 2^(attempt-1)`, capped, then scaled by a random
+ * factor in [`jitter[0]`, `jitter[1]`] so many clients don't retry in step.
+ */
+export function exponentialDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  jitter: readonly [number, number] = [0.5, 1],
+  random: () => number = Math.random,
+): number {
+  const step = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1))
+  return Math.round(step * (jitter[0] + (jitter[1] - jitter[0]) * random()))
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts (never rejects), so stop() is quick. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve()
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
