@@ -11,8 +11,24 @@ import type { MessageError, OutboxJob } from '../../store/types.js'
 import { statusEvent } from '../inbound.js'
 import type { Services } from '../services.js'
 import { retryDelay } from './backoff.js'
-import { Pacer } from './rate-limiter.js'
+import { Pacer, SlotCalendar } from './rate-limiter.js'
 import { sendJitterMs } from './send-jitter.js'
+
+/**
+ * Platforms count sends where they arrive, and ours reach them a few ms early or late: pacing at
+ * 98 % of a limit keeps the receiving end under it and still within 5 % of it (DESIGN §8, P6).
+ */
+const RATE_HEADROOM = 0.98
+
+interface Pacing {
+  /** Strict: spaces actual sends on the channel. */
+  ch: Pacer
+  /** Strict: spaces actual sends to one recipient. */
+  rcpt: Pacer
+  /** Plans due times of jobs that wait in the store. */
+  calendar: SlotCalendar
+  rcptPlan: Pacer
+}
 
 /** Channel types whose platform takes our idempotency key (webhook: Idempotency-Key, LINE: X-Line-Retry-Key). */
 const IDEMPOTENT_TYPES = new Set(['webhook', 'line'])
@@ -27,11 +43,10 @@ const IDLE_POLL_MS = 500
 
 export class OutboxWorker {
   private readonly inflight = new Set<Promise<void>>()
-  private readonly channelPacers = new Map<string, Pacer>()
-  private readonly recipientPacers = new Map<string, Pacer>()
   private readonly stopCtl = new AbortController()
-  /** Rate slots reserved for jobs that were released until then (job id → ms). */
-  private readonly reserved = new Map<number, number>()
+  /** Due times planned for jobs released to wait for their rate slot (job id → ms). */
+  private readonly planned = new Map<number, number>()
+  private readonly pacings = new Map<string, Pacing>()
   /** Outcome writes of this tick, committed together (one fsync) by `flush()`. */
   private pending: (() => void)[] = []
   private wake: (() => void) | null = null
@@ -151,18 +166,29 @@ export class OutboxWorker {
     })
   }
 
-  private pacers(channel: string): { ch: Pacer; rcpt: Pacer } {
+  /** The channel's pacers at its current rates (a reload may change them). */
+  private pacing(channel: string): Pacing {
     const rate = this.svc.config().channels[channel]?.info.rules.rate ?? {
       per_second: 1,
       per_recipient_per_second: 1,
     }
-    let ch = this.channelPacers.get(channel)
-    if (!ch) this.channelPacers.set(channel, (ch = new Pacer(rate.per_second)))
-    let rcpt = this.recipientPacers.get(channel)
-    if (!rcpt) this.recipientPacers.set(channel, (rcpt = new Pacer(rate.per_recipient_per_second)))
-    ch.setRate(rate.per_second)
-    rcpt.setRate(rate.per_recipient_per_second)
-    return { ch, rcpt }
+    const chRate = rate.per_second * RATE_HEADROOM
+    const rcptRate = rate.per_recipient_per_second * RATE_HEADROOM
+    let p = this.pacings.get(channel)
+    if (!p) {
+      p = {
+        ch: new Pacer(chRate),
+        rcpt: new Pacer(rcptRate),
+        calendar: new SlotCalendar(chRate),
+        rcptPlan: new Pacer(rcptRate),
+      }
+      this.pacings.set(channel, p)
+    }
+    p.ch.setRate(chRate)
+    p.rcpt.setRate(rcptRate)
+    p.calendar.setRate(chRate)
+    p.rcptPlan.setRate(rcptRate)
+    return p
   }
 
   private async process(job: OutboxJob): Promise<void> {
@@ -180,26 +206,33 @@ export class OutboxWorker {
       this.write(() => store.outbox.release(job.jobId, Date.now() + NOT_READY_DELAY_MS))
       return
     }
-    // Rate: the slot is the latest of the channel's and the recipient's next free slot. A job
-    // released earlier comes back at the slot reserved for it then, so a long queue to one
-    // recipient is scheduled once instead of churning through lease and release.
+    // Rate. A send slot is the latest of the channel's and the recipient's next free slot (strict
+    // pacers, reserved only for sends about to happen). A job whose slot is further off goes back
+    // to the store with a due time planned once: the recipient's queue in order, the channel's in
+    // buckets with room — so a long queue is not leased and released over and over, and one
+    // recipient's far-off turn never holds back everyone else on the channel.
     const now = Date.now()
-    let slot = this.reserved.get(job.jobId)
-    this.reserved.delete(job.jobId)
-    if (slot === undefined) {
-      const { ch: chPacer, rcpt } = this.pacers(job.channel)
-      slot = Math.max(chPacer.nextFree(job.channel, now), rcpt.nextFree(job.recipientKey, now))
-      // WhatsApp Web: a random pause on top; reserved with the slot, so never above the rate.
-      slot += sendJitterMs(ch.info.type, chPacer.intervalMs)
-      chPacer.reserve(job.channel, slot)
-      rcpt.reserve(job.recipientKey, slot)
-    }
+    const pace = this.pacing(job.channel)
+    const planned = this.planned.get(job.jobId) ?? now
+    this.planned.delete(job.jobId)
+    let slot = Math.max(
+      planned,
+      pace.ch.nextFree(job.channel, now),
+      pace.rcpt.nextFree(job.recipientKey, now),
+    )
     if (slot - now > HOLD_MAX_MS) {
-      const due = Math.ceil(slot)
-      this.reserved.set(job.jobId, due)
+      const from = Math.max(slot, pace.rcptPlan.nextFree(job.recipientKey, now))
+      const due = Math.ceil(pace.calendar.plan(from))
+      pace.rcptPlan.reserve(job.recipientKey, due)
+      this.planned.set(job.jobId, due)
       this.write(() => store.outbox.release(job.jobId, due))
       return
     }
+    // WhatsApp Web: a random pause on top; reserved with the slot, so never above the rate.
+    slot += sendJitterMs(ch.info.type, pace.ch.intervalMs)
+    pace.ch.reserve(job.channel, slot)
+    pace.rcpt.reserve(job.recipientKey, slot)
+    pace.rcptPlan.reserve(job.recipientKey, slot)
     if (slot > now) await new Promise((r) => setTimeout(r, slot - now))
 
     const payload = this.payload(job)

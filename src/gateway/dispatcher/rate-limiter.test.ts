@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Pacer, TokenBucket } from './rate-limiter.js'
+import { Pacer, SlotCalendar, TokenBucket } from './rate-limiter.js'
 
 describe('Pacer', () => {
   it('hands out slots exactly 1/rate apart, never two in one interval', () => {
@@ -45,5 +45,19 @@ describe('TokenBucket', () => {
     now = 500
     expect(b.take('k')).toBe(0)
     expect(b.take('other')).toBe(0)
+  })
+})
+
+describe('SlotCalendar', () => {
+  it('fills each second up to the rate, and a far-off plan leaves earlier room free', () => {
+    const c = new SlotCalendar(3)
+    expect(c.plan(50_000)).toBe(50_000) // one recipient's turn far ahead
+    const dues = [0, 0, 0, 0, 0, 0, 0].map(() => c.plan(1000))
+    expect(dues).toEqual([1000, 1000, 1000, 2000, 2000, 2000, 3000])
+  })
+
+  it('below one per second a bucket spans the interval', () => {
+    const c = new SlotCalendar(0.5)
+    expect([c.plan(0), c.plan(0), c.plan(0)]).toEqual([0, 2000, 4000])
   })
 })

@@ -74,3 +74,45 @@ export class TokenBucket {
     return ((1 - b.tokens) / this.perSecond) * 1000
   }
 }
+
+/**
+ * A channel's schedule for jobs that wait in the store: how many sends are planned in each
+ * time bucket, so a job can be given a due time in the first bucket with room — even one before a
+ * slot already planned further ahead (a "next free" cursor would make one recipient's far-off
+ * turn hold back every other recipient). The strict `Pacer` still spaces the actual sends.
+ */
+export class SlotCalendar {
+  private readonly planned = new Map<number, number>()
+  private lastSweep = 0
+
+  constructor(private perSecond: number) {}
+
+  setRate(perSecond: number): void {
+    this.perSecond = perSecond
+  }
+
+  private get bucketMs(): number {
+    return this.perSecond >= 1 ? 1000 : Math.ceil(1000 / this.perSecond)
+  }
+
+  private get capacity(): number {
+    return Math.max(1, Math.floor((this.perSecond * this.bucketMs) / 1000))
+  }
+
+  /** Plans one send at or after `fromMs`; returns its due time. */
+  plan(fromMs: number): number {
+    const size = this.bucketMs
+    let b = Math.floor(fromMs / size)
+    while ((this.planned.get(b) ?? 0) >= this.capacity) b++
+    this.planned.set(b, (this.planned.get(b) ?? 0) + 1)
+    this.sweep(fromMs)
+    return Math.max(fromMs, b * size)
+  }
+
+  private sweep(nowMs: number): void {
+    if (nowMs - this.lastSweep < 10_000) return
+    this.lastSweep = nowMs
+    const current = Math.floor(nowMs / this.bucketMs)
+    for (const b of this.planned.keys()) if (b < current - 1) this.planned.delete(b)
+  }
+}
