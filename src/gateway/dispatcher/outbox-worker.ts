@@ -47,6 +47,8 @@ export class OutboxWorker {
   /** Due times planned for jobs released to wait for their rate slot (job id → ms). */
   private readonly planned = new Map<number, number>()
   private readonly pacings = new Map<string, Pacing>()
+  /** When the last send actually left, per channel (`c:`) and recipient (`r:`) (ms). */
+  private readonly lastSent = new Map<string, number>()
   /** Outcome writes of this tick, committed together (one fsync) by `flush()`. */
   private pending: (() => void)[] = []
   private wake: (() => void) | null = null
@@ -166,6 +168,32 @@ export class OutboxWorker {
     })
   }
 
+  /**
+   * A busy event loop can wake a held send late and the next one on time, bunching them: wait
+   * until a full interval has passed since the last send that actually left, on the channel and
+   * to the recipient, so the receiving end never sees more than the limit in one second.
+   */
+  private async spaceFromLastSend(job: OutboxJob, pace: Pacing): Promise<void> {
+    const chKey = `c:${job.channel}`
+    const rcKey = `r:${job.channel}:${job.recipientKey}`
+    for (;;) {
+      const now = Date.now()
+      const ready = Math.max(
+        (this.lastSent.get(chKey) ?? 0) + pace.ch.intervalMs,
+        (this.lastSent.get(rcKey) ?? 0) + pace.rcpt.intervalMs,
+      )
+      if (ready <= now) break
+      await new Promise((r) => setTimeout(r, Math.ceil(ready - now)))
+    }
+    const now = Date.now()
+    this.lastSent.set(chKey, now)
+    this.lastSent.set(rcKey, now)
+    if (this.lastSent.size > 10_000) {
+      // Forget recipients idle for a minute: a million recipients must not stay in memory.
+      for (const [k, at] of this.lastSent) if (now - at > 60_000) this.lastSent.delete(k)
+    }
+  }
+
   /** The channel's pacers at its current rates (a reload may change them). */
   private pacing(channel: string): Pacing {
     const rate = this.svc.config().channels[channel]?.info.rules.rate ?? {
@@ -234,6 +262,7 @@ export class OutboxWorker {
     pace.rcpt.reserve(job.recipientKey, slot)
     pace.rcptPlan.reserve(job.recipientKey, slot)
     if (slot > now) await new Promise((r) => setTimeout(r, slot - now))
+    await this.spaceFromLastSend(job, pace)
 
     const payload = this.payload(job)
     if (!payload)
