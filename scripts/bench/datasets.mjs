@@ -70,17 +70,22 @@ function freshDb(file) {
 
 /**
  * Fills a new database with `count` contacts (names, email, phone) and, when `identityChannel` is
- * given, an identity on that channel per contact (the phone number). Returns the contact ids
+ * given, an identity on that channel per contact (the phone number); `emailDomain` puts every
+ * email on one domain (a search for it finds exactly these contacts). Returns the contact ids
  * when `keepIds` (for the loads that address contacts by id).
  */
-export function generateContacts(file, { count, identityChannel = null, keepIds = false, seed = 1 }) {
+export function generateContacts(
+  file,
+  { count, identityChannel = null, keepIds = false, seed = 1, emailDomain = null },
+) {
   const db = freshDb(file)
   const { first, last } = nameLists()
   const rand = prng(seed)
   const insertContact = db.prepare(`INSERT INTO contacts (id, first_name, last_name, email, phone,
       external_id, attributes, blocked, created_at, updated_at, last_activity_at)
     VALUES (?, ?, ?, ?, ?, NULL, '{}', 0, ?, ?, ?)`)
-  const insertFts = db.prepare(`INSERT INTO contacts_fts (rowid, first_name, last_name, email, phone)
+  const insertFts =
+    db.prepare(`INSERT INTO contacts_fts (rowid, first_name, last_name, email, phone)
     VALUES (?, ?, ?, ?, ?)`)
   const insertIdentity = db.prepare(`INSERT INTO identities (id, contact_id, channel, address,
       reachable, created_at) VALUES (?, ?, ?, ?, 1, ?)`)
@@ -95,10 +100,19 @@ export function generateContacts(file, { count, identityChannel = null, keepIds 
           id: newId('ct'),
           first_name: f,
           last_name: l,
-          email: `${f.toLowerCase()}.${l.toLowerCase()}${n % 100}@${DOMAINS[n % DOMAINS.length]}`,
+          email: `${f.toLowerCase()}.${l.toLowerCase()}${n % 100}@${emailDomain ?? DOMAINS[n % DOMAINS.length]}`,
           phone: phoneOf(n),
         }
-        const r = insertContact.run(c.id, c.first_name, c.last_name, c.email, c.phone, now, now, now)
+        const r = insertContact.run(
+          c.id,
+          c.first_name,
+          c.last_name,
+          c.email,
+          c.phone,
+          now,
+          now,
+          now,
+        )
         const t = contactSearchText(c)
         insertFts.run(r.lastInsertRowid, t.first_name, t.last_name, t.email, t.phone)
         if (identityChannel) insertIdentity.run(newId('id'), c.id, identityChannel, c.phone, now)

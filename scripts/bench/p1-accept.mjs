@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateContacts } from './datasets.mjs'
 import { AUTH, webhookChannel, writeConfig } from './lib/config.mjs'
-import { forkHelper, sampleRss, startDaemon, waitHealthy } from './lib/proc.mjs'
+import { cpuSeconds, forkHelper, sampleRss, startDaemon, waitHealthy } from './lib/proc.mjs'
 
 /** Existing contacts the sends pick from at random: enough that recency moves are real work. */
 export const P1_CONTACTS = 1000
@@ -50,6 +50,7 @@ export async function runP1({ work, runs, durationS, load }) {
     // Warm-up: JIT, page cache, and the first send to each contact (which creates its thread).
     await load.request({ cmd: 'run', spec: { ...send, durationS: WARMUP_S } })
     for (let i = 0; i < runs; i++) {
+      const helloCpu = cpuSeconds(hello.pid)
       const ref = (
         await load.request({
           cmd: 'run',
@@ -61,13 +62,17 @@ export async function runP1({ work, runs, durationS, load }) {
           },
         })
       ).result
+      ref.cpuUsPerRequest = ((cpuSeconds(hello.pid) - helloCpu) / ref.responses) * 1e6
       const rss = sampleRss(daemon.pid)
+      const daemonCpu = cpuSeconds(daemon.pid)
       const acc = (await load.request({ cmd: 'run', spec: { ...send, durationS } })).result
+      acc.cpuUsPerRequest = ((cpuSeconds(daemon.pid) - daemonCpu) / acc.responses) * 1e6
       const rssMax = rss.stop()
       out.runs.push({ hello: ref, accept: acc, rssMaxMb: rssMax })
       log(
         `P1 run ${i + 1}: hello ${ref.rps.toFixed(0)} req/s; accept ${acc.rps.toFixed(0)} req/s ` +
           `(${acc.ok}/${acc.responses} 2xx, errors ${acc.errors}), p99 ${acc.p99?.toFixed(2)} ms, ` +
+          `CPU ${acc.cpuUsPerRequest.toFixed(0)} µs/request (hello ${ref.cpuUsPerRequest.toFixed(0)}), ` +
           `RSS max ${rssMax.toFixed(0)} MB`,
       )
     }

@@ -68,7 +68,10 @@ export async function runP2({ work, runs }) {
         db,
         channels: webhookChannel('http://127.0.0.1:9/never', { rate: UNLIMITED }),
       })
-      const drain = await forkHelper('noop-drain.mjs', [config, String(P2_MESSAGES)])
+      const prof = process.env.BENCH_CPU_PROF
+      const drain = await forkHelper('noop-drain.mjs', [config, String(P2_MESSAGES)], {
+        execArgv: prof ? ['--cpu-prof', '--cpu-prof-dir', join(prof, 'noop')] : [],
+      })
       const r = (await drain.request({ cmd: 'drain' })).result
       await drain.close()
       out.noop.push(r)

@@ -8,6 +8,7 @@
  * platform would count them: at the receiving end.
  */
 import { mkdirSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { join } from 'node:path'
 import { copyDb, generateContacts } from './datasets.mjs'
 import { AUTH, webhookChannel, writeConfig } from './lib/config.mjs'
@@ -37,6 +38,13 @@ export async function runP6({ work, runs }) {
   }
   const relay = await forkHelper('receiver.mjs')
   await relay.request({ cmd: 'mode', mode: 'record' })
+  // The relay stands for a platform on another machine: its clock must not wait for our CPU.
+  // A higher priority keeps its arrival stamps from queueing behind the daemon (needs root).
+  try {
+    setPriority(relay.pid, -10)
+  } catch {
+    log("P6: could not raise the relay's priority (not root): its stamps may carry our jitter")
+  }
   const out = { runs: [] }
   try {
     for (let r = 0; r < runs; r++) {
@@ -63,7 +71,8 @@ export async function runP6({ work, runs }) {
       log(
         `P6 run ${r + 1}: ${m.sent} sends in 10 s (${m.rate.toFixed(1)}/s), max ${m.maxPerSecond} ` +
           `in 1 s, max ${m.maxPerRecipient} to one recipient in 1 s; hot ${m.hotSent} (${m.hotRate.toFixed(2)}/s), ` +
-          `hot gaps ${m.hotGapsMs.join(' ')} ms, longest idle ${m.longestIdleMs} ms`,
+          `hot gaps ${m.hotGapsMs.join(' ')} ms, longest idle ${m.longestIdleMs} ms, ` +
+          `${m.shortGapsMs.length} gaps under 33 ms (${m.shortGapsMs.slice(0, 12).join(' ')})`,
       )
     }
   } finally {
@@ -120,6 +129,8 @@ function measure(arrivals, hot) {
     total: arrivals.length,
     /** Gaps between consecutive sends to the hot recipient (ms): ≥ 1000 is within its limit. */
     hotGapsMs: gaps.map((g) => Math.round(g)),
+    /** Gaps shorter than the limit's interval (1000/30 ms): where a window can get a 31st send. */
+    shortGapsMs: allGaps.filter((g) => g < 1000 / LIMIT.perSecond).map((g) => Math.round(g)),
     /** The longest pause between two sends in the window (ms): the channel left idle. */
     longestIdleMs: Math.round(Math.max(0, ...allGaps)),
   }

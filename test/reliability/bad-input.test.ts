@@ -228,7 +228,10 @@ function bodyArb(r: Route): fc.Arbitrary<string | undefined> {
     { weight: 2, arbitrary: fc.json() },
     { weight: 2, arbitrary: fc.string() },
     { weight: 1, arbitrary: fc.constant(undefined) },
-    { weight: 1, arbitrary: fc.constantFrom('{', '[]', 'null', '{"a":', '\u0000', '{}'.repeat(1000)) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('{', '[]', 'null', '{"a":', '\u0000', '{}'.repeat(1000)),
+    },
   )
 }
 
@@ -300,15 +303,22 @@ async function fire(
     throw e
   }
   const where = `${method} ${path.slice(0, 120)}`
-  if (res.status >= 500) return { status: res.status, problem: `${where} → ${res.status} ${res.text.slice(0, 300)}` }
+  if (res.status >= 500)
+    return { status: res.status, problem: `${where} → ${res.status} ${res.text.slice(0, 300)}` }
   if (res.status >= 400) {
     const after = counts()
     const changed = Object.keys(after).filter((k) => after[k] !== before[k])
     if (changed.length > 0)
-      return { status: res.status, problem: `${where} → ${res.status} but changed ${changed.join(', ')}` }
+      return {
+        status: res.status,
+        problem: `${where} → ${res.status} but changed ${changed.join(', ')}`,
+      }
     // A HEAD answer has no body by definition.
     if (path.startsWith('/v1/') && method !== 'HEAD' && !codes.has(res.body?.error?.code))
-      return { status: res.status, problem: `${where} → ${res.status} without a catalog error: ${res.text.slice(0, 200)}` }
+      return {
+        status: res.status,
+        problem: `${where} → ${res.status} without a catalog error: ${res.text.slice(0, 200)}`,
+      }
   }
   return { status: res.status, problem: null }
 }
@@ -320,13 +330,21 @@ describe('bad input: random and malformed requests to every route', () => {
       const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1] ?? '')
       const pathArb = fc
         .tuple(...params.map(paramArb))
-        .map((values) => params.reduce((path, name, i) => path.replace(`:${name}`, values[i] ?? ''), r.path))
+        .map((values) =>
+          params.reduce((path, name, i) => path.replace(`:${name}`, values[i] ?? ''), r.path),
+        )
       await fc.assert(
-        fc.asyncProperty(pathArb, queryArb, bodyArb(r), headersArb(r), async (path, query, body, headers) => {
-          const o = await fire(r.method, `${path}${query}`, body, headers(body ?? ''))
-          seen.set(o.status, (seen.get(o.status) ?? 0) + 1)
-          expect(o.problem).toBeNull()
-        }),
+        fc.asyncProperty(
+          pathArb,
+          queryArb,
+          bodyArb(r),
+          headersArb(r),
+          async (path, query, body, headers) => {
+            const o = await fire(r.method, `${path}${query}`, body, headers(body ?? ''))
+            seen.set(o.status, (seen.get(o.status) ?? 0) + 1)
+            expect(o.problem).toBeNull()
+          },
+        ),
         { numRuns: RUNS_PER_ROUTE, ...(SEED !== undefined ? { seed: SEED } : {}) },
       )
     }
@@ -338,7 +356,16 @@ describe('bad input: random and malformed requests to every route', () => {
 
   it('answers random methods and paths without a 5xx', async () => {
     const segment = fc.oneof(
-      fc.constantFrom('v1', 'contacts', 'messages', 'threads', 'channels', 'hooks', 'bulk', 'admin'),
+      fc.constantFrom(
+        'v1',
+        'contacts',
+        'messages',
+        'threads',
+        'channels',
+        'hooks',
+        'bulk',
+        'admin',
+      ),
       text.map(encodeURIComponent),
     )
     await fc.assert(
@@ -384,6 +411,8 @@ describe('bad input: random and malformed requests to every route', () => {
   })
 
   it('wrote no configured secret into its logs', () => {
-    expect(findSecretsInLogs(logDir(), [...Object.values(p.secrets), ...Object.values(KEYS)])).toEqual([])
+    expect(
+      findSecretsInLogs(logDir(), [...Object.values(p.secrets), ...Object.values(KEYS)]),
+    ).toEqual([])
   })
 })

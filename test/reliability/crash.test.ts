@@ -199,7 +199,9 @@ describe('crash: kill -9 while accepting and dispatching', () => {
     expect(await daemon.stop()).toBe(0)
 
     // At the relay: each client request under exactly its one message id; re-sends bounded.
-    const split = [...keysByRequest].filter(([n, keys]) => keys.size !== 1 || !keys.has(accepted.get(n) ?? ''))
+    const split = [...keysByRequest].filter(
+      ([n, keys]) => keys.size !== 1 || !keys.has(accepted.get(n) ?? ''),
+    )
     expect(split).toEqual([])
     expect(relay.badSignatures()).toBe(0)
     const resent = relay.duplicates()
@@ -215,7 +217,9 @@ describe('crash: kill -9 while accepting and dispatching', () => {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
       expect(db.pragma('foreign_key_check')).toEqual([])
       const rows = db
-        .prepare(`SELECT id, status, possible_duplicate AS dup FROM messages WHERE direction = 'out'`)
+        .prepare(
+          `SELECT id, status, possible_duplicate AS dup FROM messages WHERE direction = 'out'`,
+        )
         .all() as { id: string; status: string; dup: number }[]
       expect(rows.length).toBe(MESSAGES)
       expect(new Set(rows.map((r) => r.id))).toEqual(ids)

@@ -13,7 +13,11 @@ import { createHash, createHmac, createECDH, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net'
+import {
+  createServer as createTcpServer,
+  type AddressInfo,
+  type Server as TcpServer,
+} from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import webpush from 'web-push'
@@ -50,14 +54,25 @@ let dir: string
 const logFile = () => join(logDir(), 'secrets-daemon.log')
 
 /** A platform that refuses everything, in each platform's own words. */
-function refuseAll(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) {
+function refuseAll(
+  req: import('node:http').IncomingMessage,
+  res: import('node:http').ServerResponse,
+) {
   req.resume()
   const url = req.url ?? ''
   const json = (status: number, body: unknown) =>
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
-  if (url.startsWith('/bot')) return json(401, { ok: false, error_code: 401, description: 'Unauthorized' })
-  if (url.startsWith('/v2/')) return json(401, { message: 'Authentication failed. Confirm that the access token in the authorization header is valid.' })
-  if (/^\/v\d+\.\d+\//.test(url)) return json(401, { error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190 } })
+  if (url.startsWith('/bot'))
+    return json(401, { ok: false, error_code: 401, description: 'Unauthorized' })
+  if (url.startsWith('/v2/'))
+    return json(401, {
+      message:
+        'Authentication failed. Confirm that the access token in the authorization header is valid.',
+    })
+  if (/^\/v\d+\.\d+\//.test(url))
+    return json(401, {
+      error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190 },
+    })
   if (url.startsWith('/events')) return json(500, { error: 'down' })
   if (url.startsWith('/push')) return json(403, { reason: 'VapidPkHashMismatch' })
   return json(401, { error: 'bad signature' })
@@ -176,6 +191,26 @@ afterAll(async () => {
 })
 
 describe('secrets in logs', () => {
+  it('the search finds a secret, plain or URL-encoded (so "none found" means something)', () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'omnigate-grep-'))
+    try {
+      const planted = 'pl@nted/secret=1'
+      writeFileSync(
+        join(scratch, 'a.log'),
+        `{"msg":"ok"}\n{"url":"http://x/?t=${encodeURIComponent(planted)}"}\n`,
+      )
+      writeFileSync(join(scratch, 'b.log'), `{"token":"${planted}"}\n`)
+      const found = findSecretsInLogs(scratch, [planted, 'absent-secret'])
+      expect(found.map((f) => [f.file, f.line]).sort()).toEqual([
+        ['a.log', 2],
+        ['b.log', 1],
+      ])
+      expect(JSON.stringify(found)).not.toContain(planted)
+    } finally {
+      rmSync(scratch, { recursive: true, force: true })
+    }
+  })
+
   it('none of the configured secrets is logged while every platform refuses them', async () => {
     // A port where nothing listens: bound and released.
     const probe = createTcpServer().listen(0, '127.0.0.1')
@@ -189,7 +224,10 @@ describe('secrets in logs', () => {
       logFile: logFile(),
       env: { OMNIGATE_LOG_LEVEL: 'trace', SECRETS_ADMIN_KEY: SECRETS.adminKey },
     })
-    const admin = { authorization: `Bearer ${SECRETS.adminKey}`, 'content-type': 'application/json' }
+    const admin = {
+      authorization: `Bearer ${SECRETS.adminKey}`,
+      'content-type': 'application/json',
+    }
     const call = async (method: string, path: string, body?: unknown, headers = admin) => {
       const res = await fetch(`${d.url}${path}`, {
         method,
@@ -203,8 +241,16 @@ describe('secrets in logs', () => {
       const sends = [
         { to: { channel: 'sms', address: '+491701234567' }, text: 'hi' },
         { to: { channel: 'line', address: `U${'a'.repeat(32)}` }, text: 'hi' },
-        { to: { channel: 'mail', address: 'ana@example.com' }, text: 'hi', email: { subject: 'Hi' } },
-        { to: { channel: 'mail-down', address: 'bo@example.com' }, text: 'hi', email: { subject: 'Hi' } },
+        {
+          to: { channel: 'mail', address: 'ana@example.com' },
+          text: 'hi',
+          email: { subject: 'Hi' },
+        },
+        {
+          to: { channel: 'mail-down', address: 'bo@example.com' },
+          text: 'hi',
+          email: { subject: 'Hi' },
+        },
       ]
       for (const body of sends) expect((await call('POST', '/v1/messages', body)).status).toBe(202)
       const ecdh = createECDH('prime256v1')
@@ -216,24 +262,49 @@ describe('secrets in logs', () => {
           user_hash: createHmac('sha256', SECRETS.pushSecret).update('u1').digest('hex'),
           subscription: {
             endpoint: `${hostileUrl}/push/abc`,
-            keys: { p256dh: ecdh.generateKeys().toString('base64url'), auth: randomBytes(16).toString('base64url') },
+            keys: {
+              p256dh: ecdh.generateKeys().toString('base64url'),
+              auth: randomBytes(16).toString('base64url'),
+            },
           },
         },
         { 'content-type': 'application/json' } as typeof admin,
       )
       expect(sub.status).toBe(201)
       expect(
-        (await call('POST', '/v1/messages', { contact_id: sub.body.contact_id, channel: 'push', text: 'hi' })).status,
+        (
+          await call('POST', '/v1/messages', {
+            contact_id: sub.body.contact_id,
+            channel: 'push',
+            text: 'hi',
+          })
+        ).status,
       ).toBe(202)
       // Wrong keys, wrong signatures, a wrong verify token, a hook without its signature.
       const noAuth = { 'content-type': 'application/json' } as typeof admin
-      await call('GET', '/v1/contacts', undefined, { ...admin, authorization: `Bearer ${SECRETS.adminKey}x` })
-      await call('POST', '/v1/channels/sms/inbound', { id: '1', from: { address: '+491700000000' } }, {
+      await call('GET', '/v1/contacts', undefined, {
+        ...admin,
+        authorization: `Bearer ${SECRETS.adminKey}x`,
+      })
+      await call(
+        'POST',
+        '/v1/channels/sms/inbound',
+        { id: '1', from: { address: '+491700000000' } },
+        {
+          ...noAuth,
+          'x-omnigate-signature': `sha256=${'0'.repeat(64)}`,
+        } as typeof admin,
+      )
+      await call('POST', '/hooks/line/line', { events: [] }, {
         ...noAuth,
-        'x-omnigate-signature': `sha256=${'0'.repeat(64)}`,
+        'x-line-signature': 'AAAA',
       } as typeof admin)
-      await call('POST', '/hooks/line/line', { events: [] }, { ...noAuth, 'x-line-signature': 'AAAA' } as typeof admin)
-      await call('GET', `/hooks/whatsapp-cloud/wa?hub.mode=subscribe&hub.verify_token=${SECRETS.graphVerify}x&hub.challenge=1`, undefined, noAuth)
+      await call(
+        'GET',
+        `/hooks/whatsapp-cloud/wa?hub.mode=subscribe&hub.verify_token=${SECRETS.graphVerify}x&hub.challenge=1`,
+        undefined,
+        noAuth,
+      )
       // A broken config, reloaded: the error is reported, the running config stays.
       const good = readFileSync(file, 'utf8')
       writeFileSync(file, good.replace('address: phone', 'address: telephone'))
@@ -241,7 +312,10 @@ describe('secrets in logs', () => {
       writeFileSync(file, good)
       // Let the retries and reconnects run and log.
       await new Promise((r) => setTimeout(r, 4000))
-      const channels = (await call('GET', '/v1/channels')).body.items as { name: string; state: string }[]
+      const channels = (await call('GET', '/v1/channels')).body.items as {
+        name: string
+        state: string
+      }[]
       expect(channels.filter((c) => c.state === 'connected').map((c) => c.name)).not.toContain('tg')
     } finally {
       expect(await d.stop()).toBe(0)

@@ -65,7 +65,11 @@ let insidePort = 0
 
 beforeAll(async () => {
   p = await startPlatforms()
-  registerSecrets('security', [...Object.values(p.secrets), ...Object.values(KEYS), TG_WEBHOOK_SECRET])
+  registerSecrets('security', [
+    ...Object.values(p.secrets),
+    ...Object.values(KEYS),
+    TG_WEBHOOK_SECRET,
+  ])
   inside = createServer((req, res) => {
     insideHits++
     req.resume()
@@ -117,7 +121,10 @@ describe('every route is guarded as the routing table says', () => {
       for (const [label, headers] of [
         ['no key', {}],
         ['unknown key', { authorization: `Bearer ${randomBytes(16).toString('hex')}` }],
-        ['basic auth', { authorization: `Basic ${Buffer.from(`ops:${KEYS.admin}`).toString('base64')}` }],
+        [
+          'basic auth',
+          { authorization: `Basic ${Buffer.from(`ops:${KEYS.admin}`).toString('base64')}` },
+        ],
         ['bare key', { authorization: KEYS.admin }],
       ] as const) {
         const res = await t.call(r.method, path, { key: null, headers, body })
@@ -141,7 +148,7 @@ describe('every route is guarded as the routing table says', () => {
     const refused = new Set<string>()
     for (const r of channelRoutes) {
       for (const [name, type] of names) {
-        for (const headers of [
+        const signatures: Record<string, string>[] = [
           {},
           {
             'x-omnigate-signature': `sha256=${'0'.repeat(64)}`,
@@ -149,15 +156,30 @@ describe('every route is guarded as the routing table says', () => {
             'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
             'x-telegram-bot-api-secret-token': 'wrong',
           },
-        ]) {
+        ]
+        for (const headers of signatures) {
           const path = concrete(r.path, name, type)
-          const query = r.method === 'GET' ? '?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1' : ''
-          const body =
-            r.path.endsWith('/subscriptions')
-              ? { external_id: 'u1', user_hash: '0'.repeat(64), subscription: { endpoint: 'https://203.0.113.9/x', keys: { p256dh: 'x', auth: 'y' } } }
-              : { id: 'x', from: { address: '+491701234567' }, text: 'hi', message_id: 'msg_x', status: 'read' }
+          const query =
+            r.method === 'GET' ? '?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1' : ''
+          const body = r.path.endsWith('/subscriptions')
+            ? {
+                external_id: 'u1',
+                user_hash: '0'.repeat(64),
+                subscription: {
+                  endpoint: 'https://203.0.113.9/x',
+                  keys: { p256dh: 'x', auth: 'y' },
+                },
+              }
+            : {
+                id: 'x',
+                from: { address: '+491701234567' },
+                text: 'hi',
+                message_id: 'msg_x',
+                status: 'read',
+              }
           const res = await t.call(r.method, `${path}${query}`, { key: null, headers, body })
-          if (res.status < 400) bad.push(`${r.method} ${path}: ${res.status} without a valid signature`)
+          if (res.status < 400)
+            bad.push(`${r.method} ${path}: ${res.status} without a valid signature`)
           // A failed GET handshake (WhatsApp Cloud's verify_token) answers 403, as Meta expects.
           if (res.status === 401 || (r.method === 'GET' && res.status === 403))
             refused.add(`${r.method} ${r.path}`)
@@ -239,13 +261,21 @@ channels:
         ['id', 'name', 'role', 'sha256'],
         ['id', 'name', 'role', 'sha256'],
       ])
-      const check = execFileSync(process.execPath, [join(ROOT, 'bin/omnigate.js'), 'check-config', '--config', config], {
-        env: { ...process.env, ...env },
-        encoding: 'utf8',
-      })
+      const check = execFileSync(
+        process.execPath,
+        [join(ROOT, 'bin/omnigate.js'), 'check-config', '--config', config],
+        {
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+        },
+      )
       expect(check).not.toContain(plain)
 
-      const d = await startDaemon({ config, logFile: join(logDir(), 'security-keys-daemon.log'), env })
+      const d = await startDaemon({
+        config,
+        logFile: join(logDir(), 'security-keys-daemon.log'),
+        env,
+      })
       for (const [n, key] of [plain, hashed].entries()) {
         const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' }
         const sent = await fetch(`${d.url}/v1/messages`, {
@@ -359,7 +389,9 @@ channels:
         body: {
           to: { channel: 'sms', address: '+491701234567' },
           text: 'see attached',
-          attachments: [{ filename: 'a.txt', content_type: 'text/plain', url: inside('127.0.0.1') }],
+          attachments: [
+            { filename: 'a.txt', content_type: 'text/plain', url: inside('127.0.0.1') },
+          ],
         },
       })
       expect(res.status).toBe(202)
@@ -381,7 +413,10 @@ describe('request bodies', () => {
       const raw = big()
       const res = await t.call(r.method, concrete(r.path), {
         raw,
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(raw)) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(raw)),
+        },
       })
       if (res.status !== 413 || res.body.error?.code !== 'body_too_large')
         wrong.push(`${r.method} ${r.path}: ${res.status}`)
@@ -442,7 +477,11 @@ channels:
 describe('logs', () => {
   it('hold no configured secret', () => {
     expect(
-      findSecretsInLogs(logDir(), [...Object.values(p.secrets), ...Object.values(KEYS), TG_WEBHOOK_SECRET]),
+      findSecretsInLogs(logDir(), [
+        ...Object.values(p.secrets),
+        ...Object.values(KEYS),
+        TG_WEBHOOK_SECRET,
+      ]),
     ).toEqual([])
   })
 })

@@ -22,6 +22,13 @@ export function rssMb(pid) {
   }
 }
 
+/** CPU time a process has used so far (user + system, all its threads), in seconds. */
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 /** Samples a process's RSS every `everyMs` until `stop()`; returns the highest seen (MB). */
 export function sampleRss(pid, everyMs = 100) {
   let max = rssMb(pid) ?? 0
