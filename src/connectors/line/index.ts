@@ -18,14 +18,10 @@ import { LineInbound, type LineEvent } from './inbound.js'
 import { pushOutbound } from './outbound.js'
 import { isAuthError, lineErrorText, toSendError } from './send-error.js'
 import { resolveLineSettings, type LineSettings, type ResolvedLineSettings } from './settings.js'
-import { sleep } from '../shared/backoff.js'
+import { recheckUntilKnown } from '../shared/backoff.js'
 
 export type { LineSettings } from './settings.js'
 export { lineRetryKey } from './retry-key.js'
-
-/** getBotInfo at start: retried with backoff while LINE is unreachable, capped at a minute. */
-const CHECK_RETRY_START_MS = 1_000
-const CHECK_RETRY_MAX_MS = 60_000
 
 /** The connector for one `type: line` channel; nothing touches the network before start(). */
 export function createLineConnector(deps: ConnectorDeps, settings: LineSettings): Connector {
@@ -68,7 +64,7 @@ class LineConnector implements Connector {
     // The first check is awaited so start() reports a bad token; retries run in the background.
     const signal = AbortSignal.any([ctx.signal, this.stopper.signal])
     if ((await this.checkToken(ctx, signal)) === 'unknown')
-      this.checking = this.recheck(ctx, signal)
+      this.checking = recheckUntilKnown(() => this.checkToken(ctx, signal), signal)
   }
 
   async send(out: OutboundPayload): Promise<SendResult> {
@@ -150,15 +146,6 @@ class LineConnector implements Connector {
         detail: `cannot reach the LINE Messaging API (${reason}); retrying`,
       })
       return 'unknown'
-    }
-  }
-
-  private async recheck(ctx: ConnectorContext, signal: AbortSignal): Promise<void> {
-    let wait = CHECK_RETRY_START_MS
-    while (!signal.aborted) {
-      await sleep(wait, signal)
-      if (signal.aborted || (await this.checkToken(ctx, signal)) !== 'unknown') return
-      wait = Math.min(wait * 2, CHECK_RETRY_MAX_MS)
     }
   }
 

@@ -22,13 +22,9 @@ import {
   type WhatsAppCloudSettings,
 } from './settings.js'
 import { answerHandshake, validSignature } from './webhook.js'
-import { sleep } from '../shared/backoff.js'
+import { recheckUntilKnown } from '../shared/backoff.js'
 
 export type { WhatsAppCloudSettings, WhatsAppTemplateMapping } from './settings.js'
-
-/** The start-up token check: retried with backoff while Meta is unreachable, capped at a minute. */
-const CHECK_RETRY_START_MS = 1_000
-const CHECK_RETRY_MAX_MS = 60_000
 
 /** The connector for one `type: whatsapp-cloud` channel; no network use before start(). */
 export function createWhatsAppCloudConnector(
@@ -65,7 +61,7 @@ class WhatsAppCloudConnector implements Connector {
     // The first check is awaited so start() reports a bad token; retries run in the background.
     const signal = AbortSignal.any([ctx.signal, this.stopper.signal])
     if ((await this.checkToken(ctx, signal)) === 'unknown')
-      this.checking = this.recheck(ctx, signal)
+      this.checking = recheckUntilKnown(() => this.checkToken(ctx, signal), signal)
   }
 
   async send(out: OutboundPayload): Promise<SendResult> {
@@ -166,15 +162,6 @@ class WhatsAppCloudConnector implements Connector {
         detail: `cannot reach the Graph API (${reason}); retrying`,
       })
       return 'unknown'
-    }
-  }
-
-  private async recheck(ctx: ConnectorContext, signal: AbortSignal): Promise<void> {
-    let wait = CHECK_RETRY_START_MS
-    while (!signal.aborted) {
-      await sleep(wait, signal)
-      if (signal.aborted || (await this.checkToken(ctx, signal)) !== 'unknown') return
-      wait = Math.min(wait * 2, CHECK_RETRY_MAX_MS)
     }
   }
 
