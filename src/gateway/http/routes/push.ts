@@ -43,9 +43,11 @@ export const subscriptionHash =
     const ch = channelOfType(svc, x.params.name ?? '', 'webpush')
     let parsed: { external_id?: unknown; user_hash?: unknown } = {}
     try {
-      parsed = JSON.parse(x.raw.toString('utf8')) as typeof parsed
+      const json: unknown = JSON.parse(x.raw.toString('utf8'))
+      // `null`, a number or an array is no subscription: the hash check below fails on it.
+      if (json !== null && typeof json === 'object') parsed = json as typeof parsed
     } catch {
-      // the schema check that follows answers invalid_json
+      // not JSON: the hash check below fails, a 401 like any unauthenticated body
     }
     const secret = String(ch.settings.secret ?? '')
     const ok =
