@@ -49,6 +49,22 @@ export async function send(
     const seen = svc.store.idempotency.get(caller.id, idempotency.key)
     if (seen) return replay(seen, idempotency.bodyHash)
   }
+  // Sends to one person are decided one after the other: two first messages sent at once must
+  // share the thread the first one opens (and one new contact), not collide on it (409/identity).
+  return serialized(personKey(svc, body), () => decideAndAccept(svc, body, caller, idempotency))
+}
+
+async function decideAndAccept(
+  svc: Services,
+  body: SendBody,
+  caller: Caller,
+  idempotency: { key: string; bodyHash: string } | null,
+): Promise<SendOutcome> {
+  if (idempotency && !body.dry_run) {
+    // A concurrent send with this key may have been accepted while this one waited its turn.
+    const seen = svc.store.idempotency.get(caller.id, idempotency.key)
+    if (seen) return replay(seen, idempotency.bodyHash)
+  }
   const config = svc.config()
   const now = svc.now()
   const target = resolveTarget(svc, body)
@@ -157,6 +173,31 @@ export async function send(
   svc.metrics.accepted.inc({ channel: plan.message.channel })
   svc.kick()
   return { status: 202, body: response }
+}
+
+const turns = new Map<string, Promise<unknown>>()
+
+/** Runs `fn` after every earlier call with the same key has settled (an in-process queue per key). */
+async function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = turns.get(key) ?? Promise.resolve()
+  const run = prev.then(fn, fn)
+  const tail = run.catch(() => undefined)
+  turns.set(key, tail)
+  try {
+    return await run
+  } finally {
+    if (turns.get(key) === tail) turns.delete(key)
+  }
+}
+
+/** Who a send goes to, before anything is resolved: the contact, or the channel address. */
+function personKey(svc: Services, body: SendBody): string {
+  if (body.contact_id) return `ct:${body.contact_id}`
+  if (body.thread_id) {
+    const t = svc.store.threads.get(body.thread_id)
+    return t ? `ct:${t.contact_id}` : `th:${body.thread_id}`
+  }
+  return `to:${body.to?.channel ?? ''}:${(body.to?.address ?? '').trim().toLowerCase()}`
 }
 
 /** sha256 of the raw body: "same key + same body" is byte-for-byte. */

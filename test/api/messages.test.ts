@@ -351,6 +351,27 @@ describe('POST /v1/messages', () => {
     expect(tpl.status).toBe(202)
   })
 
+  it('concurrent first sends to one person share one thread and one new contact (no 409)', async () => {
+    const id = await contact({ phone: '+491701234567' })
+    const many = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        t.call('POST', '/v1/messages', { body: { contact_id: id, channel: 'sms', text: `m${i}` } }),
+      ),
+    )
+    expect(many.map((r) => r.status)).toEqual(Array(8).fill(202))
+    expect(new Set(many.map((r) => r.body.thread_id)).size).toBe(1)
+    const fresh = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        t.call('POST', '/v1/messages', {
+          body: { to: { channel: 'sms', address: '+44 20 7946 0958' }, text: 'hi' },
+        }),
+      ),
+    )
+    expect(fresh.map((r) => r.status)).toEqual(Array(5).fill(202))
+    expect(new Set(fresh.map((r) => r.body.contact_id)).size).toBe(1)
+    expect(new Set(fresh.map((r) => r.body.thread_id)).size).toBe(1)
+  })
+
   it('asks for a channel when the contact has several', async () => {
     const id = await contact({
       phone: '+491701234567',

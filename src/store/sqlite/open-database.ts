@@ -22,6 +22,9 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): S
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL')
       db.pragma('synchronous = FULL')
+      // Savepoints' statement journals in memory, not temp files: a profile of the accept path
+      // showed them tripling the bytes written per group commit.
+      db.pragma('temp_store = MEMORY')
     }
     db.pragma('foreign_keys = ON')
   } catch (error) {
