@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pino } from 'pino'
+import { pino, type Logger } from 'pino'
 import { loadConfig } from '../../src/gateway/config/load.js'
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/gateway.js'
 
@@ -34,11 +34,13 @@ export interface TestGateway {
   gw: Gateway
   dir: string
   file: string
+  /** The SQLite file. */
+  db: string
   call(
     method: string,
     path: string,
     opts?: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> },
-  ): Promise<{ status: number; body: any; headers: Headers }>
+  ): Promise<{ status: number; body: any; text: string; headers: Headers }>
   /** Stops the gateway and removes its folder. */
   close(): Promise<void>
   /** Stops the gateway but keeps its folder (to start it again with `dir`). */
@@ -56,17 +58,20 @@ export async function startGateway(
     connectorFactory?: GatewayOptions['connectorFactory']
     /** An existing data folder (a restart of the same gateway). */
     dir?: string
+    /** Where the gateway logs (default: silent, or TEST_LOG_LEVEL). */
+    log?: Logger
   } = {},
 ): Promise<TestGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'omnigate-test-'))
   const file = join(dir, 'gateway.config.yaml')
-  const yaml = `${opts.auth === false ? '' : authYaml()}store:\n  sqlite: ${join(dir, 'omnigate.db')}\n${yamlBody}`
+  const db = join(dir, 'omnigate.db')
+  const yaml = `${opts.auth === false ? '' : authYaml()}store:\n  sqlite: ${db}\n${yamlBody}`
   writeFileSync(file, yaml)
   const env = { ...opts.env }
   const load = () => loadConfig(file, { env })
   const gw = await createGateway({
     config: load(),
-    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    log: opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     reloadConfig: load,
     dispatcher: opts.dispatcher ?? false,
     ...(opts.connectorFactory ? { connectorFactory: opts.connectorFactory } : {}),
@@ -77,6 +82,7 @@ export async function startGateway(
     gw,
     dir,
     file,
+    db,
     async call(method, path, o = {}) {
       const headers: Record<string, string> = { ...(o.headers ?? {}) }
       const key = o.key === undefined ? KEYS.admin : o.key
@@ -84,7 +90,7 @@ export async function startGateway(
       let body: string | undefined = o.raw
       if (o.body !== undefined && method !== 'GET' && method !== 'HEAD') {
         body = JSON.stringify(o.body)
-        headers['content-type'] = 'application/json'
+        headers['content-type'] ??= 'application/json'
       }
       const res = await gw.app.request(path, {
         method,
@@ -98,7 +104,7 @@ export async function startGateway(
       } catch {
         // not JSON (metrics, attachments)
       }
-      return { status: res.status, body: parsed, headers: res.headers }
+      return { status: res.status, body: parsed, text, headers: res.headers }
     },
     async close() {
       await gw.stop(1000)
