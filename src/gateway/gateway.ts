@@ -21,6 +21,7 @@ import { buildApp } from './http/app.js'
 import { routes } from './http/routes.js'
 import { receiveInbound, receiveStatus } from './inbound.js'
 import { createMetrics } from './metrics.js'
+import { Health } from './health/index.js'
 import type { Services } from './services.js'
 import { AckWatchdog } from './watchdog.js'
 
@@ -85,6 +86,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     }),
     metrics,
     apiLimiter,
+    health: new Health(),
     now: opts.now ?? (() => new Date()),
     healthy: () => running && !stopping,
     stopping: () => stopping,

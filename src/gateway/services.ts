@@ -10,6 +10,7 @@ import type { TokenBucket } from './dispatcher/rate-limiter.js'
 import type { EventFactory } from './events.js'
 import type { AttachmentLinks } from './attachment-links.js'
 import type { Metrics } from './metrics.js'
+import type { Health } from './health/index.js'
 
 export interface Services {
   config(): ResolvedConfig
@@ -20,6 +21,8 @@ export interface Services {
   links: AttachmentLinks
   metrics: Metrics
   apiLimiter: TokenBucket
+  /** Standing problems and background loops' ticks: what `/readyz` and `/metrics` report. */
+  health: Health
   now(): Date
   /** True once the store is open and the dispatcher runs. */
   healthy(): boolean
