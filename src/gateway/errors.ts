@@ -39,6 +39,7 @@ export const API_ERRORS = {
   channel_required: 400,
   unauthorized: 401,
   signature_invalid: 401,
+  signature_expired: 401,
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,

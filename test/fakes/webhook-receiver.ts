@@ -1,7 +1,10 @@
 /**
  * A fake relay for webhook channels and app webhooks: a real HTTP server on 127.0.0.1 (random
- * port) that records what it receives, checks `X-Omnigate-Signature` with its own HMAC code (not
- * ours: a bug shared by signer and checker must not pass), and answers as told.
+ * port) that records what it receives, checks both signature forms — `X-Omnigate-Signature` and
+ * the Standard Webhooks headers, timestamp within 5 minutes — with its own HMAC code (not ours: a
+ * bug shared by signer and checker must not pass), and answers as told. (Tests that need the
+ * official `standardwebhooks` library's verdict run it on `rawBody` and `headers`: it is too slow
+ * to run on every request of a 100 k-message reliability run.)
  *
  * Answers come from `enqueue()`d answers first (one per request, in order), then from the
  * `answer` function (default: 200 `{platform_message_id: "pm_<Idempotency-Key>"}`).
@@ -41,6 +44,14 @@ export interface ReceivedRequest {
   idempotencyKey: string | null
   /** Whether `X-Omnigate-Signature` matches the raw body (false without a `secret`). */
   signatureValid: boolean
+  /**
+   * Whether the Standard Webhooks headers match (`webhook-signature` over
+   * `<webhook-id>.<webhook-timestamp>.<body>`) with a timestamp within 5 minutes of now (false
+   * without a `secret`).
+   */
+  standardSignatureValid: boolean
+  /** The `webhook-id` header (the message or event id), or null. */
+  webhookId: string | null
   /** What the receiver did with it (the outer kind for a slow answer: see `outcome`). */
   answer: ReceiverAnswer['kind']
   /**
@@ -73,7 +84,7 @@ export interface WebhookReceiver {
    * did not dedupe would have acted twice).
    */
   readonly acceptedByKey: Map<string, number>
-  /** Requests whose signature did not match (or had none). */
+  /** Requests where either signature form did not match (or was missing). */
   readonly badSignatures: () => number
   /** Total requests seen. */
   readonly total: () => number
@@ -95,6 +106,27 @@ function signatureMatches(secret: string | undefined, raw: Buffer, header: unkno
   if (!secret || typeof header !== 'string') return false
   const expected = `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`
   return header.toLowerCase() === expected
+}
+
+// Standard Webhooks' default tolerance, as receivers' libraries apply it.
+const TOLERANCE_SECONDS = 5 * 60
+
+function standardSignatureMatches(
+  secret: string | undefined,
+  raw: Buffer,
+  headers: IncomingHttpHeaders,
+): boolean {
+  const [id, timestamp, signatures] = [
+    headers['webhook-id'],
+    headers['webhook-timestamp'],
+    headers['webhook-signature'],
+  ]
+  if (!secret || typeof id !== 'string' || typeof signatures !== 'string') return false
+  if (typeof timestamp !== 'string' || !/^\d+$/.test(timestamp)) return false
+  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > TOLERANCE_SECONDS) return false
+  const mac = createHmac('sha256', Buffer.from(secret, 'utf8'))
+  const expected = `v1,${mac.update(`${id}.${timestamp}.`).update(raw).digest('base64')}`
+  return signatures.split(' ').includes(expected)
 }
 
 function parseJson(raw: Buffer): unknown {
@@ -159,6 +191,7 @@ export async function startWebhookReceiver(
     req.on('end', () => {
       const rawBody = Buffer.concat(chunks)
       const key = req.headers['idempotency-key']
+      const webhookId = req.headers['webhook-id']
       const got: ReceivedRequest = {
         method: req.method ?? '',
         path: req.url ?? '',
@@ -167,12 +200,14 @@ export async function startWebhookReceiver(
         json: parseJson(rawBody),
         idempotencyKey: typeof key === 'string' ? key : null,
         signatureValid: signatureMatches(opts.secret, rawBody, req.headers['x-omnigate-signature']),
+        standardSignatureValid: standardSignatureMatches(opts.secret, rawBody, req.headers),
+        webhookId: typeof webhookId === 'string' ? webhookId : null,
         answer: 'ok',
         outcome: 'pending',
         at: Date.now(),
       }
       total++
-      if (!got.signatureValid) bad++
+      if (!got.signatureValid || !got.standardSignatureValid) bad++
       bump(receiver.countByKey, got.idempotencyKey)
       const answer = queue.shift() ?? decide(got)
       got.answer = answer.kind

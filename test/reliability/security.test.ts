@@ -156,6 +156,11 @@ describe('every route is guarded as the routing table says', () => {
             'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
             'x-telegram-bot-api-secret-token': 'wrong',
           },
+          {
+            'webhook-id': 'msg_x',
+            'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+            'webhook-signature': `v1,${Buffer.alloc(32).toString('base64')}`,
+          },
         ]
         for (const headers of signatures) {
           const path = concrete(r.path, name, type)
@@ -200,6 +205,21 @@ describe('every route is guarded as the routing table says', () => {
       headers: { 'content-type': 'application/json', 'x-omnigate-signature': sig },
     })
     expect(res.status).toBe(200)
+    // … and so does one signed the Standard Webhooks way.
+    const raw2 = JSON.stringify({ id: 'sig-ok-2', from: { address: '+491701230000' }, text: 'hi' })
+    const ts = String(Math.floor(Date.now() / 1000))
+    const v1 = createHmac('sha256', p.secrets.sms).update(`e-2.${ts}.${raw2}`).digest('base64')
+    const std = await t.call('POST', '/v1/channels/sms/inbound', {
+      key: null,
+      raw: raw2,
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': 'e-2',
+        'webhook-timestamp': ts,
+        'webhook-signature': `v1,${v1}`,
+      },
+    })
+    expect(std.status).toBe(200)
   })
 })
 

@@ -18,9 +18,19 @@ import {
 import { toWebhookBody } from './outbound-body.js'
 import { fromAnswer, fromTransport, isAuthFailure } from './outcome.js'
 import { postToRelay, RelayTransportError } from './relay-request.js'
-import { sign } from './signature.js'
+import { signedHeaders } from './signature.js'
 
-export { sign, verify, SIGNATURE_HEADER } from './signature.js'
+export {
+  sign,
+  signedHeaders,
+  signStandard,
+  standardWebhooksSecret,
+  verify,
+  verifyRequest,
+  SIGNATURE_HEADER,
+  TIMESTAMP_TOLERANCE_SECONDS,
+} from './signature.js'
+export type { SignatureCheck, SignedHeaders, VerifyRequestOptions } from './signature.js'
 export type { WebhookOutboundBody } from './outbound-body.js'
 
 // A relay should hand the message to its provider's queue and answer; 10 s leaves room for one
@@ -45,6 +55,11 @@ export interface WebhookSettings {
   address?: 'phone' | 'email' | 'any'
   /** Deadline for one POST, connect included (default 10 s). */
   timeout_ms?: number
+  /**
+   * Inbound and status requests must carry the timestamped (Standard Webhooks) signature; the
+   * bare `X-Omnigate-Signature` alone is refused. Checked by the API routes, not the connector.
+   */
+  require_timestamp?: boolean
 }
 
 /** Creates a webhook channel connector; no I/O until `start()`. */
@@ -115,8 +130,9 @@ export function createWebhookConnector(deps: ConnectorDeps, settings: WebhookSet
       const headers = {
         'Content-Type': 'application/json',
         'Idempotency-Key': out.messageId,
-        'X-Omnigate-Signature': sign(settings.secret, body),
         'User-Agent': 'omnigate',
+        // Both signature forms; webhook-id is the message id, the same on every retry.
+        ...signedHeaders(settings.secret, out.messageId, body),
       }
       let result: SendResult
       try {

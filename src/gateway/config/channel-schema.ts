@@ -166,6 +166,10 @@ const webhook = strict({
     .enum(['phone', 'email', 'any'])
     .default('any')
     .meta({ description: 'How recipient addresses are validated.' }),
+  require_timestamp: z.boolean().default(false).meta({
+    description:
+      'Inbound/status requests must carry the timestamped Standard Webhooks signature (webhook-id, webhook-timestamp, webhook-signature); the bare X-Omnigate-Signature alone is refused.',
+  }),
   ...common,
 })
 

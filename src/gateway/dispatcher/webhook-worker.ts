@@ -4,7 +4,7 @@
  * retried with backoff (a receiver dedupes by `id`), and given up after `MAX_ATTEMPTS`.
  */
 import type { Logger } from 'pino'
-import { sign } from '../../connectors/webhook/signature.js'
+import { signedHeaders } from '../../connectors/webhook/signature.js'
 import type { WebhookDelivery } from '../../store/types.js'
 import type { Services } from '../services.js'
 import { retryDelay } from './backoff.js'
@@ -83,7 +83,8 @@ export class WebhookWorker {
           'content-type': 'application/json',
           'user-agent': 'omnigate',
           'x-omnigate-event-id': d.eventId,
-          'x-omnigate-signature': sign(target.secret, d.payload),
+          // Both signature forms; webhook-id is the event id, the same on every retry.
+          ...signedHeaders(target.secret, d.eventId, d.payload),
         },
         headersTimeout: TIMEOUT_MS,
         bodyTimeout: TIMEOUT_MS,
