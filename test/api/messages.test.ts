@@ -199,6 +199,19 @@ describe('POST /v1/messages', () => {
     expect(r.body.error.details.field).toBe('attachments[0]')
   })
 
+  it('names the unknown field itself, not the body (a 400 for a typo like to.adress)', async () => {
+    const r = await t.call('POST', '/v1/messages', {
+      body: { to: { channel: 'sms', adress: '+491701234567' }, text: 'a' },
+    })
+    expect(r.status).toBe(400)
+    expect(r.body.error.code).toBe('invalid_field')
+    expect(r.body.error.details.field).toBe('to.adress')
+    expect(r.body.error.details.issues).toContainEqual({
+      field: 'to.adress',
+      message: 'unknown field',
+    })
+  })
+
   it('answers 400 invalid_json for a body that is not JSON', async () => {
     const r = await t.call('POST', '/v1/messages', {
       raw: '{"text": ',
