@@ -85,12 +85,15 @@ describe('POST /v1/messages', () => {
       contact_id: id,
       channel: 'sms',
       text: 'Hi Ana',
+      address: '+491701234567',
       to: '+491701234567',
     })
     expect(r.body.thread_id).toMatch(/^th_/)
     const m = await t.call('GET', `/v1/messages/${r.body.id}`)
     expect(m.status).toBe(200)
     expect(m.body.status).toBe('queued')
+    // The 202 names the address as the message does (`to`: the same, deprecated).
+    expect(m.body.address).toBe(r.body.address)
     expect(m.body.author).toEqual({ kind: 'agent', id: 'alice' })
     const th = await t.call('GET', `/v1/threads/${r.body.thread_id}`)
     expect(th.body.assignee).toBe('alice')
