@@ -302,7 +302,8 @@ function resolveTarget(svc: Services, body: SendBody): Target {
       throw ruleError(
         'address_invalid',
         `to.address: ${norm.reason}`,
-        `channels.${to.channel}.type`,
+        // As the rules name it: a webhook channel's `address` key decides, else the channel type.
+        `channels.${to.channel}.${ch.info.type === 'webhook' ? 'address' : 'type'}`,
         { field: 'to.address' },
       )
     const identity = svc.store.identities.find(to.channel, norm.address)
