@@ -34,6 +34,7 @@ import {
   parseMarker,
   readDoc,
   ROOT,
+  wrapFragment,
   type Block,
 } from './markdown-blocks.js'
 import { keyShapeMismatches, matchesDocumented, sortedKeys } from './json-compare.js'
@@ -73,12 +74,7 @@ describe('```yaml examples load with the real config loader', () => {
     }
     expect(['none', 'config-fragment'], `${where(b)}: marker on yaml`).toContain(marker.kind)
     let text = b.text
-    if (marker.kind === 'config-fragment') {
-      const pad = (depth: number) => '  '.repeat(depth)
-      const head = marker.path.map((k, i) => `${pad(i)}${k}:`).join('\n')
-      const body = text.split('\n').map((l) => pad(marker.path.length) + l)
-      text = `${head}\n${body.join('\n')}`
-    }
+    if (marker.kind === 'config-fragment') text = wrapFragment(text, marker.path)
     const top = parseYaml(text) as unknown
     const keys = top !== null && typeof top === 'object' ? Object.keys(top) : []
     expect(

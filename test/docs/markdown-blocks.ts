@@ -115,3 +115,11 @@ export function parseMarker(marker: string | null): Marker {
   }
   return { kind: 'none' }
 }
+
+/** A config fragment as a whole file: `channels` + `sms: …` → `channels:\n  sms: …`. */
+export function wrapFragment(text: string, path: readonly string[]): string {
+  const pad = (depth: number) => '  '.repeat(depth)
+  const head = path.map((k, i) => `${pad(i)}${k}:`)
+  const body = text.split('\n').map((l) => (l.trim() === '' ? l : pad(path.length) + l))
+  return [...head, ...body].join('\n')
+}
