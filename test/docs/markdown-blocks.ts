@@ -85,6 +85,12 @@ export function fencedBlocks(file: string, text = readDoc(file)): Block[] {
   return blocks
 }
 
+/** Every block of every doc file, in reading order (README first). */
+export const allBlocks = (): Block[] => docFiles().flatMap((f) => fencedBlocks(f))
+
+/** `docs/api.md:63`: where a block starts, for test names and messages. */
+export const where = (b: Block): string => `${b.file}:${b.line}`
+
 export type Marker =
   | { kind: 'not-config'; reason: string }
   | { kind: 'config-fragment'; path: string[] }
