@@ -6,7 +6,10 @@ import { monotonicFactory } from 'ulid'
 
 const next = monotonicFactory()
 
-export type IdPrefix = 'ct' | 'id' | 'th' | 'msg' | 'att' | 'ev' | 'bk' | 'te'
+/** Every id's type prefix: contact, identity, thread, message, attachment, event, bulk, thread event. */
+export const ID_PREFIXES = ['ct', 'id', 'th', 'msg', 'att', 'ev', 'bk', 'te'] as const
+
+export type IdPrefix = (typeof ID_PREFIXES)[number]
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${next().toLowerCase()}`

@@ -15,12 +15,25 @@ export interface Metrics {
   dispatchLatency: Histogram<'channel'>
 }
 
+/** Prefix of prom-client's default process and Node.js metrics (`omnigate_process_cpu_…`). */
+export const DEFAULT_METRICS_PREFIX = 'omnigate_'
+
+const SUMMED_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+]
+
 export function createMetrics(gauges: {
   outboxDepth: () => number
   webhookDepth: () => number
 }): Metrics {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'omnigate_process_' })
+  // prom-client's names already say `process_` / `nodejs_`: the prefix only namespaces them.
+  collectDefaultMetrics({ register: registry, prefix: DEFAULT_METRICS_PREFIX })
+  // These three are gauges named `_total`, which Prometheus reserves for counters (`promtool check
+  // metrics` fails on them); each is the sum of its by-`type` gauge (`nodejs_active_handles` …).
+  for (const name of SUMMED_GAUGES) registry.removeSingleMetric(DEFAULT_METRICS_PREFIX + name)
   const m: Metrics = {
     registry,
     accepted: new Counter({

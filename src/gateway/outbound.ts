@@ -139,6 +139,8 @@ async function decideAndAccept(
           : plan.thread.reopen,
     direction: 'out',
     author: plan.message.author,
+    address: plan.message.address,
+    /** @deprecated the same as `address` (the name GET /v1/messages/{id} uses); kept for clients. */
     to: plan.message.address,
     text: plan.message.text,
     template: plan.message.template,
@@ -216,7 +218,10 @@ function replay(
       {},
     )
   }
-  return { status: seen.status as 202, body: JSON.parse(seen.response) as Record<string, unknown> }
+  const body = JSON.parse(seen.response) as Record<string, unknown>
+  // An answer stored before the 202 carried `address` replays with it too.
+  if (body.address === undefined && typeof body.to === 'string') body.address = body.to
+  return { status: seen.status as 202, body }
 }
 
 function resolveTarget(svc: Services, body: SendBody): Target {
@@ -297,7 +302,8 @@ function resolveTarget(svc: Services, body: SendBody): Target {
       throw ruleError(
         'address_invalid',
         `to.address: ${norm.reason}`,
-        `channels.${to.channel}.type`,
+        // As the rules name it: a webhook channel's `address` key decides, else the channel type.
+        `channels.${to.channel}.${ch.info.type === 'webhook' ? 'address' : 'type'}`,
         { field: 'to.address' },
       )
     const identity = svc.store.identities.find(to.channel, norm.address)

@@ -85,12 +85,15 @@ describe('POST /v1/messages', () => {
       contact_id: id,
       channel: 'sms',
       text: 'Hi Ana',
+      address: '+491701234567',
       to: '+491701234567',
     })
     expect(r.body.thread_id).toMatch(/^th_/)
     const m = await t.call('GET', `/v1/messages/${r.body.id}`)
     expect(m.status).toBe(200)
     expect(m.body.status).toBe('queued')
+    // The 202 names the address as the message does (`to`: the same, deprecated).
+    expect(m.body.address).toBe(r.body.address)
     expect(m.body.author).toEqual({ kind: 'agent', id: 'alice' })
     const th = await t.call('GET', `/v1/threads/${r.body.thread_id}`)
     expect(th.body.assignee).toBe('alice')
@@ -197,6 +200,19 @@ describe('POST /v1/messages', () => {
     })
     expect(r.status).toBe(400)
     expect(r.body.error.details.field).toBe('attachments[0]')
+  })
+
+  it('names the unknown field itself, not the body (a 400 for a typo like to.adress)', async () => {
+    const r = await t.call('POST', '/v1/messages', {
+      body: { to: { channel: 'sms', adress: '+491701234567' }, text: 'a' },
+    })
+    expect(r.status).toBe(400)
+    expect(r.body.error.code).toBe('invalid_field')
+    expect(r.body.error.details.field).toBe('to.adress')
+    expect(r.body.error.details.issues).toContainEqual({
+      field: 'to.adress',
+      message: 'unknown field',
+    })
   })
 
   it('answers 400 invalid_json for a body that is not JSON', async () => {
