@@ -6,8 +6,9 @@
 // Fast mode (the default) stands `npm ci` in with hard links to this checkout's node_modules, then
 // runs the root package's install lifecycle unless --ignore-scripts (which is where a missing COPY
 // used to surface: `prepare` = tsc + gen-schema); `npm rebuild` is skipped (the tree is built for
-// this Node) and `npm prune --omit=dev` removes what package-lock.json marks dev. Hard links are
-// only ever deleted, never written through. Full mode runs every npm command as written.
+// this Node) and `npm prune --omit=dev` removes what package-lock.json marks dev. The replay only
+// ever deletes those links; a build script that wrote into node_modules would write through them
+// into the checkout's (ours do not). Full mode runs every npm command as written.
 import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join, posix } from 'node:path'
