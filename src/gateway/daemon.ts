@@ -44,6 +44,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   opts.log.info(
     {
       component: 'daemon',
+      pid: process.pid, // the process to signal: `npm start` puts npm in front of it
       listen: `${host}:${bound}`,
       data: config.store.data_dir,
       ms: Date.now() - started,
@@ -74,8 +75,10 @@ export function handleSignals(d: RunningDaemon, log: Logger): Promise<void> {
         resolve()
       })
     }
-    process.once('SIGTERM', onStop('SIGTERM'))
-    process.once('SIGINT', onStop('SIGINT'))
+    // `on`, not `once`: one stop can be signalled twice (Ctrl-C reaches `npm start` and the daemon,
+    // and npm forwards it); after a `once` the second would kill node mid-stop. stop() is idempotent.
+    process.on('SIGTERM', onStop('SIGTERM'))
+    process.on('SIGINT', onStop('SIGINT'))
     process.on('SIGHUP', () => {
       log.info({ component: 'daemon', signal: 'SIGHUP' }, 'reloading config')
       void d.gateway.svc.reload()
