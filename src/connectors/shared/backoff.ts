@@ -37,26 +37,3 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done, { once: true })
   })
 }
-
-/** A start-up check of a platform token: accepted, rejected, or not known yet (unreachable). */
-export type CheckResult = 'ok' | 'rejected' | 'unknown'
-
-/** First and longest pause between start-up checks while the platform cannot be reached. */
-const RECHECK_START_MS = 1_000
-const RECHECK_MAX_MS = 60_000
-
-/**
- * Repeats `check` with a doubling pause (1 s … 1 min) until it answers `ok` or `rejected`, or
- * `signal` aborts: a platform that is down at start-up is checked again without a tight loop.
- */
-export async function recheckUntilKnown(
-  check: () => Promise<CheckResult>,
-  signal: AbortSignal,
-): Promise<void> {
-  let wait = RECHECK_START_MS
-  while (!signal.aborted) {
-    await sleep(wait, signal)
-    if (signal.aborted || (await check()) !== 'unknown') return
-    wait = Math.min(wait * 2, RECHECK_MAX_MS)
-  }
-}

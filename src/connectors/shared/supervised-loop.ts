@@ -36,12 +36,7 @@ export const DEFAULT_ERROR_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000
  * - `done`: the loop's job is over (a start-up check got its answer): it ends and unregisters.
  */
 export type TickOutcome =
-  | 'busy'
-  | 'idle'
-  | 'done'
-  | 'backoff'
-  | { waitMs: number }
-  | { backoff: BackoffPolicy }
+  'busy' | 'idle' | 'done' | 'backoff' | { waitMs: number } | { backoff: BackoffPolicy }
 
 export interface TickContext {
   /** Aborted when the loop stops: pass it to anything the tick waits on. */
