@@ -182,6 +182,19 @@ describe('SupervisedLoop', () => {
     expect(b.calls.at(-1)).toBe('unregister test')
   })
 
+  it('never starves the event loop, even when every tick asks to run again at once', async () => {
+    let ticks = 0
+    const l = loop({
+      tick: () => {
+        ticks++
+        return ticks % 2 === 0 ? 'busy' : { waitMs: 0 }
+      },
+    })
+    l.start()
+    await new Promise((r) => setTimeout(r, 20)) // a timer still fires
+    expect(ticks).toBeGreaterThan(1)
+  })
+
   it('stops when its signal aborts, even in the middle of a long wait', async () => {
     const ctl = new AbortController()
     const l = loop({ signal: ctl.signal, tick: () => ({ waitMs: 3_600_000 }) })

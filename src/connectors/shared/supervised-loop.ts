@@ -174,8 +174,11 @@ export class SupervisedLoop {
         this.failures = 0
         this.beat()
         if (outcome === 'done') break
-        if (outcome === 'busy') await new Promise((resolve) => setImmediate(resolve))
-        else await this.wait(outcome === 'idle' ? this.opts.idleMs : outcome.waitMs, true, true)
+        const waitMs =
+          outcome === 'busy' ? 0 : outcome === 'idle' ? this.opts.idleMs : outcome.waitMs
+        // Even "at once" lets pending I/O have its turn first: never a tight loop of ticks.
+        if (waitMs <= 0) await nextTurn()
+        else await this.wait(waitMs, true, true)
       }
     } finally {
       health?.unregister(name)
@@ -197,7 +200,11 @@ export class SupervisedLoop {
   private async wait(ms: number, beat: boolean, kickable: boolean): Promise<void> {
     const until = Date.now() + ms
     for (;;) {
-      if (this.stopped || (kickable && this.kicked)) return
+      if (this.stopped) return
+      if (kickable && this.kicked) {
+        await nextTurn()
+        return
+      }
       const left = until - Date.now()
       if (left <= 0) return
       await this.pause(Math.min(left, HEARTBEAT_MS), kickable)
@@ -220,4 +227,9 @@ export class SupervisedLoop {
       this.kickable = kickable
     })
   }
+}
+
+/** Resolves after the I/O and timers already pending have run. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }
