@@ -1,6 +1,7 @@
 /**
- * Waiting, shared by the connectors and the dispatcher: an abortable pause, and exponential
- * backoff with jitter and a cap (network errors and 5xx back off; STYLE.md "retry by class").
+ * Exponential backoff with jitter and a cap, shared by the connectors, the dispatcher and the
+ * supervised loop (network errors and 5xx back off; STYLE.md "retry by class"). The abortable
+ * pauses themselves are the supervised loop's (supervised-loop.ts).
  */
 
 export interface BackoffPolicy {
@@ -22,18 +23,4 @@ export function exponentialDelay(
 ): number {
   const step = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1))
   return Math.round(step * (jitter[0] + (jitter[1] - jitter[0]) * random()))
-}
-
-/** Resolves after `ms`, or as soon as `signal` aborts (never rejects), so stop() is quick. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve()
-    const done = (): void => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
 }
