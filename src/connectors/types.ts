@@ -186,6 +186,25 @@ export interface ConnectorContext {
   }
   /** Aborted when the daemon stops. */
   signal: AbortSignal
+  /**
+   * Where the connector's background loops (Telegram polling, IMAP, start-up rechecks) report
+   * their ticks and errors, so `/readyz` and `/metrics` see a loop that stopped working. Names are
+   * the connector's own (`polling`); the daemon scopes them to the channel. Optional: a test
+   * context may leave it out.
+   */
+  loops?: LoopHealthSink
+}
+
+/**
+ * The narrow side of the daemon's health board a loop reports to (SupervisedLoop does it): a loop
+ * registers when it starts, ticks after each good pass (idle ones too), reports each failed pass
+ * and unregisters when it stops on purpose.
+ */
+export interface LoopHealthSink {
+  register(loop: string): void
+  tick(loop: string): void
+  error(loop: string): void
+  unregister(loop: string): void
 }
 
 export interface Connector {

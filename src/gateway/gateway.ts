@@ -23,10 +23,8 @@ import { receiveInbound, receiveStatus } from './inbound.js'
 import { createMetrics } from './metrics.js'
 import { Health } from './health/index.js'
 import type { Services } from './services.js'
+import { snoozeWaker } from './snooze-waker.js'
 import { AckWatchdog } from './watchdog.js'
-
-/** How often snoozed threads are checked for waking: the granularity of `snoozed_until`. */
-const WAKE_EVERY_MS = 1000
 
 export interface GatewayOptions {
   config: ResolvedConfig
@@ -38,6 +36,8 @@ export interface GatewayOptions {
   dispatcher?: boolean
   /** Builds connectors (default: the real factory); tests wrap it to inject a fake client. */
   connectorFactory?: typeof createConnector
+  /** The readiness clock (ms): tests move it to make a loop stale without waiting 30 s. */
+  healthClock?: () => number
 }
 
 export interface Gateway {
@@ -65,9 +65,11 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let running = false
   const outboxRef: { w: OutboxWorker | null; h: WebhookWorker | null } = { w: null, h: null }
 
+  const health = new Health(opts.healthClock)
   const metrics = createMetrics({
     outboxDepth: () => store.outbox.depth(),
     webhookDepth: () => store.webhooks.depth(),
+    health,
   })
   const apiLimiter = new TokenBucket(
     config.server.rate_limit.per_second,
@@ -86,7 +88,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     }),
     metrics,
     apiLimiter,
-    health: new Health(),
+    health,
     now: opts.now ?? (() => new Date()),
     healthy: () => running && !stopping,
     stopping: () => stopping,
@@ -129,6 +131,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       },
       kv: store.kv,
       connected: () => svc.kick(),
+      loops: health,
     },
     config.store.data_dir,
     opts.connectorFactory,
@@ -144,15 +147,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     outbox.start()
     webhooks.start()
   }
-  const waker = setInterval(() => {
-    try {
-      const woke = store.threads.wakeDue(svc.now().toISOString())
-      if (woke.length > 0) log.info({ count: woke.length }, 'snoozed threads woke')
-    } catch (err) {
-      log.error({ err }, 'wake failed')
-    }
-  }, WAKE_EVERY_MS)
-  waker.unref()
+  const waker = snoozeWaker(svc)
+  waker.start()
   const watchdog = new AckWatchdog(svc)
   watchdog.start()
   const bulk = bulkRunner(svc)
@@ -169,9 +165,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     async stop(graceMs = 10_000) {
       if (stopping) return
       stopping = true
-      clearInterval(waker)
+      await waker.stop()
       await bulk.stop()
-      watchdog.stop()
+      await watchdog.stop()
       await outbox.stop(graceMs)
       await webhooks.stop()
       await svc.channels.stopAll()

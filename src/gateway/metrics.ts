@@ -3,6 +3,7 @@
  * latency. One registry per daemon (not prom-client's global one) so in-process tests can run several.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Health } from './health/index.js'
 
 export interface Metrics {
   registry: Registry
@@ -13,6 +14,8 @@ export interface Metrics {
   inbound: Counter<'channel'>
   undelivered: Counter<'channel'>
   dispatchLatency: Histogram<'channel'>
+  /** Rows that could not be read and were taken out of the work (message, bulk, webhook_delivery). */
+  corrupt: Counter<'kind'>
 }
 
 /** Prefix of prom-client's default process and Node.js metrics (`omnigate_process_cpu_…`). */
@@ -27,6 +30,8 @@ const SUMMED_GAUGES = [
 export function createMetrics(gauges: {
   outboxDepth: () => number
   webhookDepth: () => number
+  /** Loops and readiness (`/readyz`'s source), read at each scrape. */
+  health?: Pick<Health, 'loops' | 'ready'>
 }): Metrics {
   const registry = new Registry()
   // prom-client's names already say `process_` / `nodejs_`: the prefix only namespaces them.
@@ -79,6 +84,12 @@ export function createMetrics(gauges: {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers: [registry],
     }),
+    corrupt: new Counter({
+      name: 'omnigate_corrupt_records_total',
+      help: 'Stored rows that could not be read, taken out of the work (failed or dropped)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
   }
   new Gauge({
     name: 'omnigate_outbox_depth',
@@ -96,5 +107,39 @@ export function createMetrics(gauges: {
       this.set(gauges.webhookDepth())
     },
   })
+  const health = gauges.health
+  if (health) registerLoopMetrics(registry, health)
   return m
+}
+
+/** Per loop, computed at each scrape from the health board; `omnigate_ready` is `/readyz` as 1/0. */
+function registerLoopMetrics(registry: Registry, health: Pick<Health, 'loops' | 'ready'>): void {
+  new Gauge({
+    name: 'omnigate_loop_last_tick_age_seconds',
+    help: 'Seconds since each background loop last completed a good tick (30 s or more: unready)',
+    labelNames: ['loop'],
+    registers: [registry],
+    collect() {
+      this.reset() // a stopped loop (a removed channel) leaves the list
+      for (const l of health.loops()) this.set({ loop: l.name }, l.lastGoodTickAgeSeconds)
+    },
+  })
+  new Counter({
+    name: 'omnigate_loop_errors_total',
+    help: 'Ticks of each background loop that failed (logged, backed off, the loop went on)',
+    labelNames: ['loop'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const l of health.loops()) this.inc({ loop: l.name }, l.errors)
+    },
+  })
+  new Gauge({
+    name: 'omnigate_ready',
+    help: '1 when /readyz answers 200, else 0',
+    registers: [registry],
+    collect() {
+      this.set(health.ready() ? 1 : 0)
+    },
+  })
 }

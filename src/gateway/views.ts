@@ -71,6 +71,8 @@ export function messageView(m: MessageRecord): Record<string, unknown> {
     undelivered_after: m.undelivered_after,
     created_at: m.created_at,
     status_history: m.status_history,
+    // Only on a damaged row: the columns shown as null because they could not be read.
+    ...(m.unreadable ? { unreadable: m.unreadable } : {}),
   }
 }
 

@@ -8,6 +8,7 @@
  * Generic: any connector exposing `undeliveredAfterMs` (today WhatsApp Web) is watched.
  */
 import type { Logger } from 'pino'
+import { SupervisedLoop } from '../connectors/shared/supervised-loop.js'
 import type { Connector } from '../connectors/types.js'
 import type { MessageRecord } from '../store/types.js'
 import type { Services } from './services.js'
@@ -37,31 +38,47 @@ const PAGE = 200
 const MAX_PAGES = 50
 
 export class AckWatchdog {
-  private timer: NodeJS.Timeout | null = null
-  private stopped = false
+  private readonly loop: SupervisedLoop
   private readonly log: Logger
 
   constructor(private readonly svc: Services) {
     this.log = svc.log.child({ component: 'watchdog' })
+    // A pass whose store reads failed throws, so the loop counts the error and backs off.
+    this.loop = new SupervisedLoop({
+      name: 'watchdog',
+      log: this.log,
+      health: svc.health,
+      idleMs: WATCHDOG_EVERY_MS,
+      tick: () => {
+        const failed = this.pass(this.svc.now()).failed[0]
+        if (failed) throw failed
+        return { waitMs: this.nextDelay() }
+      },
+    })
   }
 
   /** Checks now and then periodically until `stop()`. */
   start(): void {
-    this.stopped = false
-    this.schedule(0)
+    this.loop.start()
   }
 
-  stop(): void {
-    this.stopped = true
-    if (this.timer !== null) clearTimeout(this.timer)
-    this.timer = null
+  async stop(): Promise<void> {
+    await this.loop.stop()
   }
 
   /**
    * One pass over the watched channels; returns the ids flagged. Channels that are not `connected`
    * are skipped: while the session is down no ack can arrive, so a missing one proves nothing.
+   * A channel whose pass failed is logged, and the others still get theirs.
    */
   check(now: Date = this.svc.now()): string[] {
+    const { flagged, failed } = this.pass(now)
+    for (const err of failed) this.log.error({ err }, 'ack watchdog pass failed')
+    return flagged
+  }
+
+  private pass(now: Date): { flagged: string[]; failed: Error[] } {
+    const failed: Error[] = []
     const flagged: string[] = []
     const at = now.toISOString()
     for (const name of Object.keys(this.svc.config().channels)) {
@@ -77,7 +94,9 @@ export class AckWatchdog {
           if (due.length < PAGE) break
         }
       } catch (err) {
-        this.log.error({ err, channel: name }, 'ack watchdog pass failed')
+        failed.push(
+          new Error(`channel ${name}: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
+        )
       }
     }
     if (flagged.length > 0) {
@@ -86,7 +105,7 @@ export class AckWatchdog {
         'messages sent but not delivered in time (flagged, not resent): check the phone',
       )
     }
-    return flagged
+    return { flagged, failed }
   }
 
   /** The shortest watched limit decides how soon the next pass runs. */
@@ -97,15 +116,6 @@ export class AckWatchdog {
       if (isAckWatched(c)) every = Math.min(every, c.undeliveredAfterMs / 2)
     }
     return Math.max(MIN_EVERY_MS, Math.floor(every))
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return
-    this.timer = setTimeout(() => {
-      this.check()
-      this.schedule(this.nextDelay())
-    }, ms)
-    this.timer.unref()
   }
 
   private flag(m: MessageRecord, at: string, afterMs: number): boolean {

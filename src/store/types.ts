@@ -108,6 +108,11 @@ export interface MessageRecord {
   created_at: string
   /** One entry per status reached, in order. */
   status_history: { status: MessageStatus; at: string }[]
+  /**
+   * JSON columns of the stored row that could not be read (`template`, `email`): they read as null
+   * here. Absent on a sound row. The dispatcher fails such a message with `corrupt_record`.
+   */
+  unreadable?: string[]
 }
 
 export interface NewContact {
@@ -278,7 +283,8 @@ export interface OutboxCompletion {
   events: NewEvent[]
 }
 
-export type BulkStatus = 'running' | 'done' | 'cancelled'
+/** `failed`: its stored job could not be read (`corrupt_record`); nothing more is enqueued. */
+export type BulkStatus = 'running' | 'done' | 'cancelled' | 'failed'
 
 /**
  * A bulk send (DESIGN §3). Its recipients are a snapshot of contact ids taken at creation; the
@@ -303,8 +309,12 @@ export interface BulkRecord {
   created_at: string
   updated_at: string
   cancelled_at: string | null
-  /** Done, or cancelled with nothing left in flight. */
+  /** Done, or cancelled with nothing left in flight, or failed. */
   finished_at: string | null
+  /** Why a `failed` bulk failed (null otherwise). */
+  error?: MessageError | null
+  /** JSON columns of the stored row that could not be read (`spec`, `skipped`); absent when sound. */
+  unreadable?: string[]
 }
 
 export interface NewBulk {
@@ -518,6 +528,18 @@ export interface Store {
      * at `at`. Returns how many.
      */
     cancelPending(id: string, at: string, nowMs: number, limit: number): number
+    /**
+     * Ends an unfinished bulk as `failed` with `error` (its job cannot be read): nothing more is
+     * enqueued, its recipient snapshot is dropped, `events` are queued in the same transaction.
+     * Messages already enqueued are left to go out. Returns the record, null when unknown or
+     * already finished.
+     */
+    fail(
+      id: string,
+      now: string,
+      error: MessageError,
+      events: (b: BulkRecord, counts: BulkCounts) => NewEvent[],
+    ): BulkRecord | null
   }
   readonly outbox: {
     /** Leases up to `limit` due jobs (due_at <= now and no live lease) for `leaseMs`, one UPDATE … RETURNING. */
@@ -583,5 +605,22 @@ export class StoreConflict extends Error {
   ) {
     super(code)
     this.name = 'StoreConflict'
+  }
+}
+
+/**
+ * A stored row that cannot be read back (a JSON column that does not parse): the data is damaged
+ * and no retry mends it, so callers take the row out of the work (a message or bulk fails with
+ * `corrupt_record`) rather than retry it forever. Names the row, never its content.
+ */
+export class CorruptRecord extends Error {
+  constructor(
+    readonly table: string,
+    readonly id: string,
+    readonly column: string,
+    cause?: unknown,
+  ) {
+    super(`${table} ${id}: column ${column} cannot be read`, cause === undefined ? {} : { cause })
+    this.name = 'CorruptRecord'
   }
 }

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sign } from '../../src/connectors/webhook/signature.js'
+import { Health } from '../../src/gateway/health/index.js'
 import { createMetrics } from '../../src/gateway/metrics.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js'
 import { KEYS, startGateway, type TestGateway } from '../helpers/harness.js'
@@ -127,7 +128,12 @@ describe('docs/api.md, Metrics', () => {
   }
 
   function exposed(): Map<string, Row> {
-    const { registry } = createMetrics({ outboxDepth: () => 0, webhookDepth: () => 0 })
+    // As the daemon builds it: with the health board, whose loops the per-loop metrics report.
+    const { registry } = createMetrics({
+      outboxDepth: () => 0,
+      webhookDepth: () => 0,
+      health: new Health(),
+    })
     const rows = new Map<string, Row>()
     for (const metric of registry.getMetricsAsArray()) {
       // Every prom-client metric keeps its label names (not in the MetricObject type).

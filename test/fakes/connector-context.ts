@@ -8,6 +8,7 @@ import type {
   ConnectorContext,
   InboundMessage,
   InboundResult,
+  LoopHealthSink,
   OutboundAttachment,
   OutboundPayload,
   StatusUpdate,
@@ -20,6 +21,9 @@ export interface RecordingContext extends ConnectorContext {
   states: ChannelState[]
   reach: Array<{ address: string; reachable: boolean }>
   kvData: Map<string, string>
+  /** What the connector's loops reported, as `register polling`, `tick polling`, `error …`. */
+  loopCalls: string[]
+  loops: LoopHealthSink
   /** The most recent state reported. */
   lastState(): ChannelState | undefined
   /** Make the next `times` inbound calls throw (the daemon's store failing). */
@@ -38,8 +42,20 @@ export function recordingContext(
   const statuses: StatusUpdate[] = []
   const reach: Array<{ address: string; reachable: boolean }> = []
   let failures = 0
+  const loopCalls: string[] = []
+  const report =
+    (what: string) =>
+    (loop: string): void =>
+      void loopCalls.push(`${what} ${loop}`)
   return {
     log: pino({ level: 'silent' }),
+    loopCalls,
+    loops: {
+      register: report('register'),
+      tick: report('tick'),
+      error: report('error'),
+      unregister: report('unregister'),
+    },
     dataDir: '/nonexistent',
     signal: controller.signal,
     inbounds,

@@ -60,6 +60,8 @@ export async function startGateway(
     dir?: string
     /** Where the gateway logs (default: silent, or TEST_LOG_LEVEL). */
     log?: Logger
+    /** The readiness clock (ms), to make loops stale without waiting 30 s. */
+    healthClock?: () => number
   } = {},
 ): Promise<TestGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'omnigate-test-'))
@@ -76,6 +78,7 @@ export async function startGateway(
     dispatcher: opts.dispatcher ?? false,
     ...(opts.connectorFactory ? { connectorFactory: opts.connectorFactory } : {}),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.healthClock ? { healthClock: opts.healthClock } : {}),
   })
   await gw.svc.channels.settled()
   return {

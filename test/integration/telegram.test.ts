@@ -133,6 +133,10 @@ describe('telegram through the daemon', () => {
     expect(got.status).toBe(200)
     expect(got.type).toBe('image/jpeg')
     expect(got.data.equals(JPEG)).toBe(true)
+    // Its polling loop reports to the daemon's health board, named after the channel.
+    const loops = t!.gw.svc.health.loops().map((l) => l.name)
+    expect(loops).toContain('channel:tg:polling')
+    expect((await t!.call('GET', '/readyz', { key: null })).status).toBe(200)
   })
 
   it('contact-first: a send to someone who never wrote is refused; after they write it goes to their chat', async () => {

@@ -46,6 +46,7 @@ const BODY_LIMIT = 64 * 1024
 /** Routes with no guard at all, on purpose. Anything else public is a finding. */
 const PUBLIC_ROUTES = [
   'GET /healthz',
+  'GET /readyz', // readiness for load balancers: problem codes only, no detail
   'GET /metrics',
   'GET /v1/openapi.json',
   'GET /v1/attachments/:id', // checks a bearer key or the link's own signature itself

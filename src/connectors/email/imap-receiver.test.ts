@@ -152,6 +152,10 @@ describe.concurrent('email connector: IMAP inbound (Dovecot)', () => {
     await ctx.until(() => ctx.calls.length === 1)
     expect(ctx.calls[0]?.text).toBe('please retry me')
     await ctx.until(() => store.get(KV_LAST_UID) === '1')
+    // The daemon's failure is an error of the imap loop; it ticks again once the mail is taken.
+    const errorAt = ctx.loopCalls.indexOf('error imap')
+    expect(errorAt).toBeGreaterThan(0)
+    await ctx.until(() => ctx.loopCalls.lastIndexOf('tick imap') > errorAt)
   })
 
   it('re-reads a mailbox whose UIDVALIDITY changed; the Message-ID keeps it free of duplicates', async () => {

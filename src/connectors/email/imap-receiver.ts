@@ -2,13 +2,21 @@
  * Inbound mail over IMAP: connect, open the mailbox, hand over every mail above the last stored
  * UID, then IDLE until the server announces more. The UID is stored only after the daemon took the
  * mail, so a crash re-reads at most the mail in flight (deduplicated by the daemon), and nothing
- * is skipped. A lost connection reconnects with backoff; a refused login is reported in the
- * channel state and retried slowly — it never throws out of the daemon.
+ * is skipped. One session is one tick of the supervised loop `imap`: a lost connection
+ * reconnects with backoff; a refused login is reported in the channel state and retried slowly —
+ * it never throws out of the daemon; a mail the daemon could not take is an error of the loop
+ * (logged, counted, retried).
  */
 import { ImapFlow } from 'imapflow'
 import type { Logger } from 'pino'
-import type { ChannelState, ConnectorContext } from '../types.js'
-import { exponentialDelay, sleep, type BackoffPolicy } from '../shared/backoff.js'
+import type { ChannelState, ConnectorContext, LoopHealthSink } from '../types.js'
+import type { BackoffPolicy } from '../shared/backoff.js'
+import {
+  HEARTBEAT_MS,
+  SupervisedLoop,
+  type TickContext,
+  type TickOutcome,
+} from '../shared/supervised-loop.js'
 import { parseServerUrl, type ServerEndpoint } from './settings.js'
 
 // A server restart is over in seconds; a wrong password or mailbox waits for a person to fix it.
@@ -30,51 +38,63 @@ export interface ImapReceiverOptions {
   onState(state: ChannelState): void
   /** Hands one raw mail to the daemon; a rejection leaves the UID unstored and reconnects. */
   deliver(raw: Buffer): Promise<void>
+  /** The health board (the connector context's `loops`). */
+  loops?: LoopHealthSink
 }
 
 export class ImapReceiver {
   private readonly server: ServerEndpoint
   private readonly stopping = new AbortController()
   private client: ImapFlow | null = null
-  private loop: Promise<void> | null = null
+  private readonly loop: SupervisedLoop
 
   constructor(private readonly opts: ImapReceiverOptions) {
     this.server = parseServerUrl(opts.url, 'imap')
+    this.loop = new SupervisedLoop({
+      name: 'imap',
+      log: opts.log,
+      ...(opts.loops ? { health: opts.loops } : {}),
+      signal: this.stopping.signal,
+      idleMs: 0,
+      backoff: NETWORK_BACKOFF,
+      tick: (t) => this.tick(t),
+    })
   }
 
   start(): void {
-    this.loop ??= this.run()
+    this.loop.start()
   }
 
   async stop(): Promise<void> {
     this.stopping.abort()
     this.client?.close()
-    await this.loop
+    await this.loop.finished
   }
 
-  private async run(): Promise<void> {
-    let failures = 0
-    while (!this.stopping.signal.aborted) {
-      let policy = NETWORK_BACKOFF
-      try {
-        await this.session(() => (failures = 0))
-        if (this.stopping.signal.aborted) break
-        this.opts.onState({ state: 'connecting', detail: 'IMAP connection closed, reconnecting' })
-      } catch (err) {
-        if (this.stopping.signal.aborted) break
-        const problem = describe(err)
-        policy = problem.config ? CONFIG_BACKOFF : NETWORK_BACKOFF
-        const state = problem.config ? 'error' : 'disconnected'
-        this.opts.onState({ state, detail: problem.text })
-        this.opts.log.warn({ reason: problem.text }, 'IMAP session ended')
-      }
-      failures++
-      await sleep(exponentialDelay(failures, policy), this.stopping.signal)
+  /** One session, then a pause: longer when a person has to fix something. */
+  private async tick({ alive }: TickContext): Promise<TickOutcome> {
+    try {
+      await this.session(alive)
+      if (this.stopping.signal.aborted) return 'done'
+      this.opts.onState({ state: 'connecting', detail: 'IMAP connection closed, reconnecting' })
+      return 'backoff'
+    } catch (err) {
+      if (this.stopping.signal.aborted) return 'done'
+      const problem = describe(err)
+      const state = problem.config ? 'error' : 'disconnected'
+      this.opts.onState({ state, detail: problem.text })
+      // The daemon could not take a mail: our failure, not the server's (the loop logs it).
+      if (err instanceof HandOverError) throw err
+      this.opts.log.warn({ reason: problem.text }, 'IMAP session ended')
+      return problem.config ? { backoff: CONFIG_BACKOFF } : 'backoff'
     }
   }
 
-  /** One connection: resolves when it closes, throws when it fails. */
-  private async session(onHealthy: () => void): Promise<void> {
+  /**
+   * One connection: resolves when it closes, throws when it fails. `alive` is called while it
+   * works and every `HEARTBEAT_MS` of IDLE: a session lasts hours.
+   */
+  private async session(alive: () => void): Promise<void> {
     const { host, port, secure, user, pass, tlsInsecure } = this.server
     const client = new ImapFlow({
       host,
@@ -106,7 +126,7 @@ export class ImapReceiver {
       while (client.usable && !this.stopping.signal.aborted) {
         if (dirty) {
           dirty = false
-          await this.fetchNew(client, uidValidity)
+          await this.fetchNew(client, uidValidity, alive)
           continue
         }
         const changed = new Promise<void>((resolve) => (wake = resolve))
@@ -114,8 +134,9 @@ export class ImapReceiver {
         const idling = client.idle().catch(() => undefined)
         const detail = `IMAP: waiting for mail in ${mailbox.path}`
         this.opts.onState({ state: 'connected', detail })
-        onHealthy()
-        await Promise.race([changed, closed, idling])
+        alive()
+        const settled = Promise.race([changed, closed, idling]).then(() => true)
+        while (!(await Promise.race([settled, heartbeat()]))) alive()
         wake = null
       }
     } finally {
@@ -138,7 +159,7 @@ export class ImapReceiver {
   }
 
   /** Delivers every mail above the stored UID, oldest first, storing each UID once delivered. */
-  private async fetchNew(client: ImapFlow, uidValidity: string): Promise<void> {
+  private async fetchNew(client: ImapFlow, uidValidity: string, alive: () => void): Promise<void> {
     const last = Number(this.opts.kv.get(KV_LAST_UID) ?? '0')
     // `N:*` always matches the newest mail even when its UID is below N, hence the filter.
     const found = await client.search({ uid: `${last + 1}:*` }, { uid: true })
@@ -156,8 +177,14 @@ export class ImapReceiver {
         })
       }
       this.opts.kv.set(KV_LAST_UID, String(uid))
+      alive()
     }
   }
+}
+
+/** Resolves false after `HEARTBEAT_MS` (unref'd: it never keeps the process up). */
+function heartbeat(): Promise<false> {
+  return new Promise((resolve) => setTimeout(() => resolve(false), HEARTBEAT_MS).unref())
 }
 
 /** The daemon did not take a mail: the connection is fine, the UID stays unstored. */

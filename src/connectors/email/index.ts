@@ -86,6 +86,7 @@ class Email implements EmailConnector {
         log,
         onState: (state) => this.board.set('imap', state),
         deliver: (raw) => this.deliver(raw),
+        ...(ctx.loops ? { loops: ctx.loops } : {}),
       })
       this.receiver.start()
     }

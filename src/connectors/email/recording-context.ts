@@ -9,6 +9,7 @@ import type {
   ConnectorContext,
   InboundMessage,
   InboundResult,
+  LoopHealthSink,
   StatusUpdate,
 } from '../types.js'
 
@@ -21,6 +22,9 @@ export interface RecordingContext extends ConnectorContext {
   statuses: StatusUpdate[]
   states: ChannelState[]
   store: Map<string, string>
+  /** What the connector's loops reported, as `register imap`, `tick imap`, `error imap` … */
+  loopCalls: string[]
+  loops: LoopHealthSink
   /** Makes the next `times` calls to `inbound()` fail, as a daemon with a busy disk would. */
   failInbound(times: number): void
   /** Resolves when `check` holds (polled), rejects after `timeoutMs`. */
@@ -35,8 +39,20 @@ export function recordingContext(store = new Map<string, string>()): RecordingCo
   const statuses: StatusUpdate[] = []
   const states: ChannelState[] = []
   let failures = 0
+  const loopCalls: string[] = []
+  const report =
+    (what: string) =>
+    (loop: string): void =>
+      void loopCalls.push(`${what} ${loop}`)
   return {
     log: pino({ level: 'silent' }),
+    loopCalls,
+    loops: {
+      register: report('register'),
+      tick: report('tick'),
+      error: report('error'),
+      unregister: report('unregister'),
+    },
     dataDir: '/nonexistent',
     signal: controller.signal,
     inbounds,

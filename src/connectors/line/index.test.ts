@@ -10,6 +10,7 @@ import {
   outboundPayload,
   recordingContext,
   testAttachment,
+  waitFor,
   type RecordingContext,
 } from '../../../test/fakes/telegram-api.js'
 import { SendError, type Connector } from '../types.js'
@@ -196,6 +197,24 @@ describe('line send', () => {
 describe('line start', () => {
   it('is connected once getBotInfo accepts the token', () => {
     expect(ctx.lastState()).toEqual({ state: 'connected' })
+  })
+
+  it('checks again on its token-check loop while LINE is unreachable, then connects', async () => {
+    fake.fail('info', { kind: 'error', status: 503, message: 'down' }, 2)
+    const late = createLineConnector(DEPS, {
+      channel_access_token: fake.channelAccessToken,
+      channel_secret: SECRET,
+      api_base_url: fake.baseUrl,
+    })
+    const c = recordingContext()
+    await late.start(c)
+    expect(c.lastState()?.state).not.toBe('connected')
+    await waitFor(() => c.lastState()?.state === 'connected', 10_000)
+    // Unreachable is the channel's state, not an error of the loop; it ended once answered.
+    await waitFor(() => c.loopCalls.at(-1) === 'unregister token-check')
+    expect(c.loopCalls[0]).toBe('register token-check')
+    expect(c.loopCalls.filter((x) => x.startsWith('error'))).toEqual([])
+    await late.stop()
   })
 })
 

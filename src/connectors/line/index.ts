@@ -18,7 +18,7 @@ import { LineInbound, type LineEvent } from './inbound.js'
 import { pushOutbound } from './outbound.js'
 import { isAuthError, lineErrorText, toSendError } from './send-error.js'
 import { resolveLineSettings, type LineSettings, type ResolvedLineSettings } from './settings.js'
-import { recheckUntilKnown } from '../shared/backoff.js'
+import { recheckUntilKnown } from '../shared/recheck.js'
 
 export type { LineSettings } from './settings.js'
 export { lineRetryKey } from './retry-key.js'
@@ -64,7 +64,7 @@ class LineConnector implements Connector {
     // The first check is awaited so start() reports a bad token; retries run in the background.
     const signal = AbortSignal.any([ctx.signal, this.stopper.signal])
     if ((await this.checkToken(ctx, signal)) === 'unknown')
-      this.checking = recheckUntilKnown(() => this.checkToken(ctx, signal), signal)
+      this.checking = recheckUntilKnown(() => this.checkToken(ctx, signal), ctx, signal)
   }
 
   async send(out: OutboundPayload): Promise<SendResult> {

@@ -1,6 +1,7 @@
 /**
- * Waiting, shared by the connectors and the dispatcher: an abortable pause, and exponential
- * backoff with jitter and a cap (network errors and 5xx back off; STYLE.md "retry by class").
+ * Exponential backoff with jitter and a cap, shared by the connectors, the dispatcher and the
+ * supervised loop (network errors and 5xx back off; STYLE.md "retry by class"). The abortable
+ * pauses themselves are the supervised loop's (supervised-loop.ts).
  */
 
 export interface BackoffPolicy {
@@ -22,41 +23,4 @@ export function exponentialDelay(
 ): number {
   const step = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1))
   return Math.round(step * (jitter[0] + (jitter[1] - jitter[0]) * random()))
-}
-
-/** Resolves after `ms`, or as soon as `signal` aborts (never rejects), so stop() is quick. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve()
-    const done = (): void => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
-}
-
-/** A start-up check of a platform token: accepted, rejected, or not known yet (unreachable). */
-export type CheckResult = 'ok' | 'rejected' | 'unknown'
-
-/** First and longest pause between start-up checks while the platform cannot be reached. */
-const RECHECK_START_MS = 1_000
-const RECHECK_MAX_MS = 60_000
-
-/**
- * Repeats `check` with a doubling pause (1 s … 1 min) until it answers `ok` or `rejected`, or
- * `signal` aborts: a platform that is down at start-up is checked again without a tight loop.
- */
-export async function recheckUntilKnown(
-  check: () => Promise<CheckResult>,
-  signal: AbortSignal,
-): Promise<void> {
-  let wait = RECHECK_START_MS
-  while (!signal.aborted) {
-    await sleep(wait, signal)
-    if (signal.aborted || (await check()) !== 'unknown') return
-    wait = Math.min(wait * 2, RECHECK_MAX_MS)
-  }
 }

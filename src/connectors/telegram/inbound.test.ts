@@ -165,6 +165,11 @@ describe('telegram polling', () => {
     expect(ctx.inbounds[0]?.text).toBe('keep me')
     expect(ctx.states.some((s) => s.state === 'error')).toBe(true)
     await waitFor(() => ctx.kvData.get(OFFSET_KEY) === String(u.update_id + 1))
+    // The polling loop counted the failure on the daemon's health board and ticked after it.
+    const errorAt = ctx.loopCalls.indexOf('error polling')
+    expect(ctx.loopCalls[0]).toBe('register polling')
+    expect(errorAt).toBeGreaterThan(0)
+    await waitFor(() => ctx.loopCalls.lastIndexOf('tick polling') > errorAt)
   })
 })
 

@@ -17,7 +17,7 @@ import type {
 } from '../types.js'
 import { toInbound } from './inbound.js'
 import { sendOutbound } from './outbound.js'
-import { POLL_TIMEOUT_S, runPolling } from './polling.js'
+import { POLL_TIMEOUT_S, pollingLoop } from './polling.js'
 import { errText, isAuthError, toSendError } from './send-error.js'
 import {
   resolveTelegramSettings,
@@ -25,7 +25,7 @@ import {
   type TelegramSettings,
 } from './settings.js'
 import { g } from './signals.js'
-import { answerWebhook, registerWebhook } from './webhook.js'
+import { answerWebhook, webhookRegistration } from './webhook.js'
 
 export type { TelegramSettings } from './settings.js'
 
@@ -77,18 +77,18 @@ class TelegramConnector implements Connector {
     const token = await this.checkToken(ctx, signal)
     if (token === 'rejected') return
     if (this.cfg.mode === 'webhook') {
-      this.running = registerWebhook(
-        this.api,
-        this.webhookUrl(),
-        this.cfg.webhookSecret,
-        ctx,
-        signal,
-      )
+      const url = this.webhookUrl()
+      const secret = this.cfg.webhookSecret
+      const loop = webhookRegistration(this.api, url, secret, ctx, this.log, signal)
+      loop.start()
+      this.running = loop.finished
       return
     }
     if (token === 'accepted') ctx.state({ state: 'connected' })
     const handleUpdate = (u: Update, s: AbortSignal): Promise<void> => this.receive(u, s)
-    this.running = runPolling({ api: this.api, ctx, log: this.log, handleUpdate }, signal)
+    const loop = pollingLoop({ api: this.api, ctx, log: this.log, handleUpdate }, signal)
+    loop.start()
+    this.running = loop.finished
   }
 
   /** getMe: a rejected token is a channel error (not a throw); an unreachable API, retried. */

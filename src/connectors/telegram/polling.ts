@@ -1,24 +1,29 @@
 /**
- * Long polling with a durable offset. An update's offset is stored only after `ctx.inbound`
- * resolved, so a crash re-reads at most the update in hand (deduplicated by the daemon) and a
- * restart never re-reads a stored one. Failures change the channel state and back off; nothing
- * here throws.
+ * Long polling with a durable offset, on the supervised loop (one tick: one getUpdates and its
+ * updates). An update's offset is stored only after `ctx.inbound` resolved, so a crash re-reads
+ * at most the update in hand (deduplicated by the daemon) and a restart never re-reads a stored
+ * one. Telegram's failures change the channel state and back off without being errors of the
+ * loop; an update the daemon could not store is one (logged, counted, backed off, retried).
  */
 import { GrammyError, type Api } from 'grammy'
 import type { Update } from 'grammy/types'
 import type { Logger } from 'pino'
+import type { BackoffPolicy } from '../shared/backoff.js'
+import { SupervisedLoop } from '../shared/supervised-loop.js'
 import type { ChannelState, ConnectorContext } from '../types.js'
 import { errText, isAuthError } from './send-error.js'
 import { ALLOWED_UPDATES } from './inbound.js'
-import { g, sleep } from './signals.js'
+import { g } from './signals.js'
 
 /** The kv key of the next update id to ask for. */
 export const OFFSET_KEY = 'telegram.offset'
-/** Long-poll length: Telegram holds the request up to this long when there is nothing new. */
-export const POLL_TIMEOUT_S = 30
+/**
+ * Long-poll length: Telegram holds the request up to this long when there is nothing new. Under
+ * the 30 s in which `/readyz` expects each loop to complete a tick, with room for the round trip.
+ */
+export const POLL_TIMEOUT_S = 25
 /** Backoff for network/5xx failures: short at first, capped so recovery shows within a minute. */
-const BACKOFF_START_MS = 1_000
-const BACKOFF_MAX_MS = 60_000
+const BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000 }
 /** Two pollers steal each other's requests: pause long enough for a person to stop the other. */
 const CONFLICT_RETRY_MS = 30_000
 /** A rejected token does not heal by itself; look again now and then in case of a hiccup. */
@@ -32,55 +37,55 @@ export interface PollerDeps {
   handleUpdate(update: Update, signal: AbortSignal): Promise<void>
 }
 
-/** Run until `signal` aborts. */
-export async function runPolling(deps: PollerDeps, signal: AbortSignal): Promise<void> {
+/** The polling loop, not started; it ends when `signal` aborts. */
+export function pollingLoop(deps: PollerDeps, signal: AbortSignal): SupervisedLoop {
   const { api, ctx, log } = deps
-  let backoff = BACKOFF_START_MS
   // start() reported `connected` after getMe; saying it again once polling works is harmless.
   let healthy = false
   const setState = (state: ChannelState): void => {
     healthy = state.state === 'connected'
     ctx.state(state)
   }
-  while (!signal.aborted) {
-    const stored = ctx.kv.get(OFFSET_KEY)
-    const offset = stored === null ? undefined : Number(stored)
-    let updates: Update[]
-    try {
-      updates = await api.getUpdates(
-        { offset, timeout: POLL_TIMEOUT_S, allowed_updates: ALLOWED_UPDATES },
-        g(signal),
-      )
-    } catch (err) {
-      if (signal.aborted) return
-      const fixed = await pollFailure(err, api, setState, log, signal)
-      await sleep(withJitter(fixed ?? backoff), signal)
-      backoff = fixed === null ? Math.min(backoff * 2, BACKOFF_MAX_MS) : BACKOFF_START_MS
-      continue
-    }
-    if (!healthy) setState({ state: 'connected' })
-    for (const update of updates) {
+  return new SupervisedLoop({
+    name: 'polling',
+    log,
+    ...(ctx.loops ? { health: ctx.loops } : {}),
+    signal,
+    idleMs: 0, // never idle: each tick waits in the long poll itself
+    backoff: BACKOFF,
+    tick: async ({ signal }) => {
+      const stored = ctx.kv.get(OFFSET_KEY)
+      const offset = stored === null ? undefined : Number(stored)
+      let updates: Update[]
       try {
-        await deps.handleUpdate(update, signal)
-      } catch (err) {
-        if (signal.aborted) return
-        // Not stored: the offset stays, so the same update comes back after the pause.
-        log.error(
-          { reason: errText(err), update_id: update.update_id },
-          'telegram: inbound update failed, will retry',
+        updates = await api.getUpdates(
+          { offset, timeout: POLL_TIMEOUT_S, allowed_updates: ALLOWED_UPDATES },
+          g(signal),
         )
-        setState({
-          state: 'error',
-          detail: `an inbound message could not be stored (${errText(err)}); retrying`,
-        })
-        await sleep(withJitter(backoff), signal)
-        backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)
-        break
+      } catch (err) {
+        if (signal.aborted) return 'done'
+        const fixed = await pollFailure(err, api, setState, log, signal)
+        return fixed === null ? 'backoff' : { waitMs: withJitter(fixed) }
       }
-      ctx.kv.set(OFFSET_KEY, String(update.update_id + 1))
-      backoff = BACKOFF_START_MS
-    }
-  }
+      if (!healthy) setState({ state: 'connected' })
+      for (const update of updates) {
+        try {
+          await deps.handleUpdate(update, signal)
+        } catch (err) {
+          if (signal.aborted) return 'done'
+          setState({
+            state: 'error',
+            detail: `an inbound message could not be stored (${errText(err)}); retrying`,
+          })
+          // Not stored: the offset stays, so the same update comes back after the pause. The
+          // loop logs this error; errText keeps the token (in file URLs) out of it.
+          throw new Error(`inbound update ${update.update_id} failed: ${errText(err)}`)
+        }
+        ctx.kv.set(OFFSET_KEY, String(update.update_id + 1))
+      }
+      return 'busy'
+    },
+  })
 }
 
 /**

@@ -11,5 +11,3 @@ export type GrammySignal = NonNullable<Parameters<Api['getMe']>[0]>
 export function g(signal: AbortSignal): GrammySignal {
   return signal as unknown as GrammySignal
 }
-
-export { sleep } from '../shared/backoff.js'

@@ -6,52 +6,63 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Api } from 'grammy'
 import type { Update } from 'grammy/types'
 import type { Logger } from 'pino'
+import type { BackoffPolicy } from '../shared/backoff.js'
+import { SupervisedLoop } from '../shared/supervised-loop.js'
 import type { ConnectorContext } from '../types.js'
 import { errText, isAuthError } from './send-error.js'
 import { ALLOWED_UPDATES } from './inbound.js'
-import { g, sleep } from './signals.js'
+import { g } from './signals.js'
 
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token'
 /** Registration retries: short first, capped; it only runs until Telegram accepts the URL once. */
-const RETRY_START_MS = 1_000
-const RETRY_MAX_MS = 60_000
+const RETRY: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000 }
 
-/** Register `url` with Telegram; reports progress through the channel state. Never throws. */
-export async function registerWebhook(
+/**
+ * The loop (not started) that registers `url` with Telegram until it is accepted or the token is
+ * refused, reporting progress through the channel state; it ends when `signal` aborts.
+ */
+export function webhookRegistration(
   api: Api,
   url: string,
   secret: string,
   ctx: ConnectorContext,
+  log: Logger,
   signal: AbortSignal,
-): Promise<void> {
-  let wait = RETRY_START_MS
-  while (!signal.aborted) {
-    try {
-      await api.setWebhook(
-        url,
-        { secret_token: secret, allowed_updates: ALLOWED_UPDATES },
-        g(signal),
-      )
-      ctx.state({ state: 'connected' })
-      return
-    } catch (err) {
-      if (signal.aborted) return
-      if (isAuthError(err)) {
+): SupervisedLoop {
+  return new SupervisedLoop({
+    name: 'set-webhook',
+    log,
+    ...(ctx.loops ? { health: ctx.loops } : {}),
+    signal,
+    idleMs: 0,
+    backoff: RETRY,
+    tick: async ({ signal }) => {
+      try {
+        await api.setWebhook(
+          url,
+          { secret_token: secret, allowed_updates: ALLOWED_UPDATES },
+          g(signal),
+        )
+        ctx.state({ state: 'connected' })
+        return 'done'
+      } catch (err) {
+        if (signal.aborted) return 'done'
+        if (isAuthError(err)) {
+          ctx.state({
+            state: 'error',
+            detail: `the bot token was rejected (${err.error_code} ${err.description})`,
+          })
+          return 'done'
+        }
+        // e.g. "bad webhook: An HTTPS URL must be provided for webhook" when public_url is http
         ctx.state({
           state: 'error',
-          detail: `the bot token was rejected (${err.error_code} ${err.description})`,
+          detail: `setWebhook to ${url} failed (${errText(err)}); retrying`,
         })
-        return
+        return 'backoff'
       }
-      // e.g. "bad webhook: An HTTPS URL must be provided for webhook" when public_url is http
-      ctx.state({
-        state: 'error',
-        detail: `setWebhook to ${url} failed (${errText(err)}); retrying`,
-      })
-      await sleep(wait, signal)
-      wait = Math.min(wait * 2, RETRY_MAX_MS)
-    }
-  }
+    },
+  })
 }
 
 /**

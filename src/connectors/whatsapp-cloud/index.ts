@@ -22,7 +22,7 @@ import {
   type WhatsAppCloudSettings,
 } from './settings.js'
 import { answerHandshake, validSignature } from './webhook.js'
-import { recheckUntilKnown } from '../shared/backoff.js'
+import { recheckUntilKnown } from '../shared/recheck.js'
 
 export type { WhatsAppCloudSettings, WhatsAppTemplateMapping } from './settings.js'
 
@@ -61,7 +61,7 @@ class WhatsAppCloudConnector implements Connector {
     // The first check is awaited so start() reports a bad token; retries run in the background.
     const signal = AbortSignal.any([ctx.signal, this.stopper.signal])
     if ((await this.checkToken(ctx, signal)) === 'unknown')
-      this.checking = recheckUntilKnown(() => this.checkToken(ctx, signal), signal)
+      this.checking = recheckUntilKnown(() => this.checkToken(ctx, signal), ctx, signal)
   }
 
   async send(out: OutboundPayload): Promise<SendResult> {

@@ -5,14 +5,16 @@
  * latency while 100 000 recipients are enqueued. The runner keeps no state of its own that matters:
  * after a crash it picks each bulk up at its stored cursor. It also finishes bulks (done once
  * nothing is queued or sending, with the `bulk.done` event in the same transaction) and sweeps
- * the not-yet-sent messages of cancelled ones.
+ * the not-yet-sent messages of cancelled ones. It runs on the supervised loop; a bulk whose stored
+ * job cannot be read ends `failed` (`corrupt_record`) and the others go on.
  */
 import type { Logger } from 'pino'
-import type { BulkRecord } from '../../store/types.js'
+import { SupervisedLoop, type TickOutcome } from '../../connectors/shared/supervised-loop.js'
+import { CorruptRecord, type BulkRecord } from '../../store/types.js'
 import type { Services } from '../services.js'
 import { CONTACT_GONE, evaluateRecipients } from './evaluate.js'
 import { BulkPacer } from './pacer.js'
-import { callerOf, readSpec, sendContent } from './spec.js'
+import { callerOf, readSpec, sendContent, type BulkSpec } from './spec.js'
 import { bulkDoneData } from './view.js'
 
 /**
@@ -47,31 +49,32 @@ export class BulkRunner {
   private readonly pacer = new BulkPacer()
   private readonly failing = new Map<string, number>()
   private readonly log: Logger
-  private loop: Promise<void> | null = null
-  private stopping = false
-  private wake: (() => void) | null = null
+  private readonly loop: SupervisedLoop
 
   constructor(private readonly svc: Services) {
     this.log = svc.log.child({ component: 'bulk' })
+    this.loop = new SupervisedLoop({
+      name: 'bulk',
+      log: this.log,
+      health: svc.health,
+      idleMs: POLL_MS,
+      tick: (t) => this.tick(t.signal),
+    })
   }
 
   /** Starts the loop; unfinished bulks (after a crash or a stop) resume where they were. */
   start(): void {
-    this.loop ??= this.run().catch((err: unknown) => {
-      this.log.error({ err }, 'bulk loop crashed')
-    })
+    this.loop.start()
   }
 
   /** Something changed (a new bulk, a cancel): stop waiting. */
   kick(): void {
-    this.wake?.()
+    this.loop.kick()
   }
 
   /** Stops between two chunks: nothing half-done is left, the cursor says where to resume. */
   async stop(): Promise<void> {
-    this.stopping = true
-    this.kick()
-    await this.loop
+    await this.loop.stop()
   }
 
   /**
@@ -84,7 +87,8 @@ export class BulkRunner {
     } catch (err) {
       // The job is on disk: the answer stays 202 (a 500 would invite a second bulk) and the
       // loop tries again.
-      this.log.error({ err, bulk_id: id }, 'first bulk chunk failed; the loop will retry')
+      if (err instanceof CorruptRecord) this.failCorrupt(id, err)
+      else this.log.error({ err, bulk_id: id }, 'first bulk chunk failed; the loop will retry')
     }
     this.kick()
   }
@@ -107,23 +111,33 @@ export class BulkRunner {
     return store.bulk.get(id)
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      let busy = false
-      for (const b of this.svc.store.bulk.listUnfinished()) {
-        if (this.stopping) break
-        if ((this.failing.get(b.id) ?? 0) > Date.now()) continue
-        try {
-          busy = this.step(b.id) || busy
-          this.failing.delete(b.id)
-        } catch (err) {
+  /**
+   * A step of every unfinished bulk. One bulk's failure does not hold up the others: it is tried
+   * again after `ERROR_BACKOFF_MS`, and thrown at the end of the pass so the loop counts it. A bulk
+   * whose row cannot be read fails for good instead.
+   */
+  private async tick(signal: AbortSignal): Promise<TickOutcome> {
+    let busy = false
+    let failure: unknown = null
+    for (const b of this.svc.store.bulk.listUnfinished()) {
+      if (signal.aborted) break
+      if ((this.failing.get(b.id) ?? 0) > Date.now()) continue
+      try {
+        busy = this.step(b.id) || busy
+        this.failing.delete(b.id)
+      } catch (err) {
+        if (err instanceof CorruptRecord) {
+          this.failCorrupt(b.id, err)
+        } else {
           this.log.error({ err, bulk_id: b.id }, 'bulk step failed; trying again later')
           this.failing.set(b.id, Date.now() + ERROR_BACKOFF_MS)
+          failure ??= err
         }
-        await yieldToRequests()
       }
-      if (!busy && !this.stopping) await this.sleep(POLL_MS)
+      await yieldToRequests()
     }
+    if (failure !== null) throw failure
+    return busy ? 'busy' : 'idle'
   }
 
   /** One step of one bulk; true when there is more work right away. */
@@ -131,6 +145,7 @@ export class BulkRunner {
     const { store } = this.svc
     const b = store.bulk.get(id)
     if (!b || b.finished_at !== null) return false
+    if (b.unreadable) throw new CorruptRecord('bulks', id, b.unreadable.join(', '))
     if (b.status === 'running' && b.checked < b.total) {
       this.expand(b)
       return true
@@ -146,7 +161,13 @@ export class BulkRunner {
 
   private expand(b: BulkRecord): void {
     const { store } = this.svc
-    const spec = readSpec(b)
+    let spec: BulkSpec
+    try {
+      spec = readSpec(b)
+    } catch (err) {
+      // JSON, but not a spec this version wrote: as unreadable as a broken one.
+      throw new CorruptRecord('bulks', b.id, 'spec', err)
+    }
     const now = this.svc.now()
     const ids = store.bulk.recipients(b.id, b.checked, this.chunkSize)
     const perSecond = this.svc.config().channels[b.channel]?.info.rules.rate.per_second ?? 1
@@ -189,15 +210,26 @@ export class BulkRunner {
     if (done) this.log.info({ bulk_id: id, status: done.status }, 'bulk finished')
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms)
-      function done(): void {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.wake = done
-    })
+  /**
+   * Ends a bulk whose stored job (or a row it needs) cannot be read: `failed` with
+   * `corrupt_record` and its `bulk.done` event, counted. Messages already enqueued still go out.
+   */
+  private failCorrupt(id: string, err: CorruptRecord): void {
+    const at = this.svc.now().toISOString()
+    const error = {
+      code: 'corrupt_record',
+      message: `the bulk cannot go on: ${err.message}; recipients not yet enqueued get nothing`,
+    }
+    this.failing.delete(id)
+    const b = this.svc.store.bulk.fail(id, at, error, (rec, counts) =>
+      this.svc.events('bulk.done', bulkDoneData(rec, counts), at),
+    )
+    if (!b) return
+    this.svc.metrics.corrupt.inc({ kind: 'bulk' })
+    this.log.error(
+      { bulk_id: id, table: err.table, column: err.column, checked: b.checked, total: b.total },
+      'bulk cannot be read; failed with corrupt_record',
+    )
   }
 }
 

@@ -4,7 +4,7 @@ import type { BulkCounts, BulkRecord } from '../../store/types.js'
 /**
  * `checked` recipients of `total` have been through the rules so far; `eligible + Σ skipped =
  * checked`, and the counts are final once `checked = total`. `counts` are the bulk's messages per
- * status.
+ * status. `error` says why a `failed` bulk failed (`corrupt_record`).
  */
 export function bulkView(b: BulkRecord, counts: BulkCounts): Record<string, unknown> {
   const spec = b.spec
@@ -24,6 +24,9 @@ export function bulkView(b: BulkRecord, counts: BulkCounts): Record<string, unkn
     created_at: b.created_at,
     cancelled_at: b.cancelled_at,
     finished_at: b.finished_at,
+    error: b.error ?? null,
+    // Only on a damaged row: the columns shown empty because they could not be read.
+    ...(b.unreadable ? { unreadable: b.unreadable } : {}),
   }
 }
 
@@ -39,5 +42,6 @@ export function bulkDoneData(b: BulkRecord, counts: BulkCounts): Record<string, 
     counts,
     created_at: b.created_at,
     finished_at: b.finished_at,
+    error: b.error ?? null,
   }
 }

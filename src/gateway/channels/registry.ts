@@ -12,6 +12,7 @@ import type {
   ConnectorContext,
   InboundMessage,
   InboundResult,
+  LoopHealthSink,
   StatusUpdate,
 } from '../../connectors/types.js'
 import type { ChannelConfig, ResolvedConfig } from '../config/types.js'
@@ -26,6 +27,8 @@ export interface ChannelHooks {
     get(scope: string, key: string): string | null
     set(scope: string, key: string, value: string): void
   }
+  /** The health board the connectors' loops report to, as `channel:<name>:<loop>`. */
+  loops?: LoopHealthSink
 }
 
 interface Live {
@@ -147,6 +150,7 @@ export class ChannelRegistry {
         set: (key, value) => this.hooks.kv.set(`channel:${name}`, key, value),
       },
       signal: l.abort.signal,
+      ...(this.hooks.loops ? { loops: scopedLoops(this.hooks.loops, name) } : {}),
     }
     l.started = (async () => {
       try {
@@ -183,6 +187,17 @@ export class ChannelRegistry {
         'channel stop failed',
       )
     }
+  }
+}
+
+/** A channel's loops on the daemon's board, named after the channel so two never collide. */
+function scopedLoops(board: LoopHealthSink, channel: string): LoopHealthSink {
+  const key = (loop: string): string => `channel:${channel}:${loop}`
+  return {
+    register: (loop) => board.register(key(loop)),
+    tick: (loop) => board.tick(key(loop)),
+    error: (loop) => board.error(key(loop)),
+    unregister: (loop) => board.unregister(key(loop)),
   }
 }
 

@@ -3,11 +3,19 @@
  * each recipient's rate, calls `connector.send()` and records the outcome by `SendError` kind:
  * `retry` backs off (honouring Retry-After) up to `max_attempts`, `unreachable` fails the message and
  * marks the identity, `rejected` fails it. A crash leaves leased jobs to expire and come due again,
- * so nothing is stranded; statuses only move forward.
+ * so nothing is stranded; statuses only move forward. The loop is supervised: a store error is
+ * logged, counted and backed off, and leasing goes on. A job whose message cannot be read fails
+ * with `corrupt_record` instead of coming back after every lease.
  */
 import type { Logger } from 'pino'
+import { SupervisedLoop, type TickOutcome } from '../../connectors/shared/supervised-loop.js'
 import { SendError, type OutboundPayload } from '../../connectors/types.js'
-import type { MessageError, OutboxJob } from '../../store/types.js'
+import {
+  CorruptRecord,
+  type ContactRecord,
+  type MessageError,
+  type OutboxJob,
+} from '../../store/types.js'
 import { statusEvent } from '../inbound.js'
 import type { Services } from '../services.js'
 import { retryDelay } from './backoff.js'
@@ -51,72 +59,65 @@ export class OutboxWorker {
   private readonly lastSent = new Map<string, number>()
   /** Outcome writes of this tick, committed together (one fsync) by `flush()`. */
   private pending: (() => void)[] = []
-  private wake: (() => void) | null = null
-  private loop: Promise<void> | null = null
+  private readonly loop: SupervisedLoop
+  /** Every slot was taken at the last tick: a finishing send wakes the loop. */
+  private saturated = false
   private readonly log: Logger
 
   constructor(private readonly svc: Services) {
     this.log = svc.log.child({ component: 'outbox' })
+    this.loop = new SupervisedLoop({
+      name: 'outbox',
+      log: this.log,
+      health: svc.health,
+      idleMs: IDLE_POLL_MS,
+      tick: () => this.tick(),
+    })
   }
 
   get running(): boolean {
-    return this.loop !== null && !this.stopCtl.signal.aborted
+    return this.loop.active && !this.stopCtl.signal.aborted
   }
 
   start(): void {
-    this.loop ??= this.run().catch((err: unknown) => {
-      this.log.error({ err }, 'dispatcher loop crashed')
-    })
+    this.loop.start()
   }
 
   /** New work may be due: stop waiting. */
   kick(): void {
-    this.wake?.()
+    this.loop.kick()
   }
 
   /** Stops leasing, lets in-flight sends finish for up to `graceMs`, then aborts them. */
   async stop(graceMs = 10_000): Promise<void> {
     if (this.stopCtl.signal.aborted) return
     const grace = setTimeout(() => this.stopCtl.abort(), graceMs)
-    this.stopping = true
-    this.kick()
-    await this.loop
+    await this.loop.stop()
     await Promise.allSettled([...this.inflight])
     clearTimeout(grace)
     this.stopCtl.abort()
     this.flush()
   }
 
-  private stopping = false
-
-  private async run(): Promise<void> {
-    const cfg = () => this.svc.config().dispatcher
-    while (!this.stopping) {
-      const free = cfg().concurrency - this.inflight.size
-      if (free <= 0) {
-        await Promise.race([...this.inflight, this.sleep(IDLE_POLL_MS)])
-        continue
+  /**
+   * One lease: the due jobs that fit the free slots start (their sends run on, tracked), and the
+   * loop yields before leasing more. A store error throws out of here: the loop backs off.
+   */
+  private tick(): TickOutcome {
+    const cfg = this.svc.config().dispatcher
+    const free = cfg.concurrency - this.inflight.size
+    this.saturated = free <= 0
+    if (this.saturated) return { waitMs: IDLE_POLL_MS }
+    const jobs = this.svc.store.outbox.lease(Date.now(), Math.min(cfg.batch, free), cfg.lease_ms)
+    if (jobs.length === 0) {
+      const due = this.svc.store.outbox.nextDue()
+      return {
+        waitMs: due === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, due - Date.now())),
       }
-      const now = Date.now()
-      let jobs: OutboxJob[]
-      try {
-        jobs = this.svc.store.outbox.lease(now, Math.min(cfg().batch, free), cfg().lease_ms)
-      } catch (err) {
-        this.log.error({ err }, 'lease failed')
-        await this.sleep(1000)
-        continue
-      }
-      if (jobs.length === 0) {
-        const due = this.svc.store.outbox.nextDue()
-        await this.sleep(
-          due === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, due - Date.now())),
-        )
-        continue
-      }
-      for (const job of jobs) this.track(this.process(job))
-      // Let the sends just started make progress before leasing more.
-      await new Promise((r) => setImmediate(r))
     }
+    for (const job of jobs) this.track(job, this.process(job))
+    // Let the sends just started make progress before leasing more.
+    return 'busy'
   }
 
   /**
@@ -150,22 +151,22 @@ export class OutboxWorker {
     this.kick()
   }
 
-  private track(p: Promise<void>): void {
+  /**
+   * A job that crashes (a bug, a store error while building it) counts an attempt like a failed
+   * send, so it backs off and fails after `max_attempts` instead of coming back after every lease.
+   */
+  private track(job: OutboxJob, p: Promise<void>): void {
     const t = p
-      .catch((err: unknown) => this.log.error({ err }, 'job crashed'))
-      .finally(() => this.inflight.delete(t))
+      .catch((err: unknown) => {
+        this.log.error({ err, message_id: job.messageId }, 'job crashed')
+        const msg = err instanceof Error ? err.message : String(err)
+        this.onError(job, new SendError('retry', 'internal', `the job crashed: ${msg}`), 0)
+      })
+      .finally(() => {
+        this.inflight.delete(t)
+        if (this.saturated) this.kick()
+      })
     this.inflight.add(t)
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms)
-      function done(): void {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.wake = done
-    })
   }
 
   /**
@@ -267,6 +268,7 @@ export class OutboxWorker {
     const payload = this.payload(job)
     if (!payload)
       return this.fail(job, { code: 'message_missing', message: 'the message of this job is gone' })
+    if ('corrupt' in payload) return this.quarantine(job, payload.corrupt)
     const timeout = AbortSignal.timeout(this.svc.config().dispatcher.send_timeout_ms)
     const signal = AbortSignal.any([timeout, this.stopCtl.signal])
     const started = Date.now()
@@ -373,11 +375,35 @@ export class OutboxWorker {
     this.svc.metrics.failed.inc({ channel: job.channel, code: error.code })
   }
 
-  private payload(job: OutboxJob): Omit<OutboundPayload, 'signal'> | null {
+  /**
+   * A message whose stored row cannot be read (a damaged JSON column, its contact's row) is never
+   * sent half-read, nor retried: it fails with `corrupt_record`, its job is removed, and it is
+   * counted (`omnigate_corrupt_records_total{kind="message"}`).
+   */
+  private quarantine(job: OutboxJob, what: string): void {
+    this.log.error(
+      { message_id: job.messageId, channel: job.channel, unreadable: what },
+      'message cannot be read; failed with corrupt_record',
+    )
+    this.svc.metrics.corrupt.inc({ kind: 'message' })
+    this.fail(job, {
+      code: 'corrupt_record',
+      message: `the stored message cannot be read (${what}); it was not sent`,
+    })
+  }
+
+  private payload(job: OutboxJob): Omit<OutboundPayload, 'signal'> | { corrupt: string } | null {
     const { store, links } = this.svc
     const m = store.messages.get(job.messageId)
     if (!m) return null
-    const contact = store.contacts.get(m.contact_id)
+    if (m.unreadable) return { corrupt: m.unreadable.join(', ') }
+    let contact: ContactRecord | null
+    try {
+      contact = store.contacts.get(m.contact_id)
+    } catch (err) {
+      if (err instanceof CorruptRecord) return { corrupt: `${err.table}.${err.column}` }
+      throw err
+    }
     let email: OutboundPayload['email'] = null
     if (m.email) {
       const ids = store.messages.emailIds(m.thread_id).filter((id) => id !== m.platform_message_id)

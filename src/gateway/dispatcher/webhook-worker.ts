@@ -1,11 +1,14 @@
 /**
  * App webhooks (DESIGN §6): events queued in the store with the change they report are POSTed to
  * each configured URL as `{id, type, created_at, data}`, signed `X-Omnigate-Signature: sha256=…`,
- * retried with backoff (a receiver dedupes by `id`), and given up after `MAX_ATTEMPTS`.
+ * retried with backoff (a receiver dedupes by `id`), and given up after `MAX_ATTEMPTS`. It runs on
+ * the supervised loop: a database error is logged, counted and backed off, and delivery goes on
+ * once the store answers again; a row that cannot be read is dropped (`corrupt_record`).
  */
 import type { Logger } from 'pino'
 import { signedHeaders } from '../../connectors/webhook/signature.js'
 import type { WebhookDelivery } from '../../store/types.js'
+import { SupervisedLoop, type TickOutcome } from '../../connectors/shared/supervised-loop.js'
 import type { Services } from '../services.js'
 import { retryDelay } from './backoff.js'
 
@@ -18,54 +21,59 @@ const LEASE_MS = 60_000
 const IDLE_POLL_MS = 500
 
 export class WebhookWorker {
-  private stopped = false
-  private loop: Promise<void> | null = null
-  private wake: (() => void) | null = null
+  private readonly loop: SupervisedLoop
   private readonly log: Logger
 
   constructor(private readonly svc: Services) {
     this.log = svc.log.child({ component: 'webhooks' })
+    this.loop = new SupervisedLoop({
+      name: 'webhooks',
+      log: this.log,
+      health: svc.health,
+      idleMs: IDLE_POLL_MS,
+      tick: () => this.tick(),
+    })
   }
 
   start(): void {
-    this.loop ??= this.run().catch((err: unknown) =>
-      this.log.error({ err }, 'webhook loop crashed'),
-    )
+    this.loop.start()
   }
 
   kick(): void {
-    this.wake?.()
+    this.loop.kick()
   }
 
+  /** Lets the batch in hand finish and record its outcomes, then stops. */
   async stop(): Promise<void> {
-    this.stopped = true
-    this.kick()
-    await this.loop
+    await this.loop.stop()
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      const jobs = this.svc.store.webhooks.lease(Date.now(), BATCH, LEASE_MS)
-      if (jobs.length === 0) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, IDLE_POLL_MS)
-          this.wake = () => {
-            clearTimeout(t)
-            resolve()
-          }
-        })
-        continue
-      }
-      // The outcomes of a batch are recorded in one transaction (one fsync).
-      const outcomes = await Promise.all(jobs.map((j) => this.deliver(j)))
-      this.svc.store.batch(() => {
-        for (const record of outcomes) record()
-      })
-    }
+  /**
+   * One batch: lease, deliver side by side, record the outcomes in one transaction (one fsync).
+   * A store error ends the tick (the loop backs off); the leased rows come due again when their
+   * lease expires, so nothing is lost.
+   */
+  private async tick(): Promise<TickOutcome> {
+    const jobs = this.svc.store.webhooks.lease(Date.now(), BATCH, LEASE_MS)
+    if (jobs.length === 0) return 'idle'
+    const outcomes = await Promise.all(jobs.map((j) => this.deliver(j)))
+    this.svc.store.batch(() => {
+      for (const record of outcomes) record()
+    })
+    return 'busy'
   }
 
   /** POSTs one event; returns how to record the outcome. */
   private async deliver(d: WebhookDelivery): Promise<() => void> {
+    if (!readable(d)) {
+      // Retrying cannot mend the row, and posting it would only get it refused for a day.
+      this.log.error(
+        { delivery_id: d.id, event_id: d.eventId, code: 'corrupt_record' },
+        'an app-webhook delivery cannot be read; dropped',
+      )
+      this.svc.metrics.corrupt.inc({ kind: 'webhook_delivery' })
+      return () => this.svc.store.webhooks.fail(d.id)
+    }
     const target = this.svc.config().webhooks.find((w) => w.url === d.target)
     if (!target) {
       // The webhook was removed from the config: nobody to deliver to.
@@ -116,5 +124,16 @@ export class WebhookWorker {
     }
     const due = Date.now() + retryDelay(attempt, POLICY, retryAfterMs)
     return () => webhooks.retry(d.id, due)
+  }
+}
+
+/** The row holds an event we can sign and send: a JSON object whose `id` is the row's event id. */
+function readable(d: WebhookDelivery): boolean {
+  if (typeof d.payload !== 'string' || typeof d.target !== 'string') return false
+  try {
+    const body: unknown = JSON.parse(d.payload)
+    return typeof body === 'object' && body !== null && (body as { id?: unknown }).id === d.eventId
+  } catch {
+    return false
   }
 }

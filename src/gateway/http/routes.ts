@@ -19,6 +19,7 @@ export function routes(svc: Services): Route[] {
   // prettier-ignore
   const table: Route[] = [
     route({ method: 'GET', path: '/healthz', auth: open, summary: 'Liveness: 200 once the store is open and the dispatcher runs', handler: system.healthz(svc) }),
+    route({ method: 'GET', path: '/readyz', auth: open, summary: 'Readiness: 200 when the store is writable and every loop ticked in 30 s, else 503 with the problems', handler: system.readyz(svc) }),
     route({ method: 'GET', path: '/metrics', auth: open, summary: 'Prometheus metrics', handler: system.metrics(svc) }),
     route({ method: 'GET', path: '/v1/openapi.json', auth: open, summary: 'This API as OpenAPI 3.1', handler: () => ({ status: 200, body: openapi(table) }) }),
     route({ method: 'POST', path: '/v1/contacts', auth: anyKey, summary: 'Create a contact', body: s.contactCreate, success: 201, handler: contacts.createContact(svc) }),

@@ -12,13 +12,14 @@ import type {
   BulkRecipientFacts,
   BulkRecord,
   BulkStatus,
+  MessageError,
   NewBulk,
   NewEvent,
   Store,
 } from '../types.js'
-import { StoreConflict } from '../types.js'
+import { CorruptRecord, StoreConflict } from '../types.js'
 import { applyAcceptPlan, PlanOutcome, type AcceptDeps } from './accept-plan.js'
-import { toContact, toIdentity, toThread } from './rows.js'
+import { toContact, toIdentity, toThread, tryParse } from './rows.js'
 import type { ContactRow, IdentitiesTable, ThreadRow } from './schema.js'
 import type { SearchIndex } from './search-index.js'
 
@@ -43,6 +44,8 @@ interface BulkRow {
   updated_at: string
   cancelled_at: string | null
   finished_at: string | null
+  error_code: string | null
+  error_message: string | null
 }
 
 const INSERT = `INSERT INTO bulks (id, channel, status, author_kind, author_id, spec, total,
@@ -77,6 +80,8 @@ const CANCELLABLE = `SELECT o.job_id AS jobId, m.id AS messageId
 const DELETE_JOB = `DELETE FROM outbox WHERE job_id = ?`
 const CANCELLED = `UPDATE messages SET status = 'cancelled', cancelled_at = ?
   WHERE id = ? AND status IN ('queued', 'sending')`
+const FAIL = `UPDATE bulks SET status = 'failed', error_code = ?, error_message = ?,
+  finished_at = ?, updated_at = ? WHERE id = ? AND finished_at IS NULL`
 
 export class BulkRepo implements BulkApi {
   private readonly x: AcceptDeps['x']
@@ -126,7 +131,8 @@ export class BulkRepo implements BulkApi {
     for (let page = Math.floor(from / RECIPIENT_PAGE); page * RECIPIENT_PAGE < end; page++) {
       const row = this.x.stmt(PAGE).get(id, page) as { contact_ids: string } | undefined
       if (!row) break
-      const ids = JSON.parse(row.contact_ids) as string[]
+      const ids = tryParse(row.contact_ids)
+      if (!Array.isArray(ids)) throw new CorruptRecord('bulk_recipients', `${id}/${page}`, 'contact_ids')
       const base = page * RECIPIENT_PAGE
       out.push(...ids.slice(Math.max(0, from - base), end - base))
     }
@@ -203,7 +209,7 @@ export class BulkRepo implements BulkApi {
       this.index.batch(() => {
         const row = this.x.stmt(GET).get(c.bulkId) as BulkRow | undefined
         if (!row || row.status !== 'running' || row.checked !== c.from) return null
-        const skipped = parseCounts(row.skipped)
+        const skipped = parseCounts(row.skipped, row.id)
         const skip = (code: string, n = 1) => (skipped[code] = (skipped[code] ?? 0) + n)
         for (const [code, n] of Object.entries(c.skipped)) skip(code, n)
         let eligible = row.eligible
@@ -291,6 +297,21 @@ export class BulkRepo implements BulkApi {
     })
   }
 
+  fail(
+    id: string,
+    now: string,
+    error: MessageError,
+    events: (b: BulkRecord, counts: BulkCounts) => NewEvent[],
+  ): BulkRecord | null {
+    return this.x.tx(() => {
+      if (this.x.stmt(FAIL).run(error.code, error.message, now, now, id).changes === 0) return null
+      this.x.stmt(DELETE_PAGES).run(id)
+      const failed = this.mustGet(id)
+      this.deps.queue.enqueue(events(failed, this.counts(id)))
+      return failed
+    })
+  }
+
   private mustGet(id: string): BulkRecord {
     const b = this.get(id)
     if (!b) throw new Error(`bulk ${id} vanished inside its own transaction`)
@@ -298,25 +319,41 @@ export class BulkRepo implements BulkApi {
   }
 }
 
+/**
+ * A damaged JSON column (`spec`, `skipped`) reads as `{}` and is named in `unreadable`: the bulk
+ * can still be listed, shown and failed (`corrupt_record`) instead of stopping the runner.
+ */
 function toBulk(r: BulkRow): BulkRecord {
-  return {
+  const unreadable: string[] = []
+  const object = <T>(name: string, text: string): T => {
+    const v = tryParse(text)
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as T
+    unreadable.push(name)
+    return {} as T
+  }
+  const b: BulkRecord = {
     id: r.id,
     channel: r.channel,
     status: r.status as BulkStatus,
     author: { kind: r.author_kind as BulkRecord['author']['kind'], id: r.author_id },
-    spec: JSON.parse(r.spec) as Record<string, unknown>,
+    spec: object<Record<string, unknown>>('spec', r.spec),
     total: r.total,
     checked: r.checked,
     eligible: r.eligible,
-    skipped: parseCounts(r.skipped),
+    skipped: object<Record<string, number>>('skipped', r.skipped),
     next_due_at: r.next_due_at,
     created_at: r.created_at,
     updated_at: r.updated_at,
     cancelled_at: r.cancelled_at,
     finished_at: r.finished_at,
+    error: r.error_code === null ? null : { code: r.error_code, message: r.error_message ?? '' },
   }
+  if (unreadable.length > 0) b.unreadable = unreadable
+  return b
 }
 
-function parseCounts(text: string): Record<string, number> {
-  return JSON.parse(text) as Record<string, number>
+function parseCounts(text: string, id: string): Record<string, number> {
+  const v = tryParse(text)
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, number>
+  throw new CorruptRecord('bulks', id, 'skipped')
 }

@@ -2,6 +2,7 @@
  * Row → record mapping: JSON columns parsed, 0/1 to booleans, the status history assembled from
  * the per-status timestamp columns.
  */
+import { CorruptRecord } from '../types.js'
 import type {
   AttachmentRecord,
   AuthorKind,
@@ -31,7 +32,7 @@ export function toContact(r: ContactRow): ContactRecord {
     email: r.email,
     phone: r.phone,
     external_id: r.external_id,
-    attributes: parseObject(r.attributes),
+    attributes: parseObject(r.attributes, 'contacts', r.id, 'attributes'),
     blocked: r.blocked === 1,
     created_at: r.created_at,
     updated_at: r.updated_at,
@@ -65,7 +66,7 @@ export function toEvent(r: ThreadEventRow): ThreadEventRecord {
     contact_id: r.contact_id,
     type: r.type as ThreadEventType,
     actor: r.actor,
-    data: parseObject(r.data),
+    data: parseObject(r.data, 'thread_events', r.id, 'data'),
     at: r.at,
   }
 }
@@ -85,8 +86,20 @@ export const STATUS_ORDER: readonly MessageStatus[] = [
   'cancelled',
 ]
 
+/**
+ * A damaged JSON column (`template`, `email`) reads as null and is named in `unreadable`, so one
+ * bad row neither hides its thread nor stops the dispatcher: it fails with `corrupt_record`.
+ */
 export function toMessage(r: MessageRow, attachments: AttachmentRecord[]): MessageRecord {
-  return {
+  const unreadable: string[] = []
+  const column = <T>(name: string, text: string | null, ok: (v: object) => boolean): T | null => {
+    if (text === null) return null
+    const v = tryParse(text)
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && ok(v)) return v as T
+    unreadable.push(name)
+    return null
+  }
+  const record: MessageRecord = {
     id: r.id,
     thread_id: r.thread_id,
     contact_id: r.contact_id,
@@ -95,9 +108,13 @@ export function toMessage(r: MessageRow, attachments: AttachmentRecord[]): Messa
     author: { kind: r.author_kind as AuthorKind, id: r.author_id },
     address: r.address,
     text: r.text,
-    template: r.template === null ? null : (JSON.parse(r.template) as MessageRecord['template']),
+    template: column<MessageRecord['template']>(
+      'template',
+      r.template,
+      (v) => typeof (v as { name?: unknown }).name === 'string',
+    ),
     attachments,
-    email: r.email === null ? null : (JSON.parse(r.email) as MessageRecord['email']),
+    email: column<MessageRecord['email']>('email', r.email, () => true),
     status: r.status as MessageStatus,
     error: r.error_code === null ? null : { code: r.error_code, message: r.error_message ?? '' },
     platform_message_id: r.platform_message_id,
@@ -108,6 +125,8 @@ export function toMessage(r: MessageRow, attachments: AttachmentRecord[]): Messa
     created_at: r.created_at,
     status_history: statusHistory(r),
   }
+  if (unreadable.length > 0) record.unreadable = unreadable
+  return record
 }
 
 function statusHistory(r: MessageRow): MessageRecord['status_history'] {
@@ -120,9 +139,28 @@ function statusHistory(r: MessageRow): MessageRecord['status_history'] {
   return history.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
 }
 
-function parseObject(text: string): Record<string, unknown> {
-  const v: unknown = JSON.parse(text)
+function parseObject(
+  text: string,
+  table: string,
+  id: string,
+  column: string,
+): Record<string, unknown> {
+  let v: unknown
+  try {
+    v = JSON.parse(text)
+  } catch (err) {
+    throw new CorruptRecord(table, id, column, err)
+  }
   return v !== null && typeof v === 'object' && !Array.isArray(v)
     ? (v as Record<string, unknown>)
     : {}
+}
+
+/** The parsed JSON, or undefined when `text` is not JSON. */
+export function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
 }

@@ -19,6 +19,7 @@ export function startLoggedGateway(
     dispatcher?: boolean
     env?: Record<string, string>
     connectorFactory?: GatewayOptions['connectorFactory']
+    healthClock?: GatewayOptions['healthClock']
   },
 ): Promise<LoggedGateway> {
   const { log, ...rest } = opts

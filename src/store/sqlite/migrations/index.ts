@@ -6,7 +6,8 @@ import type { Migration } from '../migrate.js'
 import { initial } from './001-initial.js'
 import { bulk } from './002-bulk.js'
 import { undelivered } from './003-undelivered.js'
+import { bulkFailed } from './004-bulk-failed.js'
 
-export const MIGRATIONS: readonly Migration[] = [initial, bulk, undelivered]
+export const MIGRATIONS: readonly Migration[] = [initial, bulk, undelivered, bulkFailed]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
