@@ -6,7 +6,7 @@
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { createConnector } from '../connectors/index.js'
-import { openStore } from '../store/index.js'
+import { openStore, type OpenStoreOptions } from '../store/index.js'
 import type { Store } from '../store/types.js'
 import { attachmentLinks } from './attachment-links.js'
 import { ChannelRegistry } from './channels/registry.js'
@@ -22,6 +22,7 @@ import { routes } from './http/routes.js'
 import { receiveInbound, receiveStatus } from './inbound.js'
 import { createMetrics } from './metrics.js'
 import { Health } from './health/index.js'
+import { StoreFaults } from './health/store-faults.js'
 import type { Services } from './services.js'
 import { AckWatchdog } from './watchdog.js'
 
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   dispatcher?: boolean
   /** Builds connectors (default: the real factory); tests wrap it to inject a fake client. */
   connectorFactory?: typeof createConnector
+  /** Test seam: runs on the SQLite connection once it is open (see `OpenStoreOptions.onOpen`). */
+  onStoreOpen?: OpenStoreOptions['onOpen']
 }
 
 export interface Gateway {
@@ -60,6 +63,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     file: config.store.sqlite,
     dataDir: config.store.data_dir,
     log: log.child({ component: 'store' }),
+    ...(opts.onStoreOpen ? { onOpen: opts.onStoreOpen } : {}),
   })
   let stopping = false
   let running = false
@@ -73,6 +77,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     config.server.rate_limit.per_second,
     config.server.rate_limit.burst,
   )
+  const health = new Health()
+  const now = opts.now ?? (() => new Date())
   const svc: Services = {
     config: () => config,
     store,
@@ -86,8 +92,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     }),
     metrics,
     apiLimiter,
-    health: new Health(),
-    now: opts.now ?? (() => new Date()),
+    health,
+    storeFaults: new StoreFaults({ health, errors: metrics.storeErrors, store, log, now }),
+    now,
     healthy: () => running && !stopping,
     stopping: () => stopping,
     reload: async () => {
@@ -170,6 +177,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       if (stopping) return
       stopping = true
       clearInterval(waker)
+      svc.storeFaults.stop()
       await bulk.stop()
       watchdog.stop()
       await outbox.stop(graceMs)

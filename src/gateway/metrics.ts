@@ -13,6 +13,8 @@ export interface Metrics {
   inbound: Counter<'channel'>
   undelivered: Counter<'channel'>
   dispatchLatency: Histogram<'channel'>
+  /** Store faults the daemon could not ride out (answered 503, or a write put off): busy, full, io. */
+  storeErrors: Counter<'kind'>
 }
 
 export function createMetrics(gauges: {
@@ -64,6 +66,12 @@ export function createMetrics(gauges: {
       help: 'From accept to the platform accepting the message',
       labelNames: ['channel'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    storeErrors: new Counter({
+      name: 'omnigate_store_errors_total',
+      help: 'Store faults answered 503 or putting a write off, by kind (busy, full, io)',
+      labelNames: ['kind'],
       registers: [registry],
     }),
   }

@@ -60,6 +60,8 @@ export async function startGateway(
     dir?: string
     /** Where the gateway logs (default: silent, or TEST_LOG_LEVEL). */
     log?: Logger
+    /** Runs on the SQLite connection once open (a test caps `max_page_count` on it). */
+    onStoreOpen?: GatewayOptions['onStoreOpen']
   } = {},
 ): Promise<TestGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'omnigate-test-'))
@@ -75,6 +77,7 @@ export async function startGateway(
     reloadConfig: load,
     dispatcher: opts.dispatcher ?? false,
     ...(opts.connectorFactory ? { connectorFactory: opts.connectorFactory } : {}),
+    ...(opts.onStoreOpen ? { onStoreOpen: opts.onStoreOpen } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   })
   await gw.svc.channels.settled()

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino'
 import { SendError, type OutboundPayload } from '../../connectors/types.js'
+import { storeFault } from '../../store/store-fault.js'
 import type { MessageError, OutboxJob } from '../../store/types.js'
 import { statusEvent } from '../inbound.js'
 import type { Services } from '../services.js'
@@ -40,6 +41,8 @@ const HOLD_MAX_MS = 1000
 const NOT_READY_DELAY_MS = 1000
 /** Upper bound on the idle poll, so jobs made due by another path (lease expiry) are seen. */
 const IDLE_POLL_MS = 500
+/** Outcomes that could not be written (store locked, disk full) are tried again this much later. */
+const FLUSH_RETRY_MS = 500
 
 export class OutboxWorker {
   private readonly inflight = new Set<Promise<void>>()
@@ -51,6 +54,8 @@ export class OutboxWorker {
   private readonly lastSent = new Map<string, number>()
   /** Outcome writes of this tick, committed together (one fsync) by `flush()`. */
   private pending: (() => void)[] = []
+  /** A flush that failed on a store fault, to be tried again. */
+  private flushRetry: NodeJS.Timeout | null = null
   private wake: (() => void) | null = null
   private loop: Promise<void> | null = null
   private readonly log: Logger
@@ -85,6 +90,7 @@ export class OutboxWorker {
     clearTimeout(grace)
     this.stopCtl.abort()
     this.flush()
+    if (this.flushRetry) clearTimeout(this.flushRetry)
   }
 
   private stopping = false
@@ -129,6 +135,8 @@ export class OutboxWorker {
   }
 
   private flush(): void {
+    if (this.flushRetry) clearTimeout(this.flushRetry)
+    this.flushRetry = null
     const batch = this.pending
     this.pending = []
     if (batch.length === 0) return
@@ -138,11 +146,23 @@ export class OutboxWorker {
           try {
             fn()
           } catch (err) {
+            // SQLite may have rolled the whole transaction back: the batch fails as one.
+            if (storeFault(err)) throw err
             this.log.error({ err }, 'recording a send outcome failed')
           }
         }
       })
     } catch (err) {
+      if (
+        this.svc.storeFaults.report(err, 'recording send outcomes') &&
+        !this.stopCtl.signal.aborted
+      ) {
+        // Tried again as a whole; meanwhile (or after a crash) the jobs stay leased and come due
+        // again when the lease expires: sent again, not lost.
+        this.pending = [...batch, ...this.pending]
+        this.flushRetry = setTimeout(() => this.flush(), FLUSH_RETRY_MS)
+        return
+      }
       // The jobs stay leased and come due again when the lease expires: sent again, not lost.
       this.log.error({ err, count: batch.length }, 'committing send outcomes failed')
     }

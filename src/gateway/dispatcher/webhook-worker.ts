@@ -45,7 +45,13 @@ export class WebhookWorker {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const jobs = this.svc.store.webhooks.lease(Date.now(), BATCH, LEASE_MS)
+      let jobs: WebhookDelivery[] = []
+      try {
+        jobs = this.svc.store.webhooks.lease(Date.now(), BATCH, LEASE_MS)
+      } catch (err) {
+        // A locked or full store must not end the loop: it tries again after the idle poll.
+        if (!this.svc.storeFaults.report(err, 'leasing webhooks')) throw err
+      }
       if (jobs.length === 0) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, IDLE_POLL_MS)
@@ -58,9 +64,14 @@ export class WebhookWorker {
       }
       // The outcomes of a batch are recorded in one transaction (one fsync).
       const outcomes = await Promise.all(jobs.map((j) => this.deliver(j)))
-      this.svc.store.batch(() => {
-        for (const record of outcomes) record()
-      })
+      try {
+        this.svc.store.batch(() => {
+          for (const record of outcomes) record()
+        })
+      } catch (err) {
+        // Not recorded: the deliveries stay leased and go out again after LEASE_MS (at least once).
+        if (!this.svc.storeFaults.report(err, 'recording webhook outcomes')) throw err
+      }
     }
   }
 
