@@ -10,6 +10,7 @@ import { ApiError, apiError } from '../errors.js'
 import { storeUnavailable } from '../health/store-faults.js'
 import type { Services } from '../services.js'
 import { authenticate } from './auth.js'
+import { checkJsonBounds } from './json-bounds.js'
 import { describeZodError } from './validation.js'
 import type { Route, RouteInput } from './route.js'
 
@@ -112,6 +113,9 @@ function parseBody<T>(schema: z.ZodType<T>, raw: Buffer): T {
       throw apiError('invalid_json', `the body is not valid JSON: ${(e as Error).message}`)
     }
   }
+  // Before the schema (or anything else recursive) walks it.
+  const bad = checkJsonBounds(json)
+  if (bad) throw apiError('invalid_field', bad.message, { field: bad.field, issues: [bad] })
   return parseWith(schema, json, 'body')
 }
 
