@@ -25,10 +25,13 @@ const MAX_BATCH = 256
  * Idempotency-Key, rather than hanging towards its own timeout (clients commonly give up at 2–5 s).
  */
 export const BUSY_RETRY_MS = 1000
-/** First pause after a locked commit, doubled up to RETRY_MAX_MS: each try blocks the loop for
- * up to the busy timeout (50 ms), so tries stay a few per second. */
-const RETRY_FIRST_MS = 25
-const RETRY_MAX_MS = 200
+/**
+ * Pauses between tries of a locked batch: from RETRY_FIRST_MS, doubled up to RETRY_MAX_MS. A retry
+ * does not wait for the lock at all (busy timeout 0 for that try), so tries can be frequent and
+ * the event loop stays free while another process holds the lock.
+ */
+const RETRY_FIRST_MS = 10
+const RETRY_MAX_MS = 100
 
 interface Pending {
   plan: AcceptPlan
@@ -71,9 +74,11 @@ export class GroupCommit {
     if (this.retry) clearTimeout(this.retry)
     this.scheduled = null
     this.retry = null
+    // A retry only looks whether the lock is free: waiting is the backoff's job, not the loop's.
+    const retrying = this.retryDelayMs > 0
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, MAX_BATCH)
-      const failed = this.commit(batch)
+      const failed = retrying ? this.withoutBusyWait(() => this.commit(batch)) : this.commit(batch)
       if (!failed) {
         this.retryDelayMs = 0
         continue
@@ -114,6 +119,17 @@ export class GroupCommit {
     return null
   }
 
+  private withoutBusyWait<T>(fn: () => T): T {
+    const db = this.x.db
+    const was = db.pragma('busy_timeout', { simple: true }) as number
+    db.pragma('busy_timeout = 0')
+    try {
+      return fn()
+    } finally {
+      db.pragma(`busy_timeout = ${was}`)
+    }
+  }
+
   /** Plans whose time is not up wait (with everything pending) for the next try; the rest fail. */
   private waitForLock(batch: Pending[], error: unknown): void {
     const now = Date.now()
@@ -127,7 +143,12 @@ export class GroupCommit {
       return
     }
     this.retryDelayMs = Math.min(RETRY_MAX_MS, this.retryDelayMs * 2 || RETRY_FIRST_MS)
-    this.retry = setTimeout(() => this.flush(), this.retryDelayMs)
+    // No later than the oldest plan's deadline, so its sender hears the 503 on time.
+    const oldest = this.pending[0]?.deadline ?? now
+    this.retry = setTimeout(
+      () => this.flush(),
+      Math.max(1, Math.min(this.retryDelayMs, oldest - now)),
+    )
   }
 
   private applyOne(plan: AcceptPlan): Settled {
