@@ -128,18 +128,18 @@ describe('a database locked by another process', () => {
   })
 
   it('records the outcomes of sends in flight when the lock came, once it is gone: none stays sending', async () => {
-    relay.setAnswer(() => ({ kind: 'slow', delayMs: 400 }))
-    const ids: string[] = []
-    for (let i = 0; i < 5; i++) {
-      const s = await send()
-      expect(s.status).toBe(202)
-      ids.push(s.body.id)
-    }
+    // The relay answers late enough that the lock is taken before the first answer arrives.
+    relay.setAnswer(() => ({ kind: 'slow', delayMs: 1500 }))
+    const sent = await Promise.all(Array.from({ length: 5 }, () => send()))
+    expect(sent.map((s) => s.status)).toEqual([202, 202, 202, 202, 202])
+    const ids = sent.map((s) => s.body.id as string)
     await relay.waitFor((r) => r.total() >= 5)
-    // The answers arrive while the lock is held: the outcomes cannot be written.
     const lock = lockDatabase(t.db)
-    await new Promise((r) => setTimeout(r, 2000))
-    expect(await statusOf(ids[0]!)).toBe('sending')
+    // The answers arrive while the lock is held: the outcomes cannot be written; the leases
+    // (1 s) run out meanwhile.
+    await relay.waitFor((r) => r.received.filter((x) => x.outcome === 'ok').length >= 5, 8000)
+    await new Promise((r) => setTimeout(r, 800))
+    for (const id of ids) expect(await statusOf(id)).toBe('sending')
     lock.release()
     for (const id of ids) await expect.poll(() => statusOf(id), { timeout: 8000 }).toBe('sent')
     const db = new Database(t.db, { readonly: true })
