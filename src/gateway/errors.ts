@@ -57,6 +57,7 @@ export const API_ERRORS = {
   internal: 500,
   channel_not_ready: 503,
   shutting_down: 503,
+  store_unavailable: 503,
 } as const satisfies Record<string, number>
 
 /** Rule refusals (DESIGN §5): 422, except thread_conflict (409). */

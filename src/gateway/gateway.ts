@@ -6,7 +6,7 @@
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { createConnector } from '../connectors/index.js'
-import { openStore } from '../store/index.js'
+import { openStore, type OpenStoreOptions } from '../store/index.js'
 import type { Store } from '../store/types.js'
 import { attachmentLinks } from './attachment-links.js'
 import { ChannelRegistry } from './channels/registry.js'
@@ -22,6 +22,7 @@ import { routes } from './http/routes.js'
 import { receiveInbound, receiveStatus } from './inbound.js'
 import { createMetrics } from './metrics.js'
 import { Health } from './health/index.js'
+import { StoreFaults } from './health/store-faults.js'
 import type { Services } from './services.js'
 import { snoozeWaker } from './snooze-waker.js'
 import { AckWatchdog } from './watchdog.js'
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   connectorFactory?: typeof createConnector
   /** The readiness clock (ms): tests move it to make a loop stale without waiting 30 s. */
   healthClock?: () => number
+  /** Test seam: runs on the SQLite connection once it is open (see `OpenStoreOptions.onOpen`). */
+  onStoreOpen?: OpenStoreOptions['onOpen']
 }
 
 export interface Gateway {
@@ -60,6 +63,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     file: config.store.sqlite,
     dataDir: config.store.data_dir,
     log: log.child({ component: 'store' }),
+    ...(opts.onStoreOpen ? { onOpen: opts.onStoreOpen } : {}),
   })
   let stopping = false
   let running = false
@@ -75,6 +79,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     config.server.rate_limit.per_second,
     config.server.rate_limit.burst,
   )
+  const now = opts.now ?? (() => new Date())
   const svc: Services = {
     config: () => config,
     store,
@@ -89,7 +94,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     metrics,
     apiLimiter,
     health,
-    now: opts.now ?? (() => new Date()),
+    storeFaults: new StoreFaults({ health, errors: metrics.storeErrors, store, log, now }),
+    now,
     healthy: () => running && !stopping,
     stopping: () => stopping,
     reload: async () => {
@@ -166,6 +172,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       if (stopping) return
       stopping = true
       await waker.stop()
+      svc.storeFaults.stop()
       await bulk.stop()
       await watchdog.stop()
       await outbox.stop(graceMs)

@@ -16,6 +16,8 @@ export interface Metrics {
   dispatchLatency: Histogram<'channel'>
   /** Rows that could not be read and were taken out of the work (message, bulk, webhook_delivery). */
   corrupt: Counter<'kind'>
+  /** Store faults the daemon could not ride out (answered 503, or a write put off): busy, full, io. */
+  storeErrors: Counter<'kind'>
 }
 
 /** Prefix of prom-client's default process and Node.js metrics (`omnigate_process_cpu_…`). */
@@ -87,6 +89,12 @@ export function createMetrics(gauges: {
     corrupt: new Counter({
       name: 'omnigate_corrupt_records_total',
       help: 'Stored rows that could not be read, taken out of the work (failed or dropped)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    storeErrors: new Counter({
+      name: 'omnigate_store_errors_total',
+      help: 'Store faults answered 503 or putting a write off, by kind (busy, full, io)',
       labelNames: ['kind'],
       registers: [registry],
     }),

@@ -11,6 +11,7 @@ import type { EventFactory } from './events.js'
 import type { AttachmentLinks } from './attachment-links.js'
 import type { Metrics } from './metrics.js'
 import type { Health } from './health/index.js'
+import type { StoreFaults } from './health/store-faults.js'
 
 export interface Services {
   config(): ResolvedConfig
@@ -23,6 +24,8 @@ export interface Services {
   apiLimiter: TokenBucket
   /** Standing problems and background loops' ticks: what `/readyz` and `/metrics` report. */
   health: Health
+  /** Counts store faults, reports them to `health` and probes until the store writes again. */
+  storeFaults: StoreFaults
   now(): Date
   /** True once the store is open and the dispatcher runs. */
   healthy(): boolean

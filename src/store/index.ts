@@ -9,13 +9,26 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { migrate, currentVersion } from './sqlite/migrate.js'
 import { MIGRATIONS, SCHEMA_VERSION } from './sqlite/migrations/index.js'
-import { openDatabase } from './sqlite/open-database.js'
+import { BUSY_TIMEOUT_MS, openDatabase } from './sqlite/open-database.js'
+import type { SqliteDatabase } from './sqlite/sqlite-database.js'
 import { createSqliteStore } from './sqlite/sqlite-store.js'
+import { probeWrites, type WriteProbeResult } from './sqlite/write-probe.js'
 import type { Store } from './types.js'
 
 export { SchemaTooNewError } from './sqlite/migrate.js'
 export { SCHEMA_VERSION } from './sqlite/migrations/index.js'
 export * from './types.js'
+export { storeFault, type StoreFault, type StoreFaultKind } from './store-fault.js'
+export type { WriteProbeResult } from './sqlite/write-probe.js'
+
+/** What the daemon needs beyond the Store contract: telling when writes work again after a fault. */
+export interface StoreUpkeep {
+  /**
+   * A small fsync'd write that needs free pages, then `wal_checkpoint(TRUNCATE)` (the WAL's space
+   * goes back to the file system). Throws the store's error while it cannot write (disk full …).
+   */
+  probeWrites(now: string): WriteProbeResult
+}
 
 export interface OpenStoreOptions {
   /** The SQLite file (`:memory:` for a throwaway store). */
@@ -26,13 +39,18 @@ export interface OpenStoreOptions {
   log?: Logger
   /** Clock for bookkeeping (migration times); every Store method takes its own `now`. */
   now?: () => Date
+  /**
+   * Test seam: runs on the connection once it is open and migrated (a test caps `max_page_count`
+   * on it to play a full disk, and raises it again to play freed space).
+   */
+  onOpen?: (db: SqliteDatabase) => void
 }
 
 /**
  * Opens (creating if needed) and migrates the store. Throws SchemaTooNewError when the database
  * was written by a newer omnigate: the daemon must refuse to start.
  */
-export function openStore(opts: OpenStoreOptions): Store {
+export function openStore(opts: OpenStoreOptions): Store & StoreUpkeep {
   const { log } = opts
   const blobsDir = join(opts.dataDir, 'blobs')
   mkdirSync(blobsDir, { recursive: true })
@@ -43,11 +61,15 @@ export function openStore(opts: OpenStoreOptions): Store {
       log?.info({ version: m.version, name: m.name }, 'migration applied'),
     )
     if (from !== to) log?.info({ from, to }, 'store migrated')
+    // Migrations may wait for a lock; from now on the event loop must not (open-database.ts).
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+    opts.onOpen?.(db)
   } catch (error) {
     db.close()
     throw error
   }
-  return createSqliteStore(db, { blobsDir, ...(log ? { log } : {}) })
+  const store = createSqliteStore(db, { blobsDir, ...(log ? { log } : {}) })
+  return Object.assign(store, { probeWrites: (now: string) => probeWrites(db, now) })
 }
 
 /** Brings the file to this code's schema (`omnigate migrate`); returns versions before/after. */

@@ -62,6 +62,8 @@ export async function startGateway(
     log?: Logger
     /** The readiness clock (ms), to make loops stale without waiting 30 s. */
     healthClock?: () => number
+    /** Runs on the SQLite connection once open (a test caps `max_page_count` on it). */
+    onStoreOpen?: GatewayOptions['onStoreOpen']
   } = {},
 ): Promise<TestGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'omnigate-test-'))
@@ -77,6 +79,7 @@ export async function startGateway(
     reloadConfig: load,
     dispatcher: opts.dispatcher ?? false,
     ...(opts.connectorFactory ? { connectorFactory: opts.connectorFactory } : {}),
+    ...(opts.onStoreOpen ? { onStoreOpen: opts.onStoreOpen } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.healthClock ? { healthClock: opts.healthClock } : {}),
   })

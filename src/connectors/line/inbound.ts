@@ -73,7 +73,7 @@ export class LineInbound {
   ): Promise<InboundMessage | null> {
     let text: string | null = m.type === 'text' ? (m.text ?? '') : null
     const attachments: InboundAttachment[] = []
-    const media = MEDIA_TYPES[m.type]
+    const media = Object.hasOwn(MEDIA_TYPES, m.type) ? MEDIA_TYPES[m.type] : undefined
     if (media) {
       const filename = m.fileName ?? `${m.type}-${m.id}.${media.ext}`
       try {

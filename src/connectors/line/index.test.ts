@@ -268,11 +268,11 @@ describe('line webhook', () => {
     ])
   })
 
-  it('answers 500 when storing fails, so LINE can redeliver', async () => {
+  it('answers 503 when storing fails (store busy or full), so LINE can redeliver', async () => {
     ctx.failInbound(1)
     const res = await line.handleHook!(
       lineWebhookRequest(SECRET, [lineEvents.text(USER, '1002', 'x')]),
     )
-    expect(res.status).toBe(500)
+    expect(res.status).toBe(503)
   })
 })

@@ -14,10 +14,11 @@ import type {
   SendResult,
 } from '../types.js'
 import { withDeadline } from './deadline.js'
-import { LineInbound, type LineEvent } from './inbound.js'
+import { LineInbound } from './inbound.js'
 import { pushOutbound } from './outbound.js'
 import { isAuthError, lineErrorText, toSendError } from './send-error.js'
 import { resolveLineSettings, type LineSettings, type ResolvedLineSettings } from './settings.js'
+import { readWebhookEvents } from './webhook-body.js'
 import { recheckUntilKnown } from '../shared/recheck.js'
 
 export type { LineSettings } from './settings.js'
@@ -103,20 +104,25 @@ class LineConnector implements Connector {
     // Before start() or after stop(): LINE redelivers (when enabled) what got a 5xx.
     if (!ctx || !inbound || !log || this.stopper.signal.aborted)
       return new Response('not running', { status: 503 })
-    let events: LineEvent[]
+    let json: unknown
     try {
-      events = (JSON.parse(body.toString('utf8')) as { events?: LineEvent[] }).events ?? []
+      json = JSON.parse(body.toString('utf8'))
     } catch {
       return new Response('body is not JSON', { status: 400 })
     }
+    const read = readWebhookEvents(json)
+    if (!read) return new Response('body is not a LINE webhook object', { status: 400 })
+    if (read.skipped > 0)
+      log.warn({ skipped: read.skipped }, 'line: skipped webhook events of unknown shape')
     try {
-      for (const ev of events) await inbound.handle(ev, ctx, this.stopper.signal)
+      for (const ev of read.events) await inbound.handle(ev, ctx, this.stopper.signal)
     } catch (err) {
       log.error(
         { reason: err instanceof Error ? err.message : String(err) },
         'line: webhook event failed',
       )
-      return new Response('could not store the events', { status: 500 })
+      // Not stored (the store is busy or full, a download failed): LINE may redeliver.
+      return new Response('could not store the events', { status: 503 })
     }
     return new Response(null, { status: 200 })
   }

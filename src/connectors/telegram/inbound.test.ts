@@ -216,13 +216,13 @@ describe('telegram webhook mode', () => {
     expect(ctx.inbounds[0]).toMatchObject({ text: 'via hook', from: { address: '9' } })
   })
 
-  it('answers 500 when storing fails, so Telegram delivers again', async () => {
+  it('answers 503 when storing fails (store busy or full), so Telegram delivers again', async () => {
     const ctx = recordingContext()
     ctx.failInbound(1)
     const tg = connector({ mode: 'webhook', webhook_secret: SECRET })
     await tg.start(ctx)
     const update = { update_id: 1, ...fake.messageUpdate({ chatId: 9, text: 'again' }) }
-    expect((await tg.handleHook!(hook(update, SECRET))).status).toBe(500)
+    expect((await tg.handleHook!(hook(update, SECRET))).status).toBe(503)
     expect((await tg.handleHook!(hook(update, SECRET))).status).toBe(200)
     expect(ctx.inbounds).toHaveLength(1)
   })

@@ -11,6 +11,7 @@ import { SupervisedLoop } from '../shared/supervised-loop.js'
 import type { ConnectorContext } from '../types.js'
 import { errText, isAuthError } from './send-error.js'
 import { ALLOWED_UPDATES } from './inbound.js'
+import { readableUpdate } from './update-shape.js'
 import { g } from './signals.js'
 
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token'
@@ -67,7 +68,8 @@ export function webhookRegistration(
 
 /**
  * Answer one webhook request: 401 without the right secret, 400 for a body that is not an update,
- * 500 when storing failed (Telegram then redelivers), 200 otherwise.
+ * 503 when storing failed (Telegram then redelivers), 200 otherwise (an update of a shape we do
+ * not read included: skipped).
  */
 export async function answerWebhook(
   req: Request,
@@ -88,6 +90,11 @@ export async function answerWebhook(
   if (typeof update !== 'object' || update === null || typeof update.update_id !== 'number') {
     return new Response('body is not a Telegram update', { status: 400 })
   }
+  if (!readableUpdate(update)) {
+    // Authentic but odd: answered 200, or Telegram would hold the updates after it back.
+    log.warn({ update_id: update.update_id }, 'telegram: skipped an update of unknown shape')
+    return new Response(null, { status: 200 })
+  }
   try {
     await handleUpdate(update)
   } catch (err) {
@@ -95,7 +102,8 @@ export async function answerWebhook(
       { reason: errText(err), update_id: update.update_id },
       'telegram: webhook update failed',
     )
-    return new Response('could not store the update', { status: 500 })
+    // Not stored (the store is busy or full, a download failed): Telegram delivers it again.
+    return new Response('could not store the update', { status: 503 })
   }
   return new Response(null, { status: 200 })
 }

@@ -13,7 +13,7 @@ import type {
   SendResult,
 } from '../types.js'
 import { GraphClient } from './graph-client.js'
-import { deliverWebhook, type WaWebhookBody } from './inbound.js'
+import { deliverWebhook } from './inbound.js'
 import { WhatsAppSender } from './outbound.js'
 import { isAuthError, toSendError } from './send-error.js'
 import {
@@ -22,6 +22,7 @@ import {
   type WhatsAppCloudSettings,
 } from './settings.js'
 import { answerHandshake, validSignature } from './webhook.js'
+import { readWebhookBody } from './webhook-body.js'
 import { recheckUntilKnown } from '../shared/recheck.js'
 
 export type { WhatsAppCloudSettings, WhatsAppTemplateMapping } from './settings.js'
@@ -101,15 +102,19 @@ class WhatsAppCloudConnector implements Connector {
     // Before start() or after stop(): Meta retries a failed delivery for days.
     if (!ctx || !log || this.stopper.signal.aborted)
       return new Response('not running', { status: 503 })
-    let parsed: WaWebhookBody
+    let json: unknown
     try {
-      parsed = JSON.parse(body.toString('utf8')) as WaWebhookBody
+      json = JSON.parse(body.toString('utf8'))
     } catch {
       return new Response('body is not JSON', { status: 400 })
     }
+    const read = readWebhookBody(json)
+    if (!read) return new Response('body is not a WhatsApp webhook object', { status: 400 })
+    if (read.skipped > 0)
+      log.warn({ skipped: read.skipped }, 'whatsapp-cloud: skipped webhook items of unknown shape')
     try {
       await deliverWebhook(
-        parsed,
+        read.body,
         this.cfg.phoneNumberId,
         this.graph,
         ctx,
@@ -121,7 +126,8 @@ class WhatsAppCloudConnector implements Connector {
         { reason: err instanceof Error ? err.message : String(err) },
         'whatsapp-cloud: webhook failed',
       )
-      return new Response('could not store the delivery', { status: 500 })
+      // Not stored (the store is busy or full, a media download failed): Meta delivers again.
+      return new Response('could not store the delivery', { status: 503 })
     }
     return new Response(null, { status: 200 })
   }

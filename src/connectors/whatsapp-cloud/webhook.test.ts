@@ -172,9 +172,9 @@ describe('whatsapp-cloud webhook deliveries', () => {
     expect(ctx.inbounds).toHaveLength(0)
   })
 
-  it('answers 500 when storing fails, so Meta delivers again', async () => {
+  it('answers 503 when storing fails (store busy or full), so Meta delivers again', async () => {
     ctx.failInbound(1)
-    expect((await post(text)).status).toBe(500)
+    expect((await post(text)).status).toBe(503)
     expect((await post(text)).status).toBe(200)
     expect(ctx.inbounds).toHaveLength(1)
   })

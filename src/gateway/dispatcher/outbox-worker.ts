@@ -16,6 +16,7 @@ import {
   type MessageError,
   type OutboxJob,
 } from '../../store/types.js'
+import { storeFault } from '../../store/store-fault.js'
 import { statusEvent } from '../inbound.js'
 import type { Services } from '../services.js'
 import { retryDelay } from './backoff.js'
@@ -48,6 +49,8 @@ const HOLD_MAX_MS = 1000
 const NOT_READY_DELAY_MS = 1000
 /** Upper bound on the idle poll, so jobs made due by another path (lease expiry) are seen. */
 const IDLE_POLL_MS = 500
+/** Outcomes that could not be written (store locked, disk full) are tried again this much later. */
+const FLUSH_RETRY_MS = 500
 
 export class OutboxWorker {
   private readonly inflight = new Set<Promise<void>>()
@@ -62,6 +65,8 @@ export class OutboxWorker {
   private readonly loop: SupervisedLoop
   /** Every slot was taken at the last tick: a finishing send wakes the loop. */
   private saturated = false
+  /** A flush that failed on a store fault, to be tried again. */
+  private flushRetry: NodeJS.Timeout | null = null
   private readonly log: Logger
 
   constructor(private readonly svc: Services) {
@@ -97,6 +102,7 @@ export class OutboxWorker {
     clearTimeout(grace)
     this.stopCtl.abort()
     this.flush()
+    if (this.flushRetry) clearTimeout(this.flushRetry)
   }
 
   /**
@@ -108,9 +114,16 @@ export class OutboxWorker {
     const free = cfg.concurrency - this.inflight.size
     this.saturated = free <= 0
     if (this.saturated) return { waitMs: IDLE_POLL_MS }
-    const jobs = this.svc.store.outbox.lease(Date.now(), Math.min(cfg.batch, free), cfg.lease_ms)
+    let jobs: OutboxJob[]
+    let due: number | null = null
+    try {
+      jobs = this.svc.store.outbox.lease(Date.now(), Math.min(cfg.batch, free), cfg.lease_ms)
+      if (jobs.length === 0) due = this.svc.store.outbox.nextDue()
+    } catch (err) {
+      this.svc.storeFaults.report(err, 'leasing outbox jobs')
+      throw err
+    }
     if (jobs.length === 0) {
-      const due = this.svc.store.outbox.nextDue()
       return {
         waitMs: due === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, due - Date.now())),
       }
@@ -130,6 +143,8 @@ export class OutboxWorker {
   }
 
   private flush(): void {
+    if (this.flushRetry) clearTimeout(this.flushRetry)
+    this.flushRetry = null
     const batch = this.pending
     this.pending = []
     if (batch.length === 0) return
@@ -139,11 +154,23 @@ export class OutboxWorker {
           try {
             fn()
           } catch (err) {
+            // SQLite may have rolled the whole transaction back: the batch fails as one.
+            if (storeFault(err)) throw err
             this.log.error({ err }, 'recording a send outcome failed')
           }
         }
       })
     } catch (err) {
+      if (
+        this.svc.storeFaults.report(err, 'recording send outcomes') &&
+        !this.stopCtl.signal.aborted
+      ) {
+        // Tried again as a whole; meanwhile (or after a crash) the jobs stay leased and come due
+        // again when the lease expires: sent again, not lost.
+        this.pending = [...batch, ...this.pending]
+        this.flushRetry = setTimeout(() => this.flush(), FLUSH_RETRY_MS)
+        return
+      }
       // The jobs stay leased and come due again when the lease expires: sent again, not lost.
       this.log.error({ err, count: batch.length }, 'committing send outcomes failed')
     }

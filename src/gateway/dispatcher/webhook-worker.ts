@@ -50,16 +50,28 @@ export class WebhookWorker {
 
   /**
    * One batch: lease, deliver side by side, record the outcomes in one transaction (one fsync).
-   * A store error ends the tick (the loop backs off); the leased rows come due again when their
-   * lease expires, so nothing is lost.
+   * A store error ends the tick (the loop backs off) and stands as a store problem for `/readyz`;
+   * the leased rows come due again when their lease expires, so nothing is lost.
    */
   private async tick(): Promise<TickOutcome> {
-    const jobs = this.svc.store.webhooks.lease(Date.now(), BATCH, LEASE_MS)
+    let jobs: WebhookDelivery[]
+    try {
+      jobs = this.svc.store.webhooks.lease(Date.now(), BATCH, LEASE_MS)
+    } catch (err) {
+      this.svc.storeFaults.report(err, 'leasing webhooks')
+      throw err
+    }
     if (jobs.length === 0) return 'idle'
     const outcomes = await Promise.all(jobs.map((j) => this.deliver(j)))
-    this.svc.store.batch(() => {
-      for (const record of outcomes) record()
-    })
+    try {
+      this.svc.store.batch(() => {
+        for (const record of outcomes) record()
+      })
+    } catch (err) {
+      // Not recorded: the deliveries stay leased and go out again after LEASE_MS (at least once).
+      this.svc.storeFaults.report(err, 'recording webhook outcomes')
+      throw err
+    }
     return 'busy'
   }
 

@@ -7,8 +7,10 @@ import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { z } from 'zod'
 import { ApiError, apiError } from '../errors.js'
+import { storeUnavailable } from '../health/store-faults.js'
 import type { Services } from '../services.js'
 import { authenticate } from './auth.js'
+import { checkJsonBounds } from './json-bounds.js'
 import { describeZodError } from './validation.js'
 import type { Route, RouteInput } from './route.js'
 
@@ -18,6 +20,9 @@ export function buildApp(svc: Services, routes: readonly Route[]): Hono {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err)
+    // The store could not do it now (locked, disk full): 503, nothing stored; retry later.
+    const fault = svc.storeFaults.report(err, `${c.req.method} ${c.req.path}`)
+    if (fault) return errorResponse(c, storeUnavailable(fault))
     log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error')
     return errorResponse(c, apiError('internal', 'internal error; the details are in the log'))
   })
@@ -108,6 +113,9 @@ function parseBody<T>(schema: z.ZodType<T>, raw: Buffer): T {
       throw apiError('invalid_json', `the body is not valid JSON: ${(e as Error).message}`)
     }
   }
+  // Before the schema (or anything else recursive) walks it.
+  const bad = checkJsonBounds(json)
+  if (bad) throw apiError('invalid_field', bad.message, { field: bad.field, issues: [bad] })
   return parseWith(schema, json, 'body')
 }
 

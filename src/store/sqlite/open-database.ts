@@ -7,10 +7,32 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { SqliteDatabase } from './sqlite-database.js'
 
-/** Another process (an `omnigate backup`, a sqlite3 shell) may hold the lock for a moment. */
-const BUSY_TIMEOUT_MS = 5000
+/**
+ * How long one statement of the running daemon waits for a lock another process holds (an
+ * `omnigate backup`, a sqlite3 shell). better-sqlite3 waits synchronously: the whole event loop
+ * (every request, `/healthz`, every send) stands still meanwhile, so this stays short. Writers that
+ * matter retry without blocking instead: the group commit (GroupCommit) and the dispatcher's
+ * outcome flush; anything else answers 503 `store_unavailable` and the client retries.
+ */
+export const BUSY_TIMEOUT_MS = 50
 
-export function openDatabase(file: string, opts: { readonly?: boolean } = {}): SqliteDatabase {
+/**
+ * Start-up (migrations) and one-shot CLI commands (`migrate`, `backup`) wait longer: nothing else
+ * runs in the process yet, and a daemon's group commit holds the write lock for a few ms at a time.
+ */
+export const START_BUSY_TIMEOUT_MS = 5000
+
+/**
+ * After a checkpoint, a WAL larger than this is truncated back to it. SQLite otherwise keeps a WAL
+ * at its largest size for good: after a burst (or a stretch where readers held checkpoints back)
+ * that space would stay taken, and on a small volume it is what a full disk needs back.
+ */
+const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
+
+export function openDatabase(
+  file: string,
+  opts: { readonly?: boolean; busyTimeoutMs?: number } = {},
+): SqliteDatabase {
   const memory = file === ':memory:'
   if (!memory && !opts.readonly) mkdirSync(dirname(file), { recursive: true })
   const db = new Database(file, {
@@ -18,10 +40,11 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): S
     fileMustExist: opts.readonly ?? false,
   })
   try {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? START_BUSY_TIMEOUT_MS}`)
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL')
       db.pragma('synchronous = FULL')
+      db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`)
       // Savepoints' statement journals in memory, not temp files: a profile of the accept path
       // showed them tripling the bytes written per group commit.
       db.pragma('temp_store = MEMORY')
