@@ -73,7 +73,29 @@ export const sendBody = z
     message: 'give text or template, not both (a template is the whole message)',
     path: ['template'],
   })
+  .meta({
+    description: 'Exactly one of contact_id, to or thread_id; text or template, not both.',
+    examples: [
+      {
+        to: { channel: 'sms', address: '+491701234567', first_name: 'Ana' },
+        text: 'Hello {{first_name}}, your order shipped.',
+      },
+      {
+        contact_id: 'ct_01jb2m6x3v8k4q9r7s5t1w0y2z',
+        channel: 'wa',
+        template: { name: 'refund_update', variables: { status: 'approved' } },
+      },
+    ],
+  })
 export type SendBody = z.infer<typeof sendBody>
+
+/** Headers a send reads. */
+export const sendHeaders = z.object({
+  'Idempotency-Key': z.string().min(1).max(200).optional().meta({
+    description:
+      'Per API key: the same key with the same body answers the same 202 again without sending twice; with another body, 409 idempotency_mismatch.',
+  }),
+})
 
 /** Recipients of one bulk at most: P3's size, and ≈ 3 MB of ids for the snapshot. */
 export const BULK_MAX_RECIPIENTS = 100_000
@@ -116,6 +138,16 @@ export const bulkBody = z
     message: 'give text or template (exactly one)',
     path: ['text'],
   })
+  .meta({
+    description: 'Exactly one of filter or contact_ids; text or template (exactly one).',
+    examples: [
+      {
+        filter: { tag: 'vip' },
+        channel: 'sms',
+        text: 'Hello {{first_name|there}}, our sale starts today.',
+      },
+    ],
+  })
 export type BulkBody = z.infer<typeof bulkBody>
 
 export const contactCreate = z
@@ -135,6 +167,17 @@ export const contactCreate = z
       .optional(),
   })
   .strict()
+  .meta({
+    examples: [
+      {
+        first_name: 'Ana',
+        last_name: 'Silva',
+        email: 'ana@example.com',
+        external_id: 'user-42',
+        identities: [{ channel: 'sms', address: '+491701234567' }],
+      },
+    ],
+  })
 export type ContactCreate = z.infer<typeof contactCreate>
 
 export const contactPatch = contactCreate.omit({ identities: true })
@@ -163,6 +206,9 @@ export const threadCreate = z
     tags: z.array(z.string().min(1).max(64)).max(50).optional(),
   })
   .strict()
+  .meta({
+    examples: [{ contact_id: 'ct_01jb2m6x3v8k4q9r7s5t1w0y2z', channel: 'sms', tags: ['billing'] }],
+  })
 
 export const threadQuery = z
   .object({
