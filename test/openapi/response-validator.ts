@@ -53,7 +53,8 @@ export function closed(node: unknown): unknown {
 }
 
 export function responseValidator(doc: Json): ResponseValidator {
-  const ajv = new Ajv2020({ strict: true, allErrors: true })
+  // Union types (`["string", "number"]`) are how zod writes a union of primitives.
+  const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true })
   addFormats(ajv)
   // The component schemas as `$defs` of one schema: `#/components/schemas/X` → `<DOC>#/$defs/X`.
   const rebase = (schema: unknown): Json =>

@@ -183,21 +183,42 @@ export type ContactCreate = z.infer<typeof contactCreate>
 export const contactPatch = contactCreate.omit({ identities: true })
 export type ContactPatchBody = z.infer<typeof contactPatch>
 
-const limit = z.coerce.number().int().min(1).max(200).default(50)
+const limit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(200)
+  .default(50)
+  .meta({ description: 'Items per page (1 to 200).' })
+const cursor = z
+  .string()
+  .max(200)
+  .optional()
+  .meta({ description: 'The `next_cursor` of the previous page.' })
+const threadStatus = z.enum(['open', 'snoozed', 'closed'])
+const assignee = z
+  .string()
+  .min(1)
+  .max(100)
+  .optional()
+  .meta({ description: '`me` (the calling key), `unassigned`, or an agent key id.' })
+const channelName = z.string().max(64).optional().meta({ description: 'A channel name.' })
 
 export const contactQuery = z
   .object({
-    q: z.string().max(200).optional(),
-    thread_status: z.enum(['open', 'snoozed', 'closed']).optional(),
-    assignee: z.string().min(1).max(100).optional(),
-    tag: z.string().max(64).optional(),
-    channel: z.string().max(64).optional(),
+    q: z.string().max(200).optional().meta({
+      description: 'Prefix of a first or last name, email or phone (case- and format-insensitive).',
+    }),
+    thread_status: threadStatus.optional().meta({ description: 'Has a thread in this status.' }),
+    assignee,
+    tag: z.string().max(64).optional().meta({ description: 'Has a thread with this tag.' }),
+    channel: channelName,
     limit,
-    cursor: z.string().max(200).optional(),
+    cursor,
   })
   .strict()
 
-export const pageQuery = z.object({ limit, cursor: z.string().max(200).optional() }).strict()
+export const pageQuery = z.object({ limit, cursor }).strict()
 
 export const threadCreate = z
   .object({
@@ -212,12 +233,12 @@ export const threadCreate = z
 
 export const threadQuery = z
   .object({
-    status: z.enum(['open', 'snoozed', 'closed']).optional(),
-    assignee: z.string().min(1).max(100).optional(),
-    contact_id: id('ct').optional(),
-    channel: z.string().max(64).optional(),
+    status: threadStatus.optional().meta({ description: 'Threads in this status.' }),
+    assignee,
+    contact_id: id('ct').optional().meta({ description: 'Threads of this contact.' }),
+    channel: channelName,
     limit,
-    cursor: z.string().max(200).optional(),
+    cursor,
   })
   .strict()
 
@@ -260,7 +281,10 @@ export const webhookStatus = z
   })
 
 export const attachmentQuery = z
-  .object({ exp: z.string().optional(), sig: z.string().optional() })
+  .object({
+    exp: z.string().optional().meta({ description: 'A signed link: when it expires (unix s).' }),
+    sig: z.string().optional().meta({ description: 'A signed link: its signature.' }),
+  })
   .strict()
 
 export const subscriptionBody = z

@@ -31,7 +31,10 @@ export function componentSchemas(
   const out: Record<string, Json> = {}
   for (const [name, schema] of Object.entries(schemas)) {
     const { $schema: _s, $id: _i, ...rest } = schema
-    out[name] = tidy(rest, io) as Json
+    // zod leaves out `examples` of an input whose output differs (a transform inside); ours are
+    // written as input.
+    const examples = z.globalRegistry.get(named.get(name) as z.ZodType)?.examples
+    out[name] = tidy(examples && !rest.examples ? { ...rest, examples } : rest, io) as Json
   }
   return out
 }

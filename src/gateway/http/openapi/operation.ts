@@ -30,6 +30,7 @@ export function operation(r: Route): Json {
       name: m[1],
       in: 'path',
       required: true,
+      description: pathParamDescription(r.path, m[1] ?? ''),
       schema: { type: 'string' },
     })),
     ...(r.query ? fields(r.query, 'query') : []),
@@ -109,6 +110,14 @@ function fields(schema: z.ZodType, where: 'query' | 'header'): Json[] {
       schema: rest,
     }
   })
+}
+
+/** `/v1/contacts/:id` → "The contact's id."; channel names and types by their own name. */
+function pathParamDescription(path: string, name: string): string {
+  if (name === 'name') return 'A channel name from the config.'
+  if (name === 'type') return 'The channel type (telegram, line, whatsapp-cloud …).'
+  const before = path.split('/').at(path.split('/').indexOf(`:${name}`) - 1) ?? ''
+  return `The ${before === 'bulk' ? before : before.replace(/s$/, '')}'s id.`
 }
 
 function security(r: Route): Json[] {
