@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import { errorBody, nameOf } from '../responses/index.js'
-import type { RawResponse, Route } from '../route.js'
+import { anyKey, type RawResponse, type Route } from '../route.js'
 import { errorResponseRef, impliedErrorStatuses } from './implied-errors.js'
 import { componentRef, inlineSchema, type Json } from './json-schema.js'
 import { tagOf } from './tags.js'
@@ -126,11 +126,17 @@ function security(r: Route): Json[] {
 }
 
 function whoMayCall(r: Route): string {
-  if (r.auth.kind === 'key') return `Needs a key with the role ${r.auth.roles.join(', ')}.`
+  if (r.auth.kind === 'key') {
+    const roles = r.auth.roles.map((x) => `\`${x}\``)
+    const list = `${roles.slice(0, -1).join(', ')}${roles.length > 1 ? ' or ' : ''}${roles.at(-1) ?? ''}`
+    return r.auth.roles.length === anyKey.roles.length
+      ? `Any API key (role ${list}).`
+      : `An API key with the role ${list}.`
+  }
   if (r.auth.kind === 'channel') {
     return r.auth.proofs
-      ? "No bearer key: signed with the channel's secret."
-      : "No bearer key: checked against the channel's secret or the platform's signature."
+      ? "No API key: signed with the channel's secret."
+      : "No API key: the channel checks the request itself (a `user_hash` your backend computes, or the platform's own signature)."
   }
-  return r.auth.proofs ? 'A bearer key, or a signed link.' : 'No authentication.'
+  return r.auth.proofs ? 'An API key, or a signed link.' : 'No authentication.'
 }
