@@ -129,5 +129,7 @@ describe('/v1/openapi.json', () => {
     const keyed = route({ ...base, auth: anyKey, operationId: 'y', responses: { 200: r.health } })
     const doc2 = openapi([keyed], { publicUrl: 'http://h/' }) as any
     expect(Object.keys(doc2.paths['/x'].get.responses)).toEqual(['200', '401', '429', '500', '503'])
+    // Only the schemas it refers to: no unused named schema (Contact …) comes along.
+    expect(Object.keys(doc2.components.schemas).sort()).toEqual(['Error', 'ErrorCode', 'Health'])
   })
 })

@@ -68,7 +68,13 @@ function build(table: readonly Route[], opts: OpenApiOptions): Json {
     if (r.body) requests.set(requestName(r), r.body)
     ;(paths[openApiPath(r.path)] ??= {})[r.method.toLowerCase()] = operation(r)
   }
-  const used = usedErrorResponses(paths)
+  const errorResponses = Object.fromEntries(
+    usedErrorResponses(paths).map((s) => [errorResponseName(s), errorResponse(s)]),
+  )
+  const schemas = {
+    ...componentSchemas(components, 'output'),
+    ...componentSchemas(requests, 'input'),
+  }
   return {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -86,13 +92,33 @@ function build(table: readonly Route[], opts: OpenApiOptions): Json {
     paths,
     components: {
       securitySchemes: SECURITY_SCHEMES,
-      schemas: {
-        ...componentSchemas(components, 'output'),
-        ...componentSchemas(requests, 'input'),
-      },
-      responses: Object.fromEntries(used.map((s) => [errorResponseName(s), errorResponse(s)])),
+      schemas: reachable(schemas, [paths, errorResponses]),
+      responses: errorResponses,
     },
   }
+}
+
+/**
+ * The schemas the operations refer to, directly or through other schemas: a response schema no
+ * route uses yet (one made ready for a route on its way) stays out of the document.
+ */
+function reachable(schemas: Record<string, Json>, roots: unknown[]): Record<string, Json> {
+  const seen = new Set<string>()
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit)
+    if (node === null || typeof node !== 'object') return
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) {
+        const name = v.slice('#/components/schemas/'.length)
+        if (!seen.has(name)) {
+          seen.add(name)
+          visit(schemas[name])
+        }
+      } else visit(v)
+    }
+  }
+  roots.forEach(visit)
+  return Object.fromEntries(Object.entries(schemas).filter(([name]) => seen.has(name)))
 }
 
 /** Statuses whose shared error response some operation refers to. */

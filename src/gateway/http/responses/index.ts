@@ -28,7 +28,7 @@ export {
 } from './contacts.js'
 export { errorBody, errorCode, errorCodesOf, errorStatuses } from './error.js'
 export { decision, message, messageAccepted, messagePage, messageStatus } from './messages.js'
-export { health, openApiDocument, reloaded } from './system.js'
+export { health, openApiDocument, readiness, reloaded } from './system.js'
 export { thread, threadEvent, threadPage, threadWithEvents } from './threads.js'
 
 /**

@@ -1,6 +1,6 @@
 /** Answers of the system routes: health, config reload, the OpenAPI document itself. */
 import { z } from 'zod'
-import { named } from './common.js'
+import { named, timestamp } from './common.js'
 
 export const health = named('Health', z.object({ status: z.enum(['ok', 'starting']) }), {
   description: '`ok` once the daemon runs; `starting` (503) before.',
@@ -18,4 +18,16 @@ export const openApiDocument = named(
     paths: z.record(z.string(), z.unknown()),
   }),
   { description: 'This document (OpenAPI 3.1).' },
+)
+
+export const readiness = named(
+  'Readiness',
+  z.object({
+    status: z.enum(['ready', 'unready']),
+    problems: z
+      .array(z.object({ component: z.string(), code: z.string(), since: timestamp }))
+      .optional()
+      .meta({ description: 'What stands in the way (only when unready).' }),
+  }),
+  { description: '`ready`: the store is writable and every loop ticked lately; else `unready`.' },
 )
