@@ -6,11 +6,13 @@
  * before the plan is submitted, and a refused send stores nothing.
  */
 import { createHash } from 'node:crypto'
+import type { z } from 'zod'
 import { evaluate, normalizeAddress } from '../rules/index.js'
 import type { ContactFacts, Decision, IdentityFacts, ThreadFacts } from '../rules/types.js'
 import type { ContactRecord, IdentityRecord, ThreadRecord } from '../store/types.js'
 import { ApiError, apiError, notFound, ruleError, type RuleErrorCode } from './errors.js'
 import type { Caller } from './http/route.js'
+import type { decision, messageAccepted } from './http/responses/index.js'
 import type { SendBody } from './http/schemas.js'
 import { newId } from './ids.js'
 import { fetchAttachment, AttachmentFetchError } from './net/fetch-attachment.js'
@@ -126,7 +128,7 @@ async function decideAndAccept(
     attachments: stored,
     now,
   })
-  const response = {
+  const response: z.output<typeof messageAccepted> = {
     id: plan.message.id,
     status: 'queued',
     channel: plan.message.channel,
@@ -402,7 +404,7 @@ export function refusal(d: Decision): ApiError {
   return ruleError(d.code as RuleErrorCode, d.message, d.rule, d.details)
 }
 
-export function decisionView(d: Decision): Record<string, unknown> {
+export function decisionView(d: Decision): Omit<z.output<typeof decision>, 'dry_run'> {
   return {
     allowed: d.allowed,
     code: d.code ?? null,

@@ -1,7 +1,10 @@
 /**
  * How records look in the API. Kept apart from the store records so an internal column never leaks
- * by accident and the JSON stays stable when the schema changes.
+ * by accident and the JSON stays stable when the schema changes. Each view returns the type of its
+ * response schema (`http/responses/`), so a field added here without the schema does not compile.
  */
+import type { z } from 'zod'
+import type { contact, identity, message, thread, threadEvent } from './http/responses/index.js'
 import type {
   ContactRecord,
   IdentityRecord,
@@ -13,7 +16,7 @@ import type {
 export function contactView(
   c: ContactRecord,
   identities: IdentityRecord[],
-): Record<string, unknown> {
+): z.output<typeof contact> {
   return {
     id: c.id,
     first_name: c.first_name,
@@ -30,7 +33,7 @@ export function contactView(
   }
 }
 
-export function identityView(i: IdentityRecord): Record<string, unknown> {
+export function identityView(i: IdentityRecord): z.output<typeof identity> {
   return {
     channel: i.channel,
     address: i.address,
@@ -40,11 +43,11 @@ export function identityView(i: IdentityRecord): Record<string, unknown> {
   }
 }
 
-export function threadView(t: ThreadRecord): Record<string, unknown> {
+export function threadView(t: ThreadRecord): z.output<typeof thread> {
   return { ...t }
 }
 
-export function messageView(m: MessageRecord): Record<string, unknown> {
+export function messageView(m: MessageRecord): z.output<typeof message> {
   return {
     id: m.id,
     thread_id: m.thread_id,
@@ -76,6 +79,6 @@ export function messageView(m: MessageRecord): Record<string, unknown> {
   }
 }
 
-export function eventView(e: ThreadEventRecord): Record<string, unknown> {
+export function eventView(e: ThreadEventRecord): z.output<typeof threadEvent> {
   return { ...e }
 }

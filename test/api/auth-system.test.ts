@@ -102,7 +102,8 @@ describe('system routes', () => {
       const p = route.path.replace(/:(\w+)/g, '{$1}')
       expect(r.body.paths[p]?.[route.method.toLowerCase()], `${route.method} ${p}`).toBeDefined()
     }
-    const send = r.body.paths['/v1/messages'].post.requestBody.content['application/json'].schema
+    const ref = r.body.paths['/v1/messages'].post.requestBody.content['application/json'].schema
+    const send = r.body.components.schemas[ref.$ref.replace('#/components/schemas/', '')]
     expect(Object.keys(send.properties)).toEqual(
       expect.arrayContaining([
         'contact_id',

@@ -73,7 +73,29 @@ export const sendBody = z
     message: 'give text or template, not both (a template is the whole message)',
     path: ['template'],
   })
+  .meta({
+    description: 'Exactly one of contact_id, to or thread_id; text or template, not both.',
+    examples: [
+      {
+        to: { channel: 'sms', address: '+491701234567', first_name: 'Ana' },
+        text: 'Hello {{first_name}}, your order shipped.',
+      },
+      {
+        contact_id: 'ct_01jb2m6x3v8k4q9r7s5t1w0y2z',
+        channel: 'wa',
+        template: { name: 'refund_update', variables: { status: 'approved' } },
+      },
+    ],
+  })
 export type SendBody = z.infer<typeof sendBody>
+
+/** Headers a send reads. */
+export const sendHeaders = z.object({
+  'Idempotency-Key': z.string().min(1).max(200).optional().meta({
+    description:
+      'Per API key: the same key with the same body answers the same 202 again without sending twice; with another body, 409 idempotency_mismatch.',
+  }),
+})
 
 /** Recipients of one bulk at most: P3's size, and ≈ 3 MB of ids for the snapshot. */
 export const BULK_MAX_RECIPIENTS = 100_000
@@ -116,6 +138,16 @@ export const bulkBody = z
     message: 'give text or template (exactly one)',
     path: ['text'],
   })
+  .meta({
+    description: 'Exactly one of filter or contact_ids; text or template (exactly one).',
+    examples: [
+      {
+        filter: { tag: 'vip' },
+        channel: 'sms',
+        text: 'Hello {{first_name|there}}, our sale starts today.',
+      },
+    ],
+  })
 export type BulkBody = z.infer<typeof bulkBody>
 
 export const contactCreate = z
@@ -135,26 +167,58 @@ export const contactCreate = z
       .optional(),
   })
   .strict()
+  .meta({
+    examples: [
+      {
+        first_name: 'Ana',
+        last_name: 'Silva',
+        email: 'ana@example.com',
+        external_id: 'user-42',
+        identities: [{ channel: 'sms', address: '+491701234567' }],
+      },
+    ],
+  })
 export type ContactCreate = z.infer<typeof contactCreate>
 
 export const contactPatch = contactCreate.omit({ identities: true })
 export type ContactPatchBody = z.infer<typeof contactPatch>
 
-const limit = z.coerce.number().int().min(1).max(200).default(50)
+const limit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(200)
+  .default(50)
+  .meta({ description: 'Items per page (1 to 200).' })
+const cursor = z
+  .string()
+  .max(200)
+  .optional()
+  .meta({ description: 'The `next_cursor` of the previous page.' })
+const threadStatus = z.enum(['open', 'snoozed', 'closed'])
+const assignee = z
+  .string()
+  .min(1)
+  .max(100)
+  .optional()
+  .meta({ description: '`me` (the calling key), `unassigned`, or an agent key id.' })
+const channelName = z.string().max(64).optional().meta({ description: 'A channel name.' })
 
 export const contactQuery = z
   .object({
-    q: z.string().max(200).optional(),
-    thread_status: z.enum(['open', 'snoozed', 'closed']).optional(),
-    assignee: z.string().min(1).max(100).optional(),
-    tag: z.string().max(64).optional(),
-    channel: z.string().max(64).optional(),
+    q: z.string().max(200).optional().meta({
+      description: 'Prefix of a first or last name, email or phone (case- and format-insensitive).',
+    }),
+    thread_status: threadStatus.optional().meta({ description: 'Has a thread in this status.' }),
+    assignee,
+    tag: z.string().max(64).optional().meta({ description: 'Has a thread with this tag.' }),
+    channel: channelName,
     limit,
-    cursor: z.string().max(200).optional(),
+    cursor,
   })
   .strict()
 
-export const pageQuery = z.object({ limit, cursor: z.string().max(200).optional() }).strict()
+export const pageQuery = z.object({ limit, cursor }).strict()
 
 export const threadCreate = z
   .object({
@@ -163,15 +227,18 @@ export const threadCreate = z
     tags: z.array(z.string().min(1).max(64)).max(50).optional(),
   })
   .strict()
+  .meta({
+    examples: [{ contact_id: 'ct_01jb2m6x3v8k4q9r7s5t1w0y2z', channel: 'sms', tags: ['billing'] }],
+  })
 
 export const threadQuery = z
   .object({
-    status: z.enum(['open', 'snoozed', 'closed']).optional(),
-    assignee: z.string().min(1).max(100).optional(),
-    contact_id: id('ct').optional(),
-    channel: z.string().max(64).optional(),
+    status: threadStatus.optional().meta({ description: 'Threads in this status.' }),
+    assignee,
+    contact_id: id('ct').optional().meta({ description: 'Threads of this contact.' }),
+    channel: channelName,
     limit,
-    cursor: z.string().max(200).optional(),
+    cursor,
   })
   .strict()
 
@@ -214,7 +281,10 @@ export const webhookStatus = z
   })
 
 export const attachmentQuery = z
-  .object({ exp: z.string().optional(), sig: z.string().optional() })
+  .object({
+    exp: z.string().optional().meta({ description: 'A signed link: when it expires (unix s).' }),
+    sig: z.string().optional().meta({ description: 'A signed link: its signature.' }),
+  })
   .strict()
 
 export const subscriptionBody = z

@@ -4,13 +4,13 @@ import { bodyHash, send } from '../../outbound.js'
 import type { Services } from '../../services.js'
 import { messageView } from '../../views.js'
 import type { JsonResult, RouteInput } from '../route.js'
-import type { SendBody } from '../schemas.js'
+import { sendHeaders, type SendBody } from '../schemas.js'
 
 export const sendMessage =
   (svc: Services) =>
   async (i: RouteInput<SendBody, unknown>): Promise<JsonResult> => {
     const key = i.c.req.header('idempotency-key')
-    if (key !== undefined && (key.length === 0 || key.length > 200)) {
+    if (key !== undefined && !sendHeaders.shape['Idempotency-Key'].safeParse(key).success) {
       throw apiError('invalid_field', 'Idempotency-Key: 1 to 200 characters', {
         field: 'Idempotency-Key',
       })
