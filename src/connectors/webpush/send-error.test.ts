@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fromNetworkError, fromStatus, parseRetryAfter } from './push-errors.js'
+import { fromNetworkError, fromStatus, parseRetryAfter } from './send-error.js'
 
 describe('push service answers', () => {
   it.each([
