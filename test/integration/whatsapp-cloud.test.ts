@@ -307,6 +307,27 @@ describe('whatsapp-cloud through the daemon', () => {
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000)
   })
 
+  it('429 with an HTTP-date Retry-After: the retry waits for that date, not the backoff', async () => {
+    const { f } = await start()
+    await userWrites('wamid.in-rd', 'hi')
+    const [c] = await contacts('ana')
+    // A whole second 2–3 s ahead; the backoff here is at most 200 ms.
+    const retryAt = Math.ceil((Date.now() + 2000) / 1000) * 1000
+    f.fail('messages', {
+      kind: 'error',
+      status: 429,
+      code: 130429,
+      message: 'Rate limit hit',
+      headers: { 'retry-after': new Date(retryAt).toUTCString() },
+    })
+    const r = await send({ contact_id: c.id, text: 'patience' })
+    await expect.poll(() => statusOf(r.body.id), { timeout: 8000 }).toBe('sent')
+    const [first, second, ...more] = f.sends
+    expect(more).toHaveLength(0)
+    expect(first!.wamid).toBeNull()
+    expect(second!.at).toBeGreaterThanOrEqual(retryAt)
+  })
+
   it('131026 on a send: failed + unreachable, later sends refused; writing again reopens', async () => {
     const { f } = await start()
     await userWrites('wamid.in-b1', 'hi')

@@ -13,7 +13,7 @@ import type { Logger } from 'pino'
 import { SendError, type OutboundPayload, type SendResult } from '../types.js'
 import { composeMail } from './compose.js'
 import { parseServerUrl } from './settings.js'
-import { asFailure, toSendError } from './smtp-errors.js'
+import { asFailure, toSendError } from './send-error.js'
 
 const MAX_CONNECTIONS = 3 // submission servers cap parallel sessions per account, some at 3
 const MAX_REQUEUES = 1 // only when a reused connection died before a byte of the mail was sent

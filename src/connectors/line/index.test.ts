@@ -128,6 +128,23 @@ describe('line send', () => {
     })
   })
 
+  it('honours Retry-After as seconds or as an HTTP date', async () => {
+    const rateLimited = (retryAfter: string) =>
+      fake.fail('push', {
+        kind: 'error',
+        status: 429,
+        message: 'The API rate limit has been exceeded. Try again later.',
+        headers: { 'retry-after': retryAfter },
+      })
+    rateLimited('3')
+    const seconds = await sendError(line.send(outboundPayload({ to: USER, text: 'x' })))
+    expect(seconds.retryAfterMs).toBe(3000)
+    rateLimited(new Date(Date.now() + 60_000).toUTCString())
+    const dated = await sendError(line.send(outboundPayload({ to: USER, text: 'x' })))
+    expect(dated.retryAfterMs).toBeGreaterThan(50_000)
+    expect(dated.retryAfterMs).toBeLessThanOrEqual(60_000)
+  })
+
   it('maps 400 to rejected and 5xx / dropped connections to retry', async () => {
     expect(
       await sendError(line.send(outboundPayload({ to: 'not-a-user', text: 'x' }))),

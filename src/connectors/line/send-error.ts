@@ -3,6 +3,7 @@
  * edge). A 409 for our retry key is not an error at all: the caller treats it as sent.
  */
 import { HTTPFetchError } from '@line/bot-sdk'
+import { parseRetryAfter } from '../shared/retry-after.js'
 import { SendError } from '../types.js'
 
 /** Thrown by our own deadline around an SDK call (the SDK takes no AbortSignal). */
@@ -71,9 +72,10 @@ function fromHttpError(err: HTTPFetchError): SendError {
   if (err.status === 429) {
     // The same status says "monthly message quota used up": retrying will not help this month.
     if (/monthly limit/i.test(err.body)) return new SendError('rejected', 'quota_exceeded', what)
-    const retryAfter = Number(err.headers.get('retry-after'))
+    // "Now" (0 or a past date) is no hint after a refusal: the dispatcher's backoff applies.
+    const retryAfterMs = parseRetryAfter(err.headers.get('retry-after'))
     return new SendError('retry', 'rate_limited', what, {
-      ...(retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+      ...(retryAfterMs ? { retryAfterMs } : {}),
     })
   }
   if (err.status === 401) return new SendError('rejected', 'auth', what)

@@ -16,7 +16,7 @@ import {
   type SendResult,
 } from '../types.js'
 import { toWebhookBody } from './outbound-body.js'
-import { fromAnswer, fromTransport, isAuthFailure } from './outcome.js'
+import { fromAnswer, fromTransport, isAuthFailure } from './send-error.js'
 import { postToRelay, RelayTransportError } from './relay-request.js'
 import { signedHeaders } from './signature.js'
 

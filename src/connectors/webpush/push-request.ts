@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { request, type Dispatcher } from 'undici'
 import webpush from 'web-push'
 import { SendError, type SendResult } from '../types.js'
-import { fromNetworkError, fromStatus } from './push-errors.js'
+import { fromNetworkError, fromStatus } from './send-error.js'
 import type { PushSubscriptionJson } from './subscription.js'
 import type { VapidKeys } from './vapid.js'
 

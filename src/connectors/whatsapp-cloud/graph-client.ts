@@ -5,6 +5,7 @@
  * Authorization header.
  */
 import { Pool, request, type Dispatcher } from 'undici'
+import { parseRetryAfter } from '../shared/retry-after.js'
 
 /** Inbound media: WhatsApp allows up to 100 MB documents. */
 const DOWNLOAD_BYTES_MAX = 100 * 1024 * 1024
@@ -110,8 +111,8 @@ export class GraphClient {
 }
 
 function toGraphError(res: Dispatcher.ResponseData, text: string): GraphApiError {
-  const retryAfter = Number(res.headers['retry-after'])
-  const retryAfterMs = retryAfter > 0 ? retryAfter * 1000 : undefined
+  // "Now" (0 or a past date) is no hint after a refusal: the dispatcher's backoff applies.
+  const retryAfterMs = parseRetryAfter(res.headers['retry-after']) || undefined
   try {
     const { error } = JSON.parse(text) as {
       error?: { message?: string; code?: number; error_data?: { details?: string } }

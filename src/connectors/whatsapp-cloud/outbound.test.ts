@@ -174,6 +174,13 @@ describe('whatsapp-cloud send', () => {
       kind: 'retry',
       retryAfterMs: 3000,
     })
+    fake.fail('messages', {
+      ...waError(429, 4, 'Application request limit reached'),
+      headers: { 'retry-after': new Date(Date.now() + 60_000).toUTCString() },
+    })
+    const dated = await sendError(wa.send(outboundPayload({ to: TO, text: 'x' })))
+    expect(dated.retryAfterMs).toBeGreaterThan(50_000)
+    expect(dated.retryAfterMs).toBeLessThanOrEqual(60_000)
   })
 
   it('maps other 4xx to rejected, 5xx and dropped connections to retry', async () => {

@@ -19,7 +19,7 @@ import type {
 import { Connection, DEFAULT_INIT_TIMEOUT_MS } from './connection.js'
 import { forwardMessages } from './events.js'
 import { sendOutbound } from './outbound.js'
-import { notConnected } from './send-errors.js'
+import { notConnected } from './send-error.js'
 import { loadWhatsAppWeb } from './wweb-loader.js'
 
 export type * from './client-like.js'

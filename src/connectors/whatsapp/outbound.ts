@@ -6,7 +6,7 @@
 import { SendError, type OutboundPayload, type SendResult } from '../types.js'
 import type { WhatsAppClientLike, WhatsAppMedia, WhatsAppMediaFactory } from './client-like.js'
 import { sendOptionsFor } from './media.js'
-import { toSendError } from './send-errors.js'
+import { toSendError } from './send-error.js'
 
 const E164 = /^\+([1-9]\d{6,14})$/
 

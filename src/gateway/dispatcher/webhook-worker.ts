@@ -8,6 +8,7 @@
 import type { Logger } from 'pino'
 import { signedHeaders } from '../../connectors/webhook/signature.js'
 import type { WebhookDelivery } from '../../store/types.js'
+import { parseRetryAfter } from '../../connectors/shared/retry-after.js'
 import { SupervisedLoop, type TickOutcome } from '../../connectors/shared/supervised-loop.js'
 import type { Services } from '../services.js'
 import { retryDelay } from './backoff.js'
@@ -116,8 +117,7 @@ export class WebhookWorker {
       if (res.statusCode < 300) outcome = 'ok'
       else if (res.statusCode === 410) outcome = 'fail'
       else {
-        const ra = Number(res.headers['retry-after'])
-        if (Number.isFinite(ra) && ra >= 0) retryAfterMs = ra * 1000
+        retryAfterMs = parseRetryAfter(res.headers['retry-after'])
       }
       if (outcome !== 'ok')
         this.log.info({ event_id: d.eventId, status: res.statusCode }, 'webhook not accepted')

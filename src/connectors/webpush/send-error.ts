@@ -4,22 +4,8 @@
  * good (the browser unsubscribed or expired it); 429 and 5xx: try later, honouring Retry-After;
  * 401/403: our VAPID signature or key was refused; 413: too big; other 4xx: refused as sent.
  */
+import { parseRetryAfter } from '../shared/retry-after.js'
 import { SendError } from '../types.js'
-
-/**
- * `Retry-After` in ms: delta-seconds or an HTTP-date (RFC 9110 §10.2.3); undefined when absent or
- * unreadable (the dispatcher's backoff applies).
- */
-export function parseRetryAfter(
-  value: string | string[] | undefined,
-  now: number = Date.now(),
-): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value
-  if (raw === undefined || raw.trim() === '') return undefined
-  if (/^\d+$/.test(raw.trim())) return Number(raw.trim()) * 1000
-  const at = Date.parse(raw)
-  return Number.isFinite(at) ? Math.max(0, at - now) : undefined
-}
 
 function snippet(body: string): string {
   const text = body.replace(/\s+/g, ' ').trim().slice(0, 200)

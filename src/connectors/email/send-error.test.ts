@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { toSendError } from './smtp-errors.js'
+import { toSendError } from './send-error.js'
 
 const TO = 'ana@customer.example'
 const NSU = 'smtp_no_such_user'

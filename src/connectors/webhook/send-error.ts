@@ -2,7 +2,7 @@
  * Where a relay's answer becomes a `SendResult` or a `SendError`: the one place the webhook
  * channel classifies outcomes (STYLE: errors are classified at the edge, once).
  */
-import { parseRetryAfter } from '../../gateway/net/retry-after.js'
+import { parseRetryAfter } from '../shared/retry-after.js'
 import { SendError, type SendResult } from '../types.js'
 import type { RelayAnswer, RelayTransportError } from './relay-request.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fromNetworkError, fromStatus, parseRetryAfter } from './push-errors.js'
+import { fromNetworkError, fromStatus } from './send-error.js'
 
 describe('push service answers', () => {
   it.each([
@@ -15,16 +15,6 @@ describe('push service answers', () => {
     [422, 'rejected', 'push_rejected'],
   ])('%i → %s %s', (status, kind, code) => {
     expect(fromStatus(status, undefined, '')).toMatchObject({ kind, code })
-  })
-
-  it('reads Retry-After as seconds or an HTTP date', () => {
-    const now = Date.parse('2025-03-01T12:00:00Z')
-    expect(parseRetryAfter('120', now)).toBe(120_000)
-    expect(parseRetryAfter('Sat, 01 Mar 2025 12:00:30 GMT', now)).toBe(30_000)
-    expect(parseRetryAfter('Sat, 01 Mar 2025 11:00:00 GMT', now)).toBe(0)
-    expect(parseRetryAfter(['5', '9'], now)).toBe(5_000)
-    expect(parseRetryAfter('soon', now)).toBeUndefined()
-    expect(parseRetryAfter(undefined, now)).toBeUndefined()
   })
 
   it('tells a request that never left from one whose answer was lost', () => {
