@@ -137,6 +137,13 @@ export interface InboundMessage {
     address: string
     firstName?: string
     lastName?: string
+    /**
+     * The platform's one-string name, as it gives it (WhatsApp profile name, LINE `displayName`,
+     * an email `From:` phrase), when it has no separate first/last name. The gateway splits it
+     * (rules `splitDisplayName`) and keeps the whole as the contact attribute `display_name`; a
+     * connector reports it untouched rather than guessing the parts itself.
+     */
+    displayName?: string
     email?: string
     phone?: string
   }

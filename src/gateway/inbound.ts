@@ -8,6 +8,12 @@ import type { InboundMessage, InboundResult, StatusUpdate } from '../connectors/
 import { normalizeAddress } from '../rules/index.js'
 import type { InboundPlan, MessageError, MessageRecord, MessageStatus } from '../store/types.js'
 import { newId } from './ids.js'
+import {
+  contactNamePatch,
+  inboundNames,
+  newContactNames,
+  type InboundNames,
+} from './inbound-names.js'
 import type { Services } from './services.js'
 
 export class InboundRefused extends Error {
@@ -63,6 +69,7 @@ export async function receiveInbound(
         references: msg.email.references,
       }
     : null
+  const names = inboundNames(msg.from)
   const out = svc.store.inbound.receive({
     now,
     channel,
@@ -70,8 +77,7 @@ export async function receiveInbound(
     address,
     newContact: {
       id: newId('ct'),
-      first_name: msg.from.firstName ?? null,
-      last_name: msg.from.lastName ?? null,
+      ...newContactNames(names),
       email: msg.from.email ?? (ch.info.addressKind === 'email' ? address : null),
       phone: msg.from.phone ?? (ch.info.addressKind === 'phone' ? address : null),
     },
@@ -114,8 +120,18 @@ export async function receiveInbound(
       ),
     ],
   })
-  if (out.created) svc.metrics.inbound.inc({ channel })
+  if (out.created) {
+    svc.metrics.inbound.inc({ channel })
+    fillNames(svc, out.contactId, names, now)
+  }
   return out
+}
+
+/** A known contact gets the names it lacks and the platform's current `display_name`. */
+function fillNames(svc: Services, contactId: string, names: InboundNames, now: string): void {
+  const c = svc.store.contacts.get(contactId)
+  const patch = c && contactNamePatch(c, names)
+  if (patch) svc.store.contacts.update(contactId, patch, now)
 }
 
 /**

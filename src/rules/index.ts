@@ -20,6 +20,7 @@ export {
   type AddressKind,
   type AddressResult,
 } from './address.js'
+export { splitDisplayName, type DisplayNameParts } from './display-name.js'
 export { formatDuration, parseDuration } from './duration.js'
 export { windowState, type WindowState } from './window.js'
 export type * from './types.js'

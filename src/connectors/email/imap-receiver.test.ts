@@ -99,8 +99,7 @@ describe.concurrent('email connector: IMAP inbound (Dovecot)', () => {
     expect(msg?.platformMessageId).toBe('<reply-1@customer.example>')
     expect(msg?.from).toMatchObject({
       address: 'ana.lopez@customer.example',
-      firstName: 'Ana',
-      lastName: 'María López',
+      displayName: 'Ana María López',
     })
     expect(msg?.text).toBe('Thanks, that works for me.')
     expect(msg?.email).toEqual({

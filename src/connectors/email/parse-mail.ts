@@ -43,7 +43,7 @@ export async function parseMail(raw: Buffer, opts: ParseOptions): Promise<MailOu
   const text = mail.text ? trimQuotedReply(mail.text).trim() : ''
   const message: InboundMessage = {
     platformMessageId: mail.messageId ?? opts.fallbackId,
-    from: { address, email: address, ...splitName(sender?.name, address) },
+    from: { address, email: address, ...displayNameOf(sender?.name, address) },
     text: text === '' ? null : text,
     attachments: mail.attachments.map((a, i) => ({
       filename: a.filename ?? `attachment-${i + 1}${extensionFor(a.contentType)}`,
@@ -67,24 +67,13 @@ export function contentId(raw: Buffer): string {
 }
 
 /**
- * "Ana María López" → Ana / María López; "López, Ana" → Ana / López. A display name that is just
- * the address again tells nothing.
+ * The `From:` phrase as the sender's display name (the gateway splits it into first/last name).
+ * Mail clients fill in the address itself when the person set no name: that is no name at all.
  */
-export function splitName(
-  name: string | undefined,
-  address: string,
-): { firstName?: string; lastName?: string } {
-  const clean = (name ?? '').replace(/["']/g, '').replace(/\s+/g, ' ').trim()
-  if (clean === '' || clean.toLowerCase() === address || clean.includes('@')) return {}
-  const comma = clean.indexOf(',')
-  if (comma > 0) {
-    const last = clean.slice(0, comma).trim()
-    const first = clean.slice(comma + 1).trim()
-    return first ? { firstName: first, lastName: last } : { firstName: last }
-  }
-  const space = clean.indexOf(' ')
-  if (space < 0) return { firstName: clean }
-  return { firstName: clean.slice(0, space), lastName: clean.slice(space + 1) }
+export function displayNameOf(name: string | undefined, address: string): { displayName?: string } {
+  const clean = (name ?? '').trim()
+  if (clean === '' || clean.toLowerCase() === address) return {}
+  return { displayName: clean }
 }
 
 function referencesOf(mail: ParsedMail): string[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseListenAddress, parseServerUrl, validateEmailSettings } from './settings.js'
-import { splitName } from './parse-mail.js'
+import { displayNameOf } from './parse-mail.js'
 
 describe('email settings', () => {
   it.each([
@@ -38,12 +38,12 @@ describe('email settings', () => {
   })
 
   it.each([
-    ['Ana María López', { firstName: 'Ana', lastName: 'María López' }],
-    ['López, Ana', { firstName: 'Ana', lastName: 'López' }],
-    ['"Bo"', { firstName: 'Bo' }],
-    ['ana@customer.example', {}],
+    ['Ana María López', { displayName: 'Ana María López' }],
+    [' López, Ana ', { displayName: 'López, Ana' }],
+    ['Ana@Customer.example', {}],
+    ['', {}],
     [undefined, {}],
   ] as const)('name %s', (name, want) => {
-    expect(splitName(name, 'ana@customer.example')).toEqual(want)
+    expect(displayNameOf(name, 'ana@customer.example')).toEqual(want)
   })
 })

@@ -50,8 +50,7 @@ describe('email connector: SMTP listener', () => {
     expect(msg?.platformMessageId).toBe('<listener-1@customer.example>')
     expect(msg?.from).toMatchObject({
       address: 'bo@customer.example',
-      firstName: 'Bo',
-      lastName: 'Chen',
+      displayName: 'Bo Chen',
     })
     expect(msg?.text).toBe('Is VAT included?')
     expect(msg?.email?.subject).toBe('Invoice question')

@@ -89,7 +89,7 @@ export class LineInbound {
     const name = await this.displayName(userId, signal)
     return {
       platformMessageId: m.id,
-      from: { address: userId, ...(name ? { firstName: name } : {}) },
+      from: { address: userId, ...(name ? { displayName: name } : {}) },
       text,
       attachments,
       ...(ev.timestamp ? { sentAt: new Date(ev.timestamp).toISOString() } : {}),

@@ -254,7 +254,7 @@ describe('line webhook', () => {
     expect(ctx.inbounds).toEqual([
       {
         platformMessageId: '1001',
-        from: { address: USER, firstName: 'Ana Lima' },
+        from: { address: USER, displayName: 'Ana Lima' },
         text: 'hi',
         attachments: [],
         sentAt: '2023-11-14T22:13:20.000Z',

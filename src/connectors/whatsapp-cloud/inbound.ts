@@ -140,7 +140,7 @@ async function toInbound(
   const phone = `+${m.from}`
   return {
     platformMessageId: m.id,
-    from: { address: phone, phone, ...(name ? { firstName: name } : {}) },
+    from: { address: phone, phone, ...(name ? { displayName: name } : {}) },
     text,
     attachments,
     ...(m.timestamp ? { sentAt: new Date(Number(m.timestamp) * 1000).toISOString() } : {}),

@@ -90,7 +90,7 @@ describe('whatsapp-cloud webhook deliveries', () => {
     expect(ctx.inbounds).toEqual([
       {
         platformMessageId: 'wamid.IN1',
-        from: { address: '+4917612345678', phone: '+4917612345678', firstName: 'Ana Lima' },
+        from: { address: '+4917612345678', phone: '+4917612345678', displayName: 'Ana Lima' },
         text: 'Hallo',
         attachments: [],
         sentAt: '2023-11-14T22:13:20.000Z',

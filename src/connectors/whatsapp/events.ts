@@ -102,10 +102,10 @@ export async function toInbound(msg: WhatsAppMessage, log: Logger): Promise<Inbo
       log.warn({ err, platformMessageId: msg.id._serialized }, 'whatsapp: media download failed')
     }
   }
-  const firstName = notifyName(msg)
+  const displayName = notifyName(msg)
   return {
     platformMessageId: msg.id._serialized,
-    from: firstName === undefined ? { address } : { address, firstName },
+    from: displayName === undefined ? { address } : { address, displayName },
     text: msg.body === '' ? null : msg.body,
     attachments,
     sentAt: new Date(msg.timestamp * 1000).toISOString(),

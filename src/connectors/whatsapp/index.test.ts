@@ -401,7 +401,7 @@ describe('WhatsApp Web connector: inbound and acks', () => {
     await vi.waitFor(() => expect(h.inbound).toHaveLength(1))
     expect(h.inbound[0]).toEqual({
       platformMessageId: msg.id._serialized,
-      from: { address: NUMBER, firstName: 'Ana' },
+      from: { address: NUMBER, displayName: 'Ana' },
       text: 'Hi, where is my order?',
       attachments: [],
       sentAt: new Date(msg.timestamp * 1000).toISOString(),
