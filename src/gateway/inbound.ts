@@ -5,7 +5,7 @@
  * deduplicated by the platform's id, with its app-webhook events.
  */
 import type { InboundMessage, InboundResult, StatusUpdate } from '../connectors/types.js'
-import { normalizeAddress } from '../rules/index.js'
+import { normalizeAddress, strictSingleOpen } from '../rules/index.js'
 import type { InboundPlan, MessageError, MessageRecord, MessageStatus } from '../store/types.js'
 import { newId } from './ids.js'
 import {
@@ -87,7 +87,7 @@ export async function receiveInbound(
     replyTo: msg.email
       ? [...(msg.email.inReplyTo ? [msg.email.inReplyTo] : []), ...msg.email.references]
       : [],
-    allowWithOpenThread: ch.info.rules.allow_with_open_thread || !ch.info.rules.single_open_thread,
+    allowWithOpenThread: !strictSingleOpen(ch.info.rules),
     text: msg.text,
     attachments,
     email,

@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto'
 import type { z } from 'zod'
-import { evaluate, normalizeAddress } from '../rules/index.js'
-import type { ContactFacts, Decision, IdentityFacts, ThreadFacts } from '../rules/types.js'
+import { evaluate, normalizeAddress, type Refusal } from '../rules/index.js'
+import type { ContactFacts, Decision, IdentityFacts } from '../rules/types.js'
 import type { ContactRecord, IdentityRecord, ThreadRecord } from '../store/types.js'
 import { ApiError, apiError, notFound, ruleError, type RuleErrorCode } from './errors.js'
 import type { Caller } from './http/route.js'
@@ -16,6 +16,7 @@ import type { decision, messageAccepted } from './http/responses/index.js'
 import type { SendBody } from './http/schemas.js'
 import { newId } from './ids.js'
 import { fetchAttachment, AttachmentFetchError } from './net/fetch-attachment.js'
+import { NO_CONTACT, recipientFacts } from './send-facts.js'
 import type { Services } from './services.js'
 import { buildAcceptPlan } from './send-plan.js'
 
@@ -67,20 +68,11 @@ async function decideAndAccept(
     const seen = svc.store.idempotency.get(caller.id, idempotency.key)
     if (seen) return replay(seen, idempotency.bodyHash)
   }
-  const config = svc.config()
   const now = svc.now()
   const target = resolveTarget(svc, body)
-  const ch = config.channels[target.channelName] ?? null
   const attachments = await loadAttachments(svc, body)
-  const contactId = target.contact?.id ?? null
-  const openThreads = contactId ? svc.store.threads.listActiveByContact(contactId) : []
   const decision = evaluate({
-    channel: ch ? ch.info : null,
-    channelName: target.channelName,
-    contact: target.contact ? contactFacts(target.contact) : target.newContact,
-    identity: target.identity ? identityFacts(target.identity) : target.draftIdentity,
-    openThreads: openThreads.map(threadFacts),
-    targetThread: target.thread ? threadFacts(target.thread) : null,
+    ...recipientFacts(svc, target, now),
     content: {
       text: body.text ?? null,
       attachments: attachments.map((a) => ({
@@ -101,12 +93,6 @@ async function decideAndAccept(
         : null,
       tags: body.tags ?? [],
     },
-    templates: config.templates,
-    unrepliedToday:
-      ch?.info.rules.max_unreplied_per_day != null
-        ? svc.store.messages.countUnrepliedSince(target.channelName, startOfDay(now))
-        : 0,
-    now,
   })
   if (!decision.allowed) throw refusal(decision)
   if (body.dry_run) return { status: 200, body: { dry_run: true, ...decisionView(decision) } }
@@ -227,16 +213,7 @@ function replay(
 }
 
 function resolveTarget(svc: Services, body: SendBody): Target {
-  const empty: ContactFacts = {
-    id: null,
-    first_name: null,
-    last_name: null,
-    email: null,
-    phone: null,
-    external_id: null,
-    attributes: {},
-    blocked: false,
-  }
+  const empty = NO_CONTACT
   if (body.thread_id) {
     const thread = svc.store.threads.get(body.thread_id)
     if (!thread) throw notFound('thread', body.thread_id)
@@ -400,7 +377,8 @@ async function loadAttachments(svc: Services, body: SendBody): Promise<ReadyAtta
   return out
 }
 
-export function refusal(d: Decision): ApiError {
+/** The API error of a refused decision, or of a rules' refusal the gateway met on its own. */
+export function refusal(d: Decision | Refusal): ApiError {
   return ruleError(d.code as RuleErrorCode, d.message, d.rule, d.details)
 }
 
@@ -416,36 +394,4 @@ export function decisionView(d: Decision): Omit<z.output<typeof decision>, 'dry_
     rendered: d.rendered ?? null,
     thread_id: d.reuseThreadId ?? null,
   }
-}
-
-export function contactFacts(c: ContactRecord): ContactFacts {
-  return {
-    id: c.id,
-    first_name: c.first_name,
-    last_name: c.last_name,
-    email: c.email,
-    phone: c.phone,
-    external_id: c.external_id,
-    attributes: c.attributes,
-    blocked: c.blocked,
-  }
-}
-
-export function identityFacts(i: IdentityRecord): IdentityFacts {
-  return {
-    address: i.address,
-    first_inbound_at: i.first_inbound_at,
-    last_inbound_at: i.last_inbound_at,
-    reachable: i.reachable,
-  }
-}
-
-export function threadFacts(t: ThreadRecord): ThreadFacts {
-  return { id: t.id, channel: t.channel, status: t.status, assignee: t.assignee, tags: t.tags }
-}
-
-function startOfDay(now: Date): string {
-  const d = new Date(now)
-  d.setUTCHours(0, 0, 0, 0)
-  return d.toISOString()
 }

@@ -4,6 +4,7 @@
  * the `thread.opened` event. Shared by single sends (`outbound.ts`) and bulk sends
  * (`bulk/`), so a bulk message lands in the store exactly as a single send would.
  */
+import { strictSingleOpen } from '../rules/index.js'
 import type { ContactFacts, Decision } from '../rules/types.js'
 import type { AcceptPlan, ContactRecord, IdentityRecord, ThreadRecord } from '../store/types.js'
 import type { Caller } from './http/route.js'
@@ -83,7 +84,7 @@ export function buildAcceptPlan(
   } else {
     thread = {
       create: { id: newId('th'), channel: t.channelName, assignee: agent, tags },
-      singleOpen: Boolean(rules?.single_open_thread && !rules.allow_with_open_thread),
+      singleOpen: rules !== undefined && strictSingleOpen(rules),
       actor: caller.id,
     }
   }

@@ -20,6 +20,27 @@ const NO_ADDRESS_HINT: Record<AddressKind, string> = {
 }
 
 /**
+ * True when the contact has an address on the channel, valid or not: an identity there, or the
+ * email (phone) an email (phone) channel derives one from. Eligibility lists exactly these channels.
+ */
+export function hasAddress(
+  channel: ChannelInfo,
+  contact: ContactFacts,
+  identity: IdentityFacts | null,
+): boolean {
+  return rawAddress(channelAddressKind(channel), contact, identity) !== null
+}
+
+function rawAddress(
+  kind: AddressKind,
+  contact: ContactFacts,
+  identity: IdentityFacts | null,
+): string | null {
+  const derived = kind === 'email' ? contact.email : kind === 'phone' ? contact.phone : null
+  return identity?.address ?? (derived === '' ? null : derived)
+}
+
+/**
  * The address a send goes to: the identity's, or else the contact's email (email channels) or phone
  * (phone channels), normalised for the channel's kind.
  */
@@ -30,10 +51,9 @@ export function resolveAddress(
   identity: IdentityFacts | null,
 ): { ok: true; address: string } | Failed {
   const rule = `channels.${channel.name}.${channel.type === 'webhook' ? 'address' : 'type'}`
-  const derived = kind === 'email' ? contact.email : kind === 'phone' ? contact.phone : null
   const field =
     identity !== null ? 'identity.address' : kind === 'email' ? 'contact.email' : 'contact.phone'
-  const raw = identity?.address ?? (derived === '' ? null : derived)
+  const raw = rawAddress(kind, contact, identity)
   if (raw === null) {
     const message = `The contact has no address on channel "${channel.name}": ${NO_ADDRESS_HINT[kind]}.`
     return { ok: false, refusal: refusal('no_address', message, rule, { kind }) }

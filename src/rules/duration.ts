@@ -7,8 +7,14 @@ const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as co
 
 type Unit = keyof typeof UNIT_MS
 
-// The `m(?!s)` lookahead keeps `500ms` from being read as minutes followed by a stray `s`.
-const DURATION_RE = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/
+/**
+ * `24h`, `90m`, `30s`, `7d`, `1h30m`, `500ms`: whole numbers, units largest first, each at most
+ * once, no spaces. `(?=\d)` refuses the empty string; the `m(?!s)` lookahead keeps `500ms` from
+ * reading as minutes plus a stray `s`. Exported for the config's JSON Schema, whose `pattern`
+ * lets editors flag `24 hours` too.
+ */
+export const DURATION_PATTERN =
+  /^(?=\d)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/
 
 const UNITS_IN_ORDER: readonly Unit[] = ['d', 'h', 'm', 's', 'ms']
 
@@ -18,8 +24,8 @@ const UNITS_IN_ORDER: readonly Unit[] = ['d', 'h', 'm', 's', 'ms']
  * so the config loader can name the key and show an example.
  */
 export function parseDuration(text: string): number | null {
-  const match = DURATION_RE.exec(text)
-  if (match === null || text === '') return null
+  const match = DURATION_PATTERN.exec(text)
+  if (match === null) return null
   let total = 0
   UNITS_IN_ORDER.forEach((unit, i) => {
     const digits = match[i + 1]

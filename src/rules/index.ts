@@ -1,9 +1,20 @@
 /**
- * The pure policy module (DESIGN §5): `evaluate()` decides a send; `render`, `address` and
- * `duration` are the pieces the config loader, the inbound flow and the API reuse. No I/O, no
- * clock.
+ * The pure policy module (DESIGN §5): `evaluate()` decides a send, `eligibility()` what may be
+ * sent; every policy the gateway applies elsewhere (tags allowed on a thread, strict single open,
+ * the unreplied cap's day, addresses, durations) is asked here, once. No I/O, no clock.
  */
-export { evaluate } from './evaluate.js'
+export {
+  evaluate,
+  evaluateRecipient,
+  type RecipientDecision,
+  type RecipientInput,
+} from './evaluate.js'
+export { eligibility, type Eligibility } from './eligibility.js'
+export { hasAddress } from './address-check.js'
+export { checkTagsAllowed } from './tag-check.js'
+export { strictSingleOpen } from './thread-check.js'
+export { checkUnrepliedCap, countsAsUnreplied, startOfDay } from './unreplied-cap.js'
+export type { Refusal } from './refusal.js'
 export {
   listVariables,
   renderTemplate,
@@ -21,6 +32,6 @@ export {
   type AddressResult,
 } from './address.js'
 export { splitDisplayName, type DisplayNameParts } from './display-name.js'
-export { formatDuration, parseDuration } from './duration.js'
+export { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js'
 export { windowState, type WindowState } from './window.js'
 export type * from './types.js'

@@ -3,7 +3,7 @@
  * beside one (email by default). Decides which thread the send lands in.
  */
 import { refusal, type Refusal } from './refusal.js'
-import type { ChannelInfo, ThreadFacts } from './types.js'
+import type { ChannelInfo, ChannelRules, ThreadFacts } from './types.js'
 
 export type ThreadOutcome =
   | {
@@ -16,6 +16,17 @@ export type ThreadOutcome =
   | { ok: false; refusal: Refusal }
 
 /**
+ * "Strict single open": a contact may have one active (open or snoozed) thread at a time on this
+ * channel's sends — `single_open_thread` on and `allow_with_open_thread` off. The one place this is
+ * derived: the rules, thread creation, the store's guard and inbound messages all ask here.
+ */
+export function strictSingleOpen(
+  rules: Pick<ChannelRules, 'single_open_thread' | 'allow_with_open_thread'>,
+): boolean {
+  return rules.single_open_thread && !rules.allow_with_open_thread
+}
+
+/**
  * Picks the thread for a send. With `single_open_thread` (and no `allow_with_open_thread`), an
  * active thread other than the target — or, without a target, one on another channel — is a
  * conflict; an active thread on this channel is reused.
@@ -26,7 +37,7 @@ export function checkThreads(
   target: ThreadFacts | null,
 ): ThreadOutcome {
   const active = openThreads.filter((t) => t.status !== 'closed')
-  const strict = channel.rules.single_open_thread && !channel.rules.allow_with_open_thread
+  const strict = strictSingleOpen(channel.rules)
 
   if (target !== null) {
     const other = strict ? active.find((t) => t.id !== target.id) : undefined

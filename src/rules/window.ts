@@ -27,12 +27,16 @@ export function windowState(
   return { state: end > now.getTime() ? 'open' : 'closed', expiresAt: new Date(end).toISOString() }
 }
 
-/** Step 5 when the window is closed: only a template (and nothing else) passes `templates_only`. */
+/**
+ * Step 5 when the window is closed: only a template (and nothing else) passes `templates_only`.
+ * Without content (eligibility: what may be sent, not this send) `templates_only` answers
+ * `template_required`, a limit on the kinds rather than a refusal of the channel.
+ */
 export function windowRefusal(
   channel: ChannelInfo,
   after: 'templates_only' | 'deny',
   win: WindowState,
-  content: SendContent,
+  content: SendContent | null,
 ): Refusal | null {
   const since =
     win.expiresAt === null || win.expiresAt === undefined
@@ -48,7 +52,7 @@ export function windowRefusal(
       details,
     )
   }
-  if (content.template !== null && content.attachments.length === 0) return null
+  if (content !== null && content.template !== null && content.attachments.length === 0) return null
   return refusal(
     'template_required',
     `Channel "${channel.name}" accepts only a template message now (${since}): send a template, ` +

@@ -5,11 +5,11 @@
  * single send would make, with the bulk's id and its paced due time. Refused recipients are
  * counted by code; a recipient is never half-sent.
  */
-import { evaluate } from '../../rules/index.js'
+import { countsAsUnreplied, evaluate } from '../../rules/index.js'
 import type { SendContent } from '../../rules/types.js'
 import type { AcceptPlan } from '../../store/types.js'
 import type { Caller } from '../http/route.js'
-import { contactFacts, identityFacts, threadFacts } from '../outbound.js'
+import { contactFacts, recipientFacts, unrepliedToday } from '../send-facts.js'
 import { buildAcceptPlan } from '../send-plan.js'
 import type { Services } from '../services.js'
 
@@ -46,13 +46,9 @@ export function evaluateRecipients(
   now: Date,
   pace: Pace,
 ): Evaluated {
-  const config = svc.config()
-  const ch = config.channels[job.channel] ?? null
   const facts = svc.store.bulk.facts(contactIds, job.channel)
-  const cap = ch?.info.rules.max_unreplied_per_day ?? null
   // The cap counts this chunk's own first messages too, as they would be counted one by one.
-  let unreplied =
-    cap === null ? 0 : svc.store.messages.countUnrepliedSince(job.channel, dayStart(now))
+  let unreplied = unrepliedToday(svc, job.channel, now)
   const out: Evaluated = { plans: [], eligible: 0, skipped: {}, nextDue: pace.start }
   const skip = (code: string) => (out.skipped[code] = (out.skipped[code] ?? 0) + 1)
   for (const id of contactIds) {
@@ -61,54 +57,34 @@ export function evaluateRecipients(
       skip(CONTACT_GONE)
       continue
     }
-    const d = evaluate({
-      channel: ch ? ch.info : null,
+    const records = {
       channelName: job.channel,
-      contact: contactFacts(f.contact),
-      identity: f.identity ? identityFacts(f.identity) : null,
-      openThreads: f.activeThreads.map(threadFacts),
-      targetThread: null,
-      content: job.content,
-      templates: config.templates,
-      unrepliedToday: unreplied,
-      now,
-    })
+      contact: f.contact,
+      identity: f.identity,
+      thread: null,
+      activeThreads: f.activeThreads,
+    }
+    const input = recipientFacts(svc, records, now, unreplied)
+    const d = evaluate({ ...input, content: job.content })
     if (!d.allowed) {
       skip(d.code ?? 'refused')
       continue
     }
-    if (cap !== null && (f.identity?.first_inbound_at ?? null) === null) unreplied++
+    if (input.channel !== null && countsAsUnreplied(input.channel, input.identity)) unreplied++
     out.eligible++
     if (job.id === null) continue
     const dueAt = Math.round(pace.start + out.plans.length * pace.intervalMs)
     out.plans.push(
-      buildAcceptPlan(
-        svc,
-        {
-          contact: f.contact,
-          newContact: contactFacts(f.contact),
-          channelName: job.channel,
-          identity: f.identity,
-          thread: null,
-        },
-        d,
-        {
-          caller: job.caller,
-          tags: job.content.tags,
-          attachments: [],
-          now,
-          bulk: { id: job.id, dueAt },
-          activeThreads: f.activeThreads,
-        },
-      ),
+      buildAcceptPlan(svc, { ...records, newContact: contactFacts(f.contact) }, d, {
+        caller: job.caller,
+        tags: job.content.tags,
+        attachments: [],
+        now,
+        bulk: { id: job.id, dueAt },
+        activeThreads: f.activeThreads,
+      }),
     )
   }
   out.nextDue = pace.start + out.plans.length * pace.intervalMs
   return out
-}
-
-function dayStart(now: Date): string {
-  const d = new Date(now)
-  d.setUTCHours(0, 0, 0, 0)
-  return d.toISOString()
 }

@@ -1,31 +1,8 @@
 /**
- * Durations and byte sizes as written in `gateway.config.yaml`. The loader keeps its own small
- * parser so config validation does not wait on `rules/`; both accept the same spelling.
+ * Durations and byte sizes as written in `gateway.config.yaml`. Durations are the rules' (one
+ * parser: the rules read window lengths the same way); byte sizes are the config's own.
  */
-
-const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as const
-
-/**
- * `24h`, `90m`, `30s`, `7d`, `1h30m`, `500ms`: whole numbers, units largest first, each at most
- * once, no spaces. The `m(?!s)` lookahead keeps `500ms` from reading as minutes plus a stray `s`.
- * Exported for the JSON Schema, whose `pattern` lets editors flag `24 hours` too.
- */
-export const DURATION_PATTERN =
-  /^(?=\d)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/
-
-const UNITS_IN_ORDER = ['d', 'h', 'm', 's', 'ms'] as const
-
-/** Milliseconds of a duration such as `1h30m`, or null when the text is not one (`24 hours`). */
-export function parseDuration(text: string): number | null {
-  const match = DURATION_PATTERN.exec(text)
-  if (match === null) return null
-  let total = 0
-  UNITS_IN_ORDER.forEach((unit, i) => {
-    const digits = match[i + 1]
-    if (digits !== undefined) total += Number(digits) * UNIT_MS[unit]
-  })
-  return Number.isSafeInteger(total) ? total : null
-}
+export { DURATION_PATTERN, parseDuration } from '../../rules/duration.js'
 
 const SIZE_UNITS = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 } as const
 

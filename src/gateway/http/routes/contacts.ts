@@ -1,10 +1,10 @@
 /** Contacts: create, search, read, update, eligibility, timeline (DESIGN §6). */
 import type { z } from 'zod'
-import { evaluate, normalizeAddress } from '../../../rules/index.js'
+import { eligibility as eligibleOn, normalizeAddress } from '../../../rules/index.js'
 import { StoreConflict } from '../../../store/types.js'
 import { apiError, notFound, ruleError } from '../../errors.js'
 import { newId } from '../../ids.js'
-import { contactFacts, identityFacts, threadFacts } from '../../outbound.js'
+import { contactChannelFacts } from '../../send-facts.js'
 import type { Services } from '../../services.js'
 import { contactView, eventView, messageView } from '../../views.js'
 import type { JsonResult, RouteInput } from '../route.js'
@@ -103,51 +103,19 @@ export const eligibility =
   (svc: Services) =>
   (i: In<unknown>): JsonResult => {
     const c = mustContact(svc, i.params.id ?? '')
-    const config = svc.config()
-    const identities = svc.store.identities.listByContact(c.id)
-    const open = svc.store.threads.listActiveByContact(c.id).map(threadFacts)
-    const now = svc.now()
-    const channels = Object.values(config.channels).filter((ch) => {
-      const kind = ch.info.addressKind
-      return (
-        identities.some((id) => id.channel === ch.info.name) ||
-        (kind === 'email' && c.email) ||
-        (kind === 'phone' && c.phone)
-      )
-    })
-    const items = channels.map((ch) => {
-      const identity = identities.find((id) => id.channel === ch.info.name) ?? null
-      const d = evaluate({
-        channel: ch.info,
-        channelName: ch.info.name,
-        contact: contactFacts(c),
-        identity: identity ? identityFacts(identity) : null,
-        openThreads: open,
-        targetThread: null,
-        content: {
-          text: '.',
-          attachments: [],
-          template: null,
-          variables: {},
-          email: null,
-          tags: [],
-        },
-        templates: config.templates,
-        now,
-      })
-      // A text refused only because the window wants a template is still a channel one can use.
-      const canSend = d.allowed || d.code === 'template_required' || d.code === 'tags_required'
+    const items = contactChannelFacts(svc, c, svc.now()).map(({ channel, identity, facts }) => {
+      const e = eligibleOn(facts)
       return {
-        channel: ch.info.name,
-        type: ch.info.type,
-        address: d.address ?? identity?.address ?? null,
-        can_send: canSend,
-        allowed_kinds: d.allowed_kinds,
-        code: d.code ?? null,
-        reason: d.allowed ? null : d.message,
-        rule: d.rule ?? null,
-        window_expires_at: d.window_expires_at ?? null,
-        thread_id: d.reuseThreadId ?? (d.details?.thread_id as string | undefined) ?? null,
+        channel: channel.name,
+        type: channel.type,
+        address: e.address ?? identity?.address ?? null,
+        can_send: e.can_send,
+        allowed_kinds: e.allowed_kinds,
+        code: e.code ?? null,
+        reason: e.message ?? null,
+        rule: e.rule ?? null,
+        window_expires_at: e.window_expires_at ?? null,
+        thread_id: e.thread_id ?? null,
       }
     })
     return { status: 200, body: { contact_id: c.id, channels: items } }

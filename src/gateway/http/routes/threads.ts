@@ -1,8 +1,10 @@
 /** Threads: start, list, read, and the agent actions close / snooze / assign / tags. */
 import type { z } from 'zod'
+import { checkTagsAllowed, strictSingleOpen } from '../../../rules/index.js'
 import { StoreConflict, type ThreadRecord } from '../../../store/types.js'
 import { apiError, notFound, ruleError } from '../../errors.js'
 import { newId } from '../../ids.js'
+import { refusal } from '../../outbound.js'
 import type { Services } from '../../services.js'
 import { eventView, messageView, threadView } from '../../views.js'
 import type { JsonResult, RouteInput } from '../route.js'
@@ -28,21 +30,12 @@ export const createThread =
       throw ruleError('channel_unknown', `no channel named ${b.channel}`, `channels.${b.channel}`, {
         field: 'channel',
       })
-    const allowed = ch.info.rules.mandatory_tags
-    for (const t of b.tags ?? []) {
-      if (Array.isArray(allowed) && !allowed.includes(t)) {
-        throw ruleError(
-          'tag_unknown',
-          `tag ${t} is not one of ${allowed.join(', ')}`,
-          `channels.${b.channel}.rules.mandatory_tags`,
-          { tag: t },
-        )
-      }
-    }
+    const unknownTag = checkTagsAllowed(ch.info, b.tags ?? [])
+    if (unknownTag) throw refusal(unknownTag)
     const now = svc.now().toISOString()
     const agent = i.caller && i.caller.role !== 'app' ? i.caller.id : null
     const id = newId('th')
-    const singleOpen = ch.info.rules.single_open_thread && !ch.info.rules.allow_with_open_thread
+    const singleOpen = strictSingleOpen(ch.info.rules)
     try {
       const t = svc.store.threads.create(
         { id, contact_id: b.contact_id, channel: b.channel, assignee: agent, tags: b.tags ?? [] },
@@ -176,17 +169,9 @@ export const setTags =
   (svc: Services) =>
   (i: In<z.infer<typeof tagsBody>>): JsonResult => {
     const t = mustThread(svc, i.params.id ?? '')
-    const allowed = svc.config().channels[t.channel]?.info.rules.mandatory_tags
-    for (const tag of i.body.tags) {
-      if (Array.isArray(allowed) && !allowed.includes(tag)) {
-        throw ruleError(
-          'tag_unknown',
-          `tag ${tag} is not one of ${allowed.join(', ')}`,
-          `channels.${t.channel}.rules.mandatory_tags`,
-          { tag },
-        )
-      }
-    }
+    const ch = svc.config().channels[t.channel]
+    const unknownTag = ch ? checkTagsAllowed(ch.info, i.body.tags) : null
+    if (unknownTag) throw refusal(unknownTag)
     const tags = [...new Set(i.body.tags)]
     const out = svc.store.threads.setTags(t.id, tags, actor(i), svc.now().toISOString(), [])
     return { status: 200, body: threadView(out ?? t) }
