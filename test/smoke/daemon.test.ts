@@ -201,5 +201,6 @@ describe('the daemon', () => {
     expect(key).toContain(
       `{ id: alice, role: agent, sha256: "${createHash('sha256').update(plain).digest('hex')}" }`,
     )
-  })
+    // A dozen CLI processes, each loading the compiled daemon: ≈ 25 s on a loaded 2-core machine.
+  }, 90_000)
 })
