@@ -26,7 +26,9 @@ beforeEach(async () => {
     rules:
       rate: { per_second: 20, per_recipient_per_second: 2 }
 `,
-    { dispatcher: true },
+    // Started once everything is accepted: the figures below are the dispatcher's alone, not
+    // how fast a loaded machine accepts 20 requests.
+    { dispatcher: false },
   )
 })
 afterEach(async () => {
@@ -45,6 +47,7 @@ describe('pacing', () => {
     // Ten messages to one person first (5 s of their 2/s), then one each to ten others.
     for (let i = 0; i < 10; i++) expect((await send('hot', `hot ${i}`)).status).toBe(202)
     for (let i = 0; i < 10; i++) expect((await send(`other-${i}`, 'hi')).status).toBe(202)
+    t.gw.outbox.start()
     await expect.poll(async () => (await relay.arrivals()).length, { timeout: 15_000 }).toBe(20)
 
     const got = await relay.arrivals()
@@ -52,8 +55,9 @@ describe('pacing', () => {
     const others = got.filter((r) => r.address !== 'hot').map((r) => r.at)
     expect(maxInAnySecond(hot)).toBeLessThanOrEqual(2)
     expect(maxInAnySecond(got.map((r) => r.at))).toBeLessThanOrEqual(20)
-    // The others go out at the channel's pace, long before the hot queue is done.
-    expect(Math.max(...others) - Math.min(...hot)).toBeLessThan(2500)
+    // The others go out at the channel's pace, long before the hot queue is done: all of them
+    // before its second half (which its own limit keeps 2 s or more after its first message).
+    expect(Math.max(...others)).toBeLessThan(hot[5] ?? 0)
     expect(Math.max(...hot) - Math.min(...hot)).toBeGreaterThanOrEqual(4000)
   }, 20_000)
 })

@@ -1,6 +1,6 @@
 /**
- * How late this process's event loop runs lately: the worst lateness of a 10 ms probe timer over
- * the last second, decaying by half a second when the load goes. A machine busy enough to delay
+ * How late this process's event loop runs lately: the worst lateness of a 10 ms probe timer in
+ * the last second and in the one under way, decaying by half a second when the load goes. A machine busy enough to delay
  * our timers delays other processes' wake-ups as much — a receiver on the same machine stamps our
  * requests that much later, now one and now the next — so the dispatcher keeps this much more
  * margin between sends (wire-spacing.ts). Measured on a 2-core VM at load 13: receiver stamps up to
@@ -39,11 +39,12 @@ export class LoopLag {
   current(): number {
     const now = this.clock()
     if (now - this.periodStart >= PERIOD_MS) {
-      this.value = Math.min(LAG_MAX_MS, Math.max(this.worst, this.value / 2))
+      this.value = Math.max(this.worst, this.value / 2)
       this.worst = 0
       this.periodStart = now
     }
-    return this.value
+    // A stall in the period under way counts at once: the first second after a start too.
+    return Math.min(LAG_MAX_MS, Math.max(this.value, this.worst))
   }
 }
 

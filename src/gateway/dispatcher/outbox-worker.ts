@@ -67,7 +67,8 @@ export class OutboxWorker {
   private readonly planned = new Map<number, number>()
   private readonly pacings = new Map<string, Pacing>()
   /** When sends actually left, per channel (`c:`) and recipient (`r:`). */
-  private readonly spacing = new WireSpacing(() => WIRE_MARGIN_MS + loopLag().current())
+  private readonly lag = loopLag() // probing from now, so the first sends see the load too
+  private readonly spacing = new WireSpacing(() => WIRE_MARGIN_MS + this.lag.current())
   /** Connectors seen to finish a send without reporting its write: never held back for it. */
   private readonly silent = new WeakSet<Connector>()
   /** Outcome writes of this tick, committed together (one fsync) by `flush()`. */
