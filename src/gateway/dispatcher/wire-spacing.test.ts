@@ -105,6 +105,16 @@ describe('WireSpacing', () => {
     expect(s.tryStart(perRecipient(4))).not.toBeNull()
   })
 
+  it('forgets recipients once their last send limits nothing any more', () => {
+    const { clock, s } = spacing()
+    for (let i = 0; i < 10_001; i++) sendAt(s, clock, perRecipient(1, `r:${i}`), 0)
+    expect(s.size).toBe(10_001)
+    sendAt(s, clock, perRecipient(1, 'r:late'), 1500) // r:0 … could still count until 2000
+    expect(s.size).toBe(10_002)
+    sendAt(s, clock, perRecipient(1, 'r:later'), 2500)
+    expect(s.size).toBe(2)
+  })
+
   it('stops waiting for a write that never comes once the send is over', async () => {
     const { clock, s } = spacing()
     const one = perRecipient(1)

@@ -49,20 +49,32 @@ export interface StartedSend {
 export const MIN_GAP_SHARE = 0.5
 /** The window is checked over at most this many sends: limits above it (1 000/s) keep their average. */
 const MAX_WINDOW = 1024
-/** Keys are forgotten once idle this long (ms), so a million recipients don't stay in memory. */
-const IDLE_FORGET_MS = 60_000
+/**
+ * A key is forgotten once its last send is this much older than its window (ms): it limits nothing
+ * any more (margins stay far below), and a bulk to a million recipients leaves only the last
+ * second's worth of them in memory.
+ */
+const FORGET_AFTER_MS = 1_000
+/** Keys kept before forgetting is worth a scan, and the least time between two scans (ms). */
+const SWEEP_ABOVE = 10_000
+const SWEEP_EVERY_MS = 1_000
 
 class StartWindow {
-  readonly times: Float64Array
+  /** The last `n` start times, a ring (a plain array: one number for most recipients). */
+  readonly times: number[]
   /** Index of the oldest stamp: the one the next send counts against, and then replaces. */
   next = 0
   count = 0
   last = -Infinity
   /** Slots whose send is handed over but not written yet: settles once it is (or is over). */
-  readonly unwritten = new Map<number, Promise<void>>()
+  unwritten: Map<number, Promise<void>> | null = null
 
   constructor(readonly perSecond: number) {
-    this.times = new Float64Array(Math.min(MAX_WINDOW, Math.max(1, Math.floor(perSecond))))
+    this.times = new Array<number>(Math.min(MAX_WINDOW, Math.max(1, Math.floor(perSecond)))).fill(0)
+  }
+
+  get windowMs(): number {
+    return (this.times.length * 1000) / this.perSecond
   }
 
   /** The earliest time (ms) a send may start, keeping `marginMs` more than the window. */
@@ -70,20 +82,19 @@ class StartWindow {
     const interval = 1000 / this.perSecond
     const gap = this.last + interval * MIN_GAP_SHARE
     if (this.count < this.times.length) return gap
-    const windowMs = this.times.length * interval
-    return Math.max(gap, (this.times[this.next] ?? 0) + windowMs + marginMs)
+    return Math.max(gap, (this.times[this.next] ?? 0) + this.windowMs + marginMs)
   }
 
   /** The write the next send would count against, while it is not known. */
   blocking(): Promise<void> | undefined {
-    return this.count < this.times.length ? undefined : this.unwritten.get(this.next)
+    return this.count < this.times.length ? undefined : this.unwritten?.get(this.next)
   }
 
   /** Records a start; returns its slot (to move it to the write time later). */
   push(at: number): number {
     const slot = this.next
     this.times[slot] = at
-    this.unwritten.delete(slot)
+    this.unwritten?.delete(slot)
     this.next = (slot + 1) % this.times.length
     this.count = Math.min(this.count + 1, this.times.length)
     this.last = Math.max(this.last, at)
@@ -165,7 +176,7 @@ export class WireSpacing {
           release = () => {
             clearTimeout(timer)
             for (const s of slots)
-              if (s.w.unwritten.get(s.slot) === write) s.w.unwritten.delete(s.slot)
+              if (s.w.unwritten?.get(s.slot) === write) s.w.unwritten.delete(s.slot)
             resolve()
           }
         })
@@ -174,10 +185,15 @@ export class WireSpacing {
           moveAll(this.clock())
           release?.()
         }, maxMs)
-        for (const s of slots) s.w.unwritten.set(s.slot, write)
+        for (const s of slots) (s.w.unwritten ??= new Map()).set(s.slot, write)
       },
       settled: () => release?.(),
     }
+  }
+
+  /** Keys remembered (for tests: idle ones are forgotten). */
+  get size(): number {
+    return this.windows.size
   }
 
   private blocking(limits: readonly SpacingLimit[]): Promise<void> | undefined {
@@ -200,8 +216,10 @@ export class WireSpacing {
   }
 
   private sweep(now: number): void {
-    if (this.windows.size < 10_000 || now - this.lastSweep < 10_000) return
+    if (this.windows.size < SWEEP_ABOVE || now - this.lastSweep < SWEEP_EVERY_MS) return
     this.lastSweep = now
-    for (const [k, w] of this.windows) if (now - w.last > IDLE_FORGET_MS) this.windows.delete(k)
+    for (const [k, w] of this.windows) {
+      if (now - w.last > w.windowMs + FORGET_AFTER_MS) this.windows.delete(k)
+    }
   }
 }
