@@ -88,6 +88,12 @@ export interface OutboundPayload {
   attempt: number
   /** Aborted when the daemon stops or the send times out. */
   signal: AbortSignal
+  /**
+   * Call right before the request is written to the network (after any connect or queueing), if
+   * the connector can tell. The dispatcher measures a channel's rate limits from that moment (what
+   * the platform counts), not from the hand-over; without it, the hand-over is all it knows.
+   */
+  onWrite?: () => void
 }
 
 export interface SendResult {

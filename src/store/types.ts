@@ -207,6 +207,8 @@ export interface OutboxJob {
   recipientKey: string
   attempts: number
   dueAt: number
+  /** The bulk the message belongs to (null for a single send): a cancelled bulk's job is not sent. */
+  bulkId: string | null
 }
 
 export interface StoredIdempotency {
@@ -558,6 +560,11 @@ export interface Store {
       error: MessageError,
       possibleDuplicate: boolean,
     ): void
+    /**
+     * A leased job whose bulk was cancelled before it was sent: job deleted, message → cancelled
+     * at `at` (only from queued or sending).
+     */
+    cancelLeased(jobId: number, messageId: string, at: string): void
     /** Pushes a leased job back without counting an attempt (rate limit, shutdown). */
     release(jobId: number, dueAtMs: number): void
     /** Cancels queued (not leased) jobs of the given messages; returns how many. */

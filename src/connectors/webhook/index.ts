@@ -142,6 +142,7 @@ export function createWebhookConnector(deps: ConnectorDeps, settings: WebhookSet
           body,
           signal: out.signal,
           timeoutMs,
+          onWrite: out.onWrite,
         })
         if (isAuthFailure(answer.status)) setAuthFailing(true, answer.status)
         result = fromAnswer(answer)

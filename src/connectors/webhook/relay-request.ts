@@ -46,6 +46,8 @@ export interface RelayRequest {
   signal: AbortSignal
   /** Deadline for the whole exchange, connect included. */
   timeoutMs: number
+  /** Called right before the request is written (after any connect): the dispatcher paces by it. */
+  onWrite?: () => void
 }
 
 /** POSTs and resolves with the answer, whatever its status; rejects with `RelayTransportError`. */
@@ -85,7 +87,10 @@ export function postToRelay(dispatcher: Dispatcher, req: RelayRequest): Promise<
         controller = ctl
         // Aborted or timed out while waiting for a connection: abort here and nothing is written.
         if (settled) ctl.abort(new Error('request cancelled before it was sent'))
-        else sent = true
+        else {
+          sent = true
+          req.onWrite?.()
+        }
       },
       onResponseStart(_ctl, statusCode, responseHeaders) {
         if (statusCode < 200) return // 1xx informational: the real answer follows

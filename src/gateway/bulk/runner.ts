@@ -12,6 +12,7 @@ import type { Logger } from 'pino'
 import { SupervisedLoop, type TickOutcome } from '../../connectors/shared/supervised-loop.js'
 import { CorruptRecord, type BulkRecord } from '../../store/types.js'
 import type { Services } from '../services.js'
+import { cancelledBulks } from './cancelled.js'
 import { CONTACT_GONE, evaluateRecipients } from './evaluate.js'
 import { BulkPacer } from './pacer.js'
 import { callerOf, readSpec, sendContent, type BulkSpec } from './spec.js'
@@ -96,6 +97,8 @@ export class BulkRunner {
   /**
    * Cancels a bulk: expansion stops, its messages not yet leased by the dispatcher are cancelled
    * (a chunk per transaction, yielding in between), and it finishes once nothing is in flight.
+   * Those under the dispatcher's lease are cancelled by the dispatcher itself, which checks the
+   * cancelled set right before each send; only requests already on the wire still go out.
    * A finished bulk is left as it is. Null when there is no such bulk.
    */
   async cancel(id: string): Promise<BulkRecord | null> {
@@ -103,6 +106,7 @@ export class BulkRunner {
     const at = this.svc.now().toISOString()
     const b = store.bulk.cancel(id, at)
     if (!b || b.status !== 'cancelled' || b.finished_at !== null) return b
+    cancelledBulks(this.svc).add(id)
     while (store.bulk.cancelPending(id, at, Date.now(), CANCEL_CHUNK) === CANCEL_CHUNK) {
       await nextTurn()
     }
@@ -207,7 +211,9 @@ export class BulkRunner {
     const done = this.svc.store.bulk.finish(id, at, (b, counts) =>
       this.svc.events('bulk.done', bulkDoneData(b, counts), at),
     )
-    if (done) this.log.info({ bulk_id: id, status: done.status }, 'bulk finished')
+    if (!done) return
+    cancelledBulks(this.svc).delete(id)
+    this.log.info({ bulk_id: id, status: done.status }, 'bulk finished')
   }
 
   /**

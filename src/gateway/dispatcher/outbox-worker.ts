@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino'
 import { SupervisedLoop, type TickOutcome } from '../../connectors/shared/supervised-loop.js'
-import { SendError, type OutboundPayload } from '../../connectors/types.js'
+import { SendError, type Connector, type OutboundPayload } from '../../connectors/types.js'
 import {
   CorruptRecord,
   type ContactRecord,
@@ -17,19 +17,38 @@ import {
   type OutboxJob,
 } from '../../store/types.js'
 import { storeFault } from '../../store/store-fault.js'
+import { cancelledBulks } from '../bulk/cancelled.js'
 import { statusEvent } from '../inbound.js'
 import type { Services } from '../services.js'
 import { retryDelay } from './backoff.js'
 import { Pacer, SlotCalendar } from './rate-limiter.js'
+import { loopLag } from './loop-lag.js'
 import { sendJitterMs } from './send-jitter.js'
+import { WireSpacing, type StartedSend } from './wire-spacing.js'
 
 /**
- * Platforms count sends where they arrive, and ours reach them a few ms early or late: pacing at
- * 98 % of a limit keeps the receiving end under it and still within 5 % of it (DESIGN §8, P6).
+ * Platforms count sends where they arrive, and ours reach them a few ms early or late: sends are
+ * planned at 98 % of a limit, so the receiving end stays under it and within 5 % of it (DESIGN §8,
+ * P6). The actual sends are spaced by `WIRE_MARGIN_MS` below, which this plan leaves room for.
  */
 const RATE_HEADROOM = 0.98
+/**
+ * Each limit's one-second window of sends, as written, is kept this much longer (what the 2 %
+ * headroom gives at any rate), plus the event loop's recent lag (loop-lag.ts): the margin for what
+ * moves our sends closer together on their way to the receiver's count.
+ */
+const WIRE_MARGIN_MS = 20
+/**
+ * A send that counts against one handed over but not written yet (a new connection) waits for
+ * that write at most this long: a connect on loopback takes < 1 ms, over the internet with TLS a
+ * few hundred. A connector that cannot report its writes is waited for once, for its first send.
+ */
+const WRITE_WAIT_MAX_MS = 1000
 
 interface Pacing {
+  /** The channel's and each recipient's limit as configured (sends per second). */
+  chLimit: number
+  rcptLimit: number
   /** Strict: spaces actual sends on the channel. */
   ch: Pacer
   /** Strict: spaces actual sends to one recipient. */
@@ -58,8 +77,11 @@ export class OutboxWorker {
   /** Due times planned for jobs released to wait for their rate slot (job id → ms). */
   private readonly planned = new Map<number, number>()
   private readonly pacings = new Map<string, Pacing>()
-  /** When the last send actually left, per channel (`c:`) and recipient (`r:`) (ms). */
-  private readonly lastSent = new Map<string, number>()
+  /** When sends actually left, per channel (`c:`) and recipient (`r:`). */
+  private readonly lag = loopLag() // probing from now, so the first sends see the load too
+  private readonly spacing = new WireSpacing(() => WIRE_MARGIN_MS + this.lag.current())
+  /** Connectors seen to finish a send without reporting its write: never held back for it. */
+  private readonly silent = new WeakSet<Connector>()
   /** Outcome writes of this tick, committed together (one fsync) by `flush()`. */
   private pending: (() => void)[] = []
   private readonly loop: SupervisedLoop
@@ -197,28 +219,23 @@ export class OutboxWorker {
   }
 
   /**
-   * A busy event loop can wake a held send late and the next one on time, bunching them: wait
-   * until a full interval has passed since the last send that actually left, on the channel and
-   * to the recipient, so the receiving end never sees more than the limit in one second.
+   * A busy event loop can wake a held send late and the next one on time, and a send on a new
+   * connection is written only after the connect: wait until the channel's and the recipient's
+   * last sends, as written, leave room for this one (wire-spacing.ts), so the receiving end never
+   * sees more than the limit in one second, then claim that room. Null when the job's bulk was
+   * cancelled meanwhile (it is dropped): checked after every wait, right before the claim, so
+   * after a cancel answered nothing of the bulk is handed over any more.
    */
-  private async spaceFromLastSend(job: OutboxJob, pace: Pacing): Promise<void> {
-    const chKey = `c:${job.channel}`
-    const rcKey = `r:${job.channel}:${job.recipientKey}`
+  private async spaceFromLastSend(job: OutboxJob, pace: Pacing): Promise<StartedSend | null> {
+    const limits = [
+      { key: `c:${job.channel}`, perSecond: pace.chLimit },
+      { key: `r:${job.channel}:${job.recipientKey}`, perSecond: pace.rcptLimit },
+    ]
     for (;;) {
-      const now = Date.now()
-      const ready = Math.max(
-        (this.lastSent.get(chKey) ?? 0) + pace.ch.intervalMs,
-        (this.lastSent.get(rcKey) ?? 0) + pace.rcpt.intervalMs,
-      )
-      if (ready <= now) break
-      await new Promise((r) => setTimeout(r, Math.ceil(ready - now)))
-    }
-    const now = Date.now()
-    this.lastSent.set(chKey, now)
-    this.lastSent.set(rcKey, now)
-    if (this.lastSent.size > 10_000) {
-      // Forget recipients idle for a minute: a million recipients must not stay in memory.
-      for (const [k, at] of this.lastSent) if (now - at > 60_000) this.lastSent.delete(k)
+      await this.spacing.ready(limits)
+      if (this.dropIfCancelled(job)) return null
+      const wire = this.spacing.tryStart(limits)
+      if (wire) return wire
     }
   }
 
@@ -233,6 +250,8 @@ export class OutboxWorker {
     let p = this.pacings.get(channel)
     if (!p) {
       p = {
+        chLimit: rate.per_second,
+        rcptLimit: rate.per_recipient_per_second,
         ch: new Pacer(chRate),
         rcpt: new Pacer(rcptRate),
         calendar: new SlotCalendar(chRate),
@@ -240,6 +259,8 @@ export class OutboxWorker {
       }
       this.pacings.set(channel, p)
     }
+    p.chLimit = rate.per_second
+    p.rcptLimit = rate.per_recipient_per_second
     p.ch.setRate(chRate)
     p.rcpt.setRate(rcptRate)
     p.calendar.setRate(chRate)
@@ -249,6 +270,7 @@ export class OutboxWorker {
 
   private async process(job: OutboxJob): Promise<void> {
     const { store } = this.svc
+    if (this.dropIfCancelled(job)) return
     const ch = this.svc.config().channels[job.channel]
     if (!ch) {
       return this.fail(job, {
@@ -290,17 +312,21 @@ export class OutboxWorker {
     pace.rcpt.reserve(job.recipientKey, slot)
     pace.rcptPlan.reserve(job.recipientKey, slot)
     if (slot > now) await new Promise((r) => setTimeout(r, slot - now))
-    await this.spaceFromLastSend(job, pace)
-
     const payload = this.payload(job)
     if (!payload)
       return this.fail(job, { code: 'message_missing', message: 'the message of this job is gone' })
     if ('corrupt' in payload) return this.quarantine(job, payload.corrupt)
+    const wire = await this.spaceFromLastSend(job, pace)
+    if (!wire) return
+    // From the claim to the hand-over nothing waits.
     const timeout = AbortSignal.timeout(this.svc.config().dispatcher.send_timeout_ms)
     const signal = AbortSignal.any([timeout, this.stopCtl.signal])
     const started = Date.now()
     try {
-      const res = await raceAbort(connector.send({ ...payload, signal }), signal)
+      const sending = connector.send({ ...payload, signal, onWrite: wire.written })
+      if (!this.silent.has(connector)) wire.expectWrite(WRITE_WAIT_MAX_MS)
+      const res = await raceAbort(sending, signal)
+      if (!wire.wasWritten()) this.silent.add(connector)
       const at = new Date().toISOString()
       this.write(() => {
         const m = store.messages.get(job.messageId)
@@ -331,7 +357,21 @@ export class OutboxWorker {
     } catch (err) {
       const e = toSendError(err, signal, this.stopCtl.signal)
       this.onError(job, e, Date.now() - started)
+    } finally {
+      wire.settled()
     }
+  }
+
+  /**
+   * A job of a cancelled bulk is not sent: its message becomes `cancelled` and the job goes, in
+   * this tick's outcome write. A set lookup for bulk jobs only (bulk/cancelled.ts).
+   */
+  private dropIfCancelled(job: OutboxJob): boolean {
+    if (job.bulkId === null || !cancelledBulks(this.svc).has(job.bulkId)) return false
+    const at = new Date().toISOString()
+    this.write(() => this.svc.store.outbox.cancelLeased(job.jobId, job.messageId, at))
+    this.log.debug({ message_id: job.messageId, bulk_id: job.bulkId }, 'bulk cancelled: not sent')
+    return true
   }
 
   private onError(job: OutboxJob, e: SendError, tookMs: number): void {

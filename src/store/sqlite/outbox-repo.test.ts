@@ -143,6 +143,24 @@ describe('outbox', () => {
     expect(t.store.outbox.depth()).toBe(1)
   })
 
+  it('leases a bulk job with its bulk id, and cancels it under the lease when that bulk is', async () => {
+    const [single = ''] = await enqueue(1)
+    const plan = t.fx.outPlan(t.fx.contact().id, { outbox: { dueAt: T0, recipientKey: 'tg:b' } })
+    plan.message.bulk_id = 'bk_1'
+    const o = await t.store.accept(plan)
+    if (!o.ok) throw new Error('accept failed')
+    const jobs = t.store.outbox.lease(T0 + 10, 10, LEASE_MS)
+    expect(jobs.map((j) => [j.messageId, j.bulkId])).toEqual([
+      [single, null],
+      [o.messageId, 'bk_1'],
+    ])
+    const [, bulkJob] = jobs
+    t.store.outbox.cancelLeased(bulkJob?.jobId ?? 0, o.messageId, '2025-06-01T00:00:01.000Z')
+    expect(t.store.messages.get(o.messageId)).toMatchObject({ status: 'cancelled' })
+    expect(t.store.messages.get(single)?.status).toBe('sending')
+    expect(t.store.outbox.depth()).toBe(1)
+  })
+
   it('serves the lease and next-due queries from the ready index (no table scan, no sort)', () => {
     const db = openDatabase(':memory:')
     migrate(db, MIGRATIONS, '2025-01-01T00:00:00Z')

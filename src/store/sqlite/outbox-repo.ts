@@ -14,12 +14,18 @@ type OutboxApi = Store['outbox']
 export const PRIORITY = { single: 0, bulk: 1 } as const
 const LEASE_ORDER = [PRIORITY.single, PRIORITY.bulk]
 
-/** One priority's due jobs (one range of outbox_ready); run per priority, in LEASE_ORDER. */
+/**
+ * One priority's due jobs (one range of outbox_ready); run per priority, in LEASE_ORDER. Only bulk
+ * jobs look up their message's bulk id (one index probe each; single sends never have one): the
+ * dispatcher checks it against the cancelled bulks right before each send.
+ */
 export const LEASE_SQL = `UPDATE outbox SET lease_until = ? WHERE job_id IN (
     SELECT job_id FROM outbox WHERE priority = ? AND max(due_at, lease_until) <= ?
     ORDER BY max(due_at, lease_until) LIMIT ?)
   RETURNING job_id AS jobId, message_id AS messageId, channel, recipient_key AS recipientKey,
-    attempts, due_at AS dueAt`
+    attempts, due_at AS dueAt,
+    CASE WHEN priority = ${PRIORITY.bulk} THEN
+      (SELECT bulk_id FROM messages WHERE messages.id = outbox.message_id) END AS bulkId`
 // Marked here rather than by the dispatcher: saves a write per message. The first time is kept.
 const MARK_SENDING = `UPDATE messages SET status = 'sending', sending_at = coalesce(sending_at, ?)
   WHERE id = ? AND status = 'queued'`
@@ -110,6 +116,13 @@ export class OutboxRepo implements OutboxApi {
       this.x
         .stmt(RETRY_MESSAGE)
         .run(error.code, error.message, possibleDuplicate ? 1 : 0, messageId)
+    })
+  }
+
+  cancelLeased(jobId: number, messageId: string, at: string): void {
+    this.x.tx(() => {
+      this.x.stmt(DELETE_JOB).run(jobId)
+      this.x.stmt(CANCELLED).run(at, messageId)
     })
   }
 
