@@ -8,7 +8,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { checkConfig, loadConfig } from './gateway/config/load.js'
 import { ConfigError } from './gateway/config/types.js'
 import { handleSignals, startDaemon } from './gateway/daemon.js'
-import { createLogger } from './gateway/log.js'
+import { chooseLogFormat, createLogger } from './gateway/log.js'
+import { daemonSummary, renderStartSummary } from './gateway/start-summary.js'
 import { migrateStore, openStore } from './store/index.js'
 
 class UsageError extends Error {}
@@ -30,17 +31,22 @@ Commands:
   backup FILE    write an online copy of the database to FILE
 
 Run 'omnigate <command> --help' for a command's options.`,
-  serve: `Usage: omnigate serve [--config FILE] [--listen HOST:PORT] [--data DIR]
+  serve: `Usage: omnigate serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--log-format F]
 
 Runs the gateway. SIGHUP re-reads the config; SIGTERM stops gracefully.
 ${CONFIG_HELP}
   --listen HOST:PORT  overrides server.listen
-  --data DIR      data folder (database, blobs, sessions); overrides the folder of store.sqlite`,
-  'check-config': `Usage: omnigate check-config [--config FILE]
+  --data DIR      data folder (database, blobs, sessions); overrides the folder of store.sqlite
+  --log-format json|pretty
+                  json: one JSON object a line; pretty: a start summary (listen address, data,
+                  channels, API keys) then one readable line a log. Default: $OMNIGATE_LOG_FORMAT,
+                  else pretty when stdout is a terminal and json otherwise`,
+  'check-config': `Usage: omnigate check-config [--config FILE] [--strict]
 
 Validates the file; prints every error with file:line:column and the key path (exit 1),
 or "ok" with warnings such as channels disabled for a missing variable (exit 0).
-${CONFIG_HELP}`,
+${CONFIG_HELP}
+  --strict        also fail (exit 1) when a channel is disabled, listing each (for CI)`,
   'keys new': `Usage: omnigate keys new [--id ID] [--role admin|agent|app]
 
 Prints a fresh API key (give it to the caller) and the line for auth.keys in the config,
@@ -76,6 +82,21 @@ function parse<O extends ParseArgsConfig['options']>(args: string[], options: O,
   }
 }
 
+/** Runs `f`; its error becomes a usage error (exit 2). */
+function usage<T>(f: () => T): T {
+  try {
+    return f()
+  } catch (e) {
+    throw new UsageError((e as Error).message)
+  }
+}
+
+/** How this process was started, for the start summary's "set X and start again" hint. */
+function startedAs(argv: string[]): string {
+  if (process.env.npm_lifecycle_event === 'start') return 'npm start'
+  return ['omnigate', ...argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`))].join(' ')
+}
+
 function configPath(flag: string | undefined): string {
   return resolve(flag ?? process.env.OMNIGATE_CONFIG ?? 'gateway.config.yaml')
 }
@@ -96,22 +117,28 @@ export async function main(argv: string[]): Promise<number> {
           ...common,
           listen: { type: 'string' },
           data: { type: 'string' },
+          'log-format': { type: 'string' },
         })
         if (values.help) return (out(HELP.serve ?? ''), 0)
-        const log = createLogger()
+        const format = usage(() =>
+          chooseLogFormat(values['log-format'], process.env, process.stdout.isTTY === true),
+        )
+        const log = createLogger({ format })
         const d = await startDaemon({
           configFile: configPath(values.config),
           log,
           ...(values.data ? { dataDir: values.data } : {}),
           ...(values.listen ? { listen: values.listen } : {}),
         })
+        if (format === 'pretty')
+          out(`\n${renderStartSummary(await daemonSummary(d, startedAs(argv)))}`)
         await handleSignals(d, log)
         return 0
       }
       case 'check-config': {
-        const { values } = parse(rest, common)
+        const { values } = parse(rest, { ...common, strict: { type: 'boolean' } })
         if (values.help) return (out(HELP['check-config'] ?? ''), 0)
-        const r = checkConfig(configPath(values.config), process.env)
+        const r = checkConfig(configPath(values.config), process.env, { strict: values.strict })
         out(r.text)
         return r.ok ? 0 : 1
       }

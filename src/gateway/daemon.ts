@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import type { Logger } from 'pino'
+import { warningsBesideChannels } from './config/resolve.js'
 import { configLoader, createGateway, type Gateway } from './gateway.js'
 
 /** DESIGN §2: in-flight sends get this long on SIGTERM; what is left stays queued for the next start. */
@@ -33,7 +34,8 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     ...(opts.listen ? { listen: opts.listen } : {}),
   })
   const config = load()
-  for (const w of config.warnings) opts.log.warn({ component: 'config' }, w)
+  // Disabled channels are logged once, by the channel registry, with their fields.
+  for (const w of warningsBesideChannels(config)) opts.log.warn({ component: 'config' }, w)
   const gateway = await createGateway({ config, log: opts.log, reloadConfig: load })
   const { host, port } = config.server
   const server = await new Promise<ServerType>((resolve, reject) => {

@@ -323,11 +323,11 @@ describe('secrets in logs', () => {
     const log = readFileSync(logFile(), 'utf8')
     // The daemon did log each refusal (else this test proves nothing).
     for (const marker of [
-      /"channel":"tg","type":"telegram","state":"error"/,
+      /"channel":"tg","channel_type":"telegram","state":"error"/,
       /"channel":"tg-down".*getUpdates/,
-      /"channel":"line","type":"line","state":"error"/,
-      /"channel":"wa","type":"whatsapp-cloud","state":"disconnected"/,
-      /"channel":"mail","type":"email","state":"error"/,
+      /"channel":"line","channel_type":"line","state":"error"/,
+      /"channel":"wa","channel_type":"whatsapp-cloud","state":"disconnected"/,
+      /"channel":"mail","channel_type":"email","state":"error"/,
       /"channel":"mail-down".*"code":"smtp_connection"/,
       /"channel":"sms".*"code":"http_401"/,
       /"channel":"push".*"code":"vapid_rejected"/,

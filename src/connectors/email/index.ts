@@ -63,7 +63,7 @@ class Email implements EmailConnector {
 
   async start(ctx: ConnectorContext): Promise<void> {
     this.ctx = ctx
-    const log = ctx.log.child({ component: 'email', channel: this.name })
+    const log = ctx.log // already bound to component, channel and channel_type by the registry
     this.log = log
     const imap = this.settings.imap
     // First, so the channel reads `connecting` until IMAP is in IDLE, not `connected` at once.

@@ -58,7 +58,7 @@ class LineConnector implements Connector {
 
   async start(ctx: ConnectorContext): Promise<void> {
     this.ctx = ctx
-    this.log = ctx.log.child({ component: 'line', channel: this.name })
+    this.log = ctx.log // already bound to component, channel and channel_type by the registry
     this.inbound = new LineInbound({ api: this.api, blob: this.blob }, this.log, this.cfg.timeoutMs)
     this.stopper = new AbortController()
     ctx.state({ state: 'connecting' })

@@ -69,7 +69,7 @@ class TelegramConnector implements Connector {
 
   async start(ctx: ConnectorContext): Promise<void> {
     this.ctx = ctx
-    this.log = ctx.log.child({ component: 'telegram', channel: this.name })
+    this.log = ctx.log // already bound to component, channel and channel_type by the registry
     this.stopper = new AbortController()
     const signal = AbortSignal.any([ctx.signal, this.stopper.signal])
     this.runSignal = signal

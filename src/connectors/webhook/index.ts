@@ -93,7 +93,7 @@ export function createWebhookConnector(deps: ConnectorDeps, settings: WebhookSet
     // No handshake: the relay is first contacted by a send, so the channel is connected at once.
     async start(context) {
       ctx = context
-      log = context.log.child({ component: 'webhook', channel: deps.name })
+      log = context.log // already bound to component, channel and channel_type by the registry
       let url: URL
       try {
         url = new URL(settings.url)

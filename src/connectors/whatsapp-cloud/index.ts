@@ -56,7 +56,7 @@ class WhatsAppCloudConnector implements Connector {
 
   async start(ctx: ConnectorContext): Promise<void> {
     this.ctx = ctx
-    this.log = ctx.log.child({ component: 'whatsapp-cloud', channel: this.name })
+    this.log = ctx.log // already bound to component, channel and channel_type by the registry
     this.stopper = new AbortController()
     ctx.state({ state: 'connecting' })
     // The first check is awaited so start() reports a bad token; retries run in the background.

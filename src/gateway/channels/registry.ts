@@ -117,7 +117,9 @@ export class ChannelRegistry {
   }
 
   private startOne(name: string, cfg: ChannelConfig, config: ResolvedConfig): Live {
-    const log = this.log.child({ component: 'channel', channel: name, type: cfg.info.type })
+    // Set once here: a connector logs through this child and adds none of these keys again (a
+    // second `component` or `type` would be a duplicate key in the JSON line).
+    const log = this.log.child({ component: 'channel', channel: name, channel_type: cfg.info.type })
     const l: Live = {
       cfg,
       fingerprint: fingerprint(cfg, config),

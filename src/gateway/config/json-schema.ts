@@ -1,7 +1,9 @@
 /**
  * The JSON Schema of `gateway.config.yaml` for editors (`config/gateway.schema.json`), generated
  * from the zod schema so the two never drift. Editors see the file before `${VAR}` substitution, so
- * every string whose format is checked (durations, URLs, enums …) also accepts a `${VAR}`.
+ * every string whose format is checked (durations, URLs, enums …) also accepts a `${VAR}`. A
+ * channel's keys are picked by its `type` (an `if`/`then` per type) rather than a `oneOf` of every
+ * type, so one mistake in a channel is one error, not one per type it fails to be.
  */
 import { z } from 'zod'
 import { configSchema } from './schema.js'
@@ -52,17 +54,59 @@ function wrapLeaf(node: unknown): unknown {
   }
 }
 
+/** `$defs` name of one channel type's schema. */
+const channelDef = (type: string): string => `channel-${type}`
+
+/**
+ * Turns the `oneOf` of channel types (zod's discriminated union) into a choice by `type`: `type`
+ * is an enum, and an `if type is X then $ref X` per type. A validator then checks a channel against
+ * its own type only; with `oneOf` it reported every other type's missing keys as well (34 to 106
+ * errors for one misspelt key). Returns the per-type schemas for `$defs`.
+ */
+function discriminateChannels(schema: Json): Json {
+  const channels = (schema['properties'] as Json | undefined)?.['channels']
+  const union = isObject(channels) ? channels['additionalProperties'] : undefined
+  const branches = isObject(union) ? union['oneOf'] : undefined
+  if (!isObject(channels) || !isObject(union) || !Array.isArray(branches))
+    throw new Error('json-schema: channels is no longer a oneOf of channel types')
+  const defs: Json = {}
+  const types: string[] = []
+  for (const branch of branches as Json[]) {
+    const type = ((branch['properties'] as Json)['type'] as Json)['const']
+    if (typeof type !== 'string') throw new Error('json-schema: a channel type without const')
+    types.push(type)
+    defs[channelDef(type)] = branch
+  }
+  const { oneOf: _, ...rest } = union
+  channels['additionalProperties'] = {
+    ...rest,
+    type: 'object',
+    required: ['type'],
+    properties: { type: { description: 'The channel type: selects its keys.', enum: types } },
+    allOf: types.map((type) => ({
+      if: { properties: { type: { const: type } }, required: ['type'] },
+      then: { $ref: `#/$defs/${channelDef(type)}` },
+    })),
+  }
+  return defs
+}
+
 /** The JSON Schema object (draft 2020-12) of the file as written. */
 export function buildJsonSchema(): Json {
   const schema = allowEnvReferences(
     z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' }),
   ) as Json
+  const channelDefs = discriminateChannels(schema)
   const { $schema, $defs, ...rest } = schema
   return {
     $schema,
     title: 'Omnigate gateway.config.yaml',
     ...rest,
-    $defs: { ...(isObject($defs) ? $defs : {}), envReference: ENV_REFERENCE_DEF },
+    $defs: {
+      ...(isObject($defs) ? $defs : {}),
+      ...channelDefs,
+      envReference: ENV_REFERENCE_DEF,
+    },
   }
 }
 

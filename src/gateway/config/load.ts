@@ -8,7 +8,7 @@ import { resolve } from 'node:path'
 import { substituteEnv } from './env.js'
 import { deepFreeze } from './freeze.js'
 import type { Finding } from './messages.js'
-import { resolveConfig } from './resolve.js'
+import { resolveConfig, warningsBesideChannels } from './resolve.js'
 import { splitHostPort } from './schema-parts.js'
 import { formatPath, locate, parseSource, type SourceFile } from './source.js'
 import { ConfigError, type ChannelConfig, type ConfigIssue, type ResolvedConfig } from './types.js'
@@ -85,10 +85,14 @@ export function loadConfig(file: string, opts: LoadOptions = {}): ResolvedConfig
   return deepFreeze(config)
 }
 
-/** `omnigate check-config`: every error, or `ok` with a summary and the warnings. */
+/**
+ * `omnigate check-config`: every error, or `ok` with a summary and the warnings. With `strict`
+ * (`--strict`, for CI) a disabled channel fails the check too, each listed with its reason.
+ */
 export function checkConfig(
   file: string,
   env: NodeJS.ProcessEnv = process.env,
+  opts: { strict?: boolean } = {},
 ): { ok: boolean; text: string } {
   let config: ResolvedConfig
   try {
@@ -98,13 +102,22 @@ export function checkConfig(
     const n = e.issues.length
     return { ok: false, text: `${e.message}\n${n} error${n === 1 ? '' : 's'} in ${resolve(file)}` }
   }
-  return { ok: true, text: summary(config) }
+  const disabled = Object.entries(config.channels).filter(([, c]) => !c.info.enabled)
+  if (opts.strict !== true || disabled.length === 0) return { ok: true, text: summary(config) }
+  const n = disabled.length
+  // The disabled channels are listed once, below, rather than among the warnings too.
+  const text = [
+    summary(config, warningsBesideChannels(config)).replace(/^ok: /, 'valid, but --strict fails: '),
+    `--strict: ${n} channel${n === 1 ? ' is' : 's are'} disabled:`,
+    ...disabled.map(([name, c]) => `  - channels.${name}: ${c.info.disabledReason ?? 'disabled'}`),
+  ].join('\n')
+  return { ok: false, text }
 }
 
 // The reasons of disabled channels are in the warnings below the table.
 const state = (c: ChannelConfig): string => (c.info.enabled ? 'enabled' : 'disabled')
 
-function summary(config: ResolvedConfig): string {
+function summary(config: ResolvedConfig, warnings = config.warnings): string {
   const channels = Object.values(config.channels)
   const enabled = channels.filter((c) => c.info.enabled).length
   const { host, port, public_url } = config.server
@@ -117,6 +130,6 @@ function summary(config: ResolvedConfig): string {
     `  templates: ${Object.keys(config.templates).length}, app webhooks: ${config.webhooks.length}, ` +
       `API keys: ${config.auth.keys.length} active`,
   ]
-  if (config.warnings.length > 0) lines.push('warnings:', ...config.warnings.map((w) => `  - ${w}`))
+  if (warnings.length > 0) lines.push('warnings:', ...warnings.map((w) => `  - ${w}`))
   return lines.join('\n')
 }

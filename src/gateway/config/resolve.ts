@@ -14,7 +14,7 @@ import { mergeRules } from './merge-rules.js'
 import { parseDuration } from './duration.js'
 import { WEBHOOK_EVENTS, type RawConfig } from './schema.js'
 import { splitHostPort } from './schema-parts.js'
-import type { ApiKey, ChannelConfig, ResolvedConfig } from './types.js'
+import type { ApiKey, ChannelConfig, InactiveKey, ResolvedConfig } from './types.js'
 import type { Validated } from './validate.js'
 
 export interface ResolveOptions {
@@ -57,9 +57,9 @@ export function resolveConfig(validated: Validated, opts: ResolveOptions): Resol
     const missingVars = validated.disabled.get(name) ?? []
     channels[name] = resolveChannel(name, channel, raw, missingVars, dispatcher.send_timeout_ms)
     const reason = channels[name].info.disabledReason
-    if (reason !== undefined) warnings.push(`channels.${name}: disabled: ${reason}`)
+    if (reason !== undefined) warnings.push(disabledWarning(name, reason))
   }
-  const keys = resolveKeys(raw, validated, warnings)
+  const { keys, inactive } = resolveKeys(raw, validated, warnings)
   return {
     file: opts.file,
     server: {
@@ -70,7 +70,7 @@ export function resolveConfig(validated: Validated, opts: ResolveOptions): Resol
       rate_limit: { ...raw.server.rate_limit },
     },
     store: resolveStore(raw.store.sqlite, opts),
-    auth: { keys },
+    auth: { keys, inactive },
     security: {
       allow_private_urls: raw.security.allow_private_urls,
       attachment_link_ttl_ms: ms(raw.security.attachment_link_ttl),
@@ -147,8 +147,29 @@ function resolveChannel(
   }
 }
 
-function resolveKeys(raw: RawConfig, validated: Validated, warnings: string[]): ApiKey[] {
+const disabledWarning = (name: string, reason: string): string =>
+  `channels.${name}: disabled: ${reason}`
+
+/**
+ * The warnings the daemon logs at start: all but the disabled channels', which the channel
+ * registry logs itself (with the channel's fields), so each is said once.
+ */
+export function warningsBesideChannels(config: ResolvedConfig): string[] {
+  const channelLines = new Set(
+    Object.entries(config.channels).flatMap(([name, c]) =>
+      c.info.disabledReason !== undefined ? [disabledWarning(name, c.info.disabledReason)] : [],
+    ),
+  )
+  return config.warnings.filter((w) => !channelLines.has(w))
+}
+
+function resolveKeys(
+  raw: RawConfig,
+  validated: Validated,
+  warnings: string[],
+): { keys: ApiKey[]; inactive: InactiveKey[] } {
   const keys: ApiKey[] = []
+  const inactive: InactiveKey[] = []
   raw.auth.keys.forEach((k, i) => {
     if (k.key === '') {
       const vars = validated.emptyKeys.get(i)
@@ -157,6 +178,7 @@ function resolveKeys(raw: RawConfig, validated: Validated, warnings: string[]): 
           ? missingSentence(vars).replace(/^environment variables? /, '')
           : 'key is empty'
       warnings.push(`auth.keys[${i}]: ${why}; key \`${k.id}\` is not active`)
+      inactive.push({ id: k.id, role: k.role, vars: [...new Set((vars ?? []).map((v) => v.name))] })
       return
     }
     const sha256 =
@@ -165,8 +187,17 @@ function resolveKeys(raw: RawConfig, validated: Validated, warnings: string[]): 
         : Buffer.from(k.sha256 ?? '', 'hex')
     keys.push({ id: k.id, name: k.name ?? null, role: k.role, sha256 })
   })
-  if (keys.length === 0) {
-    warnings.push('auth: no API key is active: every /v1 route answers 401 until one is configured')
-  }
-  return keys
+  if (keys.length === 0) warnings.push(noActiveKeyWarning(inactive))
+  return { keys, inactive }
+}
+
+/** What to do when no key is active, in one line (the start summary spells it out). */
+function noActiveKeyWarning(inactive: InactiveKey[]): string {
+  const vars = [...new Set(inactive.flatMap((k) => k.vars))]
+  const orSet = vars.length > 0 ? `, or set ${vars.join(' or ')}` : ''
+  return (
+    'auth: no API key is active: every /v1 route answers 401 until one is. Run ' +
+    '`omnigate keys new --id you --role admin` and add the line it prints under auth.keys' +
+    orSet
+  )
 }

@@ -15,6 +15,14 @@ export interface ApiKey {
   sha256: Buffer
 }
 
+/** A key of `auth.keys` that is not active: its plaintext `key` came out empty. */
+export interface InactiveKey {
+  id: string
+  role: Role
+  /** The unset (or empty) variables its `key` refers to; empty when written empty. */
+  vars: string[]
+}
+
 export interface ChannelConfig {
   info: ChannelInfo
   /** The channel's own validated block (type-specific keys), `${VAR}`s substituted. */
@@ -47,7 +55,11 @@ export interface ResolvedConfig {
     /** The data folder (blobs, sessions, keys): the SQLite file's folder. */
     data_dir: string
   }
-  auth: { keys: ApiKey[] }
+  auth: {
+    keys: ApiKey[]
+    /** Keys in the file that are not active (shown with what to set at start). */
+    inactive: InactiveKey[]
+  }
   security: {
     allow_private_urls: boolean
     /** How long signed attachment links stay valid (ms). */
