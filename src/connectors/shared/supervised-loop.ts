@@ -46,6 +46,12 @@ export interface TickContext {
    * Reports a good tick and resets the backoff. Call it at least every `HEARTBEAT_MS`.
    */
   alive(): void
+  /**
+   * Waits for `work`, reporting the loop alive every `HEARTBEAT_MS` meanwhile: for a wait that is
+   * bounded elsewhere (a long poll under a client timeout, an IDLE that new mail or a stop ends)
+   * and may rightly outlast the 30 s in which `/readyz` expects a tick.
+   */
+  keepAlive<T>(work: Promise<T>): Promise<T>
 }
 
 export interface SupervisedLoopOptions {
@@ -135,6 +141,15 @@ export class SupervisedLoop {
       alive: () => {
         this.failures = 0
         this.beat()
+      },
+      keepAlive: async (work) => {
+        const timer = setInterval(() => this.beat(), HEARTBEAT_MS)
+        timer.unref()
+        try {
+          return await work
+        } finally {
+          clearInterval(timer)
+        }
       },
     }
     let erroring = false
