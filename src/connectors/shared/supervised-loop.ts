@@ -85,11 +85,12 @@ export class SupervisedLoop {
   /** Ends the current pause early: always on stop, on `kick()` only when `kickable`. */
   private interrupt: (() => void) | null = null
   private kickable = false
+  private readonly onAbort = (): void => this.halt()
 
   constructor(private readonly opts: SupervisedLoopOptions) {
     this.log = opts.log.child({ loop: opts.name })
     if (opts.signal?.aborted) this.stopCtl.abort()
-    else opts.signal?.addEventListener('abort', () => this.halt(), { once: true })
+    else opts.signal?.addEventListener('abort', this.onAbort, { once: true })
   }
 
   get name(): string {
@@ -197,6 +198,8 @@ export class SupervisedLoop {
       }
     } finally {
       health?.unregister(name)
+      // A loop that ended by itself (`done`) must not stay attached to a long-lived signal.
+      this.opts.signal?.removeEventListener('abort', this.onAbort)
     }
   }
 
