@@ -11,12 +11,7 @@ import { ImapFlow } from 'imapflow'
 import type { Logger } from 'pino'
 import type { ChannelState, ConnectorContext, LoopHealthSink } from '../types.js'
 import type { BackoffPolicy } from '../shared/backoff.js'
-import {
-  HEARTBEAT_MS,
-  SupervisedLoop,
-  type TickContext,
-  type TickOutcome,
-} from '../shared/supervised-loop.js'
+import { SupervisedLoop, type TickContext, type TickOutcome } from '../shared/supervised-loop.js'
 import { parseServerUrl, type ServerEndpoint } from './settings.js'
 
 // A server restart is over in seconds; a wrong password or mailbox waits for a person to fix it.
@@ -72,9 +67,9 @@ export class ImapReceiver {
   }
 
   /** One session, then a pause: longer when a person has to fix something. */
-  private async tick({ alive }: TickContext): Promise<TickOutcome> {
+  private async tick(t: TickContext): Promise<TickOutcome> {
     try {
-      await this.session(alive)
+      await this.session(t)
       if (this.stopping.signal.aborted) return 'done'
       this.opts.onState({ state: 'connecting', detail: 'IMAP connection closed, reconnecting' })
       return 'backoff'
@@ -91,10 +86,10 @@ export class ImapReceiver {
   }
 
   /**
-   * One connection: resolves when it closes, throws when it fails. `alive` is called while it
-   * works and every `HEARTBEAT_MS` of IDLE: a session lasts hours.
+   * One connection: resolves when it closes, throws when it fails. It tells the loop it is alive
+   * as it works and all through IDLE: a session lasts hours.
    */
-  private async session(alive: () => void): Promise<void> {
+  private async session({ alive, keepAlive }: TickContext): Promise<void> {
     const { host, port, secure, user, pass, tlsInsecure } = this.server
     const client = new ImapFlow({
       host,
@@ -135,8 +130,7 @@ export class ImapReceiver {
         const detail = `IMAP: waiting for mail in ${mailbox.path}`
         this.opts.onState({ state: 'connected', detail })
         alive()
-        const settled = Promise.race([changed, closed, idling]).then(() => true)
-        while (!(await Promise.race([settled, heartbeat()]))) alive()
+        await keepAlive(Promise.race([changed, closed, idling]))
         wake = null
       }
     } finally {
@@ -180,11 +174,6 @@ export class ImapReceiver {
       alive()
     }
   }
-}
-
-/** Resolves false after `HEARTBEAT_MS` (unref'd: it never keeps the process up). */
-function heartbeat(): Promise<false> {
-  return new Promise((resolve) => setTimeout(() => resolve(false), HEARTBEAT_MS).unref())
 }
 
 /** The daemon did not take a mail: the connection is fine, the UID stays unstored. */

@@ -239,6 +239,28 @@ describe('SupervisedLoop', () => {
     expect(b.count('tick')).toBe(4)
   })
 
+  it('keepAlive() reports a tick that waits on bounded work as alive; a plain await does not', async () => {
+    vi.useFakeTimers()
+    const slow = () => new Promise((r) => setTimeout(r, 45_000)) // a long poll
+    const kept = board()
+    const plain = board()
+    const a = loop({
+      name: 'kept',
+      health: kept.sink,
+      tick: async (t) => void (await t.keepAlive(slow())),
+    })
+    const b = loop({ name: 'plain', health: plain.sink, tick: async () => void (await slow()) })
+    a.start()
+    b.start()
+    await vi.advanceTimersByTimeAsync(40_000)
+    expect(kept.count('tick')).toBe(4)
+    expect(plain.count('tick')).toBe(0) // stuck as far as /readyz can tell
+    // Let the ticks in hand end while the fake clock still runs.
+    const stopping = Promise.all([a.stop(), b.stop()])
+    await vi.advanceTimersByTimeAsync(10_000)
+    await stopping
+  })
+
   it('reports no heartbeat while it backs off after errors', async () => {
     vi.useFakeTimers()
     const b = board()

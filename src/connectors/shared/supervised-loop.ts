@@ -46,6 +46,12 @@ export interface TickContext {
    * Reports a good tick and resets the backoff. Call it at least every `HEARTBEAT_MS`.
    */
   alive(): void
+  /**
+   * Waits for `work`, reporting the loop alive every `HEARTBEAT_MS` meanwhile: for a wait that is
+   * bounded elsewhere (a long poll under a client timeout, an IDLE that new mail or a stop ends)
+   * and may rightly outlast the 30 s in which `/readyz` expects a tick.
+   */
+  keepAlive<T>(work: Promise<T>): Promise<T>
 }
 
 export interface SupervisedLoopOptions {
@@ -79,11 +85,12 @@ export class SupervisedLoop {
   /** Ends the current pause early: always on stop, on `kick()` only when `kickable`. */
   private interrupt: (() => void) | null = null
   private kickable = false
+  private readonly onAbort = (): void => this.halt()
 
   constructor(private readonly opts: SupervisedLoopOptions) {
     this.log = opts.log.child({ loop: opts.name })
     if (opts.signal?.aborted) this.stopCtl.abort()
-    else opts.signal?.addEventListener('abort', () => this.halt(), { once: true })
+    else opts.signal?.addEventListener('abort', this.onAbort, { once: true })
   }
 
   get name(): string {
@@ -136,6 +143,15 @@ export class SupervisedLoop {
         this.failures = 0
         this.beat()
       },
+      keepAlive: async (work) => {
+        const timer = setInterval(() => this.beat(), HEARTBEAT_MS)
+        timer.unref()
+        try {
+          return await work
+        } finally {
+          clearInterval(timer)
+        }
+      },
     }
     let erroring = false
     try {
@@ -182,6 +198,8 @@ export class SupervisedLoop {
       }
     } finally {
       health?.unregister(name)
+      // A loop that ended by itself (`done`) must not stay attached to a long-lived signal.
+      this.opts.signal?.removeEventListener('abort', this.onAbort)
     }
   }
 

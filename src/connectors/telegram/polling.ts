@@ -17,11 +17,8 @@ import { g } from './signals.js'
 
 /** The kv key of the next update id to ask for. */
 export const OFFSET_KEY = 'telegram.offset'
-/**
- * Long-poll length: Telegram holds the request up to this long when there is nothing new. Under
- * the 30 s in which `/readyz` expects each loop to complete a tick, with room for the round trip.
- */
-export const POLL_TIMEOUT_S = 25
+/** Long-poll length: Telegram holds the request up to this long when there is nothing new. */
+export const POLL_TIMEOUT_S = 30
 /** Backoff for network/5xx failures: short at first, capped so recovery shows within a minute. */
 const BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000 }
 /** Two pollers steal each other's requests: pause long enough for a person to stop the other. */
@@ -53,14 +50,18 @@ export function pollingLoop(deps: PollerDeps, signal: AbortSignal): SupervisedLo
     signal,
     idleMs: 0, // never idle: each tick waits in the long poll itself
     backoff: BACKOFF,
-    tick: async ({ signal }) => {
+    tick: async ({ signal, keepAlive }) => {
       const stored = ctx.kv.get(OFFSET_KEY)
       const offset = stored === null ? undefined : Number(stored)
       let updates: Update[]
       try {
-        updates = await api.getUpdates(
-          { offset, timeout: POLL_TIMEOUT_S, allowed_updates: ALLOWED_UPDATES },
-          g(signal),
+        // The poll lasts up to 30 s (45 s with a stalled network, the client timeout): the loop
+        // is alive all the while, only waiting.
+        updates = await keepAlive(
+          api.getUpdates(
+            { offset, timeout: POLL_TIMEOUT_S, allowed_updates: ALLOWED_UPDATES },
+            g(signal),
+          ),
         )
       } catch (err) {
         if (signal.aborted) return 'done'

@@ -2,11 +2,12 @@
  * The life of one WhatsApp Web session: initialize under a deadline, pairing by QR, ready, and
  * reconnecting with backoff when WhatsApp drops us — but not when the phone logged us out (that
  * needs a person; retrying would only loop). Every change is reported through `report` so
- * `GET /v1/channels` always says what is going on.
+ * `GET /v1/channels` always says what is going on. (Re)connecting runs on the supervised loop
+ * `session`, from a start or a drop until `initialize()` succeeds.
  */
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
-import type { ChannelState, ChannelStateName } from '../types.js'
+import { SupervisedLoop } from '../shared/supervised-loop.js'
+import type { ChannelState, ChannelStateName, LoopHealthSink } from '../types.js'
 import { reconnectDelay, type Backoff } from './backoff.js'
 import type { WhatsAppClientEvents, WhatsAppClientLike } from './client-like.js'
 import { renderQr } from './qr.js'
@@ -16,6 +17,8 @@ export interface ConnectionOptions {
   initTimeoutMs: number
   backoff: Backoff
   random?: () => number
+  /** The health board (the connector context's `loops`). */
+  loops?: LoopHealthSink
 }
 
 /**
@@ -159,52 +162,63 @@ export class Connection {
       if (dropped !== null) this.droppedMeanwhile = dropped
       return
     }
-    this.loop = this.connect(dropped)
-      .catch((err: unknown) => this.log.error({ err }, 'whatsapp: connect loop failed'))
-      .finally(() => {
-        this.loop = null
-        const again = this.droppedMeanwhile
-        this.droppedMeanwhile = null
-        if (again !== null && this.current !== 'connected') this.runLoop(again)
-      })
+    const loop = this.connectLoop(dropped)
+    loop.start()
+    this.loop = loop.finished.finally(() => {
+      this.loop = null
+      const again = this.droppedMeanwhile
+      this.droppedMeanwhile = null
+      if (again !== null && this.current !== 'connected') this.runLoop(again)
+    })
   }
 
-  private async connect(dropped: string | null): Promise<void> {
-    let wait = dropped !== null
+  /**
+   * Initialize until it succeeds (then the client's events drive the state), the phone logs us
+   * out, or stop(). After a drop (`dropped`: why) or a failed try it destroys the browser and
+   * waits its reconnect backoff first. A try may take `initTimeoutMs` (2 min): the loop is alive
+   * meanwhile, only waiting.
+   */
+  private connectLoop(dropped: string | null): SupervisedLoop {
+    let pause = dropped !== null
     let last = dropped ?? ''
-    while (!this.stopped && !this.loggedOut) {
-      if (wait) {
-        await this.destroy()
-        this.attempt += 1
-        const ms = reconnectDelay(this.attempt, this.opts.backoff, this.opts.random)
-        if (this.current !== 'error') {
-          this.set({
-            state: 'disconnected',
-            detail: `${last}; reconnecting in ${Math.ceil(ms / 1000)} s`,
-          })
+    return new SupervisedLoop({
+      name: 'session',
+      log: this.log,
+      ...(this.opts.loops ? { health: this.opts.loops } : {}),
+      signal: this.halt.signal,
+      idleMs: 0,
+      tick: async ({ keepAlive }) => {
+        if (this.stopped || this.loggedOut) return 'done'
+        if (pause) {
+          pause = false
+          await this.destroy()
+          this.attempt += 1
+          const ms = reconnectDelay(this.attempt, this.opts.backoff, this.opts.random)
+          if (this.current !== 'error') {
+            this.set({
+              state: 'disconnected',
+              detail: `${last}; reconnecting in ${Math.ceil(ms / 1000)} s`,
+            })
+          }
+          return { waitMs: ms }
         }
+        pause = true
+        this.set({ state: 'connecting' })
+        const init = this.client.initialize()
         try {
-          await sleep(ms, undefined, { signal: this.halt.signal })
-        } catch {
-          return // stopped
+          await keepAlive(deadline(init, this.opts.initTimeoutMs, 'WhatsApp Web initialize()'))
+          return 'done' // from here on the client's events drive the state
+        } catch (err) {
+          init.catch(() => undefined) // a late rejection after the deadline is expected
+          if (this.stopped) return 'done'
+          last = `WhatsApp Web did not start: ${reason(err)}`
+          const launch = LAUNCH_FAILED.test(last)
+          if (launch) this.set({ state: 'error', detail: `${last} (check chromium_path)` })
+          this.log.error({ reason: reason(err) }, 'whatsapp: initialize failed')
+          return 'busy'
         }
-        if (this.stopped) return
-      }
-      wait = true
-      this.set({ state: 'connecting' })
-      const init = this.client.initialize()
-      try {
-        await deadline(init, this.opts.initTimeoutMs, 'WhatsApp Web initialize()')
-        return // from here on the client's events drive the state
-      } catch (err) {
-        init.catch(() => undefined) // a late rejection after the deadline is expected, not unhandled
-        if (this.stopped) return
-        last = `WhatsApp Web did not start: ${reason(err)}`
-        const launch = LAUNCH_FAILED.test(last)
-        if (launch) this.set({ state: 'error', detail: `${last} (check chromium_path)` })
-        this.log.error({ reason: reason(err) }, 'whatsapp: initialize failed')
-      }
-    }
+      },
+    })
   }
 
   private async destroy(): Promise<void> {

@@ -128,6 +128,7 @@ export function createWhatsAppConnector(
       connection = new Connection(c, (s) => ctx.state(s), ctx.log, {
         initTimeoutMs: opts.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
         backoff: opts.backoff ?? DEFAULT_RECONNECT_BACKOFF,
+        ...(ctx.loops ? { loops: ctx.loops } : {}),
       })
       connection.start()
     },

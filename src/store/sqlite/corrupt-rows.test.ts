@@ -62,9 +62,7 @@ describe('a message row that cannot be read', () => {
     expect(m).toMatchObject({ id: bad.id, status: 'queued', email: null, template: null })
     expect(m?.unreadable?.sort()).toEqual(['email', 'template'])
     expect(t.store.messages.get(sound.id)).not.toHaveProperty('unreadable')
-    expect(t.store.messages.listByThread(bad.threadId, 10).items.map((x) => x.id)).toEqual([
-      bad.id,
-    ])
+    expect(t.store.messages.listByThread(bad.threadId, 10).items.map((x) => x.id)).toEqual([bad.id])
   })
 })
 
