@@ -122,9 +122,9 @@ describe('config errors name file:line:col and the key path', () => {
   it('a YAML syntax error', () => {
     const issues = issuesOf(['server:', '  listen: 127.0.0.1:8080', 'channels: [tg', ''])
     expect(issues).toHaveLength(1)
-    expect(issues[0]?.message).toMatch(/^YAML syntax/)
-    // Reported after the last content (the unclosed `[tg`), not on the blank line below.
-    expect(where(issues)).toEqual([[3, 14, 'channels[0]']])
+    expect(issues[0]?.message).toMatch(/^YAML syntax: the \[ opened here is never closed/)
+    // At the `[` left open, not at the end of the file where the parser noticed it.
+    expect(where(issues)).toEqual([[3, 11, 'channels']])
   })
 
   it('a duplicate key is a syntax error at the second one', () => {

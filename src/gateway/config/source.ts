@@ -14,6 +14,7 @@ import {
   type Node,
   type Pair,
 } from 'yaml'
+import { syntaxIssues } from './syntax-errors.js'
 import type { ConfigIssue } from './types.js'
 
 export type PathSegment = string | number
@@ -39,7 +40,7 @@ export function formatPath(path: ConfigPath): string {
   return out === '' ? '(top level)' : out
 }
 
-/** Parses the text; syntax errors are returned as issues (with the key path they fall in). */
+/** Parses the text; syntax errors are returned as issues at the line that holds the mistake. */
 export function parseSource(
   file: string,
   text: string,
@@ -53,10 +54,7 @@ export function parseSource(
     path: formatPath(pathAt(doc, offset)),
     message: message.replace(/\s+/g, ' ').trim(),
   })
-  // An error found at the end of the file (an unclosed `[`) is shown after the last content,
-  // not on a blank line below it.
-  const end = text.trimEnd().length
-  const issues = doc.errors.map((e) => at(Math.min(e.pos[0], end), `YAML syntax: ${e.message}`))
+  const issues = syntaxIssues(file, text, doc, lineCounter, (offset) => pathAt(doc, offset))
   const warnings = doc.warnings.map((w) => {
     const i = at(w.pos[0], w.message)
     return `${file}:${i.line}:${i.col}: ${i.path}: ${i.message}`
