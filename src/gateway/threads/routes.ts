@@ -1,13 +1,6 @@
-/** Threads: start, list, read, and the agent actions close / snooze / assign / tags. */
+/** The thread routes' handlers: start, list, read, and the agent actions close / snooze / assign / tags. */
 import type { z } from 'zod'
-import { checkTagsAllowed, strictSingleOpen } from '../../../rules/index.js'
-import { StoreConflict, type ThreadRecord } from '../../../store/types.js'
-import { apiError, notFound, ruleError } from '../../errors.js'
-import { newId } from '../../ids.js'
-import { refusal } from '../../outbound.js'
-import type { Services } from '../../services.js'
-import { eventView, messageView, threadView } from '../../views.js'
-import type { JsonResult, RouteInput } from '../route.js'
+import type { JsonResult, RouteInput } from '../http/route.js'
 import type {
   assignBody,
   closeBody,
@@ -16,51 +9,27 @@ import type {
   tagsBody,
   threadCreate,
   threadQuery,
-} from '../schemas.js'
+} from '../http/schemas.js'
+import type { Services } from '../services.js'
+import { eventView, messageView, threadView } from '../views.js'
+import {
+  assignThread as assign,
+  closeThread as close,
+  mustThread,
+  setThreadTags,
+  snoozeThread as snooze,
+  startThread,
+  threadWithEvents,
+} from './use-cases.js'
 
 type In<B, Q = unknown> = RouteInput<B, Q>
 
 export const createThread =
   (svc: Services) =>
-  (i: In<z.infer<typeof threadCreate>>): JsonResult => {
-    const b = i.body
-    if (!svc.store.contacts.get(b.contact_id)) throw notFound('contact', b.contact_id)
-    const ch = svc.config().channels[b.channel]
-    if (!ch)
-      throw ruleError('channel_unknown', `no channel named ${b.channel}`, `channels.${b.channel}`, {
-        field: 'channel',
-      })
-    const unknownTag = checkTagsAllowed(ch.info, b.tags ?? [])
-    if (unknownTag) throw refusal(unknownTag)
-    const now = svc.now().toISOString()
-    const agent = i.caller && i.caller.role !== 'app' ? i.caller.id : null
-    const id = newId('th')
-    const singleOpen = strictSingleOpen(ch.info.rules)
-    try {
-      const t = svc.store.threads.create(
-        { id, contact_id: b.contact_id, channel: b.channel, assignee: agent, tags: b.tags ?? [] },
-        singleOpen,
-        i.caller?.id ?? 'system',
-        now,
-        svc.events(
-          'thread.opened',
-          { thread_id: id, contact_id: b.contact_id, channel: b.channel, by: i.caller?.id ?? null },
-          now,
-        ),
-      )
-      return { status: 201, body: threadView(t) }
-    } catch (e) {
-      if (e instanceof StoreConflict && e.code === 'thread_conflict') {
-        throw ruleError(
-          'thread_conflict',
-          'the contact already has an active thread; send into it or close it first',
-          `channels.${b.channel}.rules.single_open_thread`,
-          e.details,
-        )
-      }
-      throw e
-    }
-  }
+  (i: In<z.infer<typeof threadCreate>>): JsonResult => ({
+    status: 201,
+    body: threadView(startThread(svc, i.body, i.caller)),
+  })
 
 export const listThreads =
   (svc: Services) =>
@@ -77,11 +46,8 @@ export const listThreads =
 export const getThread =
   (svc: Services) =>
   (i: In<unknown>): JsonResult => {
-    const t = mustThread(svc, i.params.id ?? '')
-    return {
-      status: 200,
-      body: { ...threadView(t), events: svc.store.threads.events(t.id).map(eventView) },
-    }
+    const { thread, events } = threadWithEvents(svc, i.params.id ?? '')
+    return { status: 200, body: { ...threadView(thread), events: events.map(eventView) } }
   }
 
 export const threadMessages =
@@ -97,92 +63,33 @@ export const threadMessages =
 
 export const closeThread =
   (svc: Services) =>
-  (i: In<z.infer<typeof closeBody>>): JsonResult => {
-    const t = mustThread(svc, i.params.id ?? '')
-    const now = svc.now().toISOString()
-    // `closing.unassign` of the thread's channel decides unless the request says otherwise.
-    const unassign =
-      i.body.unassign ?? svc.config().channels[t.channel]?.info.rules.closing.unassign ?? true
-    const out = svc.store.threads.close(
-      t.id,
-      unassign,
-      actor(i),
-      now,
-      svc.events(
-        'thread.closed',
-        { thread_id: t.id, contact_id: t.contact_id, channel: t.channel, by: actor(i) },
-        now,
-      ),
-    )
-    return { status: 200, body: threadView(out ?? t) }
-  }
+  (i: In<z.infer<typeof closeBody>>): JsonResult => ({
+    status: 200,
+    body: threadView(close(svc, i.params.id ?? '', i.body.unassign, actor(i))),
+  })
 
 export const snoozeThread =
   (svc: Services) =>
-  (i: In<z.infer<typeof snoozeBody>>): JsonResult => {
-    const t = mustThread(svc, i.params.id ?? '')
-    const until = new Date(i.body.until)
-    const now = svc.now()
-    if (until.getTime() <= now.getTime())
-      throw apiError('invalid_field', 'until: must be in the future', { field: 'until' })
-    if (t.status === 'closed')
-      throw apiError('thread_closed', `thread ${t.id} is closed; reopen it by sending a message`, {
-        thread_id: t.id,
-      })
-    const at = now.toISOString()
-    const out = svc.store.threads.snooze(
-      t.id,
-      until.toISOString(),
-      actor(i),
-      at,
-      svc.events(
-        'thread.snoozed',
-        { thread_id: t.id, contact_id: t.contact_id, until: until.toISOString(), by: actor(i) },
-        at,
-      ),
-    )
-    svc.kick()
-    return { status: 200, body: threadView(out ?? t) }
-  }
+  (i: In<z.infer<typeof snoozeBody>>): JsonResult => ({
+    status: 200,
+    body: threadView(snooze(svc, i.params.id ?? '', i.body.until, actor(i))),
+  })
 
 export const assignThread =
   (svc: Services) =>
   (i: In<z.infer<typeof assignBody>>): JsonResult => {
-    const t = mustThread(svc, i.params.id ?? '')
     const agent = i.body.agent === 'me' ? actor(i) : i.body.agent
-    const at = svc.now().toISOString()
-    const out = svc.store.threads.assign(
-      t.id,
-      agent,
-      actor(i),
-      at,
-      svc.events(
-        'thread.assigned',
-        { thread_id: t.id, contact_id: t.contact_id, assignee: agent, by: actor(i) },
-        at,
-      ),
-    )
-    return { status: 200, body: threadView(out ?? t) }
+    return { status: 200, body: threadView(assign(svc, i.params.id ?? '', agent, actor(i))) }
   }
 
 export const setTags =
   (svc: Services) =>
-  (i: In<z.infer<typeof tagsBody>>): JsonResult => {
-    const t = mustThread(svc, i.params.id ?? '')
-    const ch = svc.config().channels[t.channel]
-    const unknownTag = ch ? checkTagsAllowed(ch.info, i.body.tags) : null
-    if (unknownTag) throw refusal(unknownTag)
-    const tags = [...new Set(i.body.tags)]
-    const out = svc.store.threads.setTags(t.id, tags, actor(i), svc.now().toISOString(), [])
-    return { status: 200, body: threadView(out ?? t) }
-  }
+  (i: In<z.infer<typeof tagsBody>>): JsonResult => ({
+    status: 200,
+    body: threadView(setThreadTags(svc, i.params.id ?? '', i.body.tags, actor(i))),
+  })
 
-function mustThread(svc: Services, id: string): ThreadRecord {
-  const t = svc.store.threads.get(id)
-  if (!t) throw notFound('thread', id)
-  return t
-}
-
+/** Who acts: the calling key, or `system`. */
 function actor(i: In<unknown>): string {
   return i.caller?.id ?? 'system'
 }
