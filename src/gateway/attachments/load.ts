@@ -13,7 +13,7 @@ import type { Services } from '../services.js'
  * answer, and the platforms' own media fetchers give up after 10–20 s: past that, the sender's
  * server is the problem and the caller should hear so.
  */
-export const ATTACHMENT_FETCH_TIMEOUT_MS = 15_000
+const ATTACHMENT_FETCH_TIMEOUT_MS = 15_000
 
 /** An attachment as a request gives it (`attachments[i]`): exactly one of `data` or `url`. */
 export interface AttachmentInput {

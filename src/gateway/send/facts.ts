@@ -105,7 +105,7 @@ export function contactFacts(c: ContactRecord): ContactFacts {
   }
 }
 
-export function identityFacts(i: IdentityRecord): IdentityFacts {
+function identityFacts(i: IdentityRecord): IdentityFacts {
   return {
     address: i.address,
     first_inbound_at: i.first_inbound_at,
@@ -114,6 +114,6 @@ export function identityFacts(i: IdentityRecord): IdentityFacts {
   }
 }
 
-export function threadFacts(t: ThreadRecord): ThreadFacts {
+function threadFacts(t: ThreadRecord): ThreadFacts {
   return { id: t.id, channel: t.channel, status: t.status, assignee: t.assignee, tags: t.tags }
 }
