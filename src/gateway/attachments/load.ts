@@ -6,7 +6,6 @@
  */
 import { apiError } from '../errors.js'
 import { AttachmentFetchError, fetchAttachment } from '../net/fetch-attachment.js'
-import type { Services } from '../services.js'
 
 /**
  * How long one attachment URL may take (connect to last byte). A request waits on it before its
@@ -34,6 +33,8 @@ export interface LoadedAttachment {
 export interface LoadOptions {
   /** The largest file accepted from a URL (bytes). */
   maxBytes: number
+  /** `security.allow_private_urls`: URLs may point at loopback and private networks. */
+  allowPrivate: boolean
   /**
    * Refuse `data` that is not base64 (`invalid_field`). A send checks; the webhook channel's
    * inbound endpoint never did, and keeps decoding what it gets.
@@ -43,14 +44,12 @@ export interface LoadOptions {
 
 /** Reads every attachment in order; the first that fails ends the request with its API error. */
 export async function loadAttachments(
-  svc: Services,
   items: readonly AttachmentInput[],
   o: LoadOptions,
 ): Promise<LoadedAttachment[]> {
   const out: LoadedAttachment[] = []
   for (const [i, a] of items.entries()) {
-    const data =
-      a.data !== undefined ? decode(a.data, i, o) : await fetchUrl(svc, a.url ?? '', i, o)
+    const data = a.data !== undefined ? decode(a.data, i, o) : await fetchUrl(a.url ?? '', i, o)
     out.push({ filename: a.filename, content_type: a.content_type, size: data.length, data })
   }
   return out
@@ -65,10 +64,10 @@ function decode(data: string, i: number, o: LoadOptions): Buffer {
   return Buffer.from(data, 'base64')
 }
 
-async function fetchUrl(svc: Services, url: string, i: number, o: LoadOptions): Promise<Buffer> {
+async function fetchUrl(url: string, i: number, o: LoadOptions): Promise<Buffer> {
   try {
     const got = await fetchAttachment(url, {
-      allowPrivate: svc.config().security.allow_private_urls,
+      allowPrivate: o.allowPrivate,
       maxBytes: o.maxBytes,
       timeoutMs: ATTACHMENT_FETCH_TIMEOUT_MS,
     })

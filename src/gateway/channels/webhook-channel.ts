@@ -27,9 +27,10 @@ export async function receiveWebhookInbound(
   name: string,
   b: z.infer<typeof webhookInbound>,
 ): Promise<WebhookInboundAnswer> {
-  const loaded = await loadAttachments(svc, b.attachments ?? [], {
+  const loaded = await loadAttachments(b.attachments ?? [], {
     maxBytes: svc.config().channels[name]?.info.limits.attachmentBytesMax ?? DEFAULT_MAX_BYTES,
     checkBase64: false,
+    allowPrivate: svc.config().security.allow_private_urls,
   })
   try {
     const out = await receiveInbound(svc, name, {

@@ -52,10 +52,11 @@ async function decideAndAccept(
   }
   const now = svc.now()
   const target = resolveTarget(svc, body)
-  const attachments = await loadAttachments(svc, body.attachments ?? [], {
+  const attachments = await loadAttachments(body.attachments ?? [], {
     // The channel's own limit is a rule (`attachment_rejected`); this only bounds the download.
     maxBytes: Math.max(largestAttachmentLimit(svc), 1),
     checkBase64: true,
+    allowPrivate: svc.config().security.allow_private_urls,
   })
   const decision = evaluate({
     ...recipientFacts(svc, target, now),
