@@ -58,8 +58,6 @@ interface Pacing {
   rcptPlan: Pacer
 }
 
-/** Channel types whose platform takes our idempotency key (webhook: Idempotency-Key, LINE: X-Line-Retry-Key). */
-const IDEMPOTENT_TYPES = new Set(['webhook', 'line'])
 /** Jobs are held in memory for their rate slot at most this long; later slots go back to the store. */
 const HOLD_MAX_MS = 1000
 /** A channel that is not connected is retried this much later, without counting an attempt. */
@@ -209,7 +207,7 @@ export class OutboxWorker {
       .catch((err: unknown) => {
         this.log.error({ err, message_id: job.messageId }, 'job crashed')
         const msg = err instanceof Error ? err.message : String(err)
-        this.onError(job, new SendError('retry', 'internal', `the job crashed: ${msg}`), 0)
+        this.onError(job, new SendError('retry', 'internal', `the job crashed: ${msg}`), 0, false)
       })
       .finally(() => {
         this.inflight.delete(t)
@@ -307,7 +305,7 @@ export class OutboxWorker {
       return
     }
     // WhatsApp Web: a random pause on top; reserved with the slot, so never above the rate.
-    slot += sendJitterMs(ch.info.type, pace.ch.intervalMs)
+    slot += sendJitterMs(connector.capabilities.sendJitter, pace.ch.intervalMs)
     pace.ch.reserve(job.channel, slot)
     pace.rcpt.reserve(job.recipientKey, slot)
     pace.rcptPlan.reserve(job.recipientKey, slot)
@@ -356,7 +354,7 @@ export class OutboxWorker {
       )
     } catch (err) {
       const e = toSendError(err, signal, this.stopCtl.signal)
-      this.onError(job, e, Date.now() - started)
+      this.onError(job, e, Date.now() - started, connector.capabilities.idempotentSends)
     } finally {
       wire.settled()
     }
@@ -374,7 +372,7 @@ export class OutboxWorker {
     return true
   }
 
-  private onError(job: OutboxJob, e: SendError, tookMs: number): void {
+  private onError(job: OutboxJob, e: SendError, tookMs: number, idempotent: boolean): void {
     const { store } = this.svc
     const error: MessageError = { code: e.code, message: e.message }
     const attempt = job.attempts + 1
@@ -407,9 +405,7 @@ export class OutboxWorker {
       }
       const due = Date.now() + retryDelay(attempt, policy, e.retryAfterMs)
       // Where the platform dedupes by our key, an unknown outcome cannot become a duplicate.
-      const dup =
-        e.possiblyDelivered &&
-        !IDEMPOTENT_TYPES.has(this.svc.config().channels[job.channel]?.info.type ?? '')
+      const dup = e.possiblyDelivered && !idempotent
       this.write(() => store.outbox.retry(job.jobId, job.messageId, due, error, dup))
       this.svc.metrics.retried.inc({
         channel: job.channel,

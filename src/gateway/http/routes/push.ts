@@ -7,7 +7,6 @@ import type { Context } from 'hono'
 import type { z } from 'zod'
 import { parseSubscription, subscriptionAddress } from '../../../connectors/webpush/subscription.js'
 import { verifyUserHash } from '../../../connectors/webpush/user-hash.js'
-import type { Connector } from '../../../connectors/types.js'
 import { normalizeAddress } from '../../../rules/index.js'
 import { apiError, notFound, ruleError } from '../../errors.js'
 import { newId } from '../../ids.js'
@@ -25,8 +24,7 @@ export const pushKey =
   (i: RouteInput<unknown, unknown>): JsonResult => {
     const name = i.params.name ?? ''
     channelOfType(svc, name, 'webpush')
-    const c = svc.channels.get(name) as (Connector & { publicKey?: () => string | null }) | null
-    const key = c?.publicKey?.() ?? null
+    const key = svc.channels.get(name)?.capabilities.vapidPublicKey?.() ?? null
     if (!key) {
       throw apiError(
         'channel_not_ready',
