@@ -11,7 +11,10 @@ const out = process.argv[2] ?? join(ROOT, 'dist/console')
 rmSync(out, { recursive: true, force: true })
 mkdirSync(join(out, 'assets'), { recursive: true })
 const result = await build({
-  entryPoints: { app: join(ROOT, 'src/console/main.tsx'), style: join(ROOT, 'src/console/style.css') },
+  entryPoints: {
+    app: join(ROOT, 'src/console/main.tsx'),
+    style: join(ROOT, 'src/console/style.css'),
+  },
   bundle: true,
   minify: true,
   format: 'esm',

@@ -58,7 +58,11 @@ export async function api<T>(
   }
   if (!res.ok) {
     const err = (json as { error?: { code?: string; message?: string } } | null)?.error
-    throw new ApiFailure(res.status, err?.code ?? `http_${res.status}`, err?.message ?? `HTTP ${res.status}`)
+    throw new ApiFailure(
+      res.status,
+      err?.code ?? `http_${res.status}`,
+      err?.message ?? `HTTP ${res.status}`,
+    )
   }
   return json as T
 }

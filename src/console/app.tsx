@@ -45,7 +45,8 @@ function Shell({ apiKey, onSignOut }: { apiKey: string; onSignOut: () => void })
     () =>
       live.on((e) => {
         const contact = e.data.contact_id
-        if (e.type !== 'message.inbound' || typeof contact !== 'string' || contact === openContact) return
+        if (e.type !== 'message.inbound' || typeof contact !== 'string' || contact === openContact)
+          return
         setUnread((u) => ({ ...u, [contact]: (u[contact] ?? 0) + 1 }))
       }),
     [live, openContact],
@@ -78,7 +79,11 @@ function Shell({ apiKey, onSignOut }: { apiKey: string; onSignOut: () => void })
           <a href="#/new">New session</a>
         </nav>
         <span class={`live live-${status}`} role="status">
-          {status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting…' : 'Offline, retrying'}
+          {status === 'live'
+            ? 'Live'
+            : status === 'connecting'
+              ? 'Connecting…'
+              : 'Offline, retrying'}
         </span>
         <button type="button" onClick={onSignOut}>
           Sign out

@@ -13,7 +13,11 @@ export async function readAttachments(list: FileList | null): Promise<Attachment
     for (let i = 0; i < bytes.length; i += 0x8000) {
       bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
     }
-    out.push({ filename: f.name, content_type: f.type || 'application/octet-stream', data: btoa(bin) })
+    out.push({
+      filename: f.name,
+      content_type: f.type || 'application/octet-stream',
+      data: btoa(bin),
+    })
   }
   return out
 }

@@ -58,7 +58,11 @@ export function BulkPanel(props: { filter: SearchFilter; channels: Channel[]; li
   }, [bulk?.id, running, live])
 
   const finished = bulk
-    ? bulk.counts.sent + bulk.counts.delivered + bulk.counts.read + bulk.counts.failed + bulk.counts.cancelled
+    ? bulk.counts.sent +
+      bulk.counts.delivered +
+      bulk.counts.read +
+      bulk.counts.failed +
+      bulk.counts.cancelled
     : 0
   const max = bulk ? Math.max(bulk.checked < bulk.total ? bulk.total : bulk.eligible, 1) : 1
   return (
@@ -79,13 +83,24 @@ export function BulkPanel(props: { filter: SearchFilter; channels: Channel[]; li
         <textarea rows={3} value={text} onInput={(e) => setText(e.currentTarget.value)} />
       </label>
       <div class="actions">
-        <button type="button" onClick={() => void run(() => api<BulkDryRun>('POST', '/v1/bulk', request(true))).then((d) => d && setDry(d))}>
+        <button
+          type="button"
+          onClick={() =>
+            void run(() => api<BulkDryRun>('POST', '/v1/bulk', request(true))).then(
+              (d) => d && setDry(d),
+            )
+          }
+        >
           Preview
         </button>
         <button
           type="button"
           disabled={running}
-          onClick={() => void run(() => api<Bulk>('POST', '/v1/bulk', request(false))).then((b) => b && setBulk(b))}
+          onClick={() =>
+            void run(() => api<Bulk>('POST', '/v1/bulk', request(false))).then(
+              (b) => b && setBulk(b),
+            )
+          }
         >
           Send
         </button>
@@ -94,7 +109,9 @@ export function BulkPanel(props: { filter: SearchFilter; channels: Channel[]; li
         <p role="status">
           {`${dry.eligible} of ${dry.total} would get it`}
           {Object.keys(dry.skipped).length > 0 &&
-            `; skipped: ${Object.entries(dry.skipped).map(([code, n]) => `${code} ${n}`).join(', ')}`}
+            `; skipped: ${Object.entries(dry.skipped)
+              .map(([code, n]) => `${code} ${n}`)
+              .join(', ')}`}
         </p>
       )}
       {bulk && (
@@ -103,12 +120,18 @@ export function BulkPanel(props: { filter: SearchFilter; channels: Channel[]; li
           <p>
             {`${bulk.status}: ${finished} of ${bulk.eligible} done (sent ${bulk.counts.sent + bulk.counts.delivered + bulk.counts.read}, failed ${bulk.counts.failed}, cancelled ${bulk.counts.cancelled}), ${bulk.checked} of ${bulk.total} checked`}
             {Object.keys(bulk.skipped).length > 0 &&
-              `; skipped: ${Object.entries(bulk.skipped).map(([code, n]) => `${code} ${n}`).join(', ')}`}
+              `; skipped: ${Object.entries(bulk.skipped)
+                .map(([code, n]) => `${code} ${n}`)
+                .join(', ')}`}
           </p>
           {running && (
             <button
               type="button"
-              onClick={() => void run(() => api<Bulk>('POST', `/v1/bulk/${bulk.id}/cancel`)).then((b) => b && setBulk(b))}
+              onClick={() =>
+                void run(() => api<Bulk>('POST', `/v1/bulk/${bulk.id}/cancel`)).then(
+                  (b) => b && setBulk(b),
+                )
+              }
             >
               Cancel bulk
             </button>

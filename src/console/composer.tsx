@@ -53,7 +53,8 @@ export function Composer(props: {
     const b: Record<string, unknown> = elig.thread_id
       ? { thread_id: elig.thread_id }
       : { contact_id: contact.id, channel }
-    if (template.trim()) b.template = { name: template.trim(), variables: parseVariables(variables) }
+    if (template.trim())
+      b.template = { name: template.trim(), variables: parseVariables(variables) }
     else if (text) b.text = text
     if (files.length > 0) b.attachments = files
     if (isEmail && (from || subject || bcc)) {
@@ -134,7 +135,11 @@ export function Composer(props: {
           <>
             <label>
               From
-              <input value={from} placeholder="the channel's default mailbox" onInput={(e) => setFrom(e.currentTarget.value)} />
+              <input
+                value={from}
+                placeholder="the channel's default mailbox"
+                onInput={(e) => setFrom(e.currentTarget.value)}
+              />
             </label>
             <label>
               Subject
@@ -142,7 +147,11 @@ export function Composer(props: {
             </label>
             <label>
               Bcc
-              <input value={bcc} placeholder="a@example.com, b@example.com" onInput={(e) => setBcc(e.currentTarget.value)} />
+              <input
+                value={bcc}
+                placeholder="a@example.com, b@example.com"
+                onInput={(e) => setBcc(e.currentTarget.value)}
+              />
             </label>
           </>
         )}
@@ -164,12 +173,21 @@ export function Composer(props: {
         </label>
         <label>
           Template
-          <input value={template} placeholder="template name (instead of text)" onInput={(e) => setTemplate(e.currentTarget.value)} />
+          <input
+            value={template}
+            placeholder="template name (instead of text)"
+            onInput={(e) => setTemplate(e.currentTarget.value)}
+          />
         </label>
         {template.trim() && (
           <label>
             Template variables
-            <textarea rows={2} value={variables} placeholder="name=value, one a line" onInput={(e) => setVariables(e.currentTarget.value)} />
+            <textarea
+              rows={2}
+              value={variables}
+              placeholder="name=value, one a line"
+              onInput={(e) => setVariables(e.currentTarget.value)}
+            />
           </label>
         )}
         <label>

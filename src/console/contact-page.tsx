@@ -118,7 +118,10 @@ async function readTimeline(id: string): Promise<TimelineItem[]> {
   let cursor: string | null = null
   for (let i = 0; i < TIMELINE_PAGES; i++) {
     const c: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''
-    const page: Page<TimelineItem> = await api('GET', `/v1/contacts/${id}/timeline?limit=${TIMELINE_PAGE}${c}`)
+    const page: Page<TimelineItem> = await api(
+      'GET',
+      `/v1/contacts/${id}/timeline?limit=${TIMELINE_PAGE}${c}`,
+    )
     items.push(...page.items)
     cursor = page.next_cursor
     if (!cursor) break

@@ -17,7 +17,10 @@ export function EligibilityList(props: {
         {props.items.map((e) => (
           <li key={e.channel}>
             <span>
-              {e.channel} <span class="muted">({e.type}, {e.address})</span>
+              {e.channel}{' '}
+              <span class="muted">
+                ({e.type}, {e.address})
+              </span>
             </span>
             {e.can_send ? (
               <button type="button" onClick={() => props.onWrite(e)}>
@@ -27,7 +30,8 @@ export function EligibilityList(props: {
             {(!e.can_send || e.code) && e.reason && (
               <span class="reason">
                 {e.reason}
-                {e.window_expires_at && ` (window ${windowWord(e.window_expires_at)} ${new Date(e.window_expires_at).toLocaleString()})`}
+                {e.window_expires_at &&
+                  ` (window ${windowWord(e.window_expires_at)} ${new Date(e.window_expires_at).toLocaleString()})`}
               </span>
             )}
             {e.can_send && !e.allowed_kinds.includes('text') && (

@@ -25,7 +25,11 @@ export function NewSession() {
     setError(null)
     try {
       const m = await api<{ contact_id: string }>('POST', '/v1/messages', {
-        to: { channel: chosen.name, address: address.trim(), ...(first ? { first_name: first } : {}) },
+        to: {
+          channel: chosen.name,
+          address: address.trim(),
+          ...(first ? { first_name: first } : {}),
+        },
         text,
         ...(isEmail && subject ? { email: { subject } } : {}),
       })

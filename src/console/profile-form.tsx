@@ -44,35 +44,43 @@ export function ProfileForm({ contact, onSaved }: { contact: Contact; onSaved: (
   return (
     <section aria-labelledby="profile-title">
       <h2 id="profile-title">Profile</h2>
-        <form class="grid" onSubmit={(e) => void save(e)}>
-          <label>
-            First name
-            <input value={first} onInput={(e) => setFirst(e.currentTarget.value)} />
-          </label>
-          <label>
-            Last name
-            <input value={last} onInput={(e) => setLast(e.currentTarget.value)} />
-          </label>
-          <label>
-            Email
-            <input type="email" value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
-          </label>
-          <label>
-            Phone
-            <input type="tel" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
-          </label>
-          <label>
-            Attributes
-            <textarea rows={3} value={attributes} onInput={(e) => setAttributes(e.currentTarget.value)} />
-          </label>
-          <label class="check">
-            <input type="checkbox" checked={blocked} onChange={(e) => setBlocked(e.currentTarget.checked)} />
-            Blocked
-          </label>
-          <button type="submit">Save profile</button>
-          <p role="status">{saved}</p>
-        </form>
-        <Alert message={error} />
+      <form class="grid" onSubmit={(e) => void save(e)}>
+        <label>
+          First name
+          <input value={first} onInput={(e) => setFirst(e.currentTarget.value)} />
+        </label>
+        <label>
+          Last name
+          <input value={last} onInput={(e) => setLast(e.currentTarget.value)} />
+        </label>
+        <label>
+          Email
+          <input type="email" value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+        </label>
+        <label>
+          Phone
+          <input type="tel" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
+        </label>
+        <label>
+          Attributes
+          <textarea
+            rows={3}
+            value={attributes}
+            onInput={(e) => setAttributes(e.currentTarget.value)}
+          />
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={blocked}
+            onChange={(e) => setBlocked(e.currentTarget.checked)}
+          />
+          Blocked
+        </label>
+        <button type="submit">Save profile</button>
+        <p role="status">{saved}</p>
+      </form>
+      <Alert message={error} />
     </section>
   )
 }

@@ -26,7 +26,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
       const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null
       const why = body?.error?.message ?? `HTTP ${res.status}`
       setError(
-        res.status === 403 ? `Only agent and admin keys can sign in: ${why}` : `Sign-in refused: ${why}`,
+        res.status === 403
+          ? `Only agent and admin keys can sign in: ${why}`
+          : `Sign-in refused: ${why}`,
       )
     } catch {
       setError('The gateway cannot be reached; check the connection.')

@@ -32,7 +32,9 @@ export function ThreadActions({ thread, onChanged }: { thread: Thread; onChanged
     <div class="thread" role="group" aria-label={`Thread on ${thread.channel}`}>
       <p>
         {thread.channel}: {thread.status}
-        {thread.snoozed_until && thread.status === 'snoozed' && ` until ${new Date(thread.snoozed_until).toLocaleString()}`}
+        {thread.snoozed_until &&
+          thread.status === 'snoozed' &&
+          ` until ${new Date(thread.snoozed_until).toLocaleString()}`}
         {' · '}
         {thread.assignee ? `assigned to ${thread.assignee}` : 'unassigned'}
         {thread.tags.length > 0 && ` · tags: ${thread.tags.join(', ')}`}

@@ -52,8 +52,10 @@ function MessageItem({ m }: { m: Message }) {
 }
 
 function EventItem({ e }: { e: ThreadEvent }) {
-  const extra = e.type === 'tagged' && Array.isArray(e.data.tags) ? ` (${e.data.tags.join(', ')})` : ''
-  const to = e.type === 'assigned' && typeof e.data.assignee === 'string' ? ` to ${e.data.assignee}` : ''
+  const extra =
+    e.type === 'tagged' && Array.isArray(e.data.tags) ? ` (${e.data.tags.join(', ')})` : ''
+  const to =
+    e.type === 'assigned' && typeof e.data.assignee === 'string' ? ` to ${e.data.assignee}` : ''
   return (
     <li class="event">
       <p class="meta">

@@ -101,7 +101,10 @@ export interface Bulk {
   checked: number
   eligible: number
   skipped: Record<string, number>
-  counts: Record<'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled', number>
+  counts: Record<
+    'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled',
+    number
+  >
 }
 
 export interface BulkDryRun {
@@ -128,7 +131,9 @@ export interface LiveEvent {
 }
 
 /** A contact's display name: its names, else email or phone, else its id. */
-export function displayName(c: Pick<Contact, 'id' | 'first_name' | 'last_name' | 'email' | 'phone'>): string {
+export function displayName(
+  c: Pick<Contact, 'id' | 'first_name' | 'last_name' | 'email' | 'phone'>,
+): string {
   const name = [c.first_name, c.last_name].filter(Boolean).join(' ')
   return name || c.email || c.phone || c.id
 }
