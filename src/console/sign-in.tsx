@@ -17,8 +17,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
     setError(null)
     try {
       const res = await fetch('/v1/stream', { headers: { authorization: `Bearer ${key.trim()}` } })
-      void res.body?.cancel()
       if (res.ok) {
+        // The stream itself is for the app shell; this one only proved the key.
+        void res.body?.cancel()
         storeKey(key.trim())
         onSignedIn(key.trim())
         return
