@@ -37,8 +37,8 @@ webhooks:
 `,
     {
       dispatcher: true,
-      connectorFactory: async (type, deps, settings) => {
-        const c = await createConnector(type, deps, settings)
+      connectorFactory: async (deps, settings) => {
+        const c = await createConnector(deps, settings)
         return deps.name === 'sms' ? Object.assign(c, { undeliveredAfterMs: LIMIT_MS }) : c
       },
     },
