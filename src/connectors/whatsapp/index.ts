@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { CHANNEL_LIMITS } from '../limits.js'
 import type { Connector, ConnectorContext, ConnectorDeps } from '../types.js'
+import { WHATSAPP_CAPABILITIES } from './capabilities.js'
 import { DEFAULT_RECONNECT_BACKOFF, type Backoff } from './backoff.js'
 import { findChromium } from './chromium.js'
 import type {
@@ -41,12 +42,6 @@ export interface WhatsAppConnectorOptions {
   pathEnv?: string
 }
 
-/** The connector plus what the gateway's ack watchdog (`src/gateway/watchdog.ts`) reads. */
-export interface WhatsAppConnector extends Connector {
-  /** How long a message may stay `sent` without a delivery ack before it is flagged. */
-  readonly undeliveredAfterMs: number
-}
-
 const SAFE_FOLDER = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 
 /** With a custom client factory and no media factory: plain objects (what a fake accepts). */
@@ -62,7 +57,7 @@ export function createWhatsAppConnector(
   deps: ConnectorDeps,
   settings: WhatsAppSettings,
   opts: WhatsAppConnectorOptions = {},
-): WhatsAppConnector {
+): Connector {
   let client: WhatsAppClientLike | null = null
   let connection: Connection | null = null
   let makeMedia: WhatsAppMediaFactory = opts.mediaFactory ?? plainMedia
@@ -90,7 +85,12 @@ export function createWhatsAppConnector(
     name: deps.name,
     type: 'whatsapp',
     limits: CHANNEL_LIMITS.whatsapp,
-    undeliveredAfterMs: settings.undelivered_after,
+    capabilities: {
+      ...WHATSAPP_CAPABILITIES,
+      // A phone acknowledges delivery; a message never acknowledged is flagged (watchdog.ts).
+      ackWatch: { undeliveredAfterMs: settings.undelivered_after },
+      vapidPublicKey: null,
+    },
 
     async start(ctx) {
       log = ctx.log
