@@ -36,7 +36,7 @@ export function strict<T extends z.ZodRawShape>(shape: T) {
 }
 
 /** A custom message for a value that is present; a missing key keeps the generic wording. */
-export function when(sentence: (input: unknown) => string) {
+function when(sentence: (input: unknown) => string) {
   return (iss: RawIssue) => (iss.input === undefined ? undefined : sentence(iss.input))
 }
 
