@@ -345,6 +345,7 @@ describe('live updates, text only, phone screens', () => {
     const evil = '<img src=x onerror=alert(1)>'
     const id = await contact({
       first_name: evil,
+      phone: '+4917011110009',
       identities: [{ channel: 'sms', address: '+4917011110009' }],
     })
     await inbound('x-1', '+4917011110009', evil, '', '<script>alert(2)</script>')
