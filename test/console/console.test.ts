@@ -67,9 +67,9 @@ describe('sign-in', () => {
     await page.getByLabel('API key').fill(KEYS.alice)
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.getByRole('searchbox', { name: 'Search people' }).waitFor()
-    const storage = (await page.evaluate(
+    const storage = await page.evaluate<{ session: string[]; local: number; url: string }>(
       '({ session: Object.values(sessionStorage), local: localStorage.length, url: location.href })',
-    )) as { session: string[]; local: number; url: string }
+    )
     expect(storage.session).toEqual([KEYS.alice])
     expect(storage.local).toBe(0)
     expect(storage.url).not.toContain(KEYS.alice)
@@ -185,13 +185,11 @@ describe('seed 004: compose', () => {
     await page
       .getByRole('textbox', { name: 'Message' })
       .fill('Hi {{first_name|there}}, the invoice is attached.')
-    await page
-      .getByLabel('Attachments')
-      .setInputFiles({
-        name: 'invoice.txt',
-        mimeType: 'text/plain',
-        buffer: Buffer.from('total: 12 EUR'),
-      })
+    await page.getByLabel('Attachments').setInputFiles({
+      name: 'invoice.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('total: 12 EUR'),
+    })
     await page
       .getByRole('region', { name: 'Preview' })
       .getByText('Hi Eva, the invoice is attached.')
