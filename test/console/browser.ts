@@ -116,6 +116,8 @@ export async function newPage(
   viewport = { width: 1200, height: 900 },
 ): Promise<{ page: Page; offsite: string[]; dialogs: string[] }> {
   const ctx = await rig.browser.newContext({ viewport })
+  // Each wait for an element or an answer: generous under load (see the test's timeout).
+  ctx.setDefaultTimeout(60_000)
   const page = await ctx.newPage()
   const offsite: string[] = []
   const dialogs: string[] = []

@@ -6,12 +6,17 @@
  * progress and cancel (000, 003), live updates, data rendered as text, a phone-sized screen.
  * Elements are found by role and accessible name only, as a screen reader would.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { sign } from '../../src/connectors/webhook/signature.js'
 import { KEYS } from '../helpers/harness.js'
 import { newPage, shot, signIn, startRig, type ConsoleRig } from './browser.js'
 
 let rig: ConsoleRig
+
+// A browser on two shared cores, beside the rest of `npm test`, can take many seconds per step:
+// the waits are generous so the suite stays deterministic; nothing here asserts speed.
+vi.setConfig({ testTimeout: 120_000 })
+const POLL = { timeout: 60_000, interval: 100 }
 
 beforeAll(async () => {
   rig = await startRig()
@@ -53,7 +58,7 @@ describe('sign-in', () => {
     await page.goto(`${rig.base}/console`)
     await page.getByLabel('API key').fill('not-a-key')
     await page.getByRole('button', { name: 'Sign in' }).click()
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/unknown API key/)
+    await expect.poll(() => page.getByRole('alert').textContent(), POLL).toMatch(/unknown API key/)
     expect(await page.getByRole('searchbox').count()).toBe(0)
 
     await page.getByLabel('API key').fill(KEYS.shop)
@@ -105,7 +110,7 @@ describe('seed 001: find a closed conversation and reopen it', () => {
     await page.keyboard.type('ana')
     await page.getByRole('button', { name: 'Closed', exact: true }).click()
     await page.getByRole('link', { name: 'Ana Lopez' }).waitFor()
-    await expect.poll(() => page.getByRole('link', { name: 'Anabel Open' }).count()).toBe(0)
+    await expect.poll(() => page.getByRole('link', { name: 'Anabel Open' }).count(), POLL).toBe(0)
     await shot(page, 'people-search')
 
     await page.getByRole('link', { name: 'Ana Lopez' }).click()
@@ -116,7 +121,7 @@ describe('seed 001: find a closed conversation and reopen it', () => {
     await page.getByRole('textbox', { name: 'Message' }).fill('We found it, {{first_name}}!')
     await page.getByRole('region', { name: 'Preview' }).getByText('We found it, Ana!').waitFor()
     await page.keyboard.press('Control+Enter')
-    await expect.poll(relayed('We found it, Ana!')).toBe(true)
+    await expect.poll(relayed('We found it, Ana!'), POLL).toBe(true)
     await timeline.getByText('We found it, Ana!').waitFor()
     await page.getByText(/sms: open · assigned to alice/).waitFor()
     await shot(page, 'contact-page')
@@ -153,7 +158,7 @@ describe('seeds 000 and 002: eligibility first, and a new session with a new per
     await page.getByLabel('Phone or email').fill('+4917011110004')
     await page.getByRole('textbox', { name: 'Message' }).fill('Hello')
     await page.getByRole('button', { name: 'Send' }).click()
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/\S/)
+    await expect.poll(() => page.getByRole('alert').textContent(), POLL).toMatch(/\S/)
 
     await page.getByLabel('Channel').selectOption('sms')
     await page.getByLabel('Phone or email').fill('+49 170 1111 0005')
@@ -162,7 +167,7 @@ describe('seeds 000 and 002: eligibility first, and a new session with a new per
     await shot(page, 'new-session')
     await page.getByRole('button', { name: 'Send' }).click()
     await page.getByRole('heading', { name: 'Dora' }).waitFor()
-    await expect.poll(relayed('Your order is ready, Dora')).toBe(true)
+    await expect.poll(relayed('Your order is ready, Dora'), POLL).toBe(true)
     await page.getByRole('button', { name: 'Message on sms' }).waitFor()
     await page.context().close()
   })
@@ -226,10 +231,10 @@ describe('seed 004: compose', () => {
     await page.getByRole('button', { name: 'Start new chat on billing' }).click()
     await page.getByRole('textbox', { name: 'Message' }).fill('About your refund')
     await page.getByRole('button', { name: 'Send' }).click()
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/tag/i)
+    await expect.poll(() => page.getByRole('alert').textContent(), POLL).toMatch(/tag/i)
     await page.getByRole('textbox', { name: 'Thread tags' }).fill('refund')
     await page.getByRole('button', { name: 'Send' }).click()
-    await expect.poll(relayed('About your refund')).toBe(true)
+    await expect.poll(relayed('About your refund'), POLL).toBe(true)
     await page.getByText(/billing: open .* tags: refund/).waitFor()
     await page.context().close()
   })
