@@ -136,6 +136,8 @@ export async function signIn(rig: ConsoleRig, page: Page, key: string): Promise<
   await page.getByLabel('API key').fill(key)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByRole('searchbox', { name: 'Search people' }).waitFor()
+  // Live means the shell's effects ran: the stream is open and the `/` key is handled.
+  await page.getByRole('status').filter({ hasText: 'Live' }).waitFor()
 }
 
 /** Saves a screenshot for docs/console.md when OMNIGATE_SCREENSHOTS=1. */
