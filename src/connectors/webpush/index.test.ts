@@ -67,11 +67,9 @@ async function setup(
     log: pino({ level: 'silent' }),
     dataDir,
     signal: new AbortController().signal,
-    inbound: async () => {
-      throw new Error('webpush has no inbound')
-    },
-    status: async () => undefined,
-    reachability: async () => undefined,
+    inbound: () => Promise.reject(new Error('webpush has no inbound')),
+    status: () => Promise.resolve(),
+    reachability: () => Promise.resolve(),
     state: (s) => states.push(s),
     kv: { get: () => null, set: () => undefined },
   }
