@@ -15,9 +15,11 @@ import {
   type OutboundPayload,
   type SendResult,
 } from '../types.js'
+import { WEBHOOK_CAPABILITIES } from './capabilities.js'
 import { toWebhookBody } from './outbound-body.js'
 import { fromAnswer, fromTransport, isAuthFailure } from './send-error.js'
 import { postToRelay, RelayTransportError } from './relay-request.js'
+import type { WebhookSettings } from './settings.js'
 import { signedHeaders } from './signature.js'
 
 export {
@@ -32,10 +34,8 @@ export {
 } from './signature.js'
 export type { SignatureCheck, SignedHeaders, VerifyRequestOptions } from './signature.js'
 export type { WebhookOutboundBody } from './outbound-body.js'
+export type { WebhookSettings } from './settings.js'
 
-// A relay should hand the message to its provider's queue and answer; 10 s leaves room for one
-// that calls its provider inline, and stays under the dispatcher's own send timeout.
-const DEFAULT_TIMEOUT_MS = 10_000
 // P2 drains with 64 sends in flight: one keep-alive socket each means no send waits behind
 // another's slow answer; more sockets would only pile onto a small relay.
 const POOL_CONNECTIONS = 64
@@ -45,26 +45,9 @@ const KEEP_ALIVE_MS = 4_000
 // How long stop() lets in-flight sends finish (their outcome gets recorded) before cutting them.
 const STOP_GRACE_MS = 2_000
 
-export interface WebhookSettings {
-  url: string
-  secret: string
-  /**
-   * How addresses are validated and normalised (`phone`: E.164, `email`, `any`). The rules apply
-   * it before a send is queued; the connector relays whatever address it is given.
-   */
-  address?: 'phone' | 'email' | 'any'
-  /** Deadline for one POST, connect included (default 10 s). */
-  timeout_ms?: number
-  /**
-   * Inbound and status requests must carry the timestamped (Standard Webhooks) signature; the
-   * bare `X-Omnigate-Signature` alone is refused. Checked by the API routes, not the connector.
-   */
-  require_timestamp?: boolean
-}
-
 /** Creates a webhook channel connector; no I/O until `start()`. */
 export function createWebhookConnector(deps: ConnectorDeps, settings: WebhookSettings): Connector {
-  const timeoutMs = settings.timeout_ms ?? DEFAULT_TIMEOUT_MS
+  const timeoutMs = settings.timeout_ms
   let pool: Pool | null = null
   let ctx: ConnectorContext | null = null
   let log: Logger | null = null
@@ -89,6 +72,7 @@ export function createWebhookConnector(deps: ConnectorDeps, settings: WebhookSet
     name: deps.name,
     type: 'webhook',
     limits: CHANNEL_LIMITS.webhook,
+    capabilities: { ...WEBHOOK_CAPABILITIES, ackWatch: null, vapidPublicKey: null },
 
     // No handshake: the relay is first contacted by a send, so the channel is connected at once.
     async start(context) {

@@ -8,10 +8,12 @@ import type { Logger } from 'pino'
 import { Agent, type Dispatcher } from 'undici'
 import { CHANNEL_LIMITS } from '../limits.js'
 import { SendError, type Connector, type ConnectorContext, type ConnectorDeps } from '../types.js'
+import { WEBPUSH_CAPABILITIES } from './capabilities.js'
 import { guardedLookup, privateLiteralHost } from './endpoint-guard.js'
 import { buildPayload, encodePayload, PAYLOAD_MAX_BYTES } from './payload.js'
 import { postPush, preparePush, type Urgency } from './push-request.js'
 import { parseSubscription } from './subscription.js'
+import type { WebPushSettings } from './settings.js'
 import { verifyUserHash } from './user-hash.js'
 import { checkVapidKeys, loadOrCreateVapidKeys, type VapidKeys } from './vapid.js'
 
@@ -24,20 +26,7 @@ export { isPrivateAddress } from './endpoint-guard.js'
 export { PAYLOAD_MAX_BYTES } from './payload.js'
 export type { PushPayload } from './payload.js'
 export type { Urgency } from './push-request.js'
-
-/** The channel's config block (DESIGN §4). */
-export interface WebPushSettings {
-  /** Both keys or neither (then generated into `<data>/vapid-<channel>.json`); `subject`: a contact. */
-  vapid?: { public_key?: string; private_key?: string; subject?: string }
-  /** Checks `user_hash` on subscription registration. */
-  secret: string
-  /** How long the push service keeps an undelivered push (seconds); `ttl_ms` as the config resolves `ttl`. */
-  ttl_s?: number
-  ttl_ms?: number
-  urgency?: Urgency
-  /** Per-push deadline (ms), from the channel's `timeout`. */
-  timeout_ms?: number
-}
+export type { WebPushSettings } from './settings.js'
 
 export interface WebPushConnectorOptions {
   /** undici dispatcher (a proxy, a custom CA); default: a keep-alive Agent refusing private hosts. */
@@ -48,18 +37,12 @@ export interface WebPushConnectorOptions {
   templateTitle?: (name: string) => string | null
 }
 
-/** The connector plus what the push-key and subscription routes need. */
+/** The connector plus what the subscription route needs. */
 export interface WebPushConnector extends Connector {
-  /** The VAPID public key (base64url) for `GET /v1/channels/{name}/push-key`; null until usable. */
-  publicKey(): string | null
   /** Checks a subscription's `user_hash` against the channel's `secret` (constant time). */
   verifyUserHash(externalId: string, hash: string): boolean
 }
 
-/** 7 days: a browser closed over a long weekend still gets it; older news is read in the thread. */
-export const DEFAULT_TTL_S = 7 * 24 * 3600
-/** 30 s: push services answer well under a second; a stalled one must not hold a dispatcher slot. */
-const DEFAULT_TIMEOUT_MS = 30_000
 /** 30 s idle closes a push service connection; FCM and Mozilla keep theirs open ≥ 60 s. */
 const KEEP_ALIVE_MS = 30_000
 /** Used only when neither `vapid.subject` nor an https `public_url` says who runs the gateway. */
@@ -70,21 +53,14 @@ const NOT_READY_RETRY_MS = 60_000
 /** The keys from the config (`null`: none configured), or why they cannot be used. */
 function configuredKeys(settings: WebPushSettings): VapidKeys | null | { problem: string } {
   const v = settings.vapid
-  if (!v?.public_key && !v?.private_key) return null
-  if (!v.public_key || !v.private_key) {
-    return {
-      problem:
-        'set both vapid.public_key and vapid.private_key, or neither (then a pair is generated)',
-    }
-  }
+  if (v === undefined) return null
   const keys = { publicKey: v.public_key, privateKey: v.private_key }
   const problem = checkVapidKeys(keys)
   return problem === null ? keys : { problem }
 }
 
 function ttlSeconds(settings: WebPushSettings): number {
-  if (settings.ttl_s !== undefined) return settings.ttl_s
-  return settings.ttl_ms !== undefined ? Math.round(settings.ttl_ms / 1000) : DEFAULT_TTL_S
+  return Math.round(settings.ttl / 1000)
 }
 
 function subjectFor(settings: WebPushSettings, publicUrl: string): string {
@@ -125,9 +101,13 @@ export function createWebPushConnector(
     name: deps.name,
     type: 'webpush',
     limits: CHANNEL_LIMITS.webpush,
+    capabilities: {
+      ...WEBPUSH_CAPABILITIES,
+      ackWatch: null,
+      vapidPublicKey: () => keys?.publicKey ?? null,
+    },
 
-    publicKey: () => keys?.publicKey ?? null,
-    verifyUserHash: (externalId, hash) => verifyUserHash(settings.secret ?? '', externalId, hash),
+    verifyUserHash: (externalId, hash) => verifyUserHash(settings.secret, externalId, hash),
 
     async start(ctx) {
       log = ctx.log
@@ -188,12 +168,12 @@ export function createWebPushConnector(
       const push = preparePush(parsed.subscription, payload, {
         vapid: { ...keys, subject },
         ttlS: ttlSeconds(settings),
-        urgency: settings.urgency ?? 'normal',
+        urgency: settings.urgency,
         messageId: out.messageId,
       })
       const signal = AbortSignal.any([
         out.signal,
-        AbortSignal.timeout(opts.timeoutMs ?? settings.timeout_ms ?? DEFAULT_TIMEOUT_MS),
+        AbortSignal.timeout(opts.timeoutMs ?? settings.timeout_ms),
       ])
       try {
         const { platformMessageId } = await postPush(push, dispatcher, signal)

@@ -14,13 +14,16 @@ import {
   type OutboundPayload,
   type StatusUpdate,
 } from '../types.js'
-import { createWhatsAppConnector, type WhatsAppConnector, type WhatsAppSettings } from './index.js'
+import type { Connector } from '../types.js'
+import { createWhatsAppConnector, type WhatsAppSettings } from './index.js'
+import { settingsFrom } from '../shared/settings.test-helper.js'
+import { whatsappSettings } from './settings.js'
 
 const NUMBER = '+4917612345678'
 const DIGITS = '4917612345678'
 
 interface Harness {
-  connector: WhatsAppConnector
+  connector: Connector
   fake: () => FakeWWebClient
   factoryCalls: number
   states: ChannelState[]
@@ -35,8 +38,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c()
 })
 
+/** Settings as the config gives them (defaults applied); `extra` may bypass the schema. */
+function wa(extra: Partial<WhatsAppSettings>): WhatsAppSettings {
+  return { ...settingsFrom(whatsappSettings, { type: 'whatsapp' }), ...extra }
+}
+
 async function setup(
-  settings: WhatsAppSettings = { chromium_path: process.execPath },
+  settings: WhatsAppSettings = wa({ chromium_path: process.execPath }),
 ): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'omnigate-wa-'))
   const logs: string[] = []
@@ -51,7 +59,7 @@ async function setup(
   )
   let client: FakeWWebClient | null = null
   const h: Harness = {
-    connector: null as unknown as WhatsAppConnector,
+    connector: null as unknown as Connector,
     fake: () => {
       if (client === null) throw new Error('no client was created')
       return client
@@ -167,7 +175,9 @@ describe('WhatsApp Web connector: pairing and session', () => {
     const h = await setup()
     const fake = h.fake()
     expect(fake.options).toEqual({
-      dataPath: join(h.dataDir, 'whatsapp-wa'),
+      // the schema's default `session: whatsapp` (docs/configuration.md); LocalAuth's clientId keeps
+      // two channels apart inside it
+      dataPath: join(h.dataDir, 'whatsapp'),
       clientId: 'wa',
       executablePath: process.execPath,
     })
@@ -253,7 +263,7 @@ describe('WhatsApp Web connector: pairing and session', () => {
   })
 
   it('names chromium_path when the configured browser does not exist', async () => {
-    const h = await setup({ chromium_path: '/nonexistent/chromium' })
+    const h = await setup(wa({ chromium_path: '/nonexistent/chromium' }))
     expect(h.factoryCalls).toBe(0)
     expect(last(h).state).toBe('error')
     expect(last(h).detail).toContain('chromium_path')
@@ -261,7 +271,7 @@ describe('WhatsApp Web connector: pairing and session', () => {
   })
 
   it('names chromium_path when no browser is configured and none is on PATH', async () => {
-    const h = await setup({})
+    const h = await setup(wa({}))
     expect(h.factoryCalls).toBe(0)
     expect(last(h)).toMatchObject({
       state: 'error',
@@ -270,7 +280,7 @@ describe('WhatsApp Web connector: pairing and session', () => {
   })
 
   it('refuses a session option that is not a plain folder name', async () => {
-    const h = await setup({ chromium_path: process.execPath, session: '../escape' })
+    const h = await setup(wa({ chromium_path: process.execPath, session: '../escape' }))
     expect(h.factoryCalls).toBe(0)
     expect(last(h)).toMatchObject({ state: 'error', detail: expect.stringContaining('session') })
   })

@@ -7,7 +7,6 @@
 import type { z } from 'zod'
 import { parseSubscription, subscriptionAddress } from '../../connectors/webpush/subscription.js'
 import { verifyUserHash } from '../../connectors/webpush/user-hash.js'
-import type { Connector } from '../../connectors/types.js'
 import { normalizeAddress } from '../../rules/index.js'
 import { apiError } from '../errors.js'
 import type { subscriptionBody } from '../http/schemas.js'
@@ -19,8 +18,7 @@ import { channelOfType } from './channel-of-type.js'
 /** The VAPID public key of the Web Push channel `name`; `channel_not_ready` until it has one. */
 export function pushPublicKey(svc: Services, name: string): string {
   channelOfType(svc, name, 'webpush')
-  const c = svc.channels.get(name) as (Connector & { publicKey?: () => string | null }) | null
-  const key = c?.publicKey?.() ?? null
+  const key = svc.channels.get(name)?.capabilities.vapidPublicKey?.() ?? null
   if (!key) {
     throw apiError(
       'channel_not_ready',

@@ -128,7 +128,7 @@ export class ChannelRegistry {
       abort: new AbortController(),
       started: Promise.resolve(),
     }
-    if (!cfg.info.enabled) {
+    if (!cfg.enabled) {
       l.state = { state: 'disabled', detail: cfg.info.disabledReason ?? 'disabled' }
       log.warn({ detail: l.state.detail }, 'channel disabled')
       return l
@@ -157,7 +157,6 @@ export class ChannelRegistry {
     l.started = (async () => {
       try {
         const c = await this.factory(
-          cfg.info.type,
           {
             name,
             publicUrl: config.server.public_url,
@@ -168,8 +167,6 @@ export class ChannelRegistry {
         )
         l.connector = c
         await c.start(ctx)
-        if (l.state.state === 'connecting' && cfg.info.type === 'webhook')
-          l.state = { state: 'connected' }
       } catch (err) {
         l.state = { state: 'error', detail: `failed to start: ${(err as Error).message}` }
         log.error({ err: { message: (err as Error).message } }, 'channel failed to start')
