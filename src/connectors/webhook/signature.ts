@@ -15,7 +15,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
 /** The bare-body signature header. */
-export const SIGNATURE_HEADER = 'x-omnigate-signature'
+const SIGNATURE_HEADER = 'x-omnigate-signature'
 /** The Standard Webhooks headers (lower case, as Node hands them over). */
 const WEBHOOK_ID_HEADER = 'webhook-id'
 const WEBHOOK_TIMESTAMP_HEADER = 'webhook-timestamp'

@@ -14,15 +14,14 @@ import {
 } from '../types.js'
 import {
   createWebPushConnector,
-  generateVapidKeys,
-  PAYLOAD_MAX_BYTES,
-  subscriptionAddress,
-  userHash,
-  vapidFile,
   type WebPushConnector,
   type WebPushConnectorOptions,
   type WebPushSettings,
 } from './index.js'
+import { PAYLOAD_MAX_BYTES } from './payload.js'
+import { subscriptionAddress } from './subscription.js'
+import { userHash } from './user-hash.js'
+import { generateVapidKeys, vapidFile } from './vapid.js'
 import { settingsFrom } from '../shared/settings.test-helper.js'
 import { webpushSettings } from './settings.js'
 
