@@ -13,8 +13,6 @@ import type { WhatsAppCloudSettings } from './whatsapp-cloud/settings.js'
 import type { WhatsAppSettings } from './whatsapp/settings.js'
 
 export * from './types.js'
-export { CHANNEL_LIMITS } from './limits.js'
-export { CHANNEL_CAPABILITIES } from './capabilities.js'
 
 /**
  * One channel's settings, as its connector's schema (`<type>/settings.ts`) outputs them plus the

@@ -157,17 +157,13 @@ function repliedAddress(
 }
 
 /** A platform reports a status change of one of our messages (by our id or the platform's). */
-export async function receiveStatus(
-  svc: Services,
-  channel: string,
-  u: StatusUpdate,
-): Promise<boolean> {
+export function receiveStatus(svc: Services, channel: string, u: StatusUpdate): Promise<boolean> {
   const m = u.messageId
     ? svc.store.messages.get(u.messageId)
     : u.platformMessageId
       ? svc.store.messages.findByPlatformId(channel, u.platformMessageId)
       : null
-  if (!m || m.direction !== 'out' || m.channel !== channel) return false
+  if (!m || m.direction !== 'out' || m.channel !== channel) return Promise.resolve(false)
   // A platform's clock (WhatsApp: whole seconds) may read before our own last step; a status
   // never predates the one before it, so the history stays in order.
   const last = m.status_history.at(-1)?.at
@@ -180,7 +176,7 @@ export async function receiveStatus(
   if (moved) svc.live.publish([liveEvent('message.status', statusEvent(m, status, error), at)])
   if (moved && status === 'failed')
     svc.metrics.failed.inc({ channel, code: error?.code ?? 'platform' })
-  return moved
+  return Promise.resolve(moved)
 }
 
 /** The `message.status` event's data. */

@@ -220,7 +220,6 @@ ${channelYaml(mailbox)}`,
   }, 60_000)
 })
 
-
 interface Daemon {
   proc: ChildProcess
   port: number

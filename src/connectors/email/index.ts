@@ -23,7 +23,6 @@ import { SmtpListener } from './smtp-listener.js'
 import { SmtpSender } from './smtp-sender.js'
 
 export type { EmailSettings } from './settings.js'
-export { validateEmailSettings } from './settings.js'
 
 const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024 // what most providers accept for a whole mail
 

@@ -138,7 +138,7 @@ describe('email connector: outbound SMTP', () => {
           size: pdf.length,
           sha256: 'x',
           url: 'http://localhost/v1/attachments/at_1',
-          read: async () => pdf,
+          read: () => Promise.resolve(pdf),
         },
       ],
     })

@@ -14,7 +14,8 @@ import {
   type RecordingContext,
 } from '../../../test/fakes/telegram-api.js'
 import { SendError, type Connector } from '../types.js'
-import { createLineConnector, lineRetryKey } from './index.js'
+import { createLineConnector } from './index.js'
+import { lineRetryKey } from './retry-key.js'
 import { settingsFrom } from '../shared/settings.test-helper.js'
 import { lineSettings, resolveLineSettings } from './settings.js'
 

@@ -152,7 +152,7 @@ describe('telegram polling', () => {
       const r = await orig(m)
       first.abort()
       return r
-    })(first.inbound)
+    })(first.inbound.bind(first))
     await connector().start(first)
     const u1 = fake.queueUpdate(fake.messageUpdate({ chatId: 1, text: 'one' }))
     await waitFor(() => first.kvData.get(OFFSET_KEY) === String(u1.update_id + 1))

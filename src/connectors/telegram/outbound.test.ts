@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   outboundPayload,
@@ -181,7 +182,7 @@ describe('telegram send', () => {
     for (const f of faults) {
       fake.fail('sendMessage', f)
       const err = await sendError(tg.send(outboundPayload({ to: '1', text: 'x' })))
-      expect(`${err.message} ${String(err.cause ?? '')}`).not.toContain(fake.token)
+      expect(`${err.message} ${inspect(err.cause)}`).not.toContain(fake.token)
     }
   })
 })

@@ -16,7 +16,8 @@ import {
   type ConnectorContext,
   type OutboundPayload,
 } from '../types.js'
-import { createWebhookConnector, verify, type WebhookSettings } from './index.js'
+import { createWebhookConnector, type WebhookSettings } from './index.js'
+import { verify } from './signature.js'
 import { settingsFrom } from '../shared/settings.test-helper.js'
 import { webhookSettings } from './settings.js'
 

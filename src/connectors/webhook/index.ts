@@ -22,18 +22,6 @@ import { postToRelay, RelayTransportError } from './relay-request.js'
 import type { WebhookSettings } from './settings.js'
 import { signedHeaders } from './signature.js'
 
-export {
-  sign,
-  signedHeaders,
-  signStandard,
-  standardWebhooksSecret,
-  verify,
-  verifyRequest,
-  SIGNATURE_HEADER,
-  TIMESTAMP_TOLERANCE_SECONDS,
-} from './signature.js'
-export type { SignatureCheck, SignedHeaders, VerifyRequestOptions } from './signature.js'
-export type { WebhookOutboundBody } from './outbound-body.js'
 export type { WebhookSettings } from './settings.js'
 
 // P2 drains with 64 sends in flight: one keep-alive socket each means no send waits behind
@@ -44,6 +32,18 @@ const POOL_CONNECTIONS = 64
 const KEEP_ALIVE_MS = 4_000
 // How long stop() lets in-flight sends finish (their outcome gets recorded) before cutting them.
 const STOP_GRACE_MS = 2_000
+
+/** The relay's URL, or why the channel cannot start with these settings. */
+function relayUrl(name: string, settings: WebhookSettings): URL | string {
+  const url = URL.canParse(settings.url) ? new URL(settings.url) : null
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    return `channels.${name}.url is not an http(s) URL`
+  }
+  if (settings.secret === '') {
+    return `channels.${name}.secret is empty: every request must be signed`
+  }
+  return url
+}
 
 /** Creates a webhook channel connector; no I/O until `start()`. */
 export function createWebhookConnector(deps: ConnectorDeps, settings: WebhookSettings): Connector {
@@ -75,22 +75,13 @@ export function createWebhookConnector(deps: ConnectorDeps, settings: WebhookSet
     capabilities: { ...WEBHOOK_CAPABILITIES, ackWatch: null, vapidPublicKey: null },
 
     // No handshake: the relay is first contacted by a send, so the channel is connected at once.
-    async start(context) {
+    start(context) {
       ctx = context
       log = context.log // already bound to component, channel and channel_type by the registry
-      let url: URL
-      try {
-        url = new URL(settings.url)
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)')
-      } catch {
-        const detail = `channels.${deps.name}.url is not an http(s) URL`
-        context.state({ state: 'error', detail })
-        throw new Error(detail)
-      }
-      if (settings.secret === '') {
-        const detail = `channels.${deps.name}.secret is empty: every request must be signed`
-        context.state({ state: 'error', detail })
-        throw new Error(detail)
+      const url = relayUrl(deps.name, settings)
+      if (typeof url === 'string') {
+        context.state({ state: 'error', detail: url })
+        return Promise.reject(new Error(url))
       }
       target = url
       pool = new Pool(url.origin, {
@@ -104,6 +95,7 @@ export function createWebhookConnector(deps: ConnectorDeps, settings: WebhookSet
       // The origin only: a path or query may carry the app's own token.
       log.info({ relay: url.origin }, 'webhook channel ready')
       context.state({ state: 'connected' })
+      return Promise.resolve()
     },
 
     async send(out: OutboundPayload): Promise<SendResult> {

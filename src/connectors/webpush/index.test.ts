@@ -14,15 +14,14 @@ import {
 } from '../types.js'
 import {
   createWebPushConnector,
-  generateVapidKeys,
-  PAYLOAD_MAX_BYTES,
-  subscriptionAddress,
-  userHash,
-  vapidFile,
   type WebPushConnector,
   type WebPushConnectorOptions,
   type WebPushSettings,
 } from './index.js'
+import { PAYLOAD_MAX_BYTES } from './payload.js'
+import { subscriptionAddress } from './subscription.js'
+import { userHash } from './user-hash.js'
+import { generateVapidKeys, vapidFile } from './vapid.js'
 import { settingsFrom } from '../shared/settings.test-helper.js'
 import { webpushSettings } from './settings.js'
 
@@ -81,11 +80,9 @@ async function setup(
     log: pino({ level: 'silent' }),
     dataDir,
     signal: new AbortController().signal,
-    inbound: async () => {
-      throw new Error('webpush has no inbound')
-    },
-    status: async () => undefined,
-    reachability: async () => undefined,
+    inbound: () => Promise.reject(new Error('webpush has no inbound')),
+    status: () => Promise.resolve(),
+    reachability: () => Promise.resolve(),
     state: (s) => states.push(s),
     kv: { get: () => null, set: () => undefined },
   }

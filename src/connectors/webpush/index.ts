@@ -11,21 +11,12 @@ import { SendError, type Connector, type ConnectorContext, type ConnectorDeps } 
 import { WEBPUSH_CAPABILITIES } from './capabilities.js'
 import { guardedLookup, privateLiteralHost } from './endpoint-guard.js'
 import { buildPayload, encodePayload, PAYLOAD_MAX_BYTES } from './payload.js'
-import { postPush, preparePush, type Urgency } from './push-request.js'
+import { postPush, preparePush } from './push-request.js'
 import { parseSubscription } from './subscription.js'
 import type { WebPushSettings } from './settings.js'
 import { verifyUserHash } from './user-hash.js'
 import { checkVapidKeys, loadOrCreateVapidKeys, type VapidKeys } from './vapid.js'
 
-export { userHash, verifyUserHash } from './user-hash.js'
-export { generateVapidKeys, checkVapidKeys, loadOrCreateVapidKeys, vapidFile } from './vapid.js'
-export type { VapidKeys } from './vapid.js'
-export { parseSubscription, subscriptionAddress } from './subscription.js'
-export type { PushSubscriptionJson, ParsedSubscription } from './subscription.js'
-export { isPrivateAddress } from './endpoint-guard.js'
-export { PAYLOAD_MAX_BYTES } from './payload.js'
-export type { PushPayload } from './payload.js'
-export type { Urgency } from './push-request.js'
 export type { WebPushSettings } from './settings.js'
 
 export interface WebPushConnectorOptions {
@@ -109,7 +100,7 @@ export function createWebPushConnector(
 
     verifyUserHash: (externalId, hash) => verifyUserHash(settings.secret, externalId, hash),
 
-    async start(ctx) {
+    start(ctx) {
       log = ctx.log
       const problem =
         setUp(ctx) ??
@@ -120,7 +111,7 @@ export function createWebPushConnector(
         keys = null
         ctx.state({ state: 'error', detail: problem })
         ctx.log.error(`webpush: ${problem}`)
-        return
+        return Promise.resolve()
       }
       if (opts.dispatcher === undefined && agent === null) {
         const connect = deps.allowPrivateUrls ? {} : { lookup: guardedLookup }
@@ -137,9 +128,10 @@ export function createWebPushConnector(
           detail: 'secret is not set: every subscription registration is refused (401)',
         })
         ctx.log.warn('webpush: secret is not set; subscriptions cannot be registered')
-        return
+        return Promise.resolve()
       }
       ctx.state({ state: 'connected' })
+      return Promise.resolve()
     },
 
     async send(out) {

@@ -24,10 +24,7 @@ import type { WhatsAppSettings } from './settings.js'
 import { loadWhatsAppWeb } from './wweb-loader.js'
 
 export type * from './client-like.js'
-export { DEFAULT_UNDELIVERED_AFTER_MS } from './ack-watchdog.js'
 export type { WhatsAppSettings } from './settings.js'
-export { findChromium } from './chromium.js'
-export { reconnectDelay, DEFAULT_RECONNECT_BACKOFF } from './backoff.js'
 export type { Backoff } from './backoff.js'
 
 /** Test seams; everything defaults to the real library. */

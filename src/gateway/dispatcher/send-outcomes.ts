@@ -34,7 +34,7 @@ export type SendOutcome =
   | { kind: 'unreachable'; channel: string; messageId: string; at: string }
 
 /** Writes one outcome: the only place the dispatcher's outcomes reach the store. */
-export function applyOutcome(svc: Pick<Services, 'store' | 'events'>, o: SendOutcome): void {
+function applyOutcome(svc: Pick<Services, 'store' | 'events'>, o: SendOutcome): void {
   const { store } = svc
   switch (o.kind) {
     case 'sent': {

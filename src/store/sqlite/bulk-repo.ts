@@ -132,7 +132,7 @@ export class BulkRepo implements BulkApi {
       const row = this.x.stmt(PAGE).get(id, page) as { contact_ids: string } | undefined
       if (!row) break
       const ids = tryParse(row.contact_ids)
-      if (!Array.isArray(ids))
+      if (!Array.isArray(ids) || !ids.every((x): x is string => typeof x === 'string'))
         throw new CorruptRecord('bulk_recipients', `${id}/${page}`, 'contact_ids')
       const base = page * RECIPIENT_PAGE
       out.push(...ids.slice(Math.max(0, from - base), end - base))

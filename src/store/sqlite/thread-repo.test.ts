@@ -103,7 +103,7 @@ describe('threads', () => {
 
 describe('contacts', () => {
   it('refuses a taken identity or external id and writes nothing', () => {
-    t.fx.contact({ first_name: 'Ana', external_id: 'u1' }).identity('tg', '42').id
+    const _ana = t.fx.contact({ first_name: 'Ana', external_id: 'u1' }).identity('tg', '42').id
     const c = t.store.contacts
     expect(() =>
       c.create({ id: 'ct_b' }, [{ id: 'id_b', channel: 'tg', address: '42' }], t.fx.now()),
