@@ -17,7 +17,7 @@ export function forgetKey(): void {
   sessionStorage.removeItem(KEY)
 }
 
-export class ApiFailure extends Error {
+class ApiFailure extends Error {
   constructor(
     readonly status: number,
     readonly code: string,

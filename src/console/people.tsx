@@ -129,7 +129,7 @@ export function People(props: {
 }
 
 /** The search's query string; the bulk panel sends the same values as its filter. */
-export function searchQuery(f: SearchFilter): string {
+function searchQuery(f: SearchFilter): string {
   return query({
     q: f.q.trim(),
     thread_status: f.status,

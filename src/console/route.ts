@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks'
 
 export type Route = { page: 'people' } | { page: 'new' } | { page: 'contact'; id: string }
 
-export function parseRoute(hash: string): Route {
+function parseRoute(hash: string): Route {
   const m = /^#\/contacts\/([\w-]+)$/.exec(hash)
   if (m?.[1]) return { page: 'contact', id: m[1] }
   if (hash === '#/new') return { page: 'new' }

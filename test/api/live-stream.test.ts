@@ -6,8 +6,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sign } from '../../src/connectors/webhook/signature.js'
-import type { InProcessBus, LiveEvent } from '../../src/gateway/live/index.js'
-import { MAX_BUFFERED_EVENTS } from '../../src/gateway/live/index.js'
+import type { InProcessBus, LiveEvent } from '../../src/gateway/live/bus.js'
+import { MAX_BUFFERED_EVENTS } from '../../src/gateway/live/stream.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js'
 import { KEYS, startGateway, type TestGateway } from '../helpers/harness.js'
 

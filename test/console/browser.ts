@@ -13,7 +13,7 @@ import { startSmtpSink, type SmtpSink } from '../fakes/smtp-sink.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js'
 import { startGateway, type TestGateway } from '../helpers/harness.js'
 
-export const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM = '/usr/bin/chromium'
 const ROOT = new URL('../../', import.meta.url).pathname
 /** `OMNIGATE_SCREENSHOTS=1 npx vitest run test/console` rewrites docs/console/*.png. */
 const SHOTS = process.env.OMNIGATE_SCREENSHOTS === '1'

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import type { Context, Hono } from 'hono'
 
 /** No inline script or style, no other origin, no framing (clickjacking), no `<base>` tricks. */
-export const CONSOLE_CSP =
+const CONSOLE_CSP =
   "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
 /** Hashed names change with their content: a year is safe, and `immutable` skips revalidation. */
 const ASSET_CACHE = 'public, max-age=31536000, immutable'

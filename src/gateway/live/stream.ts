@@ -9,10 +9,10 @@ import type { RouteInput } from '../http/route.js'
 import type { LiveBus, LiveEvent } from './bus.js'
 
 /** Proxies commonly close a response idle for 60 s; a comment every 15 s stays well inside. */
-export const HEARTBEAT_MS = 15_000
+const HEARTBEAT_MS = 15_000
 /**
- * Events a client may have waiting before it is dropped. A console this far behind shows stale
- * data anyway; a few hundred events of about 0.5 KB each bound a client at well under 1 MB.
+ * @internal (its test reads it) Events a client may have waiting before it is dropped. A console
+ * this far behind shows stale data anyway; a few hundred events of about 0.5 KB each bound a client at well under 1 MB.
  */
 export const MAX_BUFFERED_EVENTS = 500
 /** What a browser waits before reconnecting after the stream ends (SSE `retry:`). */
@@ -23,12 +23,15 @@ export interface StreamOptions {
   maxBuffered?: number
 }
 
-/** The SSE encoding of one event: `id`, `event` (its type) and one `data` line of JSON. */
+/** @internal The SSE encoding of one event: `id`, `event` (its type) and one `data` line of JSON. */
 export function sseFrame(e: LiveEvent): string {
   return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`
 }
 
-/** Opens a stream of `bus` for one client; `signal` aborts when the client goes away. */
+/**
+ * @internal (exported for its unit test) Opens a stream of `bus` for one client; `signal` aborts
+ * when the client goes away.
+ */
 export function openStream(
   bus: LiveBus,
   signal: AbortSignal | undefined,
