@@ -25,7 +25,7 @@ export default tseslint.config(
       // `_name` says "unused on purpose" (a required parameter, a destructured-away field).
       '@typescript-eslint/no-unused-vars': [
         'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
     },
   },
