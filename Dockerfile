@@ -22,9 +22,10 @@ ENV npm_config_nodedir=/usr/local
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 # What `npm run build` reads and writes: tsc (tsconfig*.json, src/) to dist/, then
-# scripts/gen-schema.mjs writes config/gateway.schema.json.
+# scripts/gen-schema.mjs writes config/gateway.schema.json, scripts/build-console.mjs bundles
+# src/console/ (esbuild, its binary from the @esbuild/<platform> package: no install script needed).
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/gen-schema.mjs ./scripts/
+COPY scripts/gen-schema.mjs scripts/build-console.mjs ./scripts/
 COPY config ./config
 COPY src ./src
 RUN npm run build && npm prune --omit=dev

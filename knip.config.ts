@@ -20,9 +20,12 @@ const config: KnipConfig = {
     'examples/webpush/{server.mjs,sw.js}',
     // puppeteer reads it at install and run time (no browser download).
     '.puppeteerrc.cjs',
+    // The console's bundle entry (scripts/build-console.mjs hands it to esbuild).
+    'src/console/main.tsx!',
   ],
   project: [
     'src/**/*.ts!',
+    'src/console/**/*.tsx!',
     // Test helpers that live beside the code (tsconfig.build.json leaves them out of dist too).
     '!src/**/*.test-helper.ts!',
     '!src/**/test-fixtures.ts!',

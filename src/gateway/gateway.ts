@@ -16,6 +16,8 @@ import { OutboxWorker } from './dispatcher/outbox-worker.js'
 import { TokenBucket } from './dispatcher/rate-limiter.js'
 import { WebhookWorker } from './dispatcher/webhook-worker.js'
 import { eventFactory } from './events.js'
+import { InProcessBus } from './live/index.js'
+import { defaultConsoleDir, mountConsole } from './console/index.js'
 import { bulkRunner, type BulkRunner } from './bulk/index.js'
 import { buildApp } from './http/app.js'
 import { routes } from './http/routes.js'
@@ -37,6 +39,8 @@ export interface GatewayOptions {
   dispatcher?: boolean
   /** Builds connectors (default: the real factory); tests wrap it to inject a fake client. */
   connectorFactory?: typeof createConnector
+  /** Where the built console is (default: the package's `dist/console/`). */
+  consoleDir?: string
   /** The readiness clock (ms): tests move it to make a loop stale without waiting 30 s. */
   healthClock?: () => number
   /** Test seam: runs on the SQLite connection once it is open (see `OpenStoreOptions.onOpen`). */
@@ -86,6 +90,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     log,
     channels: null as unknown as ChannelRegistry,
     events: eventFactory(() => config),
+    live: new InProcessBus(log.child({ component: 'live' })),
     links: attachmentLinks({
       kv: store.kv,
       publicUrl: () => config.server.public_url,
@@ -144,6 +149,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   )
 
   const app = buildApp(svc, routes(svc))
+  mountConsole(app, opts.consoleDir ?? defaultConsoleDir())
   await svc.channels.apply(config)
   const outbox = new OutboxWorker(svc)
   const webhooks = new WebhookWorker(svc)

@@ -14,6 +14,7 @@ import {
   newContactNames,
   type InboundNames,
 } from './inbound-names.js'
+import { liveEvent, recordEvents } from './live/index.js'
 import type { Services } from './services.js'
 
 export class InboundRefused extends Error {
@@ -70,6 +71,7 @@ export async function receiveInbound(
       }
     : null
   const names = inboundNames(msg.from)
+  const told = recordEvents(svc.events)
   const out = svc.store.inbound.receive({
     now,
     channel,
@@ -94,13 +96,13 @@ export async function receiveInbound(
     sentAt: msg.sentAt ?? now,
     events: (ids) => [
       ...(ids.threadCreated
-        ? svc.events(
+        ? told.events(
             'thread.opened',
             { thread_id: ids.threadId, contact_id: ids.contactId, channel, by: 'contact' },
             now,
           )
         : []),
-      ...svc.events(
+      ...told.events(
         'message.inbound',
         {
           message_id: ids.messageId,
@@ -124,6 +126,7 @@ export async function receiveInbound(
     svc.metrics.inbound.inc({ channel })
     fillNames(svc, out.contactId, names, now)
   }
+  if (out.created) svc.live.publish(told.taken())
   return out
 }
 
@@ -170,6 +173,7 @@ export function receiveStatus(svc: Services, channel: string, u: StatusUpdate): 
   const error = u.error ?? null
   const events = svc.events('message.status', statusEvent(m, status, error), at)
   const moved = svc.store.messages.advance(m.id, status, at, error ? { error } : {}, events)
+  if (moved) svc.live.publish([liveEvent('message.status', statusEvent(m, status, error), at)])
   if (moved && status === 'failed')
     svc.metrics.failed.inc({ channel, code: error?.code ?? 'platform' })
   return Promise.resolve(moved)

@@ -8,6 +8,7 @@ import type { ResolvedConfig } from './config/types.js'
 import type { ChannelRegistry } from './channels/registry.js'
 import type { TokenBucket } from './dispatcher/rate-limiter.js'
 import type { EventFactory } from './events.js'
+import type { LiveBus } from './live/bus.js'
 import type { AttachmentLinks } from './attachments/index.js'
 import type { Metrics } from './metrics.js'
 import type { Health } from './health/index.js'
@@ -19,6 +20,8 @@ export interface Services {
   log: Logger
   channels: ChannelRegistry
   events: EventFactory
+  /** Live updates (`/v1/stream`): publish what a use-case committed, right after the store call. */
+  live: LiveBus
   links: AttachmentLinks
   metrics: Metrics
   apiLimiter: TokenBucket

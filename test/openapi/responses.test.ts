@@ -14,8 +14,11 @@ import { FakePushService } from '../fakes/push-service.js'
 import { KEYS, startGateway, type TestGateway } from '../helpers/harness.js'
 import { responseValidator, type ResponseValidator } from './response-validator.js'
 
-/** Operations the scenario cannot answer 2xx without a platform's fake (test/integration has them). */
-const NOT_2XX_HERE = new Set(['verifyPlatformHook', 'receivePlatformHook'])
+/**
+ * Operations the scenario cannot answer 2xx without a platform's fake (test/integration has them),
+ * or whose 2xx never ends (the SSE stream: test/api/live-stream.test.ts reads it).
+ */
+const NOT_2XX_HERE = new Set(['verifyPlatformHook', 'receivePlatformHook', 'streamEvents'])
 
 /** Requests per key before 429: above what one key spends in the scenario. */
 const BURST = 150

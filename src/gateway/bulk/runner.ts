@@ -11,6 +11,7 @@
 import type { Logger } from 'pino'
 import { SupervisedLoop, type TickOutcome } from '../../connectors/shared/supervised-loop.js'
 import { CorruptRecord, type BulkRecord } from '../../store/types.js'
+import { bulkEvent } from '../live/index.js'
 import type { Services } from '../services.js'
 import { cancelledBulks } from './cancelled.js'
 import { CONTACT_GONE, evaluateRecipients } from './evaluate.js'
@@ -192,6 +193,7 @@ export class BulkRunner {
       now: now.toISOString(),
     })
     if (!rec) return // cancelled, or another step got there first
+    this.svc.live.publish(bulkEvent('bulk.progress', rec, now.toISOString()))
     this.pacer.commit(b.channel, r.nextDue)
     const accepted = rec.eligible - b.eligible
     if (accepted > 0) {
@@ -212,6 +214,7 @@ export class BulkRunner {
       this.svc.events('bulk.done', bulkDoneData(b, counts), at),
     )
     if (!done) return
+    this.svc.live.publish(bulkEvent('bulk.done', done, at))
     cancelledBulks(this.svc).delete(id)
     this.log.info({ bulk_id: id, status: done.status }, 'bulk finished')
   }

@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import type { MessageError } from '../../store/types.js'
 import { storeFault } from '../../store/store-fault.js'
 import { statusEvent } from '../inbound.js'
+import { recordEvents } from '../live/index.js'
 import type { Services } from '../services.js'
 
 /** What became of one job, to be written. Times are fixed when the outcome is decided. */
@@ -110,11 +111,12 @@ export class OutcomeBatch {
     const batch = this.pending
     this.pending = []
     if (batch.length === 0) return
+    const told = recordEvents(this.svc.events)
     try {
       this.svc.store.batch(() => {
         for (const o of batch) {
           try {
-            applyOutcome(this.svc, o)
+            applyOutcome({ store: this.svc.store, events: told.events }, o)
           } catch (err) {
             // SQLite may have rolled the whole transaction back: the batch fails as one.
             if (storeFault(err)) throw err
@@ -122,6 +124,7 @@ export class OutcomeBatch {
           }
         }
       })
+      this.svc.live.publish(told.taken())
     } catch (err) {
       if (this.svc.storeFaults.report(err, 'recording send outcomes') && !this.hooks.stopped()) {
         // Tried again as a whole; meanwhile (or after a crash) the jobs stay leased and come due

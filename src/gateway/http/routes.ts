@@ -21,6 +21,7 @@ import * as channels from '../channels/index.js'
 import * as contacts from '../contacts/index.js'
 import * as send from '../send/index.js'
 import * as threads from '../threads/index.js'
+import * as live from '../live/index.js'
 import * as system from './routes/system.js'
 import type { Services } from '../services.js'
 import { openapi } from './openapi/index.js'
@@ -52,6 +53,7 @@ export function routes(svc: Services): Route[] {
     route({ method: 'POST', path: '/v1/threads/:id/snooze', operationId: 'snoozeThread', auth: agents, summary: 'Snooze until a time', body: s.snoozeBody, responses: { 200: r.thread, ...r.errors(409) }, handler: threads.snoozeThread(svc) }),
     route({ method: 'POST', path: '/v1/threads/:id/assign', operationId: 'assignThread', auth: agents, summary: 'Assign to an agent (null: unassign)', body: s.assignBody, responses: { 200: r.thread }, handler: threads.assignThread(svc) }),
     route({ method: 'PUT', path: '/v1/threads/:id/tags', operationId: 'setThreadTags', auth: agents, summary: 'Replace the tags', body: s.tagsBody, responses: { 200: r.thread, ...r.errors(422) }, handler: threads.setTags(svc) }),
+    route({ method: 'GET', path: '/v1/stream', operationId: 'streamEvents', auth: agents, summary: 'Live events as Server-Sent Events: inbound messages, statuses, thread changes, bulk progress', responses: { 200: r.raw('text/event-stream', 'One SSE event per live event: `event: <type>`, `data: {id, type, created_at, data}`; comment lines as heartbeats') }, handler: live.streamRoute(svc) }),
     route({ method: 'GET', path: '/v1/channels', operationId: 'listChannels', auth: anyKey, summary: 'Channels with their state and rules', responses: { 200: r.channelList }, handler: channels.listChannels(svc) }),
     route({ method: 'GET', path: '/v1/attachments/:id', operationId: 'getAttachment', auth: keyOrSignedLink, summary: 'An attachment: bearer key, or a signed link (exp + sig)', query: s.attachmentQuery, verify: attachments.attachmentAccess(svc, (c) => authenticate(svc, c, anyKey.roles)), responses: { 200: r.raw('*/*', 'The file, with its own Content-Type and Content-Disposition') }, handler: attachments.getAttachment(svc) }),
     route({ method: 'POST', path: '/v1/channels/:name/inbound', operationId: 'receiveWebhookInbound', auth: webhookSigned, summary: 'Webhook channel: an inbound message (signed)', body: s.webhookInbound, verify: channels.webhookSignature(svc), responses: { 200: r.inboundAccepted, ...r.errors(422) }, handler: channels.webhookInboundRoute(svc) }),

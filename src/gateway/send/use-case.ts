@@ -14,6 +14,7 @@ import type { Caller } from '../http/route.js'
 import type { messageAccepted } from '../http/responses/index.js'
 import type { SendBody } from '../http/schemas.js'
 import { newId } from '../ids.js'
+import { liveEvent } from '../live/index.js'
 import type { Services } from '../services.js'
 import { decisionView, sendContent } from './content.js'
 import { recipientFacts } from './facts.js'
@@ -92,6 +93,7 @@ async function decideAndAccept(
       { thread_id: out.thread.id, assignee: out.thread.assignee },
     )
   }
+  svc.live.publish([liveEvent('message.status', { ...statusOf(response), status: 'queued' }, plan.now)])
   svc.metrics.accepted.inc({ channel: plan.message.channel })
   svc.kick()
   return { status: 202, body: response }
@@ -153,4 +155,10 @@ function acceptedView(plan: AcceptPlan): z.output<typeof messageAccepted> {
     })),
     created_at: plan.now,
   }
+}
+
+/** The `message.status` live event's data for a message just accepted. */
+function statusOf(m: z.output<typeof messageAccepted>): Record<string, unknown> {
+  const { id, thread_id, contact_id, channel } = m
+  return { message_id: id, thread_id, contact_id, channel, platform_message_id: null, error: null }
 }

@@ -9,6 +9,7 @@ import { StoreConflict, type ThreadEventRecord, type ThreadRecord } from '../../
 import { apiError, notFound, refusal, ruleError } from '../errors.js'
 import type { Caller } from '../http/route.js'
 import { newId } from '../ids.js'
+import { threadEvent } from '../live/index.js'
 import type { Services } from '../services.js'
 
 /** A new thread (`POST /v1/threads`), assigned to the agent who starts it. */
@@ -35,7 +36,7 @@ export function startThread(
   const agent = caller && caller.role !== 'app' ? caller.id : null
   const id = newId('th')
   try {
-    return svc.store.threads.create(
+    const created = svc.store.threads.create(
       { id, contact_id: req.contact_id, channel: req.channel, assignee: agent, tags },
       strictSingleOpen(ch.info.rules),
       caller?.id ?? 'system',
@@ -46,6 +47,8 @@ export function startThread(
         now,
       ),
     )
+    svc.live.publish(threadEvent('thread.opened', created, caller?.id ?? null, now))
+    return created
   } catch (e) {
     if (e instanceof StoreConflict && e.code === 'thread_conflict') {
       throw ruleError(
@@ -95,6 +98,7 @@ export function closeThread(
       now,
     ),
   )
+  if (out) svc.live.publish(threadEvent('thread.closed', out, actor, now))
   return out ?? t
 }
 
@@ -126,6 +130,7 @@ export function snoozeThread(
       at,
     ),
   )
+  if (out) svc.live.publish(threadEvent('thread.snoozed', out, actor, at))
   svc.kick()
   return out ?? t
 }
@@ -150,6 +155,7 @@ export function assignThread(
       at,
     ),
   )
+  if (out) svc.live.publish(threadEvent('thread.assigned', out, actor, at))
   return out ?? t
 }
 
@@ -171,5 +177,6 @@ export function setThreadTags(
     svc.now().toISOString(),
     [],
   )
+  if (out) svc.live.publish(threadEvent('thread.tagged', out, actor, out.updated_at))
   return out ?? t
 }
