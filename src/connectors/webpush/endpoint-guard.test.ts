@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { isPrivateAddress, privateLiteralHost } from './endpoint-guard.js'
+import { isPrivateAddress } from '../shared/private-address.js'
+import { privateLiteralHost } from './endpoint-guard.js'
 
 describe('endpoint guard', () => {
   it.each([
@@ -19,7 +20,10 @@ describe('endpoint guard', () => {
     ['::ffff:8.8.8.8', false],
     ['142.250.74.106', false], // fcm.googleapis.com
     ['2a00:1450:4001:82b::200a', false],
-    ['not-an-ip', false],
+    // IPv6 forms that embed a private IPv4 address (the copy this guard had let them through).
+    ['64:ff9b::7f00:1', true], // NAT64 of 127.0.0.1
+    ['2002:a00:1::1', true], // 6to4 of 10.0.0.1
+    ['not-an-ip', true], // what the guard cannot vouch for is refused
   ])('%s private: %s', (ip, expected) => {
     expect(isPrivateAddress(ip)).toBe(expected)
   })

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AttachmentFetchError, fetchAttachment } from './fetch-attachment.js'
-import { isPrivateAddress } from './private-address.js'
+import { isPrivateAddress } from '../../connectors/shared/private-address.js'
 import type { HostLookup } from './url-guard.js'
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')

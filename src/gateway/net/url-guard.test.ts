@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isPrivateAddress } from './private-address.js'
+import { isPrivateAddress } from '../../connectors/shared/private-address.js'
 import { checkPublicUrl, type HostLookup } from './url-guard.js'
 
 const dns =
