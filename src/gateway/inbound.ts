@@ -5,7 +5,7 @@
  * deduplicated by the platform's id, with its app-webhook events.
  */
 import type { InboundMessage, InboundResult, StatusUpdate } from '../connectors/types.js'
-import { normalizeAddress, strictSingleOpen } from '../rules/index.js'
+import { normalizeAddress } from '../rules/index.js'
 import type { InboundPlan, MessageError, MessageRecord, MessageStatus } from '../store/types.js'
 import { newId } from './ids.js'
 import {

@@ -3,15 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  migrateStore,
-  openStore,
-  SCHEMA_VERSION,
-  SchemaTooNewError,
-  storeVersion,
-} from './index.js'
-import { migrate, type Migration } from './sqlite/migrate.js'
-import { MIGRATIONS } from './sqlite/migrations/index.js'
+import { migrateStore, openStore, storeVersion } from './index.js'
+import { migrate, SchemaTooNewError, type Migration } from './sqlite/migrate.js'
+import { MIGRATIONS, SCHEMA_VERSION } from './sqlite/migrations/index.js'
 import { openDatabase } from './sqlite/open-database.js'
 import { openTempStore, type TempStore } from './test-fixtures.js'
 
@@ -42,7 +36,7 @@ describe('openStore', () => {
     db.close()
   })
 
-  it('applies durability pragmas on every connection it opens', async () => {
+  it('applies durability pragmas on every connection it opens', () => {
     const db = openDatabase(join(tempDir(), 'x.db'))
     expect(db.pragma('synchronous', { simple: true })).toBe(2) // FULL
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
@@ -80,14 +74,14 @@ describe('openStore', () => {
 })
 
 describe('migrations', () => {
-  it('migrateStore reports from/to and is a no-op the second time', async () => {
+  it('migrateStore reports from/to and is a no-op the second time', () => {
     const file = join(tempDir(), 'omnigate.db')
     expect(storeVersion(file).version).toBe(0)
     expect(migrateStore(file)).toEqual({ from: 0, to: SCHEMA_VERSION })
     expect(migrateStore(file)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION })
   })
 
-  it('upgrades a database built by an older migration set: only new steps run, data kept', async () => {
+  it('upgrades a database built by an older migration set: only new steps run, data kept', () => {
     const file = join(tempDir(), 'omnigate.db')
     const db = openDatabase(file)
     migrate(db, MIGRATIONS, '2025-01-01T00:00:00Z')
@@ -109,7 +103,7 @@ describe('migrations', () => {
     db.close()
   })
 
-  it('rolls back a failing step and leaves the database at the previous version', async () => {
+  it('rolls back a failing step and leaves the database at the previous version', () => {
     const file = join(tempDir(), 'omnigate.db')
     const db = openDatabase(file)
     const broken: Migration = {
@@ -122,7 +116,7 @@ describe('migrations', () => {
     expect(storeVersion(file).version).toBe(SCHEMA_VERSION)
   })
 
-  it('rejects a migration list that is out of order', async () => {
+  it('rejects a migration list that is out of order', () => {
     const db = openDatabase(':memory:')
     const m = (version: number): Migration => ({ version, name: `m${version}`, up: '' })
     expect(() => migrate(db, [m(2), m(1)], '2025-01-01T00:00:00Z')).toThrow(/out of order/)

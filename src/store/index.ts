@@ -15,11 +15,8 @@ import { createSqliteStore } from './sqlite/sqlite-store.js'
 import { probeWrites, type WriteProbeResult } from './sqlite/write-probe.js'
 import type { Store } from './types.js'
 
-export { SchemaTooNewError } from './sqlite/migrate.js'
-export { SCHEMA_VERSION } from './sqlite/migrations/index.js'
 export * from './types.js'
-export { bulkSummary } from './core/bulk.js'
-export { storeFault, type StoreFault, type StoreFaultKind } from './store-fault.js'
+export { storeFault, type StoreFault } from './store-fault.js'
 export type { WriteProbeResult } from './sqlite/write-probe.js'
 
 /** What the daemon needs beyond the Store contract: telling when writes work again after a fault. */
@@ -51,7 +48,12 @@ export interface OpenStoreOptions {
  * Opens (creating if needed) and migrates the store. Rejects with SchemaTooNewError when the
  * database was written by a newer omnigate: the daemon must refuse to start.
  */
-export async function openStore(opts: OpenStoreOptions): Promise<Store & StoreUpkeep> {
+export function openStore(opts: OpenStoreOptions): Promise<Store & StoreUpkeep> {
+  // A throw while opening (a newer schema, a locked file) becomes the rejection.
+  return new Promise((resolve) => resolve(openSqlite(opts)))
+}
+
+function openSqlite(opts: OpenStoreOptions): Store & StoreUpkeep {
   const { log } = opts
   const blobsDir = join(opts.dataDir, 'blobs')
   mkdirSync(blobsDir, { recursive: true })
@@ -88,7 +90,10 @@ export function migrateStore(
   }
 }
 
-/** The file's schema version (0 when it does not exist or is empty) and the one this code knows. */
+/**
+ * The file's schema version (0 when it does not exist or is empty) and the one this code knows.
+ * @internal exported for its tests
+ */
 export function storeVersion(file: string): { version: number; latest: number } {
   if (!existsSync(file)) return { version: 0, latest: SCHEMA_VERSION }
   const db = openDatabase(file, { readonly: true })

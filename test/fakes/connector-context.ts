@@ -88,8 +88,11 @@ export function recordingContext(
     },
     state: (s) => void states.push(s),
     kv: {
-      get: async (k) => kvData.get(k) ?? null,
-      set: async (k, v) => void kvData.set(k, v),
+      get: (k) => Promise.resolve(kvData.get(k) ?? null),
+      set: (k, v) => {
+        kvData.set(k, v)
+        return Promise.resolve()
+      },
     },
     lastState: () => states[states.length - 1],
     failInbound(times) {

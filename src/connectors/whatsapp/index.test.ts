@@ -107,7 +107,7 @@ async function setup(
     },
     reachability: () => Promise.resolve(),
     state: (s) => h.states.push(s),
-    kv: { get: async () => null, set: async () => undefined },
+    kv: { get: () => Promise.resolve(null), set: () => Promise.resolve() },
   }
   await h.connector.start(ctx)
   cleanups.push(async () => {

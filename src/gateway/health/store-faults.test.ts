@@ -100,7 +100,7 @@ describe('StoreFaults', () => {
     expect(statSync(`${file}-wal`).size).toBe(0)
   })
 
-  it('answers 503 store_unavailable with Retry-After and the kind', async () => {
+  it('answers 503 store_unavailable with Retry-After and the kind', () => {
     for (const kind of ['busy', 'full', 'io'] as const) {
       const e = storeUnavailable({ kind, code: 'X' })
       expect(e.status).toBe(503)

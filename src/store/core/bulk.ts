@@ -18,11 +18,14 @@ import { acceptPlan, PlanOutcome } from './accept.js'
 import { withData } from './inbound.js'
 import { inSavepoint, tx, type Program } from './program.js'
 
-/** Ids per snapshot row: ≈ 30 KB of JSON, so a 100 000-recipient job is 100 small inserts. */
+/**
+ * Ids per snapshot row: ≈ 30 KB of JSON, so a 100 000-recipient job is 100 small inserts.
+ * @internal exported for its tests
+ */
 export const RECIPIENT_PAGE = 1000
 
 /** What `bulk.done` carries: the bulk as committed and its messages per status. */
-export function bulkSummary(b: BulkRecord, counts: BulkCounts): Record<string, unknown> {
+function bulkSummary(b: BulkRecord, counts: BulkCounts): Record<string, unknown> {
   return {
     bulk_id: b.id,
     channel: b.channel,

@@ -17,7 +17,7 @@ const RANK: Record<MessageStatus, number> = {
 }
 
 /** Every status, in the order they are reached. */
-export const MESSAGE_STATUSES = Object.keys(RANK) as readonly MessageStatus[]
+const MESSAGE_STATUSES = Object.keys(RANK) as readonly MessageStatus[]
 
 /**
  * Whether `from` may move to `to`. `failed` is accepted up to `sent` (a bounce arrives after the

@@ -104,7 +104,10 @@ export function runSync<T>(port: TxPort, program: Program<T>): T {
   return r.value
 }
 
-/** Runs a program to its end on an asynchronous port, one awaited operation at a time. */
+/**
+ * Runs a program to its end on an asynchronous port, one awaited operation at a time.
+ * @internal what store/postgres runs its programs with (exported for the tests until it lands)
+ */
 export async function runAsync<T>(port: AsyncTxPort, program: Program<T>): Promise<T> {
   let r = program.next()
   while (!r.done) {

@@ -274,7 +274,7 @@ describe('bulk jobs', () => {
     expect(await t.store.bulk.recipients('bk_1', 1, 10)).toEqual([b])
   })
 
-  it('serves its queries from indexes (no table scan, no sort)', async () => {
+  it('serves its queries from indexes (no table scan, no sort)', () => {
     const db = openDatabase(':memory:')
     migrate(db, MIGRATIONS, '2025-01-01T00:00:00Z')
     const ids = JSON.stringify(['ct_1', 'ct_2'])

@@ -162,7 +162,7 @@ describe('contact search', () => {
     )
   })
 
-  it('reads a text search newest-first from the FTS index, without sorting the matches', async () => {
+  it('reads a text search newest-first from the FTS index, without sorting the matches', () => {
     const db = openDatabase(':memory:')
     migrate(db, MIGRATIONS, '2025-01-01T00:00:00Z')
     for (const f of [{ q: 'pl' }, { q: 'pl', thread_status: 'open' as const, tag: 'vip' }, {}]) {

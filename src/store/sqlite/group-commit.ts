@@ -23,6 +23,7 @@ const MAX_BATCH = 256
  * How long a plan may wait out a lock another process holds: a backup or a shell's write is
  * usually over well within it; past it the sender hears 503 + Retry-After and retries with its
  * Idempotency-Key, rather than hanging towards its own timeout (clients commonly give up at 2–5 s).
+ * @internal exported for its tests
  */
 export const BUSY_RETRY_MS = 1000
 /**

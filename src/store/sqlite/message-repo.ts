@@ -10,6 +10,7 @@ import { toEvent, toMessage } from './rows.js'
 import type { MessageRow, ThreadEventRow } from './schema.js'
 import { timelinePage } from './timeline.js'
 
+/** @internal exported for its tests */
 export const AWAITING_ACK_SQL = `SELECT * FROM messages
   WHERE channel = ? AND status = 'sent' AND undelivered_after IS NULL AND sent_at <= ?
     AND direction = 'out'

@@ -187,7 +187,7 @@ describe('outbox', () => {
     expect(await t.store.outbox.depth()).toBe(1)
   })
 
-  it('serves the lease and next-due queries from the ready index (no table scan, no sort)', async () => {
+  it('serves the lease and next-due queries from the ready index (no table scan, no sort)', () => {
     const db = openDatabase(':memory:')
     migrate(db, MIGRATIONS, '2025-01-01T00:00:00Z')
     const cases: [string, string, unknown[]][] = [

@@ -15,6 +15,7 @@ const LEASE_ORDER = [PRIORITY.single, PRIORITY.bulk]
  * One priority's due jobs (one range of outbox_ready); run per priority, in LEASE_ORDER. Only bulk
  * jobs look up their message's bulk id (one index probe each; single sends never have one): the
  * dispatcher checks it against the cancelled bulks right before each send.
+ * @internal exported for its tests
  */
 export const LEASE_SQL = `UPDATE outbox SET lease_until = ? WHERE job_id IN (
     SELECT job_id FROM outbox WHERE priority = ? AND max(due_at, lease_until) <= ?
@@ -27,6 +28,7 @@ export const LEASE_SQL = `UPDATE outbox SET lease_until = ? WHERE job_id IN (
 const MARK_SENDING = `UPDATE messages SET status = 'sending', sending_at = coalesce(sending_at, ?)
   WHERE id = ? AND status IN (${fromStatuses('sending')})`
 const DEPTH = `SELECT count(*) AS n FROM outbox`
+/** @internal exported for its tests */
 export const NEXT_DUE_SQL = `SELECT min(t) AS t FROM (
     SELECT * FROM (SELECT max(due_at, lease_until) AS t FROM outbox WHERE priority = 0
       ORDER BY max(due_at, lease_until) LIMIT 1)

@@ -77,7 +77,7 @@ export function toAttachment(r: AttachmentsTable): AttachmentRecord {
 }
 
 /** Statuses in the order they are reached; a history lists them by time, then by this order. */
-export const STATUS_ORDER: readonly MessageStatus[] = [
+const STATUS_ORDER: readonly MessageStatus[] = [
   'queued',
   'sending',
   'sent',

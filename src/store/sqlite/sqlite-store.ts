@@ -171,11 +171,7 @@ export function createSqliteStore(
 
 /** The synchronous call's result as a promise; its throw as a rejection (never a sync throw). */
 function promised<T>(fn: () => T): Promise<T> {
-  try {
-    return Promise.resolve(fn())
-  } catch (error) {
-    return Promise.reject(error as Error)
-  }
+  return new Promise((resolve) => resolve(fn()))
 }
 
 /**

@@ -82,7 +82,7 @@ describe('messages awaiting an ack', () => {
     })
   })
 
-  it('answers from the partial index, without sorting', async () => {
+  it('answers from the partial index, without sorting', () => {
     const db = openDatabase(':memory:')
     migrate(db, MIGRATIONS, '2025-01-01T00:00:00Z')
     const plan = db.prepare(`EXPLAIN QUERY PLAN ${AWAITING_ACK_SQL}`).all('tg', 'x', 10) as {

@@ -5,6 +5,7 @@
 import type { WebhookDelivery, WebhookOutcome } from '../types.js'
 import type { Executor } from './executor.js'
 
+/** @internal exported for its tests */
 export const WEBHOOK_LEASE_SQL = `UPDATE webhook_outbox SET lease_until = ? WHERE id IN (
     SELECT id FROM webhook_outbox WHERE max(due_at, lease_until) <= ?
     ORDER BY max(due_at, lease_until) LIMIT ?)

@@ -17,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   contactVersion,
 ]
 
+/** The schema this code knows: the last step's version. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
