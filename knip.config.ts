@@ -36,12 +36,6 @@ const config: KnipConfig = {
   ],
   // A type the file's own exported signatures use is part of that API, imported or not yet.
   ignoreExportsUsedInFile: { interface: true, type: true },
-  ignoreIssues: {
-    // For now only: the store is being rewritten on wt/store (the async contract, store/core), and
-    // its branch settles the unused exports found here (listed in the lint branch's report).
-    // Delete this entry when that branch lands.
-    'src/store/**': ['exports', 'types'],
-  },
   ignoreDependencies: [
     // Optional at run time: src/connectors/whatsapp/qr.ts imports it by a variable specifier and
     // falls back to the raw QR string without it.

@@ -203,11 +203,11 @@ export async function main(argv: string[]): Promise<number> {
           env: process.env,
           ...(values.data ? { dataDir: values.data } : {}),
         })
-        const store = openStore({ file: cfg.store.sqlite, dataDir: cfg.store.data_dir })
+        const store = await openStore({ file: cfg.store.sqlite, dataDir: cfg.store.data_dir })
         try {
           await store.backup(resolve(file))
         } finally {
-          store.close()
+          await store.close()
         }
         out(`backed up ${cfg.store.sqlite} to ${resolve(file)}`)
         return 0

@@ -18,6 +18,7 @@ import { WebhookWorker } from './dispatcher/webhook-worker.js'
 import { eventFactory } from './events.js'
 import { InProcessBus } from './live/index.js'
 import { defaultConsoleDir, mountConsole } from './console/index.js'
+import { loadCancelledBulks } from './bulk/cancelled.js'
 import { bulkRunner, type BulkRunner } from './bulk/index.js'
 import { buildApp } from './http/app.js'
 import { routes } from './http/routes.js'
@@ -63,7 +64,7 @@ export interface Gateway {
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let config = opts.config
   const log = opts.log
-  const store = openStore({
+  const store = await openStore({
     file: config.store.sqlite,
     dataDir: config.store.data_dir,
     log: log.child({ component: 'store' }),
@@ -91,7 +92,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     channels: null as unknown as ChannelRegistry,
     events: eventFactory(() => config),
     live: new InProcessBus(log.child({ component: 'live' })),
-    links: attachmentLinks({
+    links: await attachmentLinks({
       kv: store.kv,
       publicUrl: () => config.server.public_url,
       ttlMs: () => config.security.attachment_link_ttl_ms,
@@ -137,8 +138,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         svc.kick()
       },
       reachability: async (channel, address, reachable) => {
-        store.identities.setReachable(channel, address, reachable, svc.now().toISOString())
-        return Promise.resolve()
+        await store.identities.setReachable(channel, address, reachable, svc.now().toISOString())
       },
       kv: store.kv,
       connected: () => svc.kick(),
@@ -150,6 +150,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
 
   const app = buildApp(svc, routes(svc))
   mountConsole(app, opts.consoleDir ?? defaultConsoleDir())
+  // Before the dispatcher leases anything: a cancelled bulk's jobs must not go out after a restart.
+  await loadCancelledBulks(svc)
   await svc.channels.apply(config)
   const outbox = new OutboxWorker(svc)
   const webhooks = new WebhookWorker(svc)
@@ -184,7 +186,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await outbox.stop(graceMs)
       await webhooks.stop()
       await svc.channels.stopAll()
-      store.close()
+      await store.close()
     },
   }
 }

@@ -5,7 +5,7 @@
  * deduplicated by the platform's id, with its app-webhook events.
  */
 import type { InboundMessage, InboundResult, StatusUpdate } from '../connectors/types.js'
-import { normalizeAddress, strictSingleOpen } from '../rules/index.js'
+import { normalizeAddress } from '../rules/index.js'
 import type { InboundPlan, MessageError, MessageRecord, MessageStatus } from '../store/types.js'
 import { newId } from './ids.js'
 import {
@@ -38,7 +38,7 @@ export async function receiveInbound(
     throw new InboundRefused('address_invalid', `from.address: ${norm.reason}`)
   }
   // Dedupe before writing blobs: a redelivered message costs one indexed read.
-  const seen = svc.store.messages.findByPlatformId(channel, msg.platformMessageId)
+  const seen = await svc.store.messages.findByPlatformId(channel, msg.platformMessageId)
   if (seen && seen.direction === 'in') {
     return {
       messageId: seen.id,
@@ -47,7 +47,9 @@ export async function receiveInbound(
       created: false,
     }
   }
-  const address = msg.email ? repliedAddress(svc, channel, norm.address, msg.email) : norm.address
+  const address = msg.email
+    ? await repliedAddress(svc, channel, norm.address, msg.email)
+    : norm.address
   const now = svc.now().toISOString()
   const attachments: InboundPlan['attachments'] = []
   for (const a of msg.attachments) {
@@ -72,7 +74,8 @@ export async function receiveInbound(
     : null
   const names = inboundNames(msg.from)
   const told = recordEvents(svc.events)
-  const out = svc.store.inbound.receive({
+  const messageId = newId('msg')
+  const out = await svc.store.inbound.receive({
     now,
     channel,
     platformMessageId: msg.platformMessageId,
@@ -85,29 +88,28 @@ export async function receiveInbound(
     },
     newIdentityId: newId('id'),
     newThreadId: newId('th'),
-    newMessageId: newId('msg'),
+    newMessageId: messageId,
     replyTo: msg.email
       ? [...(msg.email.inReplyTo ? [msg.email.inReplyTo] : []), ...msg.email.references]
       : [],
-    allowWithOpenThread: !strictSingleOpen(ch.info.rules),
     text: msg.text,
     attachments,
     email,
     sentAt: msg.sentAt ?? now,
-    events: (ids) => [
-      ...(ids.threadCreated
-        ? told.events(
-            'thread.opened',
-            { thread_id: ids.threadId, contact_id: ids.contactId, channel, by: 'contact' },
-            now,
-          )
-        : []),
-      ...told.events(
+    // The store fills contact_id and thread_id in (null here keeps their place in the payload),
+    // and queues thread.opened only when this message opened the thread.
+    events: {
+      threadOpened: told.events(
+        'thread.opened',
+        { thread_id: null, contact_id: null, channel, by: 'contact' },
+        now,
+      ),
+      received: told.events(
         'message.inbound',
         {
-          message_id: ids.messageId,
-          contact_id: ids.contactId,
-          thread_id: ids.threadId,
+          message_id: messageId,
+          contact_id: null,
+          thread_id: null,
           channel,
           from: address,
           text: msg.text,
@@ -120,21 +122,35 @@ export async function receiveInbound(
         },
         now,
       ),
-    ],
+    },
   })
   if (out.created) {
     svc.metrics.inbound.inc({ channel })
-    fillNames(svc, out.contactId, names, now)
+    await fillNames(svc, out.contactId, names, now)
   }
-  if (out.created) svc.live.publish(told.taken())
+  if (out.created) {
+    // The store filled the ids into what it queued; the live copies get them the same way.
+    const ids = { contact_id: out.contactId, thread_id: out.threadId }
+    svc.live.publish(
+      told
+        .taken()
+        .filter((e) => e.type !== 'thread.opened' || out.threadCreated)
+        .map((e) => ({ ...e, data: Object.assign({}, e.data, ids) })),
+    )
+  }
   return out
 }
 
 /** A known contact gets the names it lacks and the platform's current `display_name`. */
-function fillNames(svc: Services, contactId: string, names: InboundNames, now: string): void {
-  const c = svc.store.contacts.get(contactId)
+async function fillNames(
+  svc: Services,
+  contactId: string,
+  names: InboundNames,
+  now: string,
+): Promise<void> {
+  const c = await svc.store.contacts.get(contactId)
   const patch = c && contactNamePatch(c, names)
-  if (patch) svc.store.contacts.update(contactId, patch, now)
+  if (patch) await svc.store.contacts.update(contactId, patch, now)
 }
 
 /**
@@ -142,28 +158,32 @@ function fillNames(svc: Services, contactId: string, names: InboundNames, now: s
  * back as `ana.lopez@…`), while identities match it exactly. A reply to one of our mails from the
  * address it went to, in another case, belongs to that identity rather than to a new contact.
  */
-function repliedAddress(
+async function repliedAddress(
   svc: Services,
   channel: string,
   address: string,
   email: NonNullable<InboundMessage['email']>,
-): string {
-  if (svc.store.identities.find(channel, address)) return address
+): Promise<string> {
+  if (await svc.store.identities.find(channel, address)) return address
   for (const id of [...(email.inReplyTo ? [email.inReplyTo] : []), ...email.references]) {
-    const m = svc.store.messages.findByPlatformId(channel, id)
+    const m = await svc.store.messages.findByPlatformId(channel, id)
     if (m && m.address.toLowerCase() === address.toLowerCase()) return m.address
   }
   return address
 }
 
 /** A platform reports a status change of one of our messages (by our id or the platform's). */
-export function receiveStatus(svc: Services, channel: string, u: StatusUpdate): Promise<boolean> {
+export async function receiveStatus(
+  svc: Services,
+  channel: string,
+  u: StatusUpdate,
+): Promise<boolean> {
   const m = u.messageId
-    ? svc.store.messages.get(u.messageId)
+    ? await svc.store.messages.get(u.messageId)
     : u.platformMessageId
-      ? svc.store.messages.findByPlatformId(channel, u.platformMessageId)
+      ? await svc.store.messages.findByPlatformId(channel, u.platformMessageId)
       : null
-  if (!m || m.direction !== 'out' || m.channel !== channel) return Promise.resolve(false)
+  if (!m || m.direction !== 'out' || m.channel !== channel) return false
   // A platform's clock (WhatsApp: whole seconds) may read before our own last step; a status
   // never predates the one before it, so the history stays in order.
   const last = m.status_history.at(-1)?.at
@@ -172,11 +192,11 @@ export function receiveStatus(svc: Services, channel: string, u: StatusUpdate): 
   const status: MessageStatus = u.status
   const error = u.error ?? null
   const events = svc.events('message.status', statusEvent(m, status, error), at)
-  const moved = svc.store.messages.advance(m.id, status, at, error ? { error } : {}, events)
+  const moved = await svc.store.messages.advance(m.id, status, at, error ? { error } : {}, events)
   if (moved) svc.live.publish([liveEvent('message.status', statusEvent(m, status, error), at)])
   if (moved && status === 'failed')
     svc.metrics.failed.inc({ channel, code: error?.code ?? 'platform' })
-  return Promise.resolve(moved)
+  return moved
 }
 
 /** The `message.status` event's data. */

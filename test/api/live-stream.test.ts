@@ -79,17 +79,21 @@ describe('GET /v1/stream', () => {
 
   it('pushes inbound messages, statuses and thread changes, each after its commit', async () => {
     // At publish time, the change each event reports must already be readable in the store.
-    const committed: boolean[] = []
+    // The reads start at publish time (on the store's read side, which sees committed rows only).
+    const committed: Promise<boolean>[] = []
     bus().subscribe((events) => {
       for (const e of events) {
         const { message_id, thread_id } = e.data as { message_id?: string; thread_id: string }
         const thread = t.gw.store.threads.get(thread_id)
-        const message = message_id ? t.gw.store.messages.get(message_id) : null
+        const message = message_id ? t.gw.store.messages.get(message_id) : Promise.resolve(null)
         committed.push(
-          thread !== null &&
-            (message_id === undefined || message !== null) &&
-            (e.type !== 'thread.closed' || thread.status === 'closed') &&
-            (e.type !== 'message.status' || message?.status === e.data.status),
+          Promise.all([thread, message]).then(
+            ([th, m]) =>
+              th !== null &&
+              (message_id === undefined || m !== null) &&
+              (e.type !== 'thread.closed' || th.status === 'closed') &&
+              (e.type !== 'message.status' || m?.status === e.data.status),
+          ),
         )
       }
     })
@@ -125,7 +129,7 @@ describe('GET /v1/stream', () => {
     })
     await r.cancel()
     expect(committed.length).toBeGreaterThanOrEqual(4)
-    expect(committed.every(Boolean)).toBe(true)
+    expect((await Promise.all(committed)).every(Boolean)).toBe(true)
     // No app webhook is configured: the stream got every event, the webhook queue nothing.
     expect(t.gw.store.webhooks.depth()).toBe(0)
   })

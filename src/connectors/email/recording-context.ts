@@ -61,8 +61,11 @@ export function recordingContext(store = new Map<string, string>()): RecordingCo
     states,
     store,
     kv: {
-      get: (key) => store.get(key) ?? null,
-      set: (key, value) => void store.set(key, value),
+      get: (key) => Promise.resolve(store.get(key) ?? null),
+      set: (key, value) => {
+        store.set(key, value)
+        return Promise.resolve()
+      },
     },
     inbound: (msg) => {
       if (failures > 0) {

@@ -34,7 +34,7 @@ function harness() {
     status: () => Promise.resolve(),
     reachability: () => Promise.resolve(),
     state: (s) => void states.push(s),
-    kv: { get: () => null, set: () => {} },
+    kv: { get: () => Promise.resolve(null), set: () => Promise.resolve() },
     signal: new AbortController().signal,
   }
   return { ctx, lines, states }

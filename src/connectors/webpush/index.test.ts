@@ -84,7 +84,7 @@ async function setup(
     status: () => Promise.resolve(),
     reachability: () => Promise.resolve(),
     state: (s) => states.push(s),
-    kv: { get: () => null, set: () => undefined },
+    kv: { get: () => Promise.resolve(null), set: () => Promise.resolve() },
   }
   await connector.start(ctx)
   cleanups.push(() => connector.stop())

@@ -107,7 +107,7 @@ async function setup(
     },
     reachability: () => Promise.resolve(),
     state: (s) => h.states.push(s),
-    kv: { get: () => null, set: () => undefined },
+    kv: { get: () => Promise.resolve(null), set: () => Promise.resolve() },
   }
   await h.connector.start(ctx)
   cleanups.push(async () => {

@@ -27,7 +27,10 @@ export function searchContactIds(x: Executor, f: SearchFilter, limit: number): s
   return x.all<{ id: string }>(searchQuery(f, limit, undefined, 'ids')).map((r) => r.id)
 }
 
-/** The compiled search (exported for EXPLAIN QUERY PLAN in tests). */
+/**
+ * The compiled search (exported for EXPLAIN QUERY PLAN in tests).
+ * @internal exported for its tests
+ */
 export function searchQuery(
   f: SearchFilter,
   limit: number,

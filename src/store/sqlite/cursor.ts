@@ -17,7 +17,7 @@ export function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): 
   }
 }
 
-export function isSeq(v: unknown): v is number {
+function isSeq(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v)
 }
 

@@ -79,7 +79,10 @@ function compiled(q: Query): CompiledQuery {
   return 'compile' in q ? q.compile() : q
 }
 
-/** better-sqlite3 binds numbers, strings, bigints, buffers and null; booleans become 0/1. */
+/**
+ * better-sqlite3 binds numbers, strings, bigints, buffers and null; booleans become 0/1.
+ * @internal exported for its tests
+ */
 export function bind(params: readonly unknown[]): unknown[] {
   return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p))
 }

@@ -12,7 +12,7 @@
 import type { Logger } from 'pino'
 import { storeFault } from '../store-fault.js'
 import type { AcceptOutcome, AcceptPlan } from '../types.js'
-import { PlanOutcome } from './accept-plan.js'
+import { PlanOutcome } from '../core/accept.js'
 import type { Executor } from './executor.js'
 import type { SearchIndex } from './search-index.js'
 
@@ -23,6 +23,7 @@ const MAX_BATCH = 256
  * How long a plan may wait out a lock another process holds: a backup or a shell's write is
  * usually over well within it; past it the sender hears 503 + Retry-After and retries with its
  * Idempotency-Key, rather than hanging towards its own timeout (clients commonly give up at 2–5 s).
+ * @internal exported for its tests
  */
 export const BUSY_RETRY_MS = 1000
 /**
@@ -52,8 +53,9 @@ export class GroupCommit {
 
   constructor(
     private readonly x: Executor,
+    /** Applies one plan in its own savepoint (undone when it throws). */
     private readonly apply: (plan: AcceptPlan) => AcceptOutcome,
-    private readonly index: Pick<SearchIndex, 'batch' | 'undoable'>,
+    private readonly index: Pick<SearchIndex, 'batch'>,
     private readonly log?: Logger,
   ) {}
 
@@ -153,7 +155,7 @@ export class GroupCommit {
 
   private applyOne(plan: AcceptPlan): Settled {
     try {
-      return { outcome: this.index.undoable(() => this.x.tx(() => this.apply(plan))) }
+      return { outcome: this.apply(plan) }
     } catch (error) {
       if (error instanceof PlanOutcome) return { outcome: error.outcome }
       // SQLite may have rolled the whole transaction back: the batch fails as one.

@@ -11,7 +11,10 @@ export interface Migration {
   up: string | ((db: SqliteDatabase) => void)
 }
 
-/** Thrown when the database was migrated by a newer omnigate. */
+/**
+ * Thrown when the database was migrated by a newer omnigate.
+ * @internal exported for its tests
+ */
 export class SchemaTooNewError extends Error {
   constructor(
     readonly found: number,

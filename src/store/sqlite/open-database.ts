@@ -20,7 +20,7 @@ export const BUSY_TIMEOUT_MS = 50
  * Start-up (migrations) and one-shot CLI commands (`migrate`, `backup`) wait longer: nothing else
  * runs in the process yet, and a daemon's group commit holds the write lock for a few ms at a time.
  */
-export const START_BUSY_TIMEOUT_MS = 5000
+const START_BUSY_TIMEOUT_MS = 5000
 
 /**
  * After a checkpoint, a WAL larger than this is truncated back to it. SQLite otherwise keeps a WAL

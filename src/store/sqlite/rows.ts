@@ -37,6 +37,7 @@ export function toContact(r: ContactRow): ContactRecord {
     created_at: r.created_at,
     updated_at: r.updated_at,
     last_activity_at: r.last_activity_at,
+    version: r.version,
   }
 }
 
@@ -76,7 +77,7 @@ export function toAttachment(r: AttachmentsTable): AttachmentRecord {
 }
 
 /** Statuses in the order they are reached; a history lists them by time, then by this order. */
-export const STATUS_ORDER: readonly MessageStatus[] = [
+const STATUS_ORDER: readonly MessageStatus[] = [
   'queued',
   'sending',
   'sent',

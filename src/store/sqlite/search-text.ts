@@ -40,6 +40,7 @@ export function contactSearchText(c: ContactSearchFields): SearchText {
 /**
  * `+49 170 1234567` → `491701234567 1701234567 01701234567`: international digits, the national
  * number, and the national number with a trunk `0` (how people in most countries dial it).
+ * @internal exported for its tests
  */
 export function phoneForms(phone: string): string {
   const digits = phone.replace(/\D/g, '')
