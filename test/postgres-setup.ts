@@ -5,6 +5,7 @@
  * once, so each test file's database is a copy (test/helpers/postgres.ts).
  */
 import type { TestProject } from 'vitest/node'
+import { migratePostgres } from '../src/store/postgres/migrate.js'
 import { openPool } from '../src/store/postgres/pool.js'
 import {
   TEMPLATE_DB,
@@ -26,7 +27,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     })
     const pool = openPool({ url: withDatabase(url, TEMPLATE_DB), pool: 1 })
     try {
-      await pool.query('SELECT 1') // migrations come with the dialect's first migration step
+      await migratePostgres(pool, new Date().toISOString())
     } finally {
       await pool.end()
     }
