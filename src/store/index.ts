@@ -1,8 +1,8 @@
 /**
- * The store's front door (DESIGN §2, §10): `openStore()` opens the SQLite file in the data
- * folder, applies the embedded migrations and returns the Store; `migrateStore()` and
- * `storeVersion()` serve `omnigate migrate`. A database newer than this code is refused with
- * SchemaTooNewError.
+ * The store's front door (DESIGN §2, §10): `openStore()` opens the database the config names,
+ * applies the embedded migrations and resolves to the Store — the gateway never knows which
+ * dialect runs. `migrateStore()` and `storeVersion()` serve `omnigate migrate`. A database newer
+ * than this code is refused with SchemaTooNewError.
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -18,6 +18,7 @@ import type { Store } from './types.js'
 export { SchemaTooNewError } from './sqlite/migrate.js'
 export { SCHEMA_VERSION } from './sqlite/migrations/index.js'
 export * from './types.js'
+export { bulkSummary } from './core/bulk.js'
 export { storeFault, type StoreFault, type StoreFaultKind } from './store-fault.js'
 export type { WriteProbeResult } from './sqlite/write-probe.js'
 
@@ -27,7 +28,7 @@ export interface StoreUpkeep {
    * A small fsync'd write that needs free pages, then `wal_checkpoint(TRUNCATE)` (the WAL's space
    * goes back to the file system). Throws the store's error while it cannot write (disk full …).
    */
-  probeWrites(now: string): WriteProbeResult
+  probeWrites(now: string): Promise<WriteProbeResult>
 }
 
 export interface OpenStoreOptions {
@@ -47,10 +48,10 @@ export interface OpenStoreOptions {
 }
 
 /**
- * Opens (creating if needed) and migrates the store. Throws SchemaTooNewError when the database
- * was written by a newer omnigate: the daemon must refuse to start.
+ * Opens (creating if needed) and migrates the store. Rejects with SchemaTooNewError when the
+ * database was written by a newer omnigate: the daemon must refuse to start.
  */
-export function openStore(opts: OpenStoreOptions): Store & StoreUpkeep {
+export async function openStore(opts: OpenStoreOptions): Promise<Store & StoreUpkeep> {
   const { log } = opts
   const blobsDir = join(opts.dataDir, 'blobs')
   mkdirSync(blobsDir, { recursive: true })
@@ -69,7 +70,9 @@ export function openStore(opts: OpenStoreOptions): Store & StoreUpkeep {
     throw error
   }
   const store = createSqliteStore(db, { blobsDir, ...(log ? { log } : {}) })
-  return Object.assign(store, { probeWrites: (now: string) => probeWrites(db, now) })
+  return Object.assign(store, {
+    probeWrites: (now: string) => Promise.resolve().then(() => probeWrites(db, now)),
+  })
 }
 
 /** Brings the file to this code's schema (`omnigate migrate`); returns versions before/after. */

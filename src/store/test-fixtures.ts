@@ -15,26 +15,26 @@ export interface TempStore {
   file: string
   fx: Fx
   /** Closes and reopens the same file (data must survive). */
-  reopen(): Store
-  dispose(): void
+  reopen(): Promise<Store>
+  dispose(): Promise<void>
 }
 
-export function openTempStore(): TempStore {
+export async function openTempStore(): Promise<TempStore> {
   const dir = mkdtempSync(join(tmpdir(), 'omnigate-store-'))
   const file = join(dir, 'omnigate.db')
   const t: TempStore = {
-    store: openStore({ file, dataDir: dir }),
+    store: await openStore({ file, dataDir: dir }),
     dir,
     file,
     fx: undefined as unknown as Fx,
-    reopen() {
-      t.store.close()
-      t.store = openStore({ file, dataDir: dir })
+    async reopen() {
+      await t.store.close()
+      t.store = await openStore({ file, dataDir: dir })
       t.fx = new Fx(t.store, t.fx)
       return t.store
     },
-    dispose() {
-      t.store.close()
+    async dispose() {
+      await t.store.close()
       rmSync(dir, { recursive: true, force: true })
     },
   }
@@ -109,22 +109,29 @@ export class Fx {
       newThreadId: this.id('th'),
       newMessageId: this.id('msg'),
       replyTo: [],
-      allowWithOpenThread: false,
       text: 'hi',
       attachments: [],
       email: null,
       sentAt: now,
-      events: () => [],
+      events: { threadOpened: [], received: [] },
       ...over,
     }
   }
 }
 
-/** A contact being built: identities first, then `id`, `thread()` or `wrote()` create it. */
-export class ContactFx {
-  private created = false
+/** A contact as built: its id and the ids of the threads made for it, in order. */
+export interface BuiltContact {
+  id: string
+  threadIds: string[]
+}
+
+/**
+ * A contact being built: `identity()`, `thread()` and `wrote()` queue steps, and awaiting the
+ * builder runs them in order (the contact is created first) and resolves to a BuiltContact.
+ */
+export class ContactFx implements PromiseLike<BuiltContact> {
   private readonly identities: { id: string; channel: string; address: string }[] = []
-  readonly threadIds: string[] = []
+  private readonly steps: ((c: BuiltContact) => Promise<void>)[] = []
 
   constructor(
     private readonly fx: Fx,
@@ -132,17 +139,8 @@ export class ContactFx {
   ) {}
 
   identity(channel: string, address: string): this {
-    if (this.created) throw new Error('add identities before the contact is used')
     this.identities.push({ id: this.fx.id('id'), channel, address })
     return this
-  }
-
-  get id(): string {
-    if (!this.created) {
-      this.fx.store.contacts.create(this.fields, this.identities, this.fx.now())
-      this.created = true
-    }
-    return this.fields.id
   }
 
   /** A thread on `channel` in the given state (opened, then closed or snoozed). */
@@ -150,27 +148,44 @@ export class ContactFx {
     channel: string,
     opts: { status?: ThreadStatus; assignee?: string | null; tags?: string[] } = {},
   ): this {
-    const s = this.fx.store.threads
-    const id = this.fx.id('th')
-    const t = {
-      id,
-      contact_id: this.id,
-      channel,
-      assignee: opts.assignee ?? null,
-      tags: opts.tags ?? [],
-    }
-    s.create(t, false, 'fixture', this.fx.now(), [])
-    if (opts.status === 'closed') s.close(id, false, 'fixture', this.fx.now(), [])
-    if (opts.status === 'snoozed')
-      s.snooze(id, '2099-01-01T00:00:00.000Z', 'fixture', this.fx.now(), [])
-    this.threadIds.push(id)
+    this.steps.push(async (c) => {
+      const s = this.fx.store.threads
+      const id = this.fx.id('th')
+      const t = {
+        id,
+        contact_id: c.id,
+        channel,
+        assignee: opts.assignee ?? null,
+        tags: opts.tags ?? [],
+      }
+      await s.create(t, false, 'fixture', this.fx.now(), [])
+      if (opts.status === 'closed') await s.close(id, false, 'fixture', this.fx.now(), [])
+      if (opts.status === 'snoozed')
+        await s.snooze(id, '2099-01-01T00:00:00.000Z', 'fixture', this.fx.now(), [])
+      c.threadIds.push(id)
+    })
     return this
   }
 
   /** The person writes on an identity of theirs (first/last inbound time, recency). */
   wrote(channel: string, address: string, text = 'hi'): this {
-    void this.id
-    this.fx.store.inbound.receive(this.fx.inPlan(address, { channel, text }))
+    this.steps.push(async () => {
+      await this.fx.store.inbound.receive(this.fx.inPlan(address, { channel, text }))
+    })
     return this
+  }
+
+  then<R1 = BuiltContact, R2 = never>(
+    onfulfilled?: ((value: BuiltContact) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): PromiseLike<R1 | R2> {
+    return this.build().then(onfulfilled, onrejected)
+  }
+
+  private async build(): Promise<BuiltContact> {
+    const c: BuiltContact = { id: this.fields.id, threadIds: [] }
+    await this.fx.store.contacts.create(this.fields, this.identities, this.fx.now())
+    for (const step of this.steps) await step(c)
+    return c
   }
 }

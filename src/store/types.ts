@@ -1,7 +1,9 @@
 /**
- * Records and repository interfaces of the store (DESIGN §3, §10). The gateway depends on these
- * interfaces only; the SQLite implementation lives in `store/sqlite/` and is chosen by `openStore()`.
- * Times are ISO-8601 UTC strings; ids are prefixed ULIDs (`ct_`, `id_`, `th_`, `msg_`, `att_`, `ev_`, `bk_`).
+ * Records and repository interfaces of the store (DESIGN §3, §10): the async contract the gateway
+ * depends on, whichever dialect runs (`store/sqlite/`, `store/postgres/`, chosen by `openStore()`).
+ * Every method returns a Promise, and no caller's code ever runs inside a store transaction: what
+ * a write needs (plans, outcomes, events) goes in as data. Times are ISO-8601 UTC strings; ids are
+ * prefixed ULIDs (`ct_`, `id_`, `th_`, `msg_`, `att_`, `ev_`, `bk_`).
  */
 
 export type ThreadStatus = 'open' | 'snoozed' | 'closed'
@@ -21,6 +23,12 @@ export interface ContactRecord {
   created_at: string
   updated_at: string
   last_activity_at: string
+  /**
+   * Bumped by every write that may change where a send to this contact lands (an accepted send,
+   * a thread created or reopened): a send plan carries the version its facts were read at, and a
+   * plan read before another one committed comes back `stale` (AcceptPlan.contact).
+   */
+  version: number
 }
 
 export interface IdentityRecord {
@@ -157,10 +165,14 @@ export interface Page<T> {
 /** Everything one accepted send writes, applied in one transaction with other sends (group commit). */
 export interface AcceptPlan {
   now: string
-  contact: { existing: string } | { create: NewContact }
-  /** null when the identity exists already (`existing`) or the address is derived each time. */
-  identity:
-    { existing: string } | { create: { id: string; channel: string; address: string } } | null
+  /**
+   * `version`: the contact's version the plan was decided on; when another write moved it since,
+   * nothing is written and the outcome is `stale` (the caller reads the facts again and decides
+   * again). Without it the plan is applied as it stands (bulk: a conflict counts as skipped). A
+   * `create` whose identity is taken meanwhile is `stale` too.
+   */
+  contact: { existing: string; version?: number } | { create: NewContact }
+  identity: { existing: string } | { create: { id: string; channel: string; address: string } }
   thread:
     | { reuse: string; assign: string | null; addTags: string[]; actor: string }
     | { reopen: string; assign: string | null; addTags: string[]; actor: string }
@@ -199,6 +211,8 @@ export type AcceptOutcome =
   | { ok: true; messageId: string; threadId: string; contactId: string }
   | { ok: false; code: 'thread_conflict'; thread: { id: string; assignee: string | null } }
   | { ok: false; code: 'idempotency_replay'; status: number; response: string; bodyHash: string }
+  /** The facts the plan was decided on changed before it applied: nothing was written. */
+  | { ok: false; code: 'stale' }
 
 export interface OutboxJob {
   jobId: number
@@ -250,8 +264,6 @@ export interface InboundPlan {
   newMessageId: string
   /** Email: earlier platform ids this message replies to; a match lands it in that thread (reopened). */
   replyTo: string[]
-  /** The channel allows several open threads (email): reuse only an open thread on this channel. */
-  allowWithOpenThread: boolean
   text: string | null
   attachments: {
     id: string
@@ -262,13 +274,12 @@ export interface InboundPlan {
   }[]
   email: MessageRecord['email']
   sentAt: string
-  /** Built by the gateway once the ids are known (ids above are used when new rows are made). */
-  events: (ids: {
-    messageId: string
-    contactId: string
-    threadId: string
-    threadCreated: boolean
-  }) => NewEvent[]
+  /**
+   * App events, queued in the same transaction when the message is stored (not on a duplicate).
+   * The store fills `contact_id` and `thread_id` into each one's `data` (keys already there keep
+   * their place); `threadOpened` is queued only when the message opened a new thread.
+   */
+  events: { threadOpened: NewEvent[]; received: NewEvent[] }
 }
 
 export interface InboundOutcome {
@@ -278,11 +289,56 @@ export interface InboundOutcome {
   created: boolean
 }
 
-export interface OutboxCompletion {
-  jobId: number
-  messageId: string
-  at: string
-  events: NewEvent[]
+/**
+ * What became of one leased outbox job, as the dispatcher hands it to `outbox.record()`:
+ * - `sent`: message → sent (with the platform's id), job deleted, events queued;
+ * - `failed`: message → failed with the error (for good), job deleted, events queued; with
+ *   `unreachable` the identity is marked unreachable in the same transaction;
+ * - `retry`: due again at `dueAtMs`, lease released, attempt counted on job and message;
+ * - `cancelled`: its bulk was cancelled before it was sent: job deleted, message → cancelled;
+ * - `released`: pushed back to `dueAtMs` without counting an attempt (rate limit, shutdown).
+ * Status moves are forward-only (a status report may have moved the message past `sent`).
+ */
+export type OutboxOutcome =
+  | {
+      kind: 'sent'
+      jobId: number
+      messageId: string
+      at: string
+      platformMessageId: string | null
+      possibleDuplicate: boolean
+      events: NewEvent[]
+    }
+  | {
+      kind: 'failed'
+      jobId: number
+      messageId: string
+      at: string
+      error: MessageError
+      events: NewEvent[]
+      unreachable?: { channel: string; address: string }
+    }
+  | {
+      kind: 'retry'
+      jobId: number
+      messageId: string
+      dueAtMs: number
+      error: MessageError
+      possibleDuplicate: boolean
+    }
+  | { kind: 'cancelled'; jobId: number; messageId: string; at: string }
+  | { kind: 'released'; jobId: number; dueAtMs: number }
+
+/** What became of one leased app-webhook delivery (`webhooks.record()`). */
+export type WebhookOutcome =
+  | { kind: 'done'; id: number }
+  | { kind: 'retry'; id: number; dueAtMs: number }
+  /** Given up: the delivery is dropped (the worker logs it with the event id). */
+  | { kind: 'failed'; id: number }
+
+/** Outcomes that could not be recorded (a bug, never a store fault: that rejects the whole call). */
+export interface RecordResult<O> {
+  rejected: { outcome: O; error: unknown }[]
 }
 
 /** `failed`: its stored job could not be read (`corrupt_record`); nothing more is enqueued. */
@@ -353,7 +409,10 @@ export interface BulkChunk {
 
 export type BulkCounts = Record<MessageStatus, number>
 
-/** The store as the gateway sees it. All methods are synchronous except `accept` (group commit). */
+/**
+ * The store as the gateway sees it. Every method returns a Promise; each write is one transaction
+ * (accept: group-committed with the sends of the same moment); a rejected write wrote nothing.
+ */
 export interface Store {
   readonly contacts: {
     /** Creates the contact and its identities; throws StoreConflict('identity_taken') on a taken (channel, address). */
@@ -361,34 +420,40 @@ export interface Store {
       c: NewContact,
       identities: { id: string; channel: string; address: string }[],
       now: string,
-    ): ContactRecord
-    get(id: string): ContactRecord | null
-    findByExternalId(externalId: string): ContactRecord | null
-    update(id: string, patch: ContactPatch, now: string): ContactRecord | null
-    search(s: ContactSearch): Page<ContactRecord>
+    ): Promise<ContactRecord>
+    get(id: string): Promise<ContactRecord | null>
+    findByExternalId(externalId: string): Promise<ContactRecord | null>
+    /** Throws StoreConflict('external_id_taken') when another contact has the external id. */
+    update(id: string, patch: ContactPatch, now: string): Promise<ContactRecord | null>
+    search(s: ContactSearch): Promise<Page<ContactRecord>>
     /** Rows for bulk: every id matching the filter (no limit), newest activity first. */
-    searchIds(s: Omit<ContactSearch, 'limit' | 'cursor'>, max: number): string[]
+    searchIds(s: Omit<ContactSearch, 'limit' | 'cursor'>, max: number): Promise<string[]>
   }
   readonly identities: {
-    listByContact(contactId: string): IdentityRecord[]
-    find(channel: string, address: string): IdentityRecord | null
-    /** Returns false when no identity has that address. */
-    setReachable(channel: string, address: string, reachable: boolean, now: string): boolean
+    listByContact(contactId: string): Promise<IdentityRecord[]>
+    find(channel: string, address: string): Promise<IdentityRecord | null>
+    /** Resolves false when no identity has that address. */
+    setReachable(
+      channel: string,
+      address: string,
+      reachable: boolean,
+      now: string,
+    ): Promise<boolean>
     /**
      * The person opted in on a channel where that counts as writing first (a push subscription):
      * creates the identity on `contactId`, or finds it by (channel, address); either way it is
-     * reachable with first/last inbound time set. One transaction; returns the identity.
+     * reachable with first/last inbound time set. One transaction; resolves to the identity.
      */
     optIn(
       contactId: string,
       i: { id: string; channel: string; address: string },
       now: string,
-    ): IdentityRecord
+    ): Promise<IdentityRecord>
   }
   readonly threads: {
-    get(id: string): ThreadRecord | null
-    /** Open or snoozed threads of a contact, any channel. */
-    listActiveByContact(contactId: string): ThreadRecord[]
+    get(id: string): Promise<ThreadRecord | null>
+    /** Open or snoozed threads of a contact, any channel, newest first. */
+    listActiveByContact(contactId: string): Promise<ThreadRecord[]>
     list(f: {
       status?: ThreadStatus
       assignee?: string
@@ -396,7 +461,7 @@ export interface Store {
       channel?: string
       limit: number
       cursor?: string
-    }): Page<ThreadRecord>
+    }): Promise<Page<ThreadRecord>>
     /** Throws StoreConflict('thread_conflict', {thread}) when `singleOpen` and another is open/snoozed. */
     create(
       t: {
@@ -410,59 +475,50 @@ export interface Store {
       actor: string,
       now: string,
       events: NewEvent[],
-    ): ThreadRecord
+    ): Promise<ThreadRecord>
     close(
       id: string,
       unassign: boolean,
       actor: string,
       now: string,
       events: NewEvent[],
-    ): ThreadRecord | null
+    ): Promise<ThreadRecord | null>
     snooze(
       id: string,
       until: string,
       actor: string,
       now: string,
       events: NewEvent[],
-    ): ThreadRecord | null
+    ): Promise<ThreadRecord | null>
     assign(
       id: string,
       agent: string | null,
       actor: string,
       now: string,
       events: NewEvent[],
-    ): ThreadRecord | null
+    ): Promise<ThreadRecord | null>
     setTags(
       id: string,
       tags: string[],
       actor: string,
       now: string,
       events: NewEvent[],
-    ): ThreadRecord | null
+    ): Promise<ThreadRecord | null>
     /** Snoozed threads whose `snoozed_until` <= now become open (event `woke`); returns them. */
-    wakeDue(now: string): ThreadRecord[]
-    /** Earliest `snoozed_until` among snoozed threads, to arm the timer. */
-    nextWake(): string | null
-    events(threadId: string): ThreadEventRecord[]
+    wakeDue(now: string): Promise<ThreadRecord[]>
+    events(threadId: string): Promise<ThreadEventRecord[]>
   }
   readonly messages: {
-    get(id: string): MessageRecord | null
-    listByThread(threadId: string, limit: number, cursor?: string): Page<MessageRecord>
+    get(id: string): Promise<MessageRecord | null>
+    listByThread(threadId: string, limit: number, cursor?: string): Promise<Page<MessageRecord>>
     /** Messages and thread events of a contact, oldest first. */
-    timeline(
-      contactId: string,
-      limit: number,
-      cursor?: string,
-    ): Page<
-      | { kind: 'message'; at: string; message: MessageRecord }
-      | { kind: 'event'; at: string; event: ThreadEventRecord }
-    >
-    findByPlatformId(channel: string, platformMessageId: string): MessageRecord | null
+    timeline(contactId: string, limit: number, cursor?: string): Promise<Page<TimelineItem>>
+    findByPlatformId(channel: string, platformMessageId: string): Promise<MessageRecord | null>
     /** Email Message-IDs of a thread's messages, oldest first (for In-Reply-To / References). */
-    emailIds(threadId: string): string[]
+    emailIds(threadId: string): Promise<string[]>
     /**
      * Moves a message forward (queued → sending → sent → delivered → read; failed/cancelled final).
-     * A move backwards or out of a final state is ignored: returns false.
+     * A move backwards or out of a final state is ignored: resolves false.
      */
     advance(
       id: string,
@@ -470,139 +526,121 @@ export interface Store {
       at: string,
       extra: { error?: MessageError; platformMessageId?: string },
       events: NewEvent[],
-    ): boolean
+    ): Promise<boolean>
     /** First outbound messages today to identities that never wrote (WhatsApp pacing). */
-    countUnrepliedSince(channel: string, since: string): number
+    countUnrepliedSince(channel: string, since: string): Promise<number>
     /**
      * Ack watchdog: outbound messages of `channel` still `sent` (no delivery ack) with `sent_at`
      * <= `sentBefore` and not flagged yet, oldest first, at most `limit`.
      */
-    listAwaitingAck(channel: string, sentBefore: string, limit: number): MessageRecord[]
+    listAwaitingAck(channel: string, sentBefore: string, limit: number): Promise<MessageRecord[]>
     /**
      * Sets `undelivered_after` to `at` and queues `events` in one transaction, only while the
-     * message is still `sent` and unflagged (so once per message): returns whether it did.
+     * message is still `sent` and unflagged (so once per message): resolves whether it did.
      */
-    flagUndelivered(id: string, at: string, events: NewEvent[]): boolean
+    flagUndelivered(id: string, at: string, events: NewEvent[]): Promise<boolean>
   }
+  /** Group-committed: resolves once the plan's transaction is durable (fsync / commit). */
   accept(plan: AcceptPlan): Promise<AcceptOutcome>
   readonly idempotency: {
-    get(keyId: string, key: string): StoredIdempotency | null
+    get(keyId: string, key: string): Promise<StoredIdempotency | null>
   }
   readonly inbound: {
-    receive(plan: InboundPlan): InboundOutcome
+    receive(plan: InboundPlan): Promise<InboundOutcome>
   }
   readonly bulk: {
     /** Stores the job (status running) and its recipient snapshot in one transaction. */
-    create(b: NewBulk, now: string): BulkRecord
-    get(id: string): BulkRecord | null
+    create(b: NewBulk, now: string): Promise<BulkRecord>
+    get(id: string): Promise<BulkRecord | null>
     /** Bulks not finished yet (running, or cancelled with messages in flight), oldest first. */
-    listUnfinished(): BulkRecord[]
+    listUnfinished(): Promise<BulkRecord[]>
     /** Contact ids at positions [from, from + limit) of the snapshot. */
-    recipients(id: string, from: number, limit: number): string[]
+    recipients(id: string, from: number, limit: number): Promise<string[]>
     /** Facts for the rules, by contact id; unknown ids are absent. */
-    facts(contactIds: readonly string[], channel: string): Map<string, BulkRecipientFacts>
+    facts(contactIds: readonly string[], channel: string): Promise<Map<string, BulkRecipientFacts>>
     /**
-     * Applies a chunk in one transaction: each plan as a single send would be (its own
-     * savepoint; a conflict found there counts as skipped by its code), the counts bumped and the
-     * cursor moved to `to`. Only while the bulk is running with its cursor at `from`: otherwise
-     * nothing is written and it returns null. A contact that already has a message of this bulk
-     * is never given another.
+     * Applies a chunk in one transaction: each plan as a single send would be (a conflict found
+     * there counts as skipped by its code), the counts bumped and the cursor moved to `to`. Only
+     * while the bulk is running with its cursor at `from`: otherwise nothing is written and it
+     * resolves null. A contact that already has a message of this bulk is never given another.
      */
-    applyChunk(c: BulkChunk): BulkRecord | null
+    applyChunk(c: BulkChunk): Promise<BulkRecord | null>
     /** The bulk's messages per status. */
-    counts(id: string): BulkCounts
+    counts(id: string): Promise<BulkCounts>
     /**
      * Finishes the bulk when nothing of it is left to do: a running one whose recipients are
      * all checked becomes `done`, a cancelled one gets its finish time; in both cases no message
-     * may be queued or sending. `events` are built inside the transaction from the final record
-     * and counts and queued with it. Returns the finished record, or null when not finished.
+     * may be queued or sending. Each of `events` is queued with its `data` completed by the
+     * finished bulk's summary (`bulkSummary()`: record and counts as committed). Resolves the
+     * finished record, or null when not finished.
      */
-    finish(
-      id: string,
-      now: string,
-      events: (b: BulkRecord, counts: BulkCounts) => NewEvent[],
-    ): BulkRecord | null
-    /** running → cancelled (expansion stops); returns the record, null when unknown. */
-    cancel(id: string, now: string): BulkRecord | null
+    finish(id: string, now: string, events: NewEvent[]): Promise<BulkRecord | null>
+    /** running → cancelled (expansion stops); resolves the record, null when unknown. */
+    cancel(id: string, now: string): Promise<BulkRecord | null>
     /**
      * Cancels up to `limit` of the bulk's queued or sending messages whose outbox job is not
      * under a live lease at `nowMs` (wall clock, as leases are): job deleted, message cancelled
-     * at `at`. Returns how many.
+     * at `at`. Resolves how many.
      */
-    cancelPending(id: string, at: string, nowMs: number, limit: number): number
+    cancelPending(id: string, at: string, nowMs: number, limit: number): Promise<number>
     /**
      * Ends an unfinished bulk as `failed` with `error` (its job cannot be read): nothing more is
-     * enqueued, its recipient snapshot is dropped, `events` are queued in the same transaction.
-     * Messages already enqueued are left to go out. Returns the record, null when unknown or
-     * already finished.
+     * enqueued, its recipient snapshot is dropped, `events` are queued in the same transaction,
+     * completed with the bulk's summary as `finish` does. Messages already enqueued are left to
+     * go out. Resolves the record, null when unknown or already finished.
      */
     fail(
       id: string,
       now: string,
       error: MessageError,
-      events: (b: BulkRecord, counts: BulkCounts) => NewEvent[],
-    ): BulkRecord | null
+      events: NewEvent[],
+    ): Promise<BulkRecord | null>
   }
   readonly outbox: {
-    /** Leases up to `limit` due jobs (due_at <= now and no live lease) for `leaseMs`, one UPDATE … RETURNING. */
-    lease(nowMs: number, limit: number, leaseMs: number): OutboxJob[]
-    /** Sent: message → sent (with platform id), job deleted, events queued; one transaction. */
-    complete(
-      c: OutboxCompletion & { platformMessageId: string | null; possibleDuplicate: boolean },
-    ): void
-    /** Failed for good: message → failed with the error, job deleted. */
-    fail(c: OutboxCompletion & { error: MessageError }): void
-    /** Try again at `dueAt` (ms); the lease is released; attempts counted on the message too. */
-    retry(
-      jobId: number,
-      messageId: string,
-      dueAtMs: number,
-      error: MessageError,
-      possibleDuplicate: boolean,
-    ): void
+    /** Leases up to `limit` due jobs (due_at <= now and no live lease) for `leaseMs`, in batches. */
+    lease(nowMs: number, limit: number, leaseMs: number): Promise<OutboxJob[]>
     /**
-     * A leased job whose bulk was cancelled before it was sent: job deleted, message → cancelled
-     * at `at` (only from queued or sending).
+     * Records what became of leased jobs, all in one transaction (one fsync), each outcome in its
+     * own savepoint: one that cannot be recorded (a bug) is undone alone and comes back in
+     * `rejected`; a store fault rejects the whole call and nothing is recorded.
      */
-    cancelLeased(jobId: number, messageId: string, at: string): void
-    /** Pushes a leased job back without counting an attempt (rate limit, shutdown). */
-    release(jobId: number, dueAtMs: number): void
-    /** Cancels queued (not leased) jobs of the given messages; returns how many. */
-    cancel(messageIds: string[], at: string): number
-    depth(): number
-    /** Earliest due_at of any job (ms), or null. */
-    nextDue(): number | null
+    record(outcomes: readonly OutboxOutcome[]): Promise<RecordResult<OutboxOutcome>>
+    /** Cancels queued (not leased) jobs of the given messages; resolves how many. */
+    cancel(messageIds: string[], at: string): Promise<number>
+    depth(): Promise<number>
+    /** Earliest time (ms) a job becomes leasable, or null. */
+    nextDue(): Promise<number | null>
   }
   readonly webhooks: {
-    lease(nowMs: number, limit: number, leaseMs: number): WebhookDelivery[]
-    done(id: number): void
-    retry(id: number, dueAtMs: number): void
-    fail(id: number): void
-    depth(): number
+    lease(nowMs: number, limit: number, leaseMs: number): Promise<WebhookDelivery[]>
+    /** Records delivery outcomes in one transaction. */
+    record(outcomes: readonly WebhookOutcome[]): Promise<void>
+    depth(): Promise<number>
   }
   readonly kv: {
-    get(scope: string, key: string): string | null
-    set(scope: string, key: string, value: string): void
+    get(scope: string, key: string): Promise<string | null>
+    set(scope: string, key: string, value: string): Promise<void>
   }
   readonly attachments: {
-    get(id: string): AttachmentRecord | null
+    get(id: string): Promise<AttachmentRecord | null>
   }
   readonly blobs: {
-    /** Writes `blobs/<sha256>` (fsync'd, atomic rename); returns its hash and size. */
+    /** Writes the blob durably (SQLite: `blobs/<sha256>` fsync'd, atomic rename); its hash and size. */
     put(data: Buffer): Promise<{ sha256: string; size: number }>
     read(sha256: string): Promise<Buffer>
+    /** The blob's file when blobs are files (SQLite); throws on anything but a sha256 hex digest. */
     path(sha256: string): string
   }
-  /**
-   * Runs several synchronous store calls in one transaction (one fsync): the dispatcher records a
-   * tick's outcomes together. Each call inside keeps its own atomicity (a savepoint).
-   */
-  batch<T>(fn: () => T): T
-  /** SQLite online backup to a file. */
+  /** Online backup to a file (SQLite). */
   backup(file: string): Promise<void>
-  integrityCheck(): string
-  close(): void
+  integrityCheck(): Promise<string>
+  close(): Promise<void>
 }
+
+/** One entry of a contact's timeline. */
+export type TimelineItem =
+  | { kind: 'message'; at: string; message: MessageRecord }
+  | { kind: 'event'; at: string; event: ThreadEventRecord }
 
 /** A uniqueness or state conflict found inside a transaction. */
 export class StoreConflict extends Error {

@@ -2,14 +2,12 @@
  * Attachment metadata (the bytes are blobs on disk, see blob-store.ts).
  */
 import { sql } from 'kysely'
-import type { AttachmentRecord, Store } from '../types.js'
+import type { AttachmentRecord } from '../types.js'
 import { qb, type Executor } from './executor.js'
 import { toAttachment } from './rows.js'
 import type { AttachmentsTable } from './schema.js'
 
-type AttachmentsApi = Store['attachments']
-
-export class AttachmentRepo implements AttachmentsApi {
+export class AttachmentRepo {
   constructor(private readonly x: Executor) {}
 
   get(id: string): AttachmentRecord | null {

@@ -1,12 +1,15 @@
 /**
- * Contact writes shared by the repository, accept and inbound: the row, its search text, and the
- * recency move. Prepared statements: these run on the hot paths.
+ * Contact writes of the transaction port: the row, its search text, the recency move and the
+ * version. Prepared statements: these run on the hot paths. Uniqueness of `external_id` is the
+ * partial unique index's (contacts_external_id): a violation becomes StoreConflict.
  */
-import type { NewContact } from '../types.js'
+import type { ContactPatch, NewContact } from '../types.js'
 import { StoreConflict } from '../types.js'
-import type { Executor } from './executor.js'
+import { qb, type Executor } from './executor.js'
+import type { ContactsTable } from './schema.js'
 import type { SearchIndex } from './search-index.js'
 import { contactSearchText, type ContactSearchFields } from './search-text.js'
+import { uniqueViolation } from './unique-violation.js'
 
 const INSERT = `INSERT INTO contacts (id, first_name, last_name, email, phone, external_id,
     attributes, blocked, created_at, updated_at, last_activity_at)
@@ -16,6 +19,10 @@ const EXTERNAL_ID_OWNER = `SELECT id FROM contacts WHERE external_id = ?`
 const RECENCY = `SELECT seq, (SELECT max(seq) FROM contacts) AS top FROM contacts WHERE id = ?`
 const MOVE = `UPDATE contacts SET seq = ?, last_activity_at = ? WHERE id = ?`
 const ACTIVE_AT = `UPDATE contacts SET last_activity_at = ? WHERE id = ?`
+const VERSION = `SELECT version FROM contacts WHERE id = ?`
+const BUMP = `UPDATE contacts SET version = version + 1 WHERE id = ?`
+
+const SEARCHED_FIELDS = ['first_name', 'last_name', 'email', 'phone'] as const
 
 export class ContactWriter {
   constructor(
@@ -25,30 +32,42 @@ export class ContactWriter {
 
   /** Inserts a contact (on top of the recency order) and its search row. */
   insert(c: NewContact, now: string): void {
-    if (c.external_id != null) this.assertExternalIdFree(c.external_id, c.id)
-    const r = this.x
-      .stmt(INSERT)
-      .run(
-        c.id,
-        c.first_name ?? null,
-        c.last_name ?? null,
-        c.email ?? null,
-        c.phone ?? null,
-        c.external_id ?? null,
-        JSON.stringify(c.attributes ?? {}),
-        c.blocked ? 1 : 0,
-        now,
-        now,
-        now,
-      )
+    const r = this.externalIdFree(c.external_id, () =>
+      this.x
+        .stmt(INSERT)
+        .run(
+          c.id,
+          c.first_name ?? null,
+          c.last_name ?? null,
+          c.email ?? null,
+          c.phone ?? null,
+          c.external_id ?? null,
+          JSON.stringify(c.attributes ?? {}),
+          c.blocked ? 1 : 0,
+          now,
+          now,
+          now,
+        ),
+    )
     this.index.insert(Number(r.lastInsertRowid), contactSearchText(c))
   }
 
-  /** Rewrites the search row after a change of name, email or phone. */
-  reindex(id: string): void {
-    const row = this.x.stmt(SEARCH_FIELDS).get(id) as
-      (ContactSearchFields & { seq: number }) | undefined
-    if (row) this.index.replace(row.seq, contactSearchText(row))
+  /** Applies the fields present in `patch`; false when there is no such contact. */
+  update(id: string, patch: ContactPatch, now: string): boolean {
+    const set: Partial<Omit<ContactsTable, 'seq' | 'version'>> = { updated_at: now }
+    if (patch.first_name !== undefined) set.first_name = patch.first_name
+    if (patch.last_name !== undefined) set.last_name = patch.last_name
+    if (patch.email !== undefined) set.email = patch.email
+    if (patch.phone !== undefined) set.phone = patch.phone
+    if (patch.external_id !== undefined) set.external_id = patch.external_id
+    if (patch.attributes !== undefined) set.attributes = JSON.stringify(patch.attributes)
+    if (patch.blocked !== undefined) set.blocked = patch.blocked ? 1 : 0
+    const r = this.externalIdFree(patch.external_id, () =>
+      this.x.run(qb.updateTable('contacts').set(set).where('id', '=', id)),
+    )
+    if (r.changes === 0) return false
+    if (SEARCHED_FIELDS.some((k) => patch[k] !== undefined)) this.reindex(id)
+    return true
   }
 
   /**
@@ -65,13 +84,32 @@ export class ContactWriter {
     this.index.move(r.seq, r.top + 1)
   }
 
-  /** Throws StoreConflict('external_id_taken') when another contact has this external id. */
-  assertExternalIdFree(externalId: string, selfId: string): void {
-    const owner = this.x.stmt(EXTERNAL_ID_OWNER).get(externalId) as { id: string } | undefined
-    if (owner && owner.id !== selfId) {
+  /** The one writer is exclusive: no lock to take, only the version to read. */
+  lock(id: string): { version: number } | null {
+    return (this.x.stmt(VERSION).get(id) as { version: number } | undefined) ?? null
+  }
+
+  bumpVersion(id: string): void {
+    this.x.stmt(BUMP).run(id)
+  }
+
+  /** Rewrites the search row after a change of name, email or phone. */
+  private reindex(id: string): void {
+    const row = this.x.stmt(SEARCH_FIELDS).get(id) as
+      (ContactSearchFields & { seq: number }) | undefined
+    if (row) this.index.replace(row.seq, contactSearchText(row))
+  }
+
+  /** Runs the write; a taken external id becomes StoreConflict('external_id_taken'). */
+  private externalIdFree<T>(externalId: string | null | undefined, write: () => T): T {
+    try {
+      return write()
+    } catch (error) {
+      if (externalId == null || uniqueViolation(error) !== 'contacts.external_id') throw error
+      const owner = this.x.stmt(EXTERNAL_ID_OWNER).get(externalId) as { id: string } | undefined
       throw new StoreConflict('external_id_taken', {
         external_id: externalId,
-        contact_id: owner.id,
+        contact_id: owner?.id ?? null,
       })
     }
   }

@@ -12,7 +12,7 @@
 import type { Logger } from 'pino'
 import { storeFault } from '../store-fault.js'
 import type { AcceptOutcome, AcceptPlan } from '../types.js'
-import { PlanOutcome } from './accept-plan.js'
+import { PlanOutcome } from '../core/accept.js'
 import type { Executor } from './executor.js'
 import type { SearchIndex } from './search-index.js'
 
@@ -52,8 +52,9 @@ export class GroupCommit {
 
   constructor(
     private readonly x: Executor,
+    /** Applies one plan in its own savepoint (undone when it throws). */
     private readonly apply: (plan: AcceptPlan) => AcceptOutcome,
-    private readonly index: Pick<SearchIndex, 'batch' | 'undoable'>,
+    private readonly index: Pick<SearchIndex, 'batch'>,
     private readonly log?: Logger,
   ) {}
 
@@ -153,7 +154,7 @@ export class GroupCommit {
 
   private applyOne(plan: AcceptPlan): Settled {
     try {
-      return { outcome: this.index.undoable(() => this.x.tx(() => this.apply(plan))) }
+      return { outcome: this.apply(plan) }
     } catch (error) {
       if (error instanceof PlanOutcome) return { outcome: error.outcome }
       // SQLite may have rolled the whole transaction back: the batch fails as one.

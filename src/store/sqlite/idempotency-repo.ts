@@ -1,12 +1,10 @@
 /**
  * Stored answers to Idempotency-Key requests; written by accept in the transaction of the send.
  */
-import type { Store, StoredIdempotency } from '../types.js'
+import type { StoredIdempotency } from '../types.js'
 import { qb, type Executor } from './executor.js'
 
-type IdempotencyApi = Store['idempotency']
-
-export class IdempotencyRepo implements IdempotencyApi {
+export class IdempotencyRepo {
   constructor(private readonly x: Executor) {}
 
   get(keyId: string, key: string): StoredIdempotency | null {

@@ -1,25 +1,27 @@
 /**
- * Identities: a contact's account on one channel, unique per (channel, address). Inbound marks
- * them (first/last inbound time opens windows and satisfies contact-first).
+ * Identities: a contact's account on one channel, unique per (channel, address) — the unique
+ * index's job: a taken address becomes StoreConflict('identity_taken'). Inbound marks them
+ * (first/last inbound time opens windows and satisfies contact-first).
  */
-import type { IdentityRecord, Store } from '../types.js'
+import type { IdentityRecord } from '../types.js'
 import { StoreConflict } from '../types.js'
 import { qb, type Executor } from './executor.js'
 import { toIdentity } from './rows.js'
 import type { IdentitiesTable } from './schema.js'
-
-type IdentitiesApi = Store['identities']
+import { uniqueViolation } from './unique-violation.js'
 
 const INSERT = `INSERT INTO identities (id, contact_id, channel, address, reachable, created_at)
   VALUES (?, ?, ?, ?, 1, ?)`
 const FIND = `SELECT * FROM identities WHERE channel = ? AND address = ?`
+const TAKEN = 'identities.channel, identities.address'
 // A person writing is reachable again; last_inbound_at never moves back (late deliveries).
 const MARK_INBOUND = `UPDATE identities SET first_inbound_at = coalesce(first_inbound_at, ?),
   last_inbound_at = CASE WHEN last_inbound_at IS NULL OR last_inbound_at < ? THEN ?
     ELSE last_inbound_at END,
   reachable = 1 WHERE id = ?`
+const SET_REACHABLE = `UPDATE identities SET reachable = ? WHERE channel = ? AND address = ?`
 
-export class IdentityRepo implements IdentitiesApi {
+export class IdentityRepo {
   constructor(private readonly x: Executor) {}
 
   listByContact(contactId: string): IdentityRecord[] {
@@ -38,15 +40,8 @@ export class IdentityRepo implements IdentitiesApi {
     return row ? toIdentity(row) : null
   }
 
-  setReachable(channel: string, address: string, reachable: boolean, _now: string): boolean {
-    const r = this.x.run(
-      qb
-        .updateTable('identities')
-        .set({ reachable: reachable ? 1 : 0 })
-        .where('channel', '=', channel)
-        .where('address', '=', address),
-    )
-    return r.changes > 0
+  setReachable(channel: string, address: string, reachable: boolean): boolean {
+    return this.x.stmt(SET_REACHABLE).run(reachable ? 1 : 0, channel, address).changes > 0
   }
 
   /** Inserts an identity; throws StoreConflict('identity_taken') when (channel, address) is. */
@@ -55,30 +50,16 @@ export class IdentityRepo implements IdentitiesApi {
     contactId: string,
     now: string,
   ): void {
-    const taken = this.x.stmt(FIND).get(i.channel, i.address) as IdentitiesTable | undefined
-    if (taken) {
+    try {
+      this.x.stmt(INSERT).run(i.id, contactId, i.channel, i.address, now)
+    } catch (error) {
+      if (uniqueViolation(error) !== TAKEN) throw error
       throw new StoreConflict('identity_taken', {
         channel: i.channel,
         address: i.address,
-        contact_id: taken.contact_id,
+        contact_id: this.find(i.channel, i.address)?.contact_id ?? null,
       })
     }
-    this.x.stmt(INSERT).run(i.id, contactId, i.channel, i.address, now)
-  }
-
-  optIn(
-    contactId: string,
-    i: { id: string; channel: string; address: string },
-    now: string,
-  ): IdentityRecord {
-    return this.x.tx(() => {
-      const found = this.find(i.channel, i.address)
-      const id = found?.id ?? i.id
-      if (!found) this.x.stmt(INSERT).run(i.id, contactId, i.channel, i.address, now)
-      this.markInbound(id, now)
-      const row = this.x.stmt(FIND).get(i.channel, i.address) as IdentitiesTable
-      return toIdentity(row)
-    })
   }
 
   /** Records an inbound message at `at`: first/last inbound time, reachable again. */

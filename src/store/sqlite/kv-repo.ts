@@ -1,12 +1,9 @@
 /**
  * Small durable settings and cursors by scope (an IMAP UID, a generated VAPID key id …).
  */
-import type { Store } from '../types.js'
 import { qb, type Executor } from './executor.js'
 
-type KvApi = Store['kv']
-
-export class KvRepo implements KvApi {
+export class KvRepo {
   constructor(private readonly x: Executor) {}
 
   get(scope: string, key: string): string | null {

@@ -1,34 +1,24 @@
 /**
- * Messages: reads (kysely) and the forward-only status move. The timeline merges messages and
- * thread events of a contact, oldest first, with a cursor on (time, kind, seq).
+ * Message reads (kysely; the status moves go through the core and the port). The timeline merges
+ * messages and thread events of a contact, oldest first, with a cursor on (time, kind, seq).
  */
-import type { MessageError, MessageRecord, MessageStatus, NewEvent, Page, Store } from '../types.js'
+import type { MessageRecord, Page, TimelineItem } from '../types.js'
 import type { AttachmentRepo } from './attachment-repo.js'
 import { encodeCursor, seqCursor } from './cursor.js'
-import type { EventQueue } from './event-queue.js'
 import { qb, type Executor } from './executor.js'
-import { canAdvance } from './message-status.js'
 import { toEvent, toMessage } from './rows.js'
 import type { MessageRow, ThreadEventRow } from './schema.js'
 import { timelinePage } from './timeline.js'
 
-type MessagesApi = Store['messages']
-
-const STATUS_OF = `SELECT status FROM messages WHERE id = ?`
 export const AWAITING_ACK_SQL = `SELECT * FROM messages
   WHERE channel = ? AND status = 'sent' AND undelivered_after IS NULL AND sent_at <= ?
     AND direction = 'out'
   ORDER BY sent_at LIMIT ?`
-const FLAG_UNDELIVERED = `UPDATE messages SET undelivered_after = ?
-  WHERE id = ? AND direction = 'out' AND status = 'sent' AND undelivered_after IS NULL`
 
-type TimelineItem = ReturnType<Store['messages']['timeline']>['items'][number]
-
-export class MessageRepo implements MessagesApi {
+export class MessageRepo {
   constructor(
     private readonly x: Executor,
     private readonly attachments: AttachmentRepo,
-    private readonly queue: EventQueue,
   ) {}
 
   get(id: string): MessageRecord | null {
@@ -90,28 +80,6 @@ export class MessageRepo implements MessagesApi {
     return rows.flatMap((r) => (r.mid ? [r.mid] : []))
   }
 
-  advance(
-    id: string,
-    status: MessageStatus,
-    at: string,
-    extra: { error?: MessageError; platformMessageId?: string },
-    events: NewEvent[],
-  ): boolean {
-    return this.x.tx(() => {
-      const row = this.x.stmt(STATUS_OF).get(id) as { status: MessageStatus } | undefined
-      if (!row || !canAdvance(row.status, status)) return false
-      this.x.stmt(advanceSql(status)).run({
-        id,
-        at,
-        code: extra.error?.code ?? null,
-        message: extra.error?.message ?? null,
-        pmid: extra.platformMessageId ?? null,
-      })
-      this.queue.enqueue(events)
-      return true
-    })
-  }
-
   /** Distinct recipients messaged on the channel since `since` whose identity never wrote to us. */
   countUnrepliedSince(channel: string, since: string): number {
     const row = this.x.get<{ n: number }>(
@@ -143,26 +111,9 @@ export class MessageRepo implements MessagesApi {
     return this.hydrate(rows)
   }
 
-  flagUndelivered(id: string, at: string, events: NewEvent[]): boolean {
-    return this.x.tx(() => {
-      if (this.x.stmt(FLAG_UNDELIVERED).run(at, id).changes === 0) return false
-      this.queue.enqueue(events)
-      return true
-    })
-  }
-
   /** Rows → records with their attachments (one query for the page). */
   hydrate(rows: readonly MessageRow[]): MessageRecord[] {
     const atts = this.attachments.byMessages(rows.map((r) => r.id))
     return rows.map((r) => toMessage(r, atts.get(r.id) ?? []))
   }
-}
-
-// The status and its time column; the error is kept when the move brings none. `status` was
-// checked against the known statuses by canAdvance before it reaches this text.
-function advanceSql(status: MessageStatus): string {
-  return `UPDATE messages SET status = '${status}', ${status}_at = @at,
-    error_code = coalesce(@code, error_code),
-    error_message = CASE WHEN @code IS NULL THEN error_message ELSE @message END,
-    platform_message_id = coalesce(@pmid, platform_message_id) WHERE id = @id`
 }

@@ -1,43 +1,19 @@
 /**
- * Message and attachment inserts shared by accept and inbound (prepared statements, hot path).
+ * Message and attachment inserts of the transaction port (prepared statements, hot path).
  */
-import type { AuthorKind, MessageRecord, MessageStatus } from '../types.js'
+import type { AttachmentInsert, MessageInsert } from '../core/port.js'
+import type { MessageError, MessageStatus } from '../types.js'
 import type { Executor } from './executor.js'
-
-/** A message row as accept and inbound write it. */
-export interface MessageInsert {
-  id: string
-  thread_id: string
-  contact_id: string
-  channel: string
-  direction: 'in' | 'out'
-  author: { kind: AuthorKind; id: string | null }
-  address: string
-  text: string | null
-  template: MessageRecord['template']
-  email: MessageRecord['email']
-  status: MessageStatus
-  platform_message_id: string | null
-  bulk_id: string | null
-  created_at: string
-  /** Status times known at insert. */
-  queued_at?: string
-  sent_at?: string
-  delivered_at?: string
-}
-
-export interface AttachmentInsert {
-  id: string
-  sha256: string
-  filename: string
-  content_type: string
-  size: number
-}
 
 const INSERT = `INSERT INTO messages (id, thread_id, contact_id, channel, direction, author_kind,
     author_id, address, text, template, email, email_message_id, status, platform_message_id,
     bulk_id, created_at, queued_at, sent_at, delivered_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const DEDUPE = `SELECT id, contact_id, thread_id FROM messages
+  WHERE channel = ? AND platform_message_id = ? AND direction = 'in'`
+const STATUS_OF = `SELECT status FROM messages WHERE id = ?`
+const FLAG_UNDELIVERED = `UPDATE messages SET undelivered_after = ?
+  WHERE id = ? AND direction = 'out' AND status = 'sent' AND undelivered_after IS NULL`
 const INSERT_ATTACHMENT = `INSERT INTO attachments
     (id, message_id, sha256, filename, content_type, size, created_at)
   VALUES (?, ?, ?, ?, ?, ?, ?)`
@@ -79,4 +55,47 @@ export class MessageWriter {
         .run(a.id, messageId, a.sha256, a.filename, a.content_type, a.size, now)
     }
   }
+
+  findInbound(
+    channel: string,
+    platformMessageId: string,
+  ): { id: string; contact_id: string; thread_id: string } | null {
+    const row = this.x.stmt(DEDUPE).get(channel, platformMessageId) as
+      { id: string; contact_id: string; thread_id: string } | undefined
+    return row ?? null
+  }
+
+  status(id: string): MessageStatus | null {
+    const row = this.x.stmt(STATUS_OF).get(id) as { status: MessageStatus } | undefined
+    return row?.status ?? null
+  }
+
+  /** The core checked the move (canAdvance); `status` is one of the known statuses. */
+  setStatus(
+    id: string,
+    status: MessageStatus,
+    at: string,
+    extra: { error?: MessageError; platformMessageId?: string },
+  ): void {
+    this.x.stmt(setStatusSql(status)).run({
+      id,
+      at,
+      code: extra.error?.code ?? null,
+      message: extra.error?.message ?? null,
+      pmid: extra.platformMessageId ?? null,
+    })
+  }
+
+  flagUndelivered(id: string, at: string): boolean {
+    return this.x.stmt(FLAG_UNDELIVERED).run(at, id).changes > 0
+  }
+}
+
+// The status and its time column; the error is kept when the move brings none. `status` was
+// checked against the known statuses by canAdvance before it reaches this text.
+function setStatusSql(status: MessageStatus): string {
+  return `UPDATE messages SET status = '${status}', ${status}_at = @at,
+    error_code = coalesce(@code, error_code),
+    error_message = CASE WHEN @code IS NULL THEN error_message ELSE @message END,
+    platform_message_id = coalesce(@pmid, platform_message_id) WHERE id = @id`
 }

@@ -37,6 +37,7 @@ export function toContact(r: ContactRow): ContactRecord {
     created_at: r.created_at,
     updated_at: r.updated_at,
     last_activity_at: r.last_activity_at,
+    version: r.version,
   }
 }
 

@@ -18,6 +18,8 @@ export interface ContactsTable {
   created_at: string
   updated_at: string
   last_activity_at: string
+  /** Migration 5: moved by writes that change where a send lands (core/threads.ts). */
+  version: Generated<number>
 }
 
 export interface ContactsFtsTable {
@@ -168,7 +170,7 @@ export interface Schema {
   schema_migrations: SchemaMigrationsTable
 }
 
-export type ContactRow = Omit<ContactsTable, 'seq'> & { seq: number }
+export type ContactRow = Omit<ContactsTable, 'seq' | 'version'> & { seq: number; version: number }
 export type ThreadRow = Omit<ThreadsTable, 'seq'> & { seq: number }
 export type ThreadEventRow = Omit<ThreadEventsTable, 'seq'> & { seq: number }
 export type MessageRow = Omit<MessagesTable, 'seq'> & { seq: number }

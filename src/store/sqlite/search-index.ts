@@ -55,15 +55,14 @@ export class SearchIndex {
     }
   }
 
-  /** Runs `fn`; if it throws, the writes it deferred are forgotten (its savepoint rolled back). */
-  undoable<T>(fn: () => T): T {
-    const mark = this.deferred?.length ?? 0
-    try {
-      return fn()
-    } catch (error) {
-      if (this.deferred) this.deferred.length = mark
-      throw error
-    }
+  /** Where the deferred writes stand now: a savepoint opens (see `undo`). */
+  mark(): number {
+    return this.deferred?.length ?? 0
+  }
+
+  /** Forgets the writes deferred since `mark` (their savepoint was rolled back). */
+  undo(mark: number): void {
+    if (this.deferred) this.deferred.length = mark
   }
 
   private apply(ops: readonly Op[]): void {

@@ -1,24 +1,12 @@
 /**
- * Threads: reads through kysely, changes through ThreadWriter, each change one transaction with
- * its thread events and the app-webhook events the caller built.
+ * Thread reads (kysely): one, a contact's active ones, a filtered page, a thread's events.
+ * Changes go through the core (core/threads.ts) and the port.
  */
-import type {
-  NewEvent,
-  Page,
-  Store,
-  ThreadEventRecord,
-  ThreadRecord,
-  ThreadStatus,
-} from '../types.js'
-import { StoreConflict } from '../types.js'
+import type { Page, ThreadEventRecord, ThreadRecord, ThreadStatus } from '../types.js'
 import { encodeCursor, seqCursor } from './cursor.js'
-import type { EventQueue } from './event-queue.js'
 import { qb, type Executor } from './executor.js'
 import { toEvent, toThread } from './rows.js'
 import type { ThreadEventRow, ThreadRow } from './schema.js'
-import type { ThreadWriter } from './thread-writer.js'
-
-type ThreadsApi = Store['threads']
 
 type ThreadList = {
   status?: ThreadStatus
@@ -29,20 +17,19 @@ type ThreadList = {
   cursor?: string
 }
 
-export class ThreadRepo implements ThreadsApi {
-  constructor(
-    private readonly x: Executor,
-    private readonly w: ThreadWriter,
-    private readonly queue: EventQueue,
-  ) {}
+const ACTIVE = `SELECT * FROM threads WHERE contact_id = ? AND status IN ('open', 'snoozed')
+  ORDER BY seq DESC`
+
+export class ThreadRepo {
+  constructor(private readonly x: Executor) {}
 
   get(id: string): ThreadRecord | null {
-    const row = this.w.load(id)
-    return row ? toThread(row, this.w.tags(id)) : null
+    const row = this.x.get<ThreadRow>(qb.selectFrom('threads').selectAll().where('id', '=', id))
+    return row ? (this.withTags([row])[0] ?? null) : null
   }
 
   listActiveByContact(contactId: string): ThreadRecord[] {
-    return this.withTags(this.w.active(contactId))
+    return this.withTags(this.x.stmt(ACTIVE).all(contactId) as ThreadRow[])
   }
 
   /** Newest thread first; `assignee: 'unassigned'` means no assignee. */
@@ -69,114 +56,11 @@ export class ThreadRepo implements ThreadsApi {
     }
   }
 
-  create(
-    t: { id: string; contact_id: string; channel: string; assignee: string | null; tags: string[] },
-    singleOpen: boolean,
-    actor: string,
-    now: string,
-    events: NewEvent[],
-  ): ThreadRecord {
-    return this.x.tx(() => {
-      const other = singleOpen ? this.w.active(t.contact_id)[0] : undefined
-      if (other)
-        throw new StoreConflict('thread_conflict', {
-          thread: { id: other.id, assignee: other.assignee },
-        })
-      this.w.insert(t, actor, now)
-      this.queue.enqueue(events)
-      return this.mustGet(t.id)
-    })
-  }
-
-  close(
-    id: string,
-    unassign: boolean,
-    actor: string,
-    now: string,
-    events: NewEvent[],
-  ): ThreadRecord | null {
-    return this.change(id, events, (row) => this.w.close(row, unassign, actor, now))
-  }
-
-  snooze(
-    id: string,
-    until: string,
-    actor: string,
-    now: string,
-    events: NewEvent[],
-  ): ThreadRecord | null {
-    return this.change(id, events, (row) => this.w.snooze(row, until, actor, now))
-  }
-
-  assign(
-    id: string,
-    agent: string | null,
-    actor: string,
-    now: string,
-    events: NewEvent[],
-  ): ThreadRecord | null {
-    return this.change(id, events, (row) => this.w.assign(row, agent, actor, now))
-  }
-
-  setTags(
-    id: string,
-    tags: string[],
-    actor: string,
-    now: string,
-    events: NewEvent[],
-  ): ThreadRecord | null {
-    return this.change(id, events, (row) => this.w.setTags(row, tags, actor, now))
-  }
-
-  wakeDue(now: string): ThreadRecord[] {
-    return this.x.tx(() => {
-      const due = this.x.all<ThreadRow>(
-        qb
-          .selectFrom('threads')
-          .selectAll()
-          .where('status', '=', 'snoozed')
-          .where('snoozed_until', '<=', now),
-      )
-      for (const row of due) this.w.reopen(row, 'system', now)
-      return this.withTags(due)
-    })
-  }
-
-  nextWake(): string | null {
-    const row = this.x.get<{ at: string | null }>(
-      qb
-        .selectFrom('threads')
-        .select((eb) => eb.fn.min('snoozed_until').as('at'))
-        .where('status', '=', 'snoozed'),
-    )
-    return row?.at ?? null
-  }
-
   events(threadId: string): ThreadEventRecord[] {
     const rows = this.x.all<ThreadEventRow>(
       qb.selectFrom('thread_events').selectAll().where('thread_id', '=', threadId).orderBy('seq'),
     )
     return rows.map(toEvent)
-  }
-
-  private change(
-    id: string,
-    events: NewEvent[],
-    apply: (row: ThreadRow) => void,
-  ): ThreadRecord | null {
-    return this.x.tx(() => {
-      const row = this.w.load(id)
-      if (!row) return null
-      apply(row)
-      this.queue.enqueue(events)
-      return this.mustGet(id)
-    })
-  }
-
-  private mustGet(id: string): ThreadRecord {
-    const t = this.get(id)
-    if (!t) throw new Error(`thread ${id} vanished inside its own transaction`)
-    return t
   }
 
   private withTags(rows: ThreadRow[]): ThreadRecord[] {

@@ -2,10 +2,8 @@
  * The app-event queue (DESIGN §6 app webhooks): rows written by EventQueue in the transaction of
  * each change, leased in batches like the send queue (an expired lease is due again).
  */
-import type { Store, WebhookDelivery } from '../types.js'
+import type { WebhookDelivery, WebhookOutcome } from '../types.js'
 import type { Executor } from './executor.js'
-
-type WebhooksApi = Store['webhooks']
 
 export const WEBHOOK_LEASE_SQL = `UPDATE webhook_outbox SET lease_until = ? WHERE id IN (
     SELECT id FROM webhook_outbox WHERE max(due_at, lease_until) <= ?
@@ -16,7 +14,7 @@ const RETRY = `UPDATE webhook_outbox SET due_at = ?, lease_until = 0, attempts =
   WHERE id = ?`
 const DEPTH = `SELECT count(*) AS n FROM webhook_outbox`
 
-export class WebhookRepo implements WebhooksApi {
+export class WebhookRepo {
   constructor(private readonly x: Executor) {}
 
   lease(nowMs: number, limit: number, leaseMs: number): WebhookDelivery[] {
@@ -34,17 +32,13 @@ export class WebhookRepo implements WebhooksApi {
       }))
   }
 
-  done(id: number): void {
-    this.x.stmt(DONE).run(id)
-  }
-
-  retry(id: number, dueAtMs: number): void {
-    this.x.stmt(RETRY).run(dueAtMs, id)
-  }
-
-  /** Given up: the delivery is dropped (the dispatcher logs it with the event id). */
-  fail(id: number): void {
-    this.x.stmt(DONE).run(id)
+  /** Call inside a transaction: the tick's outcomes commit together. */
+  record(outcomes: readonly WebhookOutcome[]): void {
+    for (const o of outcomes) {
+      // Given up (`failed`) drops the delivery like `done`: the worker logs it with the event id.
+      if (o.kind === 'retry') this.x.stmt(RETRY).run(o.dueAtMs, o.id)
+      else this.x.stmt(DONE).run(o.id)
+    }
   }
 
   depth(): number {

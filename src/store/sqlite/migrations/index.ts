@@ -7,7 +7,14 @@ import { initial } from './001-initial.js'
 import { bulk } from './002-bulk.js'
 import { undelivered } from './003-undelivered.js'
 import { bulkFailed } from './004-bulk-failed.js'
+import { contactVersion } from './005-contact-version.js'
 
-export const MIGRATIONS: readonly Migration[] = [initial, bulk, undelivered, bulkFailed]
+export const MIGRATIONS: readonly Migration[] = [
+  initial,
+  bulk,
+  undelivered,
+  bulkFailed,
+  contactVersion,
+]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

@@ -1,0 +1,138 @@
+/**
+ * One accepted send (DESIGN §2 outbound flow), as a program run inside its own savepoint (group
+ * commit: many plans share one transaction): idempotency replay, the contact's lock and version
+ * guard, contact, identity, thread (reuse / reopen / create), message, attachments, outbox job,
+ * idempotency record, recency, app events.
+ */
+import type { AcceptOutcome, AcceptPlan } from '../types.js'
+import { StoreConflict } from '../types.js'
+import { tx, type Program } from './program.js'
+import { addTags, assign, openThread, reopen } from './threads.js'
+
+/**
+ * Thrown to roll a plan's savepoint back while answering with an outcome (not an error): a
+ * conflict found after the plan had written something.
+ */
+export class PlanOutcome extends Error {
+  constructor(readonly outcome: AcceptOutcome) {
+    super('plan rolled back')
+    this.name = 'PlanOutcome'
+  }
+}
+
+/**
+ * Applies one plan; run it in a savepoint. Resolves `idempotency_replay` or `stale` before
+ * writing anything; throws PlanOutcome (`thread_conflict`, `stale`, a replay found late) once it
+ * has, and StoreConflict for a conflict the plan did not guard against (bulk counts it skipped).
+ */
+export function* acceptPlan(plan: AcceptPlan): Program<AcceptOutcome> {
+  const { now } = plan
+  const idem = plan.idempotency
+  if (idem) {
+    const stored = yield* tx.getIdempotency(idem.keyId, idem.key)
+    if (stored) return replay(stored)
+  }
+
+  let contactId: string
+  // Guarded: the plan was decided on facts read at a version, or for a contact nobody had.
+  const guarded = 'create' in plan.contact || plan.contact.version !== undefined
+  if ('create' in plan.contact) {
+    yield* tx.insertContact(plan.contact.create, now)
+    contactId = plan.contact.create.id
+  } else {
+    contactId = plan.contact.existing
+    // Sends to one person are decided one after the other, in every daemon: the lock holds
+    // others back until this commits, and the version says whether anything moved since the
+    // facts were read (then the caller reads them again and decides again).
+    const lock = yield* tx.lockContact(contactId)
+    if (!lock) throw new Error(`contact ${contactId} does not exist`)
+    const expected = plan.contact.version
+    if (expected !== undefined && lock.version !== expected) return { ok: false, code: 'stale' }
+  }
+  if ('create' in plan.identity) {
+    try {
+      yield* tx.insertIdentity(plan.identity.create, contactId, now)
+    } catch (error) {
+      // Someone else reached this address first: decided on facts that no longer hold.
+      if (guarded && error instanceof StoreConflict && error.code === 'identity_taken')
+        throw new PlanOutcome({ ok: false, code: 'stale' })
+      throw error
+    }
+  }
+
+  const threadId = yield* applyThread(plan, contactId)
+  const m = plan.message
+  yield* tx.insertMessage({
+    id: m.id,
+    thread_id: threadId,
+    contact_id: contactId,
+    channel: m.channel,
+    direction: 'out',
+    author: m.author,
+    address: m.address,
+    text: m.text,
+    template: m.template,
+    email: m.email,
+    status: 'queued',
+    platform_message_id: null,
+    bulk_id: m.bulk_id ?? null,
+    created_at: now,
+    queued_at: now,
+  })
+  if (plan.attachments.length > 0) yield* tx.insertAttachments(m.id, plan.attachments, now)
+  yield* tx.insertOutbox({
+    messageId: m.id,
+    channel: m.channel,
+    recipientKey: plan.outbox.recipientKey,
+    dueAt: plan.outbox.dueAt,
+    // A bulk's jobs yield to single sends that are due at the same time.
+    priority: m.bulk_id ? 'bulk' : 'single',
+  })
+  if (idem) {
+    const put = { ...idem, at: now }
+    if (!(yield* tx.putIdempotency(put))) {
+      // A send with the same key committed while this one was deciding: answer as it did.
+      const stored = yield* tx.getIdempotency(idem.keyId, idem.key)
+      if (stored) throw new PlanOutcome(replay(stored))
+    }
+  }
+  // A bulk message is not activity with the contact: 100 000 recipients jumping to the top of
+  // "newest activity first" would bury the real conversations (a reply moves them up).
+  if (!m.bulk_id) yield* tx.touchContact(contactId, now)
+  // A thread created just now already has this time.
+  if (!('create' in plan.thread)) yield* tx.touchThread(threadId, now)
+  if (plan.events && plan.events.length > 0) yield* tx.enqueueEvents(plan.events)
+  return { ok: true, messageId: m.id, threadId, contactId }
+}
+
+function replay(s: { bodyHash: string; status: number; response: string }): AcceptOutcome {
+  return { ok: false, code: 'idempotency_replay', ...s }
+}
+
+function* applyThread(plan: AcceptPlan, contactId: string): Program<string> {
+  const t = plan.thread
+  const { now } = plan
+  if ('create' in t) {
+    // Under the contact's lock (every thread creation and reopening takes it), so the check and
+    // the insert are one step for every daemon.
+    const other = t.singleOpen ? (yield* tx.activeThreads(contactId))[0] : undefined
+    if (other) {
+      throw new PlanOutcome({
+        ok: false,
+        code: 'thread_conflict',
+        thread: { id: other.id, assignee: other.assignee },
+      })
+    }
+    yield* openThread({ ...t.create, contact_id: contactId }, t.actor, now)
+    return t.create.id
+  }
+  const id = 'reuse' in t ? t.reuse : t.reopen
+  const row = yield* tx.loadThread(id)
+  if (!row) throw new Error(`thread ${id} does not exist`)
+  if (row.contact_id !== contactId) throw new Error(`thread ${id} belongs to another contact`)
+  // A thread closed since the gateway looked is reopened: a message never lands in a closed thread.
+  if ('reopen' in t || row.status === 'closed') yield* reopen(row, t.actor, now)
+  if (t.assign !== null) yield* assign(row, t.assign, t.actor, now)
+  yield* addTags(row, t.addTags, t.actor, now)
+  return id
+}
