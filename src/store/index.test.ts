@@ -23,18 +23,18 @@ function tempDir(): string {
 }
 
 let t: TempStore | undefined
-afterEach(() => {
-  t?.dispose()
+afterEach(async () => {
+  await t?.dispose()
   t = undefined
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
 describe('openStore', () => {
-  it('creates the data folder, blobs/ and a WAL database at the latest schema from nothing', () => {
+  it('creates the data folder, blobs/ and a WAL database at the latest schema from nothing', async () => {
     const dir = join(tempDir(), 'nested', 'data')
     const file = join(dir, 'omnigate.db')
-    const store = openStore({ file, dataDir: dir })
-    store.close()
+    const store = await openStore({ file, dataDir: dir })
+    await store.close()
     expect(existsSync(join(dir, 'blobs'))).toBe(true)
     expect(storeVersion(file)).toEqual({ version: SCHEMA_VERSION, latest: SCHEMA_VERSION })
     const db = new Database(file, { readonly: true })
@@ -42,7 +42,7 @@ describe('openStore', () => {
     db.close()
   })
 
-  it('applies durability pragmas on every connection it opens', () => {
+  it('applies durability pragmas on every connection it opens', async () => {
     const db = openDatabase(join(tempDir(), 'x.db'))
     expect(db.pragma('synchronous', { simple: true })).toBe(2) // FULL
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
@@ -50,19 +50,19 @@ describe('openStore', () => {
     db.close()
   })
 
-  it('keeps data across a reopen', () => {
-    t = openTempStore()
-    const ana = t.fx.contact({ first_name: 'Ana' }).identity('tg', '42')
+  it('keeps data across a reopen', async () => {
+    t = await openTempStore()
+    const ana = await t.fx.contact({ first_name: 'Ana' }).identity('tg', '42')
     const id = ana.id
-    const store = t.reopen()
-    expect(store.contacts.get(id)?.first_name).toBe('Ana')
-    expect(store.identities.find('tg', '42')?.contact_id).toBe(id)
+    const store = await t.reopen()
+    expect((await store.contacts.get(id))?.first_name).toBe('Ana')
+    expect((await store.identities.find('tg', '42'))?.contact_id).toBe(id)
   })
 
-  it('refuses a database written by a newer omnigate, naming both versions', () => {
+  it('refuses a database written by a newer omnigate, naming both versions', async () => {
     const dir = tempDir()
     const file = join(dir, 'omnigate.db')
-    openStore({ file, dataDir: dir }).close()
+    await (await openStore({ file, dataDir: dir })).close()
     const db = openDatabase(file)
     db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
       SCHEMA_VERSION + 1,
@@ -70,8 +70,8 @@ describe('openStore', () => {
       '2030-01-01T00:00:00Z',
     )
     db.close()
-    expect(() => openStore({ file, dataDir: dir })).toThrow(SchemaTooNewError)
-    expect(() => openStore({ file, dataDir: dir })).toThrow(
+    await expect(openStore({ file, dataDir: dir })).rejects.toThrow(SchemaTooNewError)
+    await expect(openStore({ file, dataDir: dir })).rejects.toThrow(
       `database schema version ${SCHEMA_VERSION + 1} is newer than this omnigate ` +
         `(${SCHEMA_VERSION}); upgrade omnigate`,
     )
@@ -80,14 +80,14 @@ describe('openStore', () => {
 })
 
 describe('migrations', () => {
-  it('migrateStore reports from/to and is a no-op the second time', () => {
+  it('migrateStore reports from/to and is a no-op the second time', async () => {
     const file = join(tempDir(), 'omnigate.db')
     expect(storeVersion(file).version).toBe(0)
     expect(migrateStore(file)).toEqual({ from: 0, to: SCHEMA_VERSION })
     expect(migrateStore(file)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION })
   })
 
-  it('upgrades a database built by an older migration set: only new steps run, data kept', () => {
+  it('upgrades a database built by an older migration set: only new steps run, data kept', async () => {
     const file = join(tempDir(), 'omnigate.db')
     const db = openDatabase(file)
     migrate(db, MIGRATIONS, '2025-01-01T00:00:00Z')
@@ -109,7 +109,7 @@ describe('migrations', () => {
     db.close()
   })
 
-  it('rolls back a failing step and leaves the database at the previous version', () => {
+  it('rolls back a failing step and leaves the database at the previous version', async () => {
     const file = join(tempDir(), 'omnigate.db')
     const db = openDatabase(file)
     const broken: Migration = {
@@ -122,7 +122,7 @@ describe('migrations', () => {
     expect(storeVersion(file).version).toBe(SCHEMA_VERSION)
   })
 
-  it('rejects a migration list that is out of order', () => {
+  it('rejects a migration list that is out of order', async () => {
     const db = openDatabase(':memory:')
     const m = (version: number): Migration => ({ version, name: `m${version}`, up: '' })
     expect(() => migrate(db, [m(2), m(1)], '2025-01-01T00:00:00Z')).toThrow(/out of order/)
@@ -132,7 +132,7 @@ describe('migrations', () => {
 
 describe('blobs, backup and integrity', () => {
   it('stores a blob under its sha256 and reads it back; same bytes twice: one file', async () => {
-    t = openTempStore()
+    t = await openTempStore()
     const data = Buffer.from('attachment bytes')
     const a = await t.store.blobs.put(data)
     const b = await t.store.blobs.put(data)
@@ -146,20 +146,21 @@ describe('blobs, backup and integrity', () => {
   })
 
   it('backs up to a file that opens as a store with the same data', async () => {
-    t = openTempStore()
-    const id = t.fx.contact({ first_name: 'Backed', last_name: 'Up' }).id
+    t = await openTempStore()
+    const id = (await t.fx.contact({ first_name: 'Backed', last_name: 'Up' })).id
     const copy = join(tempDir(), 'copy.db')
     await t.store.backup(copy)
-    const restored = openStore({ file: copy, dataDir: tempDir() })
-    expect(restored.contacts.get(id)?.last_name).toBe('Up')
-    expect(restored.contacts.search({ q: 'back', limit: 5 }).items.map((c) => c.id)).toEqual([id])
-    expect(restored.integrityCheck()).toBe('ok')
-    restored.close()
+    const restored = await openStore({ file: copy, dataDir: tempDir() })
+    expect((await restored.contacts.get(id))?.last_name).toBe('Up')
+    const found = await restored.contacts.search({ q: 'back', limit: 5 })
+    expect(found.items.map((c) => c.id)).toEqual([id])
+    expect(await restored.integrityCheck()).toBe('ok')
+    await restored.close()
   })
 
-  it('reports ok from the integrity check of a healthy database', () => {
-    t = openTempStore()
-    t.fx.contact({ first_name: 'Ok' }).thread('tg')
-    expect(t.store.integrityCheck()).toBe('ok')
+  it('reports ok from the integrity check of a healthy database', async () => {
+    t = await openTempStore()
+    await t.fx.contact({ first_name: 'Ok' }).thread('tg')
+    expect(await t.store.integrityCheck()).toBe('ok')
   })
 })

@@ -29,7 +29,7 @@ function thrown(fn: () => unknown): unknown {
 const withCode = (code: string) => Object.assign(new Error(code), { code })
 
 describe('storeFault', () => {
-  it('a write while another connection holds the lock is busy', () => {
+  it('a write while another connection holds the lock is busy', async () => {
     const f = file()
     const a = new Database(f)
     a.pragma('journal_mode = WAL')
@@ -44,7 +44,7 @@ describe('storeFault', () => {
     b.close()
   })
 
-  it('a database at its max_page_count is full', () => {
+  it('a database at its max_page_count is full', async () => {
     const db = new Database(file())
     db.exec('CREATE TABLE t (x)')
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`)
@@ -70,7 +70,7 @@ describe('storeFault', () => {
     expect(storeFault(err)).toEqual({ kind, code })
   })
 
-  it('is null for everything that is not the store failing', () => {
+  it('is null for everything that is not the store failing', async () => {
     const db = new Database(':memory:')
     db.exec('CREATE TABLE t (x UNIQUE)')
     db.prepare('INSERT INTO t VALUES (1)').run()

@@ -3,8 +3,8 @@ import { openTempStore, type TempStore } from '../test-fixtures.js'
 import { StoreConflict, type AcceptPlan, type NewEvent } from '../types.js'
 
 let t: TempStore
-beforeEach(() => {
-  t = openTempStore()
+beforeEach(async () => {
+  t = await openTempStore()
 })
 afterEach(() => t.dispose())
 
@@ -20,14 +20,15 @@ function event(id: string, targets = ['https://app.example/events']): NewEvent {
 
 describe('accept (group commit)', () => {
   it('stores every one of many concurrent accepts: message, outbox job, thread', async () => {
-    const contacts = Array.from({ length: 300 }, (_, i) => t.fx.contact({ first_name: `C${i}` }).id)
+    const contacts: string[] = []
+    for (let i = 0; i < 300; i++) contacts.push((await t.fx.contact({ first_name: `C${i}` })).id)
     const plans = contacts.map((id) => t.fx.outPlan(id))
     const outcomes = await Promise.all(plans.map((p) => t.store.accept(p)))
     expect(outcomes.every((o) => o.ok)).toBe(true)
-    expect(t.store.outbox.depth()).toBe(300)
+    expect(await t.store.outbox.depth()).toBe(300)
     const first = outcomes[0]
     if (!first?.ok) throw new Error('expected ok')
-    const m = t.store.messages.get(first.messageId)
+    const m = await t.store.messages.get(first.messageId)
     expect(m).toMatchObject({
       status: 'queued',
       attempts: 0,
@@ -35,13 +36,16 @@ describe('accept (group commit)', () => {
       contact_id: contacts[0],
     })
     expect(m?.status_history.map((h) => h.status)).toEqual(['queued'])
-    expect(t.store.threads.get(first.threadId)).toMatchObject({ status: 'open', assignee: 'alice' })
-    expect(t.store.threads.events(first.threadId).map((e) => e.type)).toEqual(['opened'])
+    expect(await t.store.threads.get(first.threadId)).toMatchObject({
+      status: 'open',
+      assignee: 'alice',
+    })
+    expect((await t.store.threads.events(first.threadId)).map((e) => e.type)).toEqual(['opened'])
   })
 
   it('one conflicting plan in a batch does not lose the others', async () => {
-    const ana = t.fx.contact({ first_name: 'Ana' }).id
-    const bob = t.fx.contact({ first_name: 'Bob' }).id
+    const ana = (await t.fx.contact({ first_name: 'Ana' })).id
+    const bob = (await t.fx.contact({ first_name: 'Bob' })).id
     const first = t.fx.outPlan(ana)
     const conflicting = t.fx.outPlan(ana) // a second new thread for Ana: single open thread
     const other = t.fx.outPlan(bob)
@@ -54,13 +58,13 @@ describe('accept (group commit)', () => {
       code: 'thread_conflict',
       thread: { id: a.threadId, assignee: 'alice' },
     })
-    expect(t.store.messages.get(conflicting.message.id)).toBeNull()
-    expect(t.store.outbox.depth()).toBe(2)
+    expect(await t.store.messages.get(conflicting.message.id)).toBeNull()
+    expect(await t.store.outbox.depth()).toBe(2)
   })
 
   it('rejects only the plan that throws; the rest of the batch commits', async () => {
-    const ana = t.fx.contact({ first_name: 'Ana' }).identity('tg', '42').id
-    const bob = t.fx.contact({ first_name: 'Bob' }).id
+    const ana = (await t.fx.contact({ first_name: 'Ana' }).identity('tg', '42')).id
+    const bob = (await t.fx.contact({ first_name: 'Bob' })).id
     const taken = t.fx.outPlan(bob, {
       identity: { create: { id: t.fx.id('id'), channel: 'tg', address: '42' } },
     })
@@ -72,8 +76,8 @@ describe('accept (group commit)', () => {
       expect((results[0].reason as StoreConflict).code).toBe('identity_taken')
     }
     expect(results[1]).toMatchObject({ status: 'fulfilled', value: { ok: true } })
-    expect(t.store.messages.get(taken.message.id)).toBeNull()
-    expect(t.store.messages.get(good.message.id)).not.toBeNull()
+    expect(await t.store.messages.get(taken.message.id)).toBeNull()
+    expect(await t.store.messages.get(good.message.id)).not.toBeNull()
   })
 
   it('creates contact and identity with the send; a thread conflict rolls both back', async () => {
@@ -83,11 +87,13 @@ describe('accept (group commit)', () => {
       identity: { create: { id: t.fx.id('id'), channel: 'wa', address: '+4917012345678' } },
     })
     expect(await t.store.accept(plan)).toMatchObject({ ok: true, contactId: newId })
-    expect(t.store.identities.find('wa', '+4917012345678')?.contact_id).toBe(newId)
-    expect(t.store.contacts.search({ q: 'nia', limit: 5 }).items.map((c) => c.id)).toEqual([newId])
+    expect((await t.store.identities.find('wa', '+4917012345678'))?.contact_id).toBe(newId)
+    expect((await t.store.contacts.search({ q: 'nia', limit: 5 })).items.map((c) => c.id)).toEqual([
+      newId,
+    ])
 
     const other = t.fx.id('ct')
-    const existing = t.store.threads.listActiveByContact(newId)[0]
+    const existing = (await t.store.threads.listActiveByContact(newId))[0]
     // A new identity for a contact that has an open thread: the conflict rolls it all back.
     const again = t.fx.outPlan(newId, {
       identity: { create: { id: t.fx.id('id'), channel: 'wa', address: '+4917099999999' } },
@@ -97,12 +103,12 @@ describe('accept (group commit)', () => {
       code: 'thread_conflict',
       thread: { id: existing?.id },
     })
-    expect(t.store.identities.find('wa', '+4917099999999')).toBeNull()
-    expect(t.store.contacts.get(other)).toBeNull()
+    expect(await t.store.identities.find('wa', '+4917099999999')).toBeNull()
+    expect(await t.store.contacts.get(other)).toBeNull()
   })
 
   it('replays an idempotency key: same stored answer, nothing else written', async () => {
-    const ana = t.fx.contact({ first_name: 'Ana' }).id
+    const ana = (await t.fx.contact({ first_name: 'Ana' })).id
     const idempotency = {
       keyId: 'shop',
       key: 'k-1',
@@ -123,24 +129,25 @@ describe('accept (group commit)', () => {
       response: '{"id":"msg_1"}',
       bodyHash: 'h1',
     })
-    expect(t.store.idempotency.get('shop', 'k-1')).toEqual({
+    expect(await t.store.idempotency.get('shop', 'k-1')).toEqual({
       bodyHash: 'h1',
       status: 202,
       response: '{"id":"msg_1"}',
     })
-    expect(t.store.idempotency.get('other-key-id', 'k-1')).toBeNull()
-    expect(t.store.messages.get(retry.message.id)).toBeNull()
-    expect(t.store.outbox.depth()).toBe(1)
+    expect(await t.store.idempotency.get('other-key-id', 'k-1')).toBeNull()
+    expect(await t.store.messages.get(retry.message.id)).toBeNull()
+    expect(await t.store.outbox.depth()).toBe(1)
   })
 
   it('re-checks the single open thread inside the transaction (opened since)', async () => {
-    const c = t.fx.contact({ first_name: 'Ana' })
+    const c = await t.fx.contact({ first_name: 'Ana' })
     const plan = t.fx.outPlan(c.id) // built while Ana had no thread
-    c.thread('mail', { assignee: 'bob' }) // then someone opened one
+    const opened = { id: t.fx.id('th'), contact_id: c.id, channel: 'mail', assignee: 'bob' }
+    await t.store.threads.create({ ...opened, tags: [] }, false, 'bob', t.fx.now(), []) // then someone opened one
     expect(await t.store.accept(plan)).toEqual({
       ok: false,
       code: 'thread_conflict',
-      thread: { id: c.threadIds[0], assignee: 'bob' },
+      thread: { id: opened.id, assignee: 'bob' },
     })
     const allowed = t.fx.outPlan(c.id)
     // e.g. email: allow_with_open_thread
@@ -149,7 +156,7 @@ describe('accept (group commit)', () => {
   })
 
   it('reopens a closed thread, assigns the sender and adds tags, with events', async () => {
-    const c = t.fx
+    const c = await t.fx
       .contact({ first_name: 'Ana' })
       .thread('tg', { status: 'closed', assignee: 'bob', tags: ['billing'] })
     const threadId = c.threadIds[0] ?? ''
@@ -157,13 +164,13 @@ describe('accept (group commit)', () => {
       thread: { reopen: threadId, assign: 'alice', addTags: ['refund', 'billing'], actor: 'alice' },
     })
     expect(await t.store.accept(plan)).toMatchObject({ ok: true, threadId })
-    expect(t.store.threads.get(threadId)).toMatchObject({
+    expect(await t.store.threads.get(threadId)).toMatchObject({
       status: 'open',
       assignee: 'alice',
       closed_at: null,
       tags: ['billing', 'refund'],
     })
-    const events = t.store.threads.events(threadId)
+    const events = await t.store.threads.events(threadId)
     expect(events.slice(-3).map((e) => [e.type, e.actor])).toEqual([
       ['reopened', 'alice'],
       ['assigned', 'alice'],
@@ -173,31 +180,30 @@ describe('accept (group commit)', () => {
   })
 
   it('reuses an open thread and writes events only for what changed', async () => {
-    const c = t.fx.contact({ first_name: 'Ana' }).thread('tg', { assignee: 'alice', tags: ['vip'] })
+    const c = await t.fx
+      .contact({ first_name: 'Ana' })
+      .thread('tg', { assignee: 'alice', tags: ['vip'] })
     const threadId = c.threadIds[0] ?? ''
-    const before = t.store.threads.events(threadId).length
+    const before = (await t.store.threads.events(threadId)).length
     await t.store.accept(
       t.fx.outPlan(c.id, {
         thread: { reuse: threadId, assign: 'alice', addTags: ['vip'], actor: 'alice' },
       }),
     )
-    expect(t.store.threads.events(threadId)).toHaveLength(before)
+    expect(await t.store.threads.events(threadId)).toHaveLength(before)
     await t.store.accept(
       t.fx.outPlan(c.id, {
         thread: { reuse: threadId, assign: 'carol', addTags: [], actor: 'carol' },
       }),
     )
-    expect(
-      t.store.threads
-        .events(threadId)
-        .map((e) => e.type)
-        .slice(before),
-    ).toEqual(['assigned'])
-    expect(t.store.messages.listByThread(threadId, 10).items).toHaveLength(2)
+    expect((await t.store.threads.events(threadId)).map((e) => e.type).slice(before)).toEqual([
+      'assigned',
+    ])
+    expect((await t.store.messages.listByThread(threadId, 10)).items).toHaveLength(2)
   })
 
   it('writes attachments, job and events with the message; none if rolled back', async () => {
-    const ana = t.fx.contact({ first_name: 'Ana' }).id
+    const ana = (await t.fx.contact({ first_name: 'Ana' })).id
     const { sha256, size } = await t.store.blobs.put(Buffer.from('pdf'))
     const attId = t.fx.id('att')
     const ok: AcceptPlan = t.fx.outPlan(ana, {
@@ -208,11 +214,11 @@ describe('accept (group commit)', () => {
     })
     const conflict = t.fx.outPlan(ana, { events: [event('ev_rolled_back')] })
     await Promise.all([t.store.accept(ok), t.store.accept(conflict)])
-    expect(t.store.messages.get(ok.message.id)?.attachments).toEqual([
+    expect((await t.store.messages.get(ok.message.id))?.attachments).toEqual([
       expect.objectContaining({ id: attId, sha256, filename: 'a.pdf', message_id: ok.message.id }),
     ])
-    expect(t.store.attachments.get(attId)?.size).toBe(3)
-    const deliveries = t.store.webhooks.lease(Date.now() + 1, 10, 30_000)
+    expect((await t.store.attachments.get(attId))?.size).toBe(3)
+    const deliveries = await t.store.webhooks.lease(Date.now() + 1, 10, 30_000)
     expect(deliveries.map((d) => [d.eventId, d.target]).sort()).toEqual([
       ['ev_ok', 'https://a.example/e'],
       ['ev_ok', 'https://b.example/e'],
@@ -224,19 +230,21 @@ describe('accept (group commit)', () => {
   })
 
   it('moves the contact to the top of "newest activity"', async () => {
-    const ana = t.fx.contact({ first_name: 'Ana' }).id
-    const bob = t.fx.contact({ first_name: 'Bob' }).id
-    expect(t.store.contacts.search({ limit: 2 }).items.map((c) => c.id)).toEqual([bob, ana])
+    const ana = (await t.fx.contact({ first_name: 'Ana' })).id
+    const bob = (await t.fx.contact({ first_name: 'Bob' })).id
+    expect((await t.store.contacts.search({ limit: 2 })).items.map((c) => c.id)).toEqual([bob, ana])
     const plan = t.fx.outPlan(ana)
     await t.store.accept(plan)
-    expect(t.store.contacts.search({ limit: 2 }).items.map((c) => c.id)).toEqual([ana, bob])
-    expect(t.store.contacts.get(ana)?.last_activity_at).toBe(plan.now)
+    expect((await t.store.contacts.search({ limit: 2 })).items.map((c) => c.id)).toEqual([ana, bob])
+    expect((await t.store.contacts.get(ana))?.last_activity_at).toBe(plan.now)
   })
 
   it('keeps search in step when one batch creates, moves and re-moves contacts', async () => {
-    const [x, y, z] = ['Xena', 'Yara', 'Zoe'].map(
-      (n) => t.fx.contact({ last_name: 'Batch', first_name: n }).id,
-    )
+    const [x, y, z] = [
+      (await t.fx.contact({ last_name: 'Batch', first_name: 'Xena' })).id,
+      (await t.fx.contact({ last_name: 'Batch', first_name: 'Yara' })).id,
+      (await t.fx.contact({ last_name: 'Batch', first_name: 'Zoe' })).id,
+    ]
     if (!x || !y || !z) throw new Error('fixture')
     const newId = t.fx.id('ct')
     const again = (id: string) => {
@@ -252,15 +260,19 @@ describe('accept (group commit)', () => {
       ),
     )
     const order = [y, x, newId, z]
-    expect(t.store.contacts.search({ q: 'batch', limit: 10 }).items.map((c) => c.id)).toEqual(order)
-    expect(t.store.contacts.search({ limit: 10 }).items.map((c) => c.id)).toEqual(order)
-    expect(t.store.contacts.search({ q: 'xen', limit: 10 }).items.map((c) => c.id)).toEqual([x])
-    expect(t.store.integrityCheck()).toBe('ok')
+    expect(
+      (await t.store.contacts.search({ q: 'batch', limit: 10 })).items.map((c) => c.id),
+    ).toEqual(order)
+    expect((await t.store.contacts.search({ limit: 10 })).items.map((c) => c.id)).toEqual(order)
+    expect((await t.store.contacts.search({ q: 'xen', limit: 10 })).items.map((c) => c.id)).toEqual(
+      [x],
+    )
+    expect(await t.store.integrityCheck()).toBe('ok')
   })
 
   it('a plan failing after its contact moved leaves the search index as it was', async () => {
-    const ana = t.fx.contact({ first_name: 'Ana' }).id
-    const bob = t.fx.contact({ first_name: 'Bob' }).id
+    const ana = (await t.fx.contact({ first_name: 'Ana' })).id
+    const bob = (await t.fx.contact({ first_name: 'Bob' })).id
     // A malformed event list makes the plan throw at its last step, after the recency move.
     const broken = t.fx.outPlan(ana, {
       events: [{ ...event('ev_x'), targets: 42 as unknown as string[] }],
@@ -270,20 +282,30 @@ describe('accept (group commit)', () => {
       t.store.accept(t.fx.outPlan(bob)),
     ])
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled'])
-    expect(t.store.contacts.search({ q: 'a', limit: 10 }).items.map((c) => c.id)).toEqual([ana])
-    expect(t.store.contacts.search({ limit: 10 }).items.map((c) => c.id)).toEqual([bob, ana])
+    expect((await t.store.contacts.search({ q: 'a', limit: 10 })).items.map((c) => c.id)).toEqual([
+      ana,
+    ])
+    expect((await t.store.contacts.search({ limit: 10 })).items.map((c) => c.id)).toEqual([
+      bob,
+      ana,
+    ])
     await t.store.accept(t.fx.outPlan(ana))
-    expect(t.store.contacts.search({ q: 'ana', limit: 10 }).items.map((c) => c.id)).toEqual([ana])
-    expect(t.store.contacts.search({ limit: 10 }).items.map((c) => c.id)).toEqual([ana, bob])
+    expect((await t.store.contacts.search({ q: 'ana', limit: 10 })).items.map((c) => c.id)).toEqual(
+      [ana],
+    )
+    expect((await t.store.contacts.search({ limit: 10 })).items.map((c) => c.id)).toEqual([
+      ana,
+      bob,
+    ])
   })
 
   it('commits pending accepts on close and refuses new ones after', async () => {
-    const ana = t.fx.contact({ first_name: 'Ana' }).id
+    const ana = (await t.fx.contact({ first_name: 'Ana' })).id
     const pending = t.store.accept(t.fx.outPlan(ana))
-    t.store.close()
+    await t.store.close()
     expect(await pending).toMatchObject({ ok: true })
     await expect(t.store.accept(t.fx.outPlan(ana))).rejects.toThrow(/closed/)
-    t.reopen()
-    expect(t.store.outbox.depth()).toBe(1)
+    await t.reopen()
+    expect(await t.store.outbox.depth()).toBe(1)
   })
 })

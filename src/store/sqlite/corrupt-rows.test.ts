@@ -17,8 +17,8 @@ import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.js'
 import { openDatabase } from './open-database.js'
 
 let t: TempStore
-beforeEach(() => {
-  t = openTempStore()
+beforeEach(async () => {
+  t = await openTempStore()
 })
 afterEach(() => t.dispose())
 
@@ -33,14 +33,14 @@ function damage(sql: string, ...params: unknown[]): void {
 }
 
 async function queued(): Promise<{ id: string; threadId: string }> {
-  const contactId = t.fx.contact({}).id
+  const contactId = (await t.fx.contact({})).id
   const o = await t.store.accept(t.fx.outPlan(contactId))
   if (!o.ok) throw new Error('accept failed')
   return { id: o.messageId, threadId: o.threadId }
 }
 
-function newBulk(id: string, contactIds: string[]) {
-  return t.store.bulk.create(
+async function newBulk(id: string, contactIds: string[]) {
+  return await t.store.bulk.create(
     {
       id,
       channel: 'tg',
@@ -58,62 +58,69 @@ describe('a message row that cannot be read', () => {
     const sound = await queued()
     const bad = await queued()
     damage(`UPDATE messages SET email = '{not json', template = '[1]' WHERE id = ?`, bad.id)
-    const m = t.store.messages.get(bad.id)
+    const m = await t.store.messages.get(bad.id)
     expect(m).toMatchObject({ id: bad.id, status: 'queued', email: null, template: null })
     expect(m?.unreadable?.sort()).toEqual(['email', 'template'])
-    expect(t.store.messages.get(sound.id)).not.toHaveProperty('unreadable')
-    expect(t.store.messages.listByThread(bad.threadId, 10).items.map((x) => x.id)).toEqual([bad.id])
+    expect(await t.store.messages.get(sound.id)).not.toHaveProperty('unreadable')
+    expect((await t.store.messages.listByThread(bad.threadId, 10)).items.map((x) => x.id)).toEqual([
+      bad.id,
+    ])
   })
 })
 
 describe('a bulk row that cannot be read', () => {
-  it('still lists beside the sound ones, and fails once with its error and event', () => {
-    const contacts = [t.fx.contact({}).id, t.fx.contact({}).id]
-    newBulk('bk_bad', contacts)
-    newBulk('bk_good', contacts)
+  it('still lists beside the sound ones, and fails once with its error and event', async () => {
+    const contacts = [(await t.fx.contact({})).id, (await t.fx.contact({})).id]
+    await newBulk('bk_bad', contacts)
+    await newBulk('bk_good', contacts)
     damage(`UPDATE bulks SET spec = '{not json' WHERE id = 'bk_bad'`)
-    const listed = t.store.bulk.listUnfinished()
+    const listed = await t.store.bulk.listUnfinished()
     expect(listed.map((b) => [b.id, b.unreadable ?? null])).toEqual([
       ['bk_bad', ['spec']],
       ['bk_good', null],
     ])
 
     const error = { code: 'corrupt_record', message: 'the stored bulk cannot be read' }
-    const failed = t.store.bulk.fail('bk_bad', t.fx.now(), error, (b) => [
+    const failed = await t.store.bulk.fail('bk_bad', t.fx.now(), error, [
       {
         id: 'ev_1',
         type: 'bulk.done',
         created_at: '2025-01-01T00:00:00.000Z',
-        data: { status: b.status },
+        data: {},
         targets: ['https://a.example'],
       },
     ])
     expect(failed).toMatchObject({ status: 'failed', error, finished_at: expect.any(String) })
-    expect(t.store.bulk.recipients('bk_bad', 0, 10)).toEqual([]) // snapshot dropped
-    expect(t.store.bulk.listUnfinished().map((b) => b.id)).toEqual(['bk_good'])
-    expect(t.store.webhooks.lease(Date.now(), 10, 1000).map((d) => d.eventId)).toEqual(['ev_1'])
+    expect(await t.store.bulk.recipients('bk_bad', 0, 10)).toEqual([]) // snapshot dropped
+    expect((await t.store.bulk.listUnfinished()).map((b) => b.id)).toEqual(['bk_good'])
+    const deliveries = await t.store.webhooks.lease(Date.now(), 10, 1000)
+    expect(deliveries.map((d) => d.eventId)).toEqual(['ev_1'])
+    // Completed with the failed bulk's summary in the same transaction.
+    expect(JSON.parse(deliveries[0]?.payload ?? '{}')).toMatchObject({
+      data: { bulk_id: 'bk_bad', status: 'failed', error },
+    })
     // Once: a finished bulk is not failed again.
-    expect(t.store.bulk.fail('bk_bad', t.fx.now(), error, () => [])).toBeNull()
-    expect(t.store.bulk.get('bk_good')).toMatchObject({ status: 'running', error: null })
+    expect(await t.store.bulk.fail('bk_bad', t.fx.now(), error, [])).toBeNull()
+    expect(await t.store.bulk.get('bk_good')).toMatchObject({ status: 'running', error: null })
   })
 
-  it('a damaged recipient page throws CorruptRecord naming the page', () => {
-    newBulk('bk_1', [t.fx.contact({}).id])
+  it('a damaged recipient page throws CorruptRecord naming the page', async () => {
+    await newBulk('bk_1', [(await t.fx.contact({})).id])
     damage(`UPDATE bulk_recipients SET contact_ids = '{not json' WHERE bulk_id = 'bk_1'`)
-    expect(() => t.store.bulk.recipients('bk_1', 0, 10)).toThrow(CorruptRecord)
-    expect(() => t.store.bulk.recipients('bk_1', 0, 10)).toThrow(
+    await expect(t.store.bulk.recipients('bk_1', 0, 10)).rejects.toThrow(CorruptRecord)
+    await expect(t.store.bulk.recipients('bk_1', 0, 10)).rejects.toThrow(
       'bulk_recipients bk_1/0: column contact_ids cannot be read',
     )
   })
 })
 
 describe('other rows that cannot be read', () => {
-  it('a contact with damaged attributes throws CorruptRecord naming the row, not its content', () => {
-    const id = t.fx.contact({}).id
+  it('a contact with damaged attributes throws CorruptRecord naming the row, not its content', async () => {
+    const id = (await t.fx.contact({})).id
     damage(`UPDATE contacts SET attributes = '{"secret": ' WHERE id = ?`, id)
     let caught: unknown
     try {
-      t.store.contacts.get(id)
+      await t.store.contacts.get(id)
     } catch (err) {
       caught = err
     }
@@ -124,7 +131,7 @@ describe('other rows that cannot be read', () => {
 })
 
 describe('migration 4 (bulk-failed)', () => {
-  it('upgrades a version-3 database and keeps its bulks', () => {
+  it('upgrades a version-3 database and keeps its bulks', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'omnigate-mig4-'))
     try {
       const file = join(dir, 'omnigate.db')
@@ -136,10 +143,14 @@ describe('migration 4 (bulk-failed)', () => {
       ).run()
       db.close()
       expect(storeVersion(file).version).toBe(3)
-      const store = openStore({ file, dataDir: dir })
+      const store = await openStore({ file, dataDir: dir })
       expect(storeVersion(file).version).toBe(SCHEMA_VERSION)
-      expect(store.bulk.get('bk_old')).toMatchObject({ status: 'cancelled', total: 3, error: null })
-      store.close()
+      expect(await store.bulk.get('bk_old')).toMatchObject({
+        status: 'cancelled',
+        total: 3,
+        error: null,
+      })
+      await store.close()
       const check = new Database(file)
       expect(check.prepare(`SELECT seq FROM bulks WHERE id = 'bk_old'`).get()).toEqual({ seq: 7 })
       // The new status is accepted, an unknown one still refused.

@@ -50,13 +50,15 @@ beforeEach(() => {
   db = counting(real)
   transactions = 0
   const x = new Executor(db)
-  const apply = (p: AcceptPlan): AcceptOutcome => {
-    if (p.now.startsWith('bad')) throw new Error('bad plan')
-    // `big…` plans need pages of their own: a capped max_page_count runs out on them.
-    const value = p.now.startsWith('big') ? 'v'.repeat(8000) : 'v'
-    x.stmt('INSERT INTO kv (scope, key, value) VALUES (?, ?, ?)').run('gc', p.now, value)
-    return { ok: true, messageId: p.now, threadId: 't', contactId: 'c' }
-  }
+  // In its own savepoint, as the store runs a plan (inSavepoint).
+  const apply = (p: AcceptPlan): AcceptOutcome =>
+    x.tx(() => {
+      if (p.now.startsWith('bad')) throw new Error('bad plan')
+      // `big…` plans need pages of their own: a capped max_page_count runs out on them.
+      const value = p.now.startsWith('big') ? 'v'.repeat(8000) : 'v'
+      x.stmt('INSERT INTO kv (scope, key, value) VALUES (?, ?, ?)').run('gc', p.now, value)
+      return { ok: true, messageId: p.now, threadId: 't', contactId: 'c' }
+    })
   group = new GroupCommit(x, apply, new SearchIndex(x))
 })
 afterEach(() => {

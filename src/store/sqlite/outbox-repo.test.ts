@@ -7,8 +7,8 @@ import { WEBHOOK_LEASE_SQL } from './webhook-repo.js'
 import { openDatabase } from './open-database.js'
 
 let t: TempStore
-beforeEach(() => {
-  t = openTempStore()
+beforeEach(async () => {
+  t = await openTempStore()
 })
 afterEach(() => t.dispose())
 
@@ -19,7 +19,7 @@ const LEASE_MS = 30_000
 async function enqueue(n: number, dueAt = T0): Promise<string[]> {
   const ids: string[] = []
   for (let i = 0; i < n; i++) {
-    const contactId = t.fx.contact({ first_name: `C${i}` }).id
+    const contactId = (await t.fx.contact({ first_name: `C${i}` })).id
     const o = await t.store.accept(
       t.fx.outPlan(contactId, { outbox: { dueAt: dueAt + i, recipientKey: `tg:${i}` } }),
     )
@@ -32,32 +32,32 @@ async function enqueue(n: number, dueAt = T0): Promise<string[]> {
 describe('outbox', () => {
   it('leases due jobs in batches, oldest due first, and marks their messages sending', async () => {
     const ids = await enqueue(5)
-    const first = t.store.outbox.lease(T0 + 10, 3, LEASE_MS)
+    const first = await t.store.outbox.lease(T0 + 10, 3, LEASE_MS)
     expect(first.map((j) => j.messageId)).toEqual(ids.slice(0, 3))
     expect(first[0]).toMatchObject({ channel: 'tg', recipientKey: 'tg:0', attempts: 0, dueAt: T0 })
-    expect(t.store.outbox.lease(T0 + 10, 10, LEASE_MS).map((j) => j.messageId)).toEqual(
+    expect((await t.store.outbox.lease(T0 + 10, 10, LEASE_MS)).map((j) => j.messageId)).toEqual(
       ids.slice(3),
     )
-    expect(t.store.outbox.lease(T0 + 10, 10, LEASE_MS)).toEqual([]) // all under lease
-    expect(t.store.messages.get(ids[0] ?? '')?.status).toBe('sending')
-    expect(t.store.outbox.depth()).toBe(5)
+    expect(await t.store.outbox.lease(T0 + 10, 10, LEASE_MS)).toEqual([]) // all under lease
+    expect((await t.store.messages.get(ids[0] ?? ''))?.status).toBe('sending')
+    expect(await t.store.outbox.depth()).toBe(5)
   })
 
   it('does not lease jobs before they are due', async () => {
     await enqueue(2, T0 + 60_000)
-    expect(t.store.outbox.lease(T0, 10, LEASE_MS)).toEqual([])
-    expect(t.store.outbox.nextDue()).toBe(T0 + 60_000)
+    expect(await t.store.outbox.lease(T0, 10, LEASE_MS)).toEqual([])
+    expect(await t.store.outbox.nextDue()).toBe(T0 + 60_000)
   })
 
   it('makes a job due again when its lease expires (a crashed dispatcher)', async () => {
     const [id] = await enqueue(1)
-    const [job] = t.store.outbox.lease(T0, 10, LEASE_MS)
-    expect(t.store.outbox.nextDue()).toBe(T0 + LEASE_MS)
-    t.reopen() // restart: no recovery step
-    expect(t.store.outbox.lease(T0 + LEASE_MS - 1, 10, LEASE_MS)).toEqual([])
-    const again = t.store.outbox.lease(T0 + LEASE_MS, 10, LEASE_MS)
+    const [job] = await t.store.outbox.lease(T0, 10, LEASE_MS)
+    expect(await t.store.outbox.nextDue()).toBe(T0 + LEASE_MS)
+    await t.reopen() // restart: no recovery step
+    expect(await t.store.outbox.lease(T0 + LEASE_MS - 1, 10, LEASE_MS)).toEqual([])
+    const again = await t.store.outbox.lease(T0 + LEASE_MS, 10, LEASE_MS)
     expect(again.map((j) => j.jobId)).toEqual([job?.jobId])
-    expect(t.store.messages.get(id ?? '')?.status_history.map((h) => h.status)).toEqual([
+    expect((await t.store.messages.get(id ?? ''))?.status_history.map((h) => h.status)).toEqual([
       'queued',
       'sending',
     ])
@@ -65,7 +65,7 @@ describe('outbox', () => {
 
   it('complete: message sent with its platform id, job gone, events queued', async () => {
     const [id = ''] = await enqueue(1)
-    const [job] = t.store.outbox.lease(T0, 10, LEASE_MS)
+    const [job] = await t.store.outbox.lease(T0, 10, LEASE_MS)
     if (!job) throw new Error('no job')
     const events = [
       {
@@ -76,92 +76,116 @@ describe('outbox', () => {
         targets: ['https://a.example'],
       },
     ]
-    t.store.outbox.complete({
-      jobId: job.jobId,
-      messageId: id,
-      at: '2025-06-01T00:00:01.000Z',
-      events,
-      platformMessageId: 'tg-9',
-      possibleDuplicate: false,
-    })
-    expect(t.store.messages.get(id)).toMatchObject({
+    await t.store.outbox.record([
+      {
+        kind: 'sent',
+        jobId: job.jobId,
+        messageId: id,
+        at: '2025-06-01T00:00:01.000Z',
+        events,
+        platformMessageId: 'tg-9',
+        possibleDuplicate: false,
+      },
+    ])
+    expect(await t.store.messages.get(id)).toMatchObject({
       status: 'sent',
       platform_message_id: 'tg-9',
       attempts: 1,
       error: null,
     })
-    expect(t.store.outbox.depth()).toBe(0)
-    expect(t.store.outbox.nextDue()).toBeNull()
-    expect(t.store.webhooks.depth()).toBe(1)
+    expect(await t.store.outbox.depth()).toBe(0)
+    expect(await t.store.outbox.nextDue()).toBeNull()
+    expect(await t.store.webhooks.depth()).toBe(1)
   })
 
   it('retry: due later, attempt counted; the message keeps its status and the error', async () => {
     const [id = ''] = await enqueue(1)
-    const [job] = t.store.outbox.lease(T0, 10, LEASE_MS)
+    const [job] = await t.store.outbox.lease(T0, 10, LEASE_MS)
     if (!job) throw new Error('no job')
-    t.store.outbox.retry(job.jobId, id, T0 + 5000, { code: 'rate_limited', message: '429' }, true)
-    expect(t.store.messages.get(id)).toMatchObject({
+    await t.store.outbox.record([
+      {
+        kind: 'retry',
+        jobId: job.jobId,
+        messageId: id,
+        dueAtMs: T0 + 5000,
+        error: { code: 'rate_limited', message: '429' },
+        possibleDuplicate: true,
+      },
+    ])
+    expect(await t.store.messages.get(id)).toMatchObject({
       status: 'sending',
       attempts: 1,
       possible_duplicate: true,
       error: { code: 'rate_limited' },
     })
-    expect(t.store.outbox.lease(T0 + 4999, 10, LEASE_MS)).toEqual([])
-    const [again] = t.store.outbox.lease(T0 + 5000, 10, LEASE_MS)
+    expect(await t.store.outbox.lease(T0 + 4999, 10, LEASE_MS)).toEqual([])
+    const [again] = await t.store.outbox.lease(T0 + 5000, 10, LEASE_MS)
     expect(again).toMatchObject({ jobId: job.jobId, attempts: 1 })
-    t.store.outbox.fail({
-      jobId: job.jobId,
-      messageId: id,
-      at: '2025-06-01T00:01:00.000Z',
-      events: [],
-      error: { code: 'rejected', message: '400' },
-    })
-    expect(t.store.messages.get(id)).toMatchObject({
+    await t.store.outbox.record([
+      {
+        kind: 'failed',
+        jobId: job.jobId,
+        messageId: id,
+        at: '2025-06-01T00:01:00.000Z',
+        events: [],
+        error: { code: 'rejected', message: '400' },
+      },
+    ])
+    expect(await t.store.messages.get(id)).toMatchObject({
       status: 'failed',
       attempts: 2,
       error: { code: 'rejected', message: '400' },
     })
-    expect(t.store.outbox.depth()).toBe(0)
+    expect(await t.store.outbox.depth()).toBe(0)
   })
 
   it('release: back in the queue without counting an attempt', async () => {
     await enqueue(1)
-    const [job] = t.store.outbox.lease(T0, 10, LEASE_MS)
+    const [job] = await t.store.outbox.lease(T0, 10, LEASE_MS)
     if (!job) throw new Error('no job')
-    t.store.outbox.release(job.jobId, T0 + 100)
-    expect(t.store.outbox.lease(T0 + 100, 10, LEASE_MS)).toMatchObject([
+    await t.store.outbox.record([{ kind: 'released', jobId: job.jobId, dueAtMs: T0 + 100 }])
+    expect(await t.store.outbox.lease(T0 + 100, 10, LEASE_MS)).toMatchObject([
       { jobId: job.jobId, attempts: 0 },
     ])
   })
 
   it('cancel: only jobs not under a live lease; their messages become cancelled', async () => {
     const [a = '', b = '', c = ''] = await enqueue(3)
-    t.store.outbox.lease(T0, 1, LEASE_MS) // a is being sent
-    expect(t.store.outbox.cancel([a, b, c, b], '2025-06-01T00:00:01.000Z')).toBe(2)
-    expect(t.store.messages.get(a)?.status).toBe('sending')
-    expect(t.store.messages.get(b)).toMatchObject({ status: 'cancelled' })
-    expect(t.store.outbox.depth()).toBe(1)
+    await t.store.outbox.lease(T0, 1, LEASE_MS) // a is being sent
+    expect(await t.store.outbox.cancel([a, b, c, b], '2025-06-01T00:00:01.000Z')).toBe(2)
+    expect((await t.store.messages.get(a))?.status).toBe('sending')
+    expect(await t.store.messages.get(b)).toMatchObject({ status: 'cancelled' })
+    expect(await t.store.outbox.depth()).toBe(1)
   })
 
   it('leases a bulk job with its bulk id, and cancels it under the lease when that bulk is', async () => {
     const [single = ''] = await enqueue(1)
-    const plan = t.fx.outPlan(t.fx.contact().id, { outbox: { dueAt: T0, recipientKey: 'tg:b' } })
+    const plan = t.fx.outPlan((await t.fx.contact()).id, {
+      outbox: { dueAt: T0, recipientKey: 'tg:b' },
+    })
     plan.message.bulk_id = 'bk_1'
     const o = await t.store.accept(plan)
     if (!o.ok) throw new Error('accept failed')
-    const jobs = t.store.outbox.lease(T0 + 10, 10, LEASE_MS)
+    const jobs = await t.store.outbox.lease(T0 + 10, 10, LEASE_MS)
     expect(jobs.map((j) => [j.messageId, j.bulkId])).toEqual([
       [single, null],
       [o.messageId, 'bk_1'],
     ])
     const [, bulkJob] = jobs
-    t.store.outbox.cancelLeased(bulkJob?.jobId ?? 0, o.messageId, '2025-06-01T00:00:01.000Z')
-    expect(t.store.messages.get(o.messageId)).toMatchObject({ status: 'cancelled' })
-    expect(t.store.messages.get(single)?.status).toBe('sending')
-    expect(t.store.outbox.depth()).toBe(1)
+    await t.store.outbox.record([
+      {
+        kind: 'cancelled',
+        jobId: bulkJob?.jobId ?? 0,
+        messageId: o.messageId,
+        at: '2025-06-01T00:00:01.000Z',
+      },
+    ])
+    expect(await t.store.messages.get(o.messageId)).toMatchObject({ status: 'cancelled' })
+    expect((await t.store.messages.get(single))?.status).toBe('sending')
+    expect(await t.store.outbox.depth()).toBe(1)
   })
 
-  it('serves the lease and next-due queries from the ready index (no table scan, no sort)', () => {
+  it('serves the lease and next-due queries from the ready index (no table scan, no sort)', async () => {
     const db = openDatabase(':memory:')
     migrate(db, MIGRATIONS, '2025-01-01T00:00:00Z')
     const cases: [string, string, unknown[]][] = [
@@ -190,14 +214,14 @@ describe('webhook queue', () => {
     targets,
   })
 
-  it('leases deliveries, retries later, and drops done or failed ones', () => {
-    const id = t.fx.contact({ first_name: 'A' }).thread('tg').threadIds[0] ?? ''
-    t.store.threads.close(id, false, 'a', t.fx.now(), [
+  it('leases deliveries, retries later, and drops done or failed ones', async () => {
+    const id = (await t.fx.contact({ first_name: 'A' }).thread('tg')).threadIds[0] ?? ''
+    await t.store.threads.close(id, false, 'a', t.fx.now(), [
       event('ev_1', ['https://a.example', 'https://b.example']),
       event('ev_2', []),
     ])
-    expect(t.store.webhooks.depth()).toBe(2)
-    const [d1, d2] = t.store.webhooks.lease(T0, 10, LEASE_MS)
+    expect(await t.store.webhooks.depth()).toBe(2)
+    const [d1, d2] = await t.store.webhooks.lease(T0, 10, LEASE_MS)
     if (!d1 || !d2) throw new Error('expected two deliveries')
     expect(JSON.parse(d1.payload)).toEqual({
       id: 'ev_1',
@@ -205,19 +229,21 @@ describe('webhook queue', () => {
       created_at: new Date(T0).toISOString(),
       data: { n: 1 },
     })
-    expect(t.store.webhooks.lease(T0, 10, LEASE_MS)).toEqual([])
-    t.store.webhooks.retry(d1.id, T0 + 1000)
-    t.store.webhooks.done(d2.id)
-    expect(t.store.webhooks.lease(T0 + 999, 10, LEASE_MS)).toEqual([])
-    const [again] = t.store.webhooks.lease(T0 + 1000, 10, LEASE_MS)
-    expect(again).toMatchObject({ id: d1.id, attempts: 1, target: d1.target })
-    t.store.webhooks.fail(d1.id)
-    expect(t.store.webhooks.depth()).toBe(0)
-    // Expired lease: due again.
-    t.store.threads.close(id, false, 'a', t.fx.now(), [event('ev_3', ['https://a.example'])])
-    t.store.webhooks.lease(T0, 10, LEASE_MS)
-    expect(t.store.webhooks.lease(T0 + LEASE_MS, 10, LEASE_MS).map((d) => d.eventId)).toEqual([
-      'ev_3',
+    expect(await t.store.webhooks.lease(T0, 10, LEASE_MS)).toEqual([])
+    await t.store.webhooks.record([
+      { kind: 'retry', id: d1.id, dueAtMs: T0 + 1000 },
+      { kind: 'done', id: d2.id },
     ])
+    expect(await t.store.webhooks.lease(T0 + 999, 10, LEASE_MS)).toEqual([])
+    const [again] = await t.store.webhooks.lease(T0 + 1000, 10, LEASE_MS)
+    expect(again).toMatchObject({ id: d1.id, attempts: 1, target: d1.target })
+    await t.store.webhooks.record([{ kind: 'failed', id: d1.id }])
+    expect(await t.store.webhooks.depth()).toBe(0)
+    // Expired lease: due again.
+    await t.store.threads.close(id, false, 'a', t.fx.now(), [event('ev_3', ['https://a.example'])])
+    await t.store.webhooks.lease(T0, 10, LEASE_MS)
+    expect(
+      (await t.store.webhooks.lease(T0 + LEASE_MS, 10, LEASE_MS)).map((d) => d.eventId),
+    ).toEqual(['ev_3'])
   })
 })

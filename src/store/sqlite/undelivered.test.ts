@@ -16,18 +16,18 @@ import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.js'
 import { openDatabase } from './open-database.js'
 
 let t: TempStore
-beforeEach(() => {
-  t = openTempStore()
+beforeEach(async () => {
+  t = await openTempStore()
 })
 afterEach(() => t.dispose())
 
 /** A message on `tg` moved to `sent` at the fixture clock's next tick; returns its id and time. */
 async function sentMessage(): Promise<{ id: string; sentAt: string }> {
-  const contactId = t.fx.contact({}).id
+  const contactId = (await t.fx.contact({})).id
   const o = await t.store.accept(t.fx.outPlan(contactId))
   if (!o.ok) throw new Error('accept failed')
   const sentAt = t.fx.now()
-  expect(t.store.messages.advance(o.messageId, 'sent', sentAt, {}, [])).toBe(true)
+  expect(await t.store.messages.advance(o.messageId, 'sent', sentAt, {}, [])).toBe(true)
   return { id: o.messageId, sentAt }
 }
 
@@ -45,36 +45,44 @@ describe('messages awaiting an ack', () => {
   it('lists sent, unflagged messages sent at or before the limit, oldest first', async () => {
     const a = await sentMessage()
     const b = await sentMessage()
-    const list = (before: string, limit = 10) =>
-      t.store.messages.listAwaitingAck('tg', before, limit).map((m) => m.id)
-    expect(list(a.sentAt)).toEqual([a.id])
-    expect(list(b.sentAt)).toEqual([a.id, b.id])
-    expect(list(b.sentAt, 1)).toEqual([a.id])
-    expect(t.store.messages.listAwaitingAck('other', b.sentAt, 10)).toEqual([])
-    t.store.messages.advance(a.id, 'delivered', t.fx.now(), {}, [])
-    expect(list(b.sentAt)).toEqual([b.id])
+    const list = async (before: string, limit = 10) =>
+      (await t.store.messages.listAwaitingAck('tg', before, limit)).map((m) => m.id)
+    expect(await list(a.sentAt)).toEqual([a.id])
+    expect(await list(b.sentAt)).toEqual([a.id, b.id])
+    expect(await list(b.sentAt, 1)).toEqual([a.id])
+    expect(await t.store.messages.listAwaitingAck('other', b.sentAt, 10)).toEqual([])
+    await t.store.messages.advance(a.id, 'delivered', t.fx.now(), {}, [])
+    expect(await list(b.sentAt)).toEqual([b.id])
   })
 
   it('flags a message once, queuing its event only then; delivered ones are not flagged', async () => {
     const a = await sentMessage()
     const b = await sentMessage()
     const at = t.fx.now()
-    expect(t.store.messages.flagUndelivered(a.id, at, event('ev_1'))).toBe(true)
-    expect(t.store.messages.flagUndelivered(a.id, t.fx.now(), event('ev_2'))).toBe(false)
-    expect(t.store.messages.get(a.id)).toMatchObject({ status: 'sent', undelivered_after: at })
-    expect(t.store.messages.listAwaitingAck('tg', at, 10).map((m) => m.id)).toEqual([b.id])
+    expect(await t.store.messages.flagUndelivered(a.id, at, event('ev_1'))).toBe(true)
+    expect(await t.store.messages.flagUndelivered(a.id, t.fx.now(), event('ev_2'))).toBe(false)
+    expect(await t.store.messages.get(a.id)).toMatchObject({
+      status: 'sent',
+      undelivered_after: at,
+    })
+    expect((await t.store.messages.listAwaitingAck('tg', at, 10)).map((m) => m.id)).toEqual([b.id])
 
-    t.store.messages.advance(b.id, 'read', t.fx.now(), {}, [])
-    expect(t.store.messages.flagUndelivered(b.id, t.fx.now(), event('ev_3'))).toBe(false)
-    expect(t.store.messages.get(b.id)?.undelivered_after).toBeNull()
-    expect(t.store.webhooks.lease(Date.now(), 10, 1000).map((d) => d.eventId)).toEqual(['ev_1'])
+    await t.store.messages.advance(b.id, 'read', t.fx.now(), {}, [])
+    expect(await t.store.messages.flagUndelivered(b.id, t.fx.now(), event('ev_3'))).toBe(false)
+    expect((await t.store.messages.get(b.id))?.undelivered_after).toBeNull()
+    expect((await t.store.webhooks.lease(Date.now(), 10, 1000)).map((d) => d.eventId)).toEqual([
+      'ev_1',
+    ])
 
     // A late delivery ack still moves the message on; the flag stays as history.
-    expect(t.store.messages.advance(a.id, 'delivered', t.fx.now(), {}, [])).toBe(true)
-    expect(t.store.messages.get(a.id)).toMatchObject({ status: 'delivered', undelivered_after: at })
+    expect(await t.store.messages.advance(a.id, 'delivered', t.fx.now(), {}, [])).toBe(true)
+    expect(await t.store.messages.get(a.id)).toMatchObject({
+      status: 'delivered',
+      undelivered_after: at,
+    })
   })
 
-  it('answers from the partial index, without sorting', () => {
+  it('answers from the partial index, without sorting', async () => {
     const db = openDatabase(':memory:')
     migrate(db, MIGRATIONS, '2025-01-01T00:00:00Z')
     const plan = db.prepare(`EXPLAIN QUERY PLAN ${AWAITING_ACK_SQL}`).all('tg', 'x', 10) as {
@@ -88,7 +96,7 @@ describe('messages awaiting an ack', () => {
 })
 
 describe('migration 3 (undelivered)', () => {
-  it('upgrades a database built by migration 1 alone', () => {
+  it('upgrades a database built by migration 1 alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'omnigate-mig3-'))
     try {
       const file = join(dir, 'omnigate.db')
@@ -96,7 +104,7 @@ describe('migration 3 (undelivered)', () => {
       migrate(db, [initial], '2025-01-01T00:00:00Z')
       db.close()
       expect(storeVersion(file).version).toBe(1)
-      openStore({ file, dataDir: dir }).close()
+      await (await openStore({ file, dataDir: dir })).close()
       expect(storeVersion(file).version).toBe(SCHEMA_VERSION)
       const check = openDatabase(file, { readonly: true })
       const cols = check.prepare(`SELECT name FROM pragma_table_info('messages')`).all() as {
