@@ -14,6 +14,7 @@ import type { SqliteDatabase } from './sqlite/sqlite-database.js'
 import { createSqliteStore } from './sqlite/sqlite-store.js'
 import { probeWrites, type WriteProbeResult } from './sqlite/write-probe.js'
 import type { Store } from './types.js'
+import { openPostgresStore } from './postgres/open-postgres.js'
 
 export { SchemaTooNewError } from './sqlite/migrate.js'
 export { SCHEMA_VERSION } from './sqlite/migrations/index.js'
@@ -21,6 +22,7 @@ export * from './types.js'
 export { bulkSummary } from './core/bulk.js'
 export { storeFault, type StoreFault, type StoreFaultKind } from './store-fault.js'
 export type { WriteProbeResult } from './sqlite/write-probe.js'
+export { PostgresConnectError } from './postgres/connect.js'
 
 /** What the daemon needs beyond the Store contract: telling when writes work again after a fault. */
 export interface StoreUpkeep {
@@ -36,6 +38,11 @@ export interface OpenStoreOptions {
   file: string
   /** The data folder: attachment blobs go to `<dataDir>/blobs/`. */
   dataDir: string
+  /**
+   * `store.postgres` (DESIGN §10): the store is PostgreSQL and `file` is not used; attachment
+   * blobs go into its `blobs` table. Rejects with PostgresConnectError when it cannot connect.
+   */
+  postgres?: { url: string; pool: number } | null
   /** The caller's child logger (`component: 'store'`): migrations and failed commits. */
   log?: Logger
   /** Clock for bookkeeping (migration times); every Store method takes its own `now`. */
@@ -53,6 +60,13 @@ export interface OpenStoreOptions {
  */
 export async function openStore(opts: OpenStoreOptions): Promise<Store & StoreUpkeep> {
   const { log } = opts
+  if (opts.postgres) {
+    return openPostgresStore({
+      ...opts.postgres,
+      ...(log ? { log } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    })
+  }
   const blobsDir = join(opts.dataDir, 'blobs')
   mkdirSync(blobsDir, { recursive: true })
   const db = openDatabase(opts.file)

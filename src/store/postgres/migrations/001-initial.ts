@@ -134,7 +134,9 @@ CREATE INDEX messages_channel_out ON messages (channel, created_at) WHERE direct
 CREATE INDEX messages_bulk ON messages (bulk_id) WHERE bulk_id IS NOT NULL;
 
 -- Metadata; the bytes are in blobs.
+-- seq keeps insertion order (SQLite lists a message's attachments by rowid).
 CREATE TABLE attachments (
+  seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
   id ${T} PRIMARY KEY,
   message_id ${T} REFERENCES messages (id),
   sha256 text NOT NULL,
