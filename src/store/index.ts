@@ -14,6 +14,8 @@ import type { SqliteDatabase } from './sqlite/sqlite-database.js'
 import { createSqliteStore } from './sqlite/sqlite-store.js'
 import { probeWrites, type WriteProbeResult } from './sqlite/write-probe.js'
 import type { Store } from './types.js'
+import { connectPostgres } from './postgres/connect.js'
+import { migratePostgres } from './postgres/migrate.js'
 import { openPostgresStore } from './postgres/open-postgres.js'
 
 export { SchemaTooNewError } from './sqlite/migrate.js'
@@ -99,6 +101,19 @@ export function migrateStore(
     return migrate(db, MIGRATIONS, now().toISOString())
   } finally {
     db.close()
+  }
+}
+
+/** `omnigate migrate` with `store.postgres`: connects, migrates under the advisory lock. */
+export async function migratePostgresStore(
+  o: { url: string; pool: number },
+  now: () => Date = () => new Date(),
+): Promise<{ from: number; to: number }> {
+  const pool = await connectPostgres({ url: o.url, pool: 1 })
+  try {
+    return await migratePostgres(pool, now().toISOString())
+  } finally {
+    await pool.end()
   }
 }
 

@@ -76,6 +76,21 @@ export async function createTestDatabase(
   return withDatabase(server, name)
 }
 
+/** The database `name`, copied from the migrated template unless it exists (a restart). */
+export async function ensureTestDatabase(name: string): Promise<string> {
+  const server = pgServerUrl()
+  await onServer(server, async (c) => {
+    const { rows } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
+    if (rows.length === 0) await c.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${TEMPLATE_DB}`)
+  })
+  return withDatabase(server, name)
+}
+
+/** A database name for a test's data folder: the same folder (a restart) gives the same name. */
+export function databaseForDir(dir: string): string {
+  return `gw_${dir.split('/').pop() ?? dir}`.replace(/\W/g, '_').toLowerCase().slice(0, 63)
+}
+
 /** Drops a test database, closing whatever connections are still open on it. */
 export async function dropTestDatabase(name: string): Promise<void> {
   await onServer(pgServerUrl(), (c) =>
