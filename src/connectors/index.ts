@@ -7,6 +7,7 @@ import type { ChannelType, Connector, ConnectorDeps } from './types.js'
 
 export * from './types.js'
 export { CHANNEL_LIMITS } from './limits.js'
+export { CHANNEL_CAPABILITIES } from './capabilities.js'
 
 type Settings = Record<string, unknown>
 

@@ -14,7 +14,6 @@ export const CHANNEL_LIMITS: Readonly<Record<ChannelType, ChannelLimits>> = {
     attachmentsMax: 10,
     attachmentBytesMax: 50 * MB,
     attachmentTypes: [],
-    nativeTemplates: false,
   },
   // WhatsApp: 4096 chars of text, 1024 of caption; 16 MB media (100 MB documents, kept lower here).
   whatsapp: {
@@ -23,7 +22,6 @@ export const CHANNEL_LIMITS: Readonly<Record<ChannelType, ChannelLimits>> = {
     attachmentsMax: 10,
     attachmentBytesMax: 16 * MB,
     attachmentTypes: [],
-    nativeTemplates: false,
   },
   'whatsapp-cloud': {
     textMax: 4096,
@@ -31,7 +29,6 @@ export const CHANNEL_LIMITS: Readonly<Record<ChannelType, ChannelLimits>> = {
     attachmentsMax: 10,
     attachmentBytesMax: 16 * MB,
     attachmentTypes: ['image/', 'video/', 'audio/', 'application/', 'text/'],
-    nativeTemplates: true,
   },
   // LINE push: 5000 chars a text object, at most 5 message objects a request (1 text + 4 files).
   line: {
@@ -40,7 +37,6 @@ export const CHANNEL_LIMITS: Readonly<Record<ChannelType, ChannelLimits>> = {
     attachmentsMax: 4,
     attachmentBytesMax: 10 * MB,
     attachmentTypes: ['image/', 'video/', 'audio/'],
-    nativeTemplates: false,
   },
   // Most providers cap a whole mail near 25 MB; bodies have no practical limit.
   email: {
@@ -49,7 +45,6 @@ export const CHANNEL_LIMITS: Readonly<Record<ChannelType, ChannelLimits>> = {
     attachmentsMax: 20,
     attachmentBytesMax: 20 * MB,
     attachmentTypes: [],
-    nativeTemplates: false,
   },
   // A push payload is at most 4096 bytes encrypted; the connector checks the final size.
   webpush: {
@@ -58,7 +53,6 @@ export const CHANNEL_LIMITS: Readonly<Record<ChannelType, ChannelLimits>> = {
     attachmentsMax: 0,
     attachmentBytesMax: 0,
     attachmentTypes: [],
-    nativeTemplates: false,
   },
   webhook: {
     textMax: 100_000,
@@ -66,6 +60,5 @@ export const CHANNEL_LIMITS: Readonly<Record<ChannelType, ChannelLimits>> = {
     attachmentsMax: 10,
     attachmentBytesMax: 25 * MB,
     attachmentTypes: [],
-    nativeTemplates: false,
   },
 }

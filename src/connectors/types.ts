@@ -31,8 +31,54 @@ export interface ChannelLimits {
   attachmentBytesMax: number
   /** Accepted MIME types as prefixes (`image/`, `application/pdf`); empty: any. */
   attachmentTypes: string[]
-  /** Whether the channel can deliver a template natively (WhatsApp Cloud); else it is rendered to text. */
-  nativeTemplates: boolean
+}
+
+/**
+ * What a channel type's platform does that changes how the gateway treats its sends: the same for
+ * every channel of the type, so it is known from the config before a connector is built. Each
+ * connector folder declares its own (`<type>/capabilities.ts`), `CHANNEL_CAPABILITIES` collects
+ * them by type, and each connector carries its type's in `capabilities`. The gateway asks for a
+ * capability by name, never by type name.
+ */
+export interface TypeCapabilities {
+  /**
+   * The platform drops a second send carrying our message id as its idempotency key (webhook
+   * relay: `Idempotency-Key`, LINE: `X-Line-Retry-Key`). The dispatcher then does not count a
+   * retry after an unknown outcome (a timeout after the request left) as a possible duplicate.
+   */
+  readonly idempotentSends: boolean
+  /**
+   * Machine-regular spacing is itself a ban signal (WhatsApp Web: an unofficial client on a
+   * person's number). The dispatcher adds a random pause of up to half an interval on top of each
+   * rate slot (dispatcher/send-jitter.ts); the rate is never exceeded.
+   */
+  readonly sendJitter: boolean
+  /**
+   * The connector can deliver a template as the platform's own (WhatsApp Cloud: approved templates
+   * mapped in the channel's config), which some platforms require after the reply window closes.
+   * Without it the connector gets the rendered text only.
+   */
+  readonly nativeTemplates: boolean
+}
+
+/**
+ * A built connector's capabilities: its type's, plus those its settings or its state decide. Every
+ * field is declared by every connector (null: not offered), so the compiler sees a forgotten one.
+ */
+export interface ConnectorCapabilities extends TypeCapabilities {
+  /**
+   * The platform acknowledges delivery to the device, and a `sent` message without that ack after
+   * `undeliveredAfterMs` is how a quietly restricted account looks (WhatsApp Web). The gateway's
+   * ack watchdog (gateway/watchdog.ts) flags such messages once and never resends them. Null: the
+   * channel is not watched.
+   */
+  readonly ackWatch: { readonly undeliveredAfterMs: number } | null
+  /**
+   * Browser push: the VAPID public key (base64url) a page subscribes with, served at
+   * `GET /v1/channels/{name}/push-key`; the function answers null until the key is usable (before
+   * `start()`, or a broken key pair). Null: the channel takes no push subscriptions.
+   */
+  readonly vapidPublicKey: (() => string | null) | null
 }
 
 export type ChannelStateName =
@@ -224,6 +270,8 @@ export interface Connector {
   readonly name: string
   readonly type: ChannelType
   readonly limits: ChannelLimits
+  /** What the gateway may rely on or must do for this channel (ConnectorCapabilities). */
+  readonly capabilities: ConnectorCapabilities
   start(ctx: ConnectorContext): Promise<void>
   send(out: OutboundPayload): Promise<SendResult>
   stop(): Promise<void>

@@ -5,6 +5,7 @@
  * A code, once shipped, is never reused for another meaning.
  */
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { Decision, Refusal } from '../rules/index.js'
 
 export interface ErrorBody {
   error: { code: string; message: string; rule?: string; details?: Record<string, unknown> }
@@ -102,6 +103,11 @@ export function ruleError(
   details?: Record<string, unknown>,
 ): ApiError {
   return new ApiError(RULE_ERRORS[code], code, message, details, rule)
+}
+
+/** The API error of a refused decision, or of a rules' refusal the gateway met on its own. */
+export function refusal(d: Decision | Refusal): ApiError {
+  return ruleError(d.code as RuleErrorCode, d.message, d.rule, d.details)
 }
 
 export const notFound = (what: string, id: string): ApiError =>

@@ -1,13 +1,13 @@
 /**
  * The ack watchdog through the in-process gateway: a real webhook channel (a local relay) made
- * "watched" by giving its connector `undeliveredAfterMs`, which is all the watchdog asks of a
- * connector. Passes are run with an explicit clock so nothing waits for the limit.
+ * "watched" by giving its connector the `ackWatch` capability, which is all the watchdog asks of
+ * a connector. Passes are run with an explicit clock so nothing waits for the limit.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createConnector, type Connector } from '../connectors/index.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver.js'
 import { KEYS, startGateway, type TestGateway } from '../../test/helpers/harness.js'
-import { isAckWatched } from './watchdog.js'
+import { ackWatchMs } from './watchdog.js'
 
 const LIMIT_MS = 60_000
 
@@ -39,7 +39,11 @@ webhooks:
       dispatcher: true,
       connectorFactory: async (type, deps, settings) => {
         const c = await createConnector(type, deps, settings)
-        return deps.name === 'sms' ? Object.assign(c, { undeliveredAfterMs: LIMIT_MS }) : c
+        return deps.name === 'sms'
+          ? Object.assign(c, {
+              capabilities: { ...c.capabilities, ackWatch: { undeliveredAfterMs: LIMIT_MS } },
+            })
+          : c
       },
     },
   )
@@ -130,19 +134,29 @@ describe('ack watchdog', () => {
   })
 })
 
-describe('isAckWatched', () => {
-  const base = { name: 'x' } as unknown as Connector
+describe('ackWatchMs', () => {
+  // Only `capabilities` is read: the rest of a connector does not matter here.
+  const withAck = (ackWatch: { undeliveredAfterMs: number } | null): Connector =>
+    ({ name: 'x', capabilities: { ackWatch } }) as unknown as Connector
   it.each([
-    [{}, false],
-    [{ undeliveredAfterMs: 0 }, false],
-    [{ undeliveredAfterMs: -1 }, false],
-    [{ undeliveredAfterMs: Number.NaN }, false],
-    [{ undeliveredAfterMs: '60000' }, false],
-    [{ undeliveredAfterMs: 60_000 }, true],
-  ])('%j → %s', (extra, expected) => {
-    expect(isAckWatched({ ...base, ...extra } as Connector)).toBe(expected)
+    [null, null],
+    [{ undeliveredAfterMs: 0 }, null],
+    [{ undeliveredAfterMs: -1 }, null],
+    [{ undeliveredAfterMs: Number.NaN }, null],
+    [{ undeliveredAfterMs: Number.POSITIVE_INFINITY }, null],
+    [{ undeliveredAfterMs: 60_000 }, 60_000],
+  ])('ackWatch %j → %s', (ackWatch, expected) => {
+    expect(ackWatchMs(withAck(ackWatch))).toBe(expected)
   })
   it('null (a channel that did not start) is not watched', () => {
-    expect(isAckWatched(null)).toBe(false)
+    expect(ackWatchMs(null)).toBeNull()
+  })
+  it('WhatsApp Web declares it, with the configured limit', async () => {
+    const wa = await createConnector(
+      'whatsapp',
+      { name: 'wa', publicUrl: 'http://127.0.0.1', allowPrivateUrls: true },
+      { ack_timeout_ms: 90_000 },
+    )
+    expect(ackWatchMs(wa)).toBe(90_000)
   })
 })

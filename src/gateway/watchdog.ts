@@ -5,7 +5,7 @@
  * `omnigate_messages_undelivered_total{channel}` metric and a `message.undelivered` app webhook
  * queued in the same transaction — and never resent, which would only deepen a ban.
  *
- * Generic: any connector exposing `undeliveredAfterMs` (today WhatsApp Web) is watched.
+ * Generic: any connector declaring the `ackWatch` capability (today WhatsApp Web) is watched.
  */
 import type { Logger } from 'pino'
 import { SupervisedLoop } from '../connectors/shared/supervised-loop.js'
@@ -13,16 +13,14 @@ import type { Connector } from '../connectors/types.js'
 import type { MessageRecord } from '../store/types.js'
 import type { Services } from './services.js'
 
-/** A connector whose platform acknowledges delivery, with how long that may take. */
-export interface AckWatchedConnector extends Connector {
-  /** A `sent` message without a delivery ack after this long (ms) is flagged. */
-  readonly undeliveredAfterMs: number
-}
-
-/** Whether the channel's connector asks to be watched. */
-export function isAckWatched(c: Connector | null): c is AckWatchedConnector {
-  const ms = (c as Partial<AckWatchedConnector> | null)?.undeliveredAfterMs
-  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0
+/**
+ * How long (ms) a `sent` message of this channel may wait for its delivery ack before it is
+ * flagged: the connector's `ackWatch` capability; null when it asks not to be watched (or did not
+ * start). A limit that is not a positive number watches nothing rather than flag every message.
+ */
+export function ackWatchMs(c: Connector | null): number | null {
+  const ms = c?.capabilities.ackWatch?.undeliveredAfterMs
+  return ms !== undefined && Number.isFinite(ms) && ms > 0 ? ms : null
 }
 
 /** 30 s: the default limit is an hour; a flag half a minute late changes nothing for anyone. */
@@ -82,14 +80,14 @@ export class AckWatchdog {
     const flagged: string[] = []
     const at = now.toISOString()
     for (const name of Object.keys(this.svc.config().channels)) {
-      const connector = this.svc.channels.get(name)
-      if (!isAckWatched(connector) || this.svc.channels.state(name).state !== 'connected') continue
-      const sentBefore = new Date(now.getTime() - connector.undeliveredAfterMs).toISOString()
+      const afterMs = ackWatchMs(this.svc.channels.get(name))
+      if (afterMs === null || this.svc.channels.state(name).state !== 'connected') continue
+      const sentBefore = new Date(now.getTime() - afterMs).toISOString()
       try {
         for (let page = 0; page < MAX_PAGES; page++) {
           const due = this.svc.store.messages.listAwaitingAck(name, sentBefore, PAGE)
           for (const m of due) {
-            if (this.flag(m, at, connector.undeliveredAfterMs)) flagged.push(m.id)
+            if (this.flag(m, at, afterMs)) flagged.push(m.id)
           }
           if (due.length < PAGE) break
         }
@@ -112,8 +110,8 @@ export class AckWatchdog {
   private nextDelay(): number {
     let every = WATCHDOG_EVERY_MS
     for (const name of Object.keys(this.svc.config().channels)) {
-      const c = this.svc.channels.get(name)
-      if (isAckWatched(c)) every = Math.min(every, c.undeliveredAfterMs / 2)
+      const afterMs = ackWatchMs(this.svc.channels.get(name))
+      if (afterMs !== null) every = Math.min(every, afterMs / 2)
     }
     return Math.max(MIN_EVERY_MS, Math.floor(every))
   }

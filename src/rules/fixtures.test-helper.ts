@@ -2,6 +2,7 @@
  * Fixture builders for the rules tests: a channel of any type with its real limits and the type
  * defaults of DESIGN §4, a contact, an identity, a thread and a send, each overridable.
  */
+import { CHANNEL_CAPABILITIES } from '../connectors/capabilities.js'
 import { CHANNEL_LIMITS } from '../connectors/limits.js'
 import type {
   ChannelInfo,
@@ -62,6 +63,7 @@ export function channel(
     enabled: true,
     addressKind: ADDRESS_KIND[type],
     limits: { ...CHANNEL_LIMITS[type] },
+    capabilities: CHANNEL_CAPABILITIES[type],
     senders: type === 'email' ? ['support@example.com', 'billing@example.com'] : [],
     defaultSubject: null,
     ...over,

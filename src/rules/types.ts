@@ -1,9 +1,9 @@
 /**
  * Types of the pure policy module (DESIGN §5). `rules/` imports nothing of ours but types.
  */
-import type { ChannelLimits, ChannelType } from '../connectors/types.js'
+import type { ChannelLimits, ChannelType, TypeCapabilities } from '../connectors/types.js'
 
-export type { ChannelLimits, ChannelType }
+export type { ChannelLimits, ChannelType, TypeCapabilities }
 
 /** Effective rules of one channel: type defaults < `defaults.rules` < the channel's own `rules`. */
 export interface ChannelRules {
@@ -30,6 +30,8 @@ export interface ChannelInfo {
   addressKind: 'phone' | 'email' | 'any' | 'telegram' | 'line' | 'push'
   rules: ChannelRules
   limits: ChannelLimits
+  /** What the channel type's platform can do (native templates …), as its connector declares it. */
+  capabilities: TypeCapabilities
   /** Email: allowed sender mailboxes (first is the default); `default_subject`. */
   senders: string[]
   defaultSubject: string | null

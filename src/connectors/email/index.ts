@@ -14,6 +14,7 @@ import {
   type OutboundPayload,
   type SendResult,
 } from '../types.js'
+import { EMAIL_CAPABILITIES } from './capabilities.js'
 import { ChannelStateBoard } from './channel-state.js'
 import { ImapReceiver } from './imap-receiver.js'
 import { contentId, parseMail, type MailOutcome } from './parse-mail.js'
@@ -45,6 +46,7 @@ export function createEmailConnector(deps: ConnectorDeps, settings: EmailSetting
 class Email implements EmailConnector {
   readonly type = 'email' as const
   readonly limits = CHANNEL_LIMITS.email
+  readonly capabilities = { ...EMAIL_CAPABILITIES, ackWatch: null, vapidPublicKey: null }
   private readonly senders: string[]
   private readonly board = new ChannelStateBoard((state) => this.ctx?.state(state))
   private ctx: ConnectorContext | null = null

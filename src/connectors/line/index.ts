@@ -13,6 +13,7 @@ import type {
   OutboundPayload,
   SendResult,
 } from '../types.js'
+import { LINE_CAPABILITIES } from './capabilities.js'
 import { withDeadline } from './deadline.js'
 import { LineInbound } from './inbound.js'
 import { pushOutbound } from './outbound.js'
@@ -32,6 +33,7 @@ export function createLineConnector(deps: ConnectorDeps, settings: LineSettings)
 class LineConnector implements Connector {
   readonly type = 'line' as const
   readonly limits = CHANNEL_LIMITS.line
+  readonly capabilities = { ...LINE_CAPABILITIES, ackWatch: null, vapidPublicKey: null }
   private readonly api: messagingApi.MessagingApiClient
   private readonly blob: messagingApi.MessagingApiBlobClient
   private ctx: ConnectorContext | null = null

@@ -15,6 +15,7 @@ import type {
   OutboundPayload,
   SendResult,
 } from '../types.js'
+import { TELEGRAM_CAPABILITIES } from './capabilities.js'
 import { toInbound } from './inbound.js'
 import { sendOutbound } from './outbound.js'
 import { POLL_TIMEOUT_S, pollingLoop } from './polling.js'
@@ -43,6 +44,7 @@ export function createTelegramConnector(
 class TelegramConnector implements Connector {
   readonly type = 'telegram' as const
   readonly limits = CHANNEL_LIMITS.telegram
+  readonly capabilities = { ...TELEGRAM_CAPABILITIES, ackWatch: null, vapidPublicKey: null }
   readonly name: string
   private readonly api: Api
   private ctx: ConnectorContext | null = null

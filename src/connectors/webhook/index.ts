@@ -15,6 +15,7 @@ import {
   type OutboundPayload,
   type SendResult,
 } from '../types.js'
+import { WEBHOOK_CAPABILITIES } from './capabilities.js'
 import { toWebhookBody } from './outbound-body.js'
 import { fromAnswer, fromTransport, isAuthFailure } from './send-error.js'
 import { postToRelay, RelayTransportError } from './relay-request.js'
@@ -89,6 +90,7 @@ export function createWebhookConnector(deps: ConnectorDeps, settings: WebhookSet
     name: deps.name,
     type: 'webhook',
     limits: CHANNEL_LIMITS.webhook,
+    capabilities: { ...WEBHOOK_CAPABILITIES, ackWatch: null, vapidPublicKey: null },
 
     // No handshake: the relay is first contacted by a send, so the channel is connected at once.
     async start(context) {

@@ -8,6 +8,7 @@ import { FakePushService, type FakeSubscriptionJson } from '../../../test/fakes/
 import {
   SendError,
   type ChannelState,
+  type Connector,
   type ConnectorContext,
   type OutboundPayload,
 } from '../types.js'
@@ -107,9 +108,14 @@ async function sendError(p: Promise<unknown>): Promise<SendError> {
   return err as SendError
 }
 
+/** The VAPID public key the connector offers subscribers (its `vapidPublicKey` capability). */
+function vapidKey(c: Connector): string | null {
+  return c.capabilities.vapidPublicKey?.() ?? null
+}
+
 /** A subscription made by a page that used this connector's public key. */
 function subscribeTo(h: Harness): FakeSubscriptionJson {
-  return push.subscribe(h.connector.publicKey())
+  return push.subscribe(vapidKey(h.connector))
 }
 
 describe('Web Push connector: delivery', () => {
@@ -125,7 +131,7 @@ describe('Web Push connector: delivery', () => {
       message_id: 'msg_01jabc',
     })
     expect(got?.vapid).toMatchObject({
-      publicKey: h.connector.publicKey(),
+      publicKey: vapidKey(h.connector),
       aud: push.origin,
       sub: 'https://support.example.com',
     })
@@ -297,7 +303,7 @@ describe('Web Push connector: VAPID keys', () => {
   it('generates a key pair once into the data folder (0600) and reuses it', async () => {
     const dataDir = tempDir()
     const first = await setup({}, { dataDir })
-    const publicKey = first.connector.publicKey()
+    const publicKey = vapidKey(first.connector)
     expect(publicKey).toMatch(/^[\w-]{87}$/)
     const file = vapidFile(dataDir, 'push')
     expect(statSync(file).mode & 0o777).toBe(0o600)
@@ -305,7 +311,7 @@ describe('Web Push connector: VAPID keys', () => {
     await first.connector.stop()
 
     const second = await setup({}, { dataDir })
-    expect(second.connector.publicKey()).toBe(publicKey)
+    expect(vapidKey(second.connector)).toBe(publicKey)
     const sub = subscribeTo(second) // the page subscribed with the key of the first run
     await second.connector.send(outbound(sub))
     expect(push.received(sub)[0]?.vapid.publicKey).toBe(publicKey)
@@ -324,7 +330,7 @@ describe('Web Push connector: VAPID keys', () => {
       },
       { dataDir },
     )
-    expect(h.connector.publicKey()).toBe(keys.publicKey)
+    expect(vapidKey(h.connector)).toBe(keys.publicKey)
     expect(() => statSync(vapidFile(dataDir, 'push'))).toThrow()
     const sub = subscribeTo(h)
     await h.connector.send(outbound(sub))
@@ -341,7 +347,7 @@ describe('Web Push connector: VAPID keys', () => {
       state: 'error',
       detail: expect.stringContaining('vapid.public_key'),
     })
-    expect(mismatched.connector.publicKey()).toBeNull()
+    expect(vapidKey(mismatched.connector)).toBeNull()
     const sub = push.subscribe()
     expect(await sendError(mismatched.connector.send(outbound(sub)))).toMatchObject({
       kind: 'retry',

@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import { Agent, type Dispatcher } from 'undici'
 import { CHANNEL_LIMITS } from '../limits.js'
 import { SendError, type Connector, type ConnectorContext, type ConnectorDeps } from '../types.js'
+import { WEBPUSH_CAPABILITIES } from './capabilities.js'
 import { guardedLookup, privateLiteralHost } from './endpoint-guard.js'
 import { buildPayload, encodePayload, PAYLOAD_MAX_BYTES } from './payload.js'
 import { postPush, preparePush, type Urgency } from './push-request.js'
@@ -48,10 +49,8 @@ export interface WebPushConnectorOptions {
   templateTitle?: (name: string) => string | null
 }
 
-/** The connector plus what the push-key and subscription routes need. */
+/** The connector plus what the subscription route needs. */
 export interface WebPushConnector extends Connector {
-  /** The VAPID public key (base64url) for `GET /v1/channels/{name}/push-key`; null until usable. */
-  publicKey(): string | null
   /** Checks a subscription's `user_hash` against the channel's `secret` (constant time). */
   verifyUserHash(externalId: string, hash: string): boolean
 }
@@ -125,8 +124,12 @@ export function createWebPushConnector(
     name: deps.name,
     type: 'webpush',
     limits: CHANNEL_LIMITS.webpush,
+    capabilities: {
+      ...WEBPUSH_CAPABILITIES,
+      ackWatch: null,
+      vapidPublicKey: () => keys?.publicKey ?? null,
+    },
 
-    publicKey: () => keys?.publicKey ?? null,
     verifyUserHash: (externalId, hash) => verifyUserHash(settings.secret ?? '', externalId, hash),
 
     async start(ctx) {

@@ -12,6 +12,7 @@ import type {
   OutboundPayload,
   SendResult,
 } from '../types.js'
+import { WHATSAPP_CLOUD_CAPABILITIES } from './capabilities.js'
 import { GraphClient } from './graph-client.js'
 import { deliverWebhook } from './inbound.js'
 import { WhatsAppSender } from './outbound.js'
@@ -38,6 +39,7 @@ export function createWhatsAppCloudConnector(
 class WhatsAppCloudConnector implements Connector {
   readonly type = 'whatsapp-cloud' as const
   readonly limits = CHANNEL_LIMITS['whatsapp-cloud']
+  readonly capabilities = { ...WHATSAPP_CLOUD_CAPABILITIES, ackWatch: null, vapidPublicKey: null }
   private readonly graph: GraphClient
   private readonly sender: WhatsAppSender
   private ctx: ConnectorContext | null = null

@@ -2,7 +2,7 @@
  * The connector's half of the ack watchdog: how long a message may stay `sent` without a delivery
  * ack. WhatsApp accepting a message (`sent`) but never delivering it to the phone is how a quietly
  * restricted account looks from the outside. The gateway's watchdog (`src/gateway/watchdog.ts`)
- * reads `undeliveredAfterMs` from the connector and flags such messages; they are never resent,
+ * reads the connector's `ackWatch` capability and flags such messages; they are never resent,
  * which would deepen a ban.
  */
 

@@ -14,14 +14,15 @@ import {
   type OutboundPayload,
   type StatusUpdate,
 } from '../types.js'
-import { createWhatsAppConnector, type WhatsAppConnector, type WhatsAppSettings } from './index.js'
+import type { Connector } from '../types.js'
+import { createWhatsAppConnector, type WhatsAppSettings } from './index.js'
 import { qrRendererAvailable } from './qr.js'
 
 const NUMBER = '+4917612345678'
 const DIGITS = '4917612345678'
 
 interface Harness {
-  connector: WhatsAppConnector
+  connector: Connector
   fake: () => FakeWWebClient
   factoryCalls: number
   states: ChannelState[]
@@ -52,7 +53,7 @@ async function setup(
   )
   let client: FakeWWebClient | null = null
   const h: Harness = {
-    connector: null as unknown as WhatsAppConnector,
+    connector: null as unknown as Connector,
     fake: () => {
       if (client === null) throw new Error('no client was created')
       return client

@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import { CHANNEL_LIMITS } from '../limits.js'
 import type { Connector, ConnectorContext, ConnectorDeps } from '../types.js'
 import { DEFAULT_UNDELIVERED_AFTER_MS } from './ack-watchdog.js'
+import { WHATSAPP_CAPABILITIES } from './capabilities.js'
 import { DEFAULT_RECONNECT_BACKOFF, type Backoff } from './backoff.js'
 import { findChromium } from './chromium.js'
 import type {
@@ -53,12 +54,6 @@ export interface WhatsAppConnectorOptions {
   pathEnv?: string
 }
 
-/** The connector plus what the gateway's ack watchdog (`src/gateway/watchdog.ts`) reads. */
-export interface WhatsAppConnector extends Connector {
-  /** How long a message may stay `sent` without a delivery ack before it is flagged. */
-  readonly undeliveredAfterMs: number
-}
-
 const SAFE_FOLDER = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 
 /** With a custom client factory and no media factory: plain objects (what a fake accepts). */
@@ -74,7 +69,7 @@ export function createWhatsAppConnector(
   deps: ConnectorDeps,
   settings: WhatsAppSettings,
   opts: WhatsAppConnectorOptions = {},
-): WhatsAppConnector {
+): Connector {
   let client: WhatsAppClientLike | null = null
   let connection: Connection | null = null
   let makeMedia: WhatsAppMediaFactory = opts.mediaFactory ?? plainMedia
@@ -102,7 +97,12 @@ export function createWhatsAppConnector(
     name: deps.name,
     type: 'whatsapp',
     limits: CHANNEL_LIMITS.whatsapp,
-    undeliveredAfterMs: settings.ack_timeout_ms ?? DEFAULT_UNDELIVERED_AFTER_MS,
+    capabilities: {
+      ...WHATSAPP_CAPABILITIES,
+      // A phone acknowledges delivery; a message never acknowledged is flagged (watchdog.ts).
+      ackWatch: { undeliveredAfterMs: settings.ack_timeout_ms ?? DEFAULT_UNDELIVERED_AFTER_MS },
+      vapidPublicKey: null,
+    },
 
     async start(ctx) {
       log = ctx.log

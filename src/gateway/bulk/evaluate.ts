@@ -9,8 +9,7 @@ import { countsAsUnreplied, evaluate } from '../../rules/index.js'
 import type { SendContent } from '../../rules/types.js'
 import type { AcceptPlan } from '../../store/types.js'
 import type { Caller } from '../http/route.js'
-import { contactFacts, recipientFacts, unrepliedToday } from '../send-facts.js'
-import { buildAcceptPlan } from '../send-plan.js'
+import { buildAcceptPlan, contactFacts, recipientFacts, unrepliedToday } from '../send/index.js'
 import type { Services } from '../services.js'
 
 /** When the chunk's first message is due and how far apart the next ones go (ms, wall clock). */

@@ -168,8 +168,6 @@ export class ChannelRegistry {
         )
         l.connector = c
         await c.start(ctx)
-        if (l.state.state === 'connecting' && cfg.info.type === 'webhook')
-          l.state = { state: 'connected' }
       } catch (err) {
         l.state = { state: 'error', detail: `failed to start: ${(err as Error).message}` }
         log.error({ err: { message: (err as Error).message } }, 'channel failed to start')

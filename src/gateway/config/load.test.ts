@@ -107,7 +107,7 @@ describe('defaults', () => {
     expect(info('wc')?.rules.window).toEqual({ duration_ms: 86_400_000, after: 'templates_only' })
     expect(info('wc')?.rules.rate).toEqual({ per_second: 80, per_recipient_per_second: 1 })
     expect(info('wc')?.addressKind).toBe('phone')
-    expect(info('wc')?.limits.nativeTemplates).toBe(true)
+    expect(info('wc')?.capabilities.nativeTemplates).toBe(true)
     expect(info('wa')?.rules.max_unreplied_per_day).toBe(50)
     expect(info('wa')?.rules.rate).toEqual({ per_second: 0.5, per_recipient_per_second: 0.2 })
     expect(info('push')?.rules.contact_first).toBe(true)

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import { basename, dirname, resolve } from 'node:path'
 import type { ChannelType } from '../../connectors/types.js'
+import { CHANNEL_CAPABILITIES } from '../../connectors/capabilities.js'
 import { CHANNEL_LIMITS } from '../../connectors/limits.js'
 import type { ChannelInfo } from '../../rules/types.js'
 import type { RawChannel } from './channel-schema.js'
@@ -136,6 +137,7 @@ function resolveChannel(
     addressKind: channel.type === 'webhook' ? channel.address : ADDRESS_KIND[channel.type],
     rules: mergeRules(channel.type, [raw.defaults.rules, rules]),
     limits: structuredClone(CHANNEL_LIMITS[channel.type]),
+    capabilities: CHANNEL_CAPABILITIES[channel.type],
     senders: channel.type === 'email' ? [...(channel.senders ?? [])] : [],
     defaultSubject: channel.type === 'email' ? (channel.default_subject ?? null) : null,
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { CHANNEL_CAPABILITIES } from '../../connectors/capabilities.js'
 import { Pacer } from './rate-limiter.js'
 import { sendJitterMs } from './send-jitter.js'
 
@@ -18,10 +19,11 @@ describe('sendJitterMs', () => {
     ['whatsapp', 2000, 0.999, 999],
     ['telegram', 2000, 0.9, 0],
     ['whatsapp-cloud', 2000, 0.9, 0],
-    [undefined, 2000, 0.9, 0],
+    ['webhook', 2000, 0.9, 0],
     ['whatsapp', Number.POSITIVE_INFINITY, 0.9, 0],
-  ])('%s at %d ms with random %d → %d ms', (type, interval, r, expected) => {
-    expect(sendJitterMs(type, interval, () => r)).toBeCloseTo(expected, 6)
+  ] as const)('%s at %d ms with random %d → %d ms', (type, interval, r, expected) => {
+    const jittered = CHANNEL_CAPABILITIES[type].sendJitter
+    expect(sendJitterMs(jittered, interval, () => r)).toBeCloseTo(expected, 6)
   })
 
   it('paced and jittered, a backlog never goes above the rate, and its gaps vary', () => {
@@ -32,7 +34,7 @@ describe('sendJitterMs', () => {
       const slots: number[] = []
       // 200 sends all due at once, as after a long disconnect: each takes the next jittered slot.
       for (let i = 0; i < 200; i++) {
-        const slot = pacer.nextFree('wa', 0) + sendJitterMs('whatsapp', pacer.intervalMs, random)
+        const slot = pacer.nextFree('wa', 0) + sendJitterMs(true, pacer.intervalMs, random)
         pacer.reserve('wa', slot)
         slots.push(slot)
       }

@@ -15,13 +15,13 @@ import {
   type Route,
 } from './route.js'
 import * as s from './schemas.js'
+import * as attachments from '../attachments/index.js'
 import * as bulk from '../bulk/index.js'
-import * as channels from './routes/channels.js'
-import * as contacts from './routes/contacts.js'
-import * as messages from './routes/messages.js'
-import * as push from './routes/push.js'
+import * as channels from '../channels/index.js'
+import * as contacts from '../contacts/index.js'
+import * as send from '../send/index.js'
+import * as threads from '../threads/index.js'
 import * as system from './routes/system.js'
-import * as threads from './routes/threads.js'
 import type { Services } from '../services.js'
 import { openapi } from './openapi/index.js'
 import * as r from './responses/index.js'
@@ -39,8 +39,8 @@ export function routes(svc: Services): Route[] {
     route({ method: 'PATCH', path: '/v1/contacts/:id', operationId: 'updateContact', auth: anyKey, summary: 'Update a contact (incl. blocked)', body: s.contactPatch, responses: { 200: r.contact, ...r.errors(409) }, handler: contacts.patchContact(svc) }),
     route({ method: 'GET', path: '/v1/contacts/:id/eligibility', operationId: 'getEligibility', auth: anyKey, summary: 'Per channel: may we send, and what', responses: { 200: r.eligibility }, handler: contacts.eligibility(svc) }),
     route({ method: 'GET', path: '/v1/contacts/:id/timeline', operationId: 'getTimeline', auth: anyKey, summary: 'Messages and thread events, time-ordered', query: s.pageQuery, responses: { 200: r.timelinePage }, handler: contacts.timeline(svc) }),
-    route({ method: 'POST', path: '/v1/messages', operationId: 'sendMessage', auth: anyKey, summary: 'Send a message (202 once on disk; dry_run → 200 decision)', body: s.sendBody, headers: s.sendHeaders, responses: { 202: r.messageAccepted, 200: r.decision, ...r.errors(404, 409, 422) }, handler: messages.sendMessage(svc) }),
-    route({ method: 'GET', path: '/v1/messages/:id', operationId: 'getMessage', auth: anyKey, summary: 'A message with its status history', responses: { 200: r.message }, handler: messages.getMessage(svc) }),
+    route({ method: 'POST', path: '/v1/messages', operationId: 'sendMessage', auth: anyKey, summary: 'Send a message (202 once on disk; dry_run → 200 decision)', body: s.sendBody, headers: s.sendHeaders, responses: { 202: r.messageAccepted, 200: r.decision, ...r.errors(404, 409, 422) }, handler: send.sendMessage(svc) }),
+    route({ method: 'GET', path: '/v1/messages/:id', operationId: 'getMessage', auth: anyKey, summary: 'A message with its status history', responses: { 200: r.message }, handler: send.getMessage(svc) }),
     route({ method: 'POST', path: '/v1/bulk', operationId: 'createBulk', auth: anyKey, summary: 'Bulk send to a filter or ids (202 once on disk; dry_run → 200 counts)', body: s.bulkBody, responses: { 202: r.bulk, 200: r.bulkDryRun, ...r.errors(422) }, handler: bulk.createBulkRoute(svc) }),
     route({ method: 'GET', path: '/v1/bulk/:id', operationId: 'getBulk', auth: anyKey, summary: 'A bulk: status, counts per message status, skipped by code', responses: { 200: r.bulk }, handler: bulk.getBulkRoute(svc) }),
     route({ method: 'POST', path: '/v1/bulk/:id/cancel', operationId: 'cancelBulk', auth: anyKey, summary: 'Cancel what of a bulk is not sent yet', responses: { 200: r.bulk }, handler: bulk.cancelBulkRoute(svc) }),
@@ -53,11 +53,11 @@ export function routes(svc: Services): Route[] {
     route({ method: 'POST', path: '/v1/threads/:id/assign', operationId: 'assignThread', auth: agents, summary: 'Assign to an agent (null: unassign)', body: s.assignBody, responses: { 200: r.thread }, handler: threads.assignThread(svc) }),
     route({ method: 'PUT', path: '/v1/threads/:id/tags', operationId: 'setThreadTags', auth: agents, summary: 'Replace the tags', body: s.tagsBody, responses: { 200: r.thread, ...r.errors(422) }, handler: threads.setTags(svc) }),
     route({ method: 'GET', path: '/v1/channels', operationId: 'listChannels', auth: anyKey, summary: 'Channels with their state and rules', responses: { 200: r.channelList }, handler: channels.listChannels(svc) }),
-    route({ method: 'GET', path: '/v1/attachments/:id', operationId: 'getAttachment', auth: keyOrSignedLink, summary: 'An attachment: bearer key, or a signed link (exp + sig)', query: s.attachmentQuery, verify: channels.attachmentAccess(svc, (c) => authenticate(svc, c, anyKey.roles)), responses: { 200: r.raw('*/*', 'The file, with its own Content-Type and Content-Disposition') }, handler: channels.getAttachment(svc) }),
+    route({ method: 'GET', path: '/v1/attachments/:id', operationId: 'getAttachment', auth: keyOrSignedLink, summary: 'An attachment: bearer key, or a signed link (exp + sig)', query: s.attachmentQuery, verify: attachments.attachmentAccess(svc, (c) => authenticate(svc, c, anyKey.roles)), responses: { 200: r.raw('*/*', 'The file, with its own Content-Type and Content-Disposition') }, handler: attachments.getAttachment(svc) }),
     route({ method: 'POST', path: '/v1/channels/:name/inbound', operationId: 'receiveWebhookInbound', auth: webhookSigned, summary: 'Webhook channel: an inbound message (signed)', body: s.webhookInbound, verify: channels.webhookSignature(svc), responses: { 200: r.inboundAccepted, ...r.errors(422) }, handler: channels.webhookInboundRoute(svc) }),
     route({ method: 'POST', path: '/v1/channels/:name/status', operationId: 'receiveWebhookStatus', auth: webhookSigned, summary: 'Webhook channel: a status update (signed)', body: s.webhookStatus, verify: channels.webhookSignature(svc), responses: { 200: r.statusAccepted, ...r.errors(422) }, handler: channels.webhookStatusRoute(svc) }),
-    route({ method: 'GET', path: '/v1/channels/:name/push-key', operationId: 'getPushKey', auth: open, summary: 'Web Push: the VAPID public key (public, for the site script)', responses: { 200: r.pushKey, ...r.errors(422) }, handler: push.pushKey(svc) }),
-    route({ method: 'POST', path: '/v1/channels/:name/subscriptions', operationId: 'createPushSubscription', auth: channelSecret, summary: 'Web Push: register a subscription (user_hash checked)', body: s.subscriptionBody, verify: push.subscriptionHash(svc), responses: { 201: r.subscribed, 200: r.subscribed, ...r.errors(422) }, handler: push.subscribe(svc) }),
+    route({ method: 'GET', path: '/v1/channels/:name/push-key', operationId: 'getPushKey', auth: open, summary: 'Web Push: the VAPID public key (public, for the site script)', responses: { 200: r.pushKey, ...r.errors(422) }, handler: channels.pushKey(svc) }),
+    route({ method: 'POST', path: '/v1/channels/:name/subscriptions', operationId: 'createPushSubscription', auth: channelSecret, summary: 'Web Push: register a subscription (user_hash checked)', body: s.subscriptionBody, verify: channels.subscriptionHash(svc), responses: { 201: r.subscribed, 200: r.subscribed, ...r.errors(422) }, handler: channels.subscribe(svc) }),
     route({ method: 'POST', path: '/v1/admin/reload', operationId: 'reloadConfig', auth: adminOnly, summary: 'Re-read the config file (invalid: old one kept)', responses: { 200: r.reloaded, ...r.errors(422) }, handler: system.reload(svc) }),
     route({ method: 'GET', path: '/hooks/:type/:name', operationId: 'verifyPlatformHook', auth: channelSecret, summary: 'Platform webhook handshake (verified by the connector)', responses: r.platformReplies, handler: channels.platformHook(svc) }),
     route({ method: 'POST', path: '/hooks/:type/:name', operationId: 'receivePlatformHook', auth: channelSecret, summary: 'Platform webhook (verified by the connector)', responses: r.platformReplies, handler: channels.platformHook(svc) }),

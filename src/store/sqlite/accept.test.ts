@@ -309,3 +309,63 @@ describe('accept (group commit)', () => {
     expect(await t.store.outbox.depth()).toBe(1)
   })
 })
+
+describe('accept: the contact version guard (sends to one person decided one at a time)', () => {
+  it('answers stale and writes nothing when the contact moved since its facts were read', async () => {
+    const ana = (await t.fx.contact({ first_name: 'Ana' })).id
+    const read = await t.store.contacts.get(ana)
+    const version = read?.version ?? -1
+    // Both decided on the same facts (no thread yet): each would open a thread.
+    const first = t.fx.outPlan(ana, { contact: { existing: ana, version } })
+    const second = t.fx.outPlan(ana, { contact: { existing: ana, version } })
+    const [a, b] = await Promise.all([t.store.accept(first), t.store.accept(second)])
+    expect(a).toMatchObject({ ok: true })
+    expect(b).toEqual({ ok: false, code: 'stale' })
+    expect(await t.store.messages.get(second.message.id)).toBeNull()
+    expect(await t.store.outbox.depth()).toBe(1)
+    // Decided again on fresh facts, it goes into the thread the first one opened.
+    const now = await t.store.contacts.get(ana)
+    expect(now?.version).toBeGreaterThan(version)
+    if (!a.ok) throw new Error('expected ok')
+    const again = t.fx.outPlan(ana, {
+      contact: { existing: ana, version: now?.version ?? -1 },
+      thread: { reuse: a.threadId, assign: null, addTags: [], actor: 'alice' },
+    })
+    expect(await t.store.accept(again)).toMatchObject({ ok: true, threadId: a.threadId })
+  })
+
+  it('moves the version on every change of where a send lands, not on a plain send', async () => {
+    const c = await t.fx.contact({ first_name: 'Ana' }).thread('tg')
+    const version = async () => (await t.store.contacts.get(c.id))?.version ?? -1
+    const threadId = c.threadIds[0] ?? ''
+    let v = await version()
+    const reuse = () =>
+      t.fx.outPlan(c.id, { thread: { reuse: threadId, assign: null, addTags: [], actor: 'a' } })
+    await t.store.accept(reuse())
+    expect(await version()).toBe(v) // a send into the open thread changes nothing
+    for (const change of [
+      () => t.store.threads.snooze(threadId, '2099-01-01T00:00:00.000Z', 'a', t.fx.now(), []),
+      () => t.store.threads.wakeDue('2100-01-01T00:00:00.000Z'),
+      () => t.store.threads.close(threadId, false, 'a', t.fx.now(), []),
+      () => t.store.accept(reuse()), // reopens the closed thread
+    ]) {
+      await change()
+      expect(await version()).toBeGreaterThan(v)
+      v = await version()
+    }
+  })
+
+  it('two first sends to the same new address: one creates the contact, the other is stale', async () => {
+    const plan = () => {
+      const id = t.fx.id('ct')
+      return t.fx.outPlan(id, {
+        contact: { create: { id, first_name: 'Nia' } },
+        identity: { create: { id: t.fx.id('id'), channel: 'tg', address: '777' } },
+      })
+    }
+    const [a, b] = await Promise.all([t.store.accept(plan()), t.store.accept(plan())])
+    expect(a).toMatchObject({ ok: true })
+    expect(b).toEqual({ ok: false, code: 'stale' })
+    expect((await t.store.contacts.search({ q: 'nia', limit: 5 })).items).toHaveLength(1)
+  })
+})

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { canAdvance } from '../core/message-status.js'
 import { openTempStore, type TempStore } from '../test-fixtures.js'
+import type { MessageStatus } from '../types.js'
 import { migrate } from './migrate.js'
 import { MIGRATIONS } from './migrations/index.js'
 import { LEASE_SQL, NEXT_DUE_SQL } from './outbox-repo.js'
@@ -245,5 +247,120 @@ describe('webhook queue', () => {
     expect(
       (await t.store.webhooks.lease(T0 + LEASE_MS, 10, LEASE_MS)).map((d) => d.eventId),
     ).toEqual(['ev_3'])
+  })
+})
+
+describe('outcomes follow the forward-only rule of the core', () => {
+  const STATUSES: MessageStatus[] = [
+    'queued',
+    'sending',
+    'sent',
+    'delivered',
+    'read',
+    'failed',
+    'cancelled',
+  ]
+
+  /** A message in `status` with its job still there (as a late outcome finds it). */
+  async function messageIn(status: MessageStatus): Promise<{ id: string; jobId: number }> {
+    const [id = ''] = await enqueue(1)
+    const at = '2025-06-01T00:00:00.500Z'
+    if (status !== 'queued') {
+      const [job] = await t.store.outbox.lease(T0 + 10, 10, LEASE_MS) // → sending
+      if (!job) throw new Error('no job')
+      if (status !== 'sending') await t.store.messages.advance(id, status, at, {}, [])
+      return { id, jobId: job.jobId }
+    }
+    return { id, jobId: 0 }
+  }
+
+  it('sent, failed and cancelled move a message exactly where canAdvance allows', async () => {
+    for (const from of STATUSES) {
+      for (const to of ['sent', 'failed', 'cancelled'] as const) {
+        const m = await messageIn(from)
+        expect((await t.store.messages.get(m.id))?.status).toBe(from)
+        const at = '2025-06-01T00:00:01.000Z'
+        const common = { jobId: m.jobId, messageId: m.id, at }
+        await t.store.outbox.record([
+          to === 'sent'
+            ? {
+                kind: 'sent',
+                ...common,
+                platformMessageId: null,
+                possibleDuplicate: false,
+                events: [],
+              }
+            : to === 'failed'
+              ? { kind: 'failed', ...common, error: { code: 'x', message: 'x' }, events: [] }
+              : { kind: 'cancelled', ...common },
+        ])
+        const now = (await t.store.messages.get(m.id))?.status
+        expect(now, `${from} → ${to}`).toBe(canAdvance(from, to) ? to : from)
+        // Leave no job behind for the next case's lease.
+        await t.store.outbox.cancel([m.id], at)
+        await t.store.outbox.record([{ kind: 'cancelled', ...common }])
+      }
+    }
+  })
+
+  it('records a tick in one call; an outcome that cannot be recorded comes back alone', async () => {
+    const [a = '', b = ''] = await enqueue(2)
+    const [ja, jb] = await t.store.outbox.lease(T0 + 10, 10, LEASE_MS)
+    if (!ja || !jb) throw new Error('no jobs')
+    const at = '2025-06-01T00:00:01.000Z'
+    const broken = {
+      kind: 'sent' as const,
+      jobId: ja.jobId,
+      messageId: a,
+      at,
+      platformMessageId: 'pm-a',
+      possibleDuplicate: false,
+      // A malformed target list: the outcome's last step throws.
+      events: [
+        { id: 'ev', type: 't', created_at: at, data: {}, targets: 42 as unknown as string[] },
+      ],
+    }
+    const result = await t.store.outbox.record([
+      broken,
+      {
+        kind: 'sent',
+        jobId: jb.jobId,
+        messageId: b,
+        at,
+        platformMessageId: 'pm-b',
+        possibleDuplicate: false,
+        events: [],
+      },
+    ])
+    expect(result.rejected.map((r) => r.outcome)).toEqual([broken])
+    // Undone whole: the job is still there (its lease expires and it is sent again).
+    expect((await t.store.messages.get(a))?.status).toBe('sending')
+    expect(await t.store.messages.get(b)).toMatchObject({
+      status: 'sent',
+      platform_message_id: 'pm-b',
+    })
+    expect(await t.store.outbox.depth()).toBe(1)
+  })
+
+  it('a failed outcome can mark the identity unreachable in the same transaction', async () => {
+    const c = await t.fx.contact({ first_name: 'U' }).identity('tg', '42')
+    const o = await t.store.accept(
+      t.fx.outPlan(c.id, { outbox: { dueAt: T0, recipientKey: 'tg:42' } }),
+    )
+    if (!o.ok) throw new Error('accept failed')
+    const [job] = await t.store.outbox.lease(T0 + 10, 10, LEASE_MS)
+    await t.store.outbox.record([
+      {
+        kind: 'failed',
+        jobId: job?.jobId ?? 0,
+        messageId: o.messageId,
+        at: '2025-06-01T00:00:01.000Z',
+        error: { code: 'blocked', message: 'the person blocked the bot' },
+        events: [],
+        unreachable: { channel: 'tg', address: '42' },
+      },
+    ])
+    expect((await t.store.identities.find('tg', '42'))?.reachable).toBe(false)
+    expect((await t.store.messages.get(o.messageId))?.status).toBe('failed')
   })
 })

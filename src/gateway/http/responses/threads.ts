@@ -38,7 +38,7 @@ export const thread = named(
 export const threadEvent = named(
   'ThreadEvent',
   z.object({
-    id: idOf('te'),
+    id: idOf('te'), // numbered by the store at the insert, not by newId()
     thread_id: idOf('th'),
     contact_id: idOf('ct'),
     type: z.enum([

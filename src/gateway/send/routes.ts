@@ -1,10 +1,11 @@
 /** Sending (`POST /v1/messages`) and reading a message with its status history. */
-import { apiError, notFound } from '../../errors.js'
-import { bodyHash, send } from '../../outbound.js'
-import type { Services } from '../../services.js'
-import { messageView } from '../../views.js'
-import type { JsonResult, RouteInput } from '../route.js'
-import { sendHeaders, type SendBody } from '../schemas.js'
+import { apiError, notFound } from '../errors.js'
+import type { JsonResult, RouteInput } from '../http/route.js'
+import { sendHeaders, type SendBody } from '../http/schemas.js'
+import type { Services } from '../services.js'
+import { messageView } from '../views.js'
+import { bodyHash } from './idempotency.js'
+import { send } from './use-case.js'
 
 export const sendMessage =
   (svc: Services) =>

@@ -1,14 +1,14 @@
 /**
  * The one place the gateway turns stored records into the facts the rules decide on: the channel,
  * the contact, its identity there, its active threads, the thread a send targets, the templates
- * and today's count of first messages to strangers. A single send (`outbound.ts`), eligibility
+ * and today's count of first messages to strangers. A single send (`use-case.ts`), eligibility
  * (`GET /v1/contacts/{id}/eligibility`) and a bulk (`bulk/evaluate.ts`) all ask here, so they
  * cannot disagree about what the rules saw.
  */
-import { hasAddress, startOfDay, type RecipientInput } from '../rules/index.js'
-import type { ChannelInfo, ContactFacts, IdentityFacts, ThreadFacts } from '../rules/types.js'
-import type { ContactRecord, IdentityRecord, ThreadRecord } from '../store/types.js'
-import type { Services } from './services.js'
+import { hasAddress, startOfDay, type RecipientInput } from '../../rules/index.js'
+import type { ChannelInfo, ContactFacts, IdentityFacts, ThreadFacts } from '../../rules/types.js'
+import type { ContactRecord, IdentityRecord, ThreadRecord } from '../../store/types.js'
+import type { Services } from '../services.js'
 
 /** Who a send goes to, as far as the store knows. */
 export interface RecipientRecords {
@@ -105,7 +105,7 @@ export function contactFacts(c: ContactRecord): ContactFacts {
   }
 }
 
-export function identityFacts(i: IdentityRecord): IdentityFacts {
+function identityFacts(i: IdentityRecord): IdentityFacts {
   return {
     address: i.address,
     first_inbound_at: i.first_inbound_at,
@@ -114,6 +114,6 @@ export function identityFacts(i: IdentityRecord): IdentityFacts {
   }
 }
 
-export function threadFacts(t: ThreadRecord): ThreadFacts {
+function threadFacts(t: ThreadRecord): ThreadFacts {
   return { id: t.id, channel: t.channel, status: t.status, assignee: t.assignee, tags: t.tags }
 }

@@ -1,15 +1,15 @@
 /**
  * Turns an allowed decision into the store's AcceptPlan: contact (existing or new), identity,
  * thread (reopen, reuse, or create and assign to the agent who sends), message, outbox job and
- * the `thread.opened` event. Shared by single sends (`outbound.ts`) and bulk sends
+ * the `thread.opened` event. Shared by single sends (`use-case.ts`) and bulk sends
  * (`bulk/`), so a bulk message lands in the store exactly as a single send would.
  */
-import { strictSingleOpen } from '../rules/index.js'
-import type { ContactFacts, Decision } from '../rules/types.js'
-import type { AcceptPlan, ContactRecord, IdentityRecord, ThreadRecord } from '../store/types.js'
-import type { Caller } from './http/route.js'
-import { newId } from './ids.js'
-import type { Services } from './services.js'
+import { strictSingleOpen } from '../../rules/index.js'
+import type { ContactFacts, Decision } from '../../rules/types.js'
+import type { AcceptPlan, ContactRecord, IdentityRecord, ThreadRecord } from '../../store/types.js'
+import type { Caller } from '../http/route.js'
+import { newId } from '../ids.js'
+import type { Services } from '../services.js'
 
 /** Who and where a send goes: an existing contact (or the fields of a new one), and its thread. */
 export interface PlanTarget {

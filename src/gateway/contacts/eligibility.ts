@@ -1,0 +1,35 @@
+/**
+ * `GET /v1/contacts/{id}/eligibility` (DESIGN §1 item 7): for every channel the contact can be
+ * reached on, the rules' `eligibility()` on the same facts a send is decided on (`send/facts.ts`),
+ * so the answer and a real send agree (test/api/eligibility-agreement.test.ts).
+ */
+import type { z } from 'zod'
+import { eligibility } from '../../rules/index.js'
+import type { eligibility as eligibilitySchema } from '../http/responses/index.js'
+import type { Services } from '../services.js'
+import { contactChannelFacts } from '../send/index.js'
+import { mustContact } from './use-cases.js'
+
+/** "May I message this contact on channel X, and what?" for each channel, in config order. */
+export function contactEligibility(
+  svc: Services,
+  contactId: string,
+): z.output<typeof eligibilitySchema> {
+  const c = mustContact(svc, contactId)
+  const channels = contactChannelFacts(svc, c, svc.now()).map(({ channel, identity, facts }) => {
+    const e = eligibility(facts)
+    return {
+      channel: channel.name,
+      type: channel.type,
+      address: e.address ?? identity?.address ?? null,
+      can_send: e.can_send,
+      allowed_kinds: e.allowed_kinds,
+      code: e.code ?? null,
+      reason: e.message ?? null,
+      rule: e.rule ?? null,
+      window_expires_at: e.window_expires_at ?? null,
+      thread_id: e.thread_id ?? null,
+    }
+  })
+  return { contact_id: c.id, channels }
+}

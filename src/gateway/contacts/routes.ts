@@ -1,0 +1,85 @@
+/** The contact routes' handlers: create, search, read, update, eligibility, timeline (DESIGN §6). */
+import type { z } from 'zod'
+import type { JsonResult, RouteInput } from '../http/route.js'
+import type { contactCreate, contactPatch, contactQuery, pageQuery } from '../http/schemas.js'
+import type { Services } from '../services.js'
+import { contactView, eventView, messageView } from '../views.js'
+import { contactEligibility } from './eligibility.js'
+import {
+  createContact as create,
+  mustContact,
+  updateContact,
+  withIdentities,
+  type ContactWithIdentities,
+} from './use-cases.js'
+
+type In<B, Q = unknown> = RouteInput<B, Q>
+
+const view = ({ contact, identities }: ContactWithIdentities) => contactView(contact, identities)
+
+export const createContact =
+  (svc: Services) =>
+  (i: In<z.infer<typeof contactCreate>>): JsonResult => ({
+    status: 201,
+    body: view(create(svc, i.body)),
+  })
+
+export const searchContacts =
+  (svc: Services) =>
+  (i: In<unknown, z.infer<typeof contactQuery>>): JsonResult => {
+    const q = i.query
+    const assignee = q.assignee === 'me' ? (i.caller?.id ?? 'me') : q.assignee
+    const page = svc.store.contacts.search({ ...q, assignee, limit: q.limit })
+    return {
+      status: 200,
+      body: {
+        items: page.items.map((c) => view(withIdentities(svc, c))),
+        next_cursor: page.next_cursor,
+      },
+    }
+  }
+
+export const getContact =
+  (svc: Services) =>
+  (i: In<unknown>): JsonResult => ({
+    status: 200,
+    body: view(withIdentities(svc, mustContact(svc, i.params.id ?? ''))),
+  })
+
+export const patchContact =
+  (svc: Services) =>
+  (i: In<z.infer<typeof contactPatch>>): JsonResult => ({
+    status: 200,
+    body: view(updateContact(svc, i.params.id ?? '', i.body)),
+  })
+
+/** "May I message this contact on channel X, and what?" for every channel it can be reached on. */
+export const eligibility =
+  (svc: Services) =>
+  (i: In<unknown>): JsonResult => ({
+    status: 200,
+    body: contactEligibility(svc, i.params.id ?? ''),
+  })
+
+export const timeline =
+  (svc: Services) =>
+  (i: In<unknown, z.infer<typeof pageQuery>>): JsonResult => {
+    const c = mustContact(svc, i.params.id ?? '')
+    const page = svc.store.messages.timeline(c.id, i.query.limit, i.query.cursor)
+    return {
+      status: 200,
+      body: {
+        items: page.items.map((it) =>
+          it.kind === 'message'
+            ? {
+                kind: 'message',
+                at: it.at,
+                direction: it.message.direction,
+                message: messageView(it.message),
+              }
+            : { kind: 'event', at: it.at, event: eventView(it.event) },
+        ),
+        next_cursor: page.next_cursor,
+      },
+    }
+  }

@@ -1,0 +1,163 @@
+/**
+ * Pacing: when a leased job may be sent, so that no channel and no recipient goes above its rate
+ * (DESIGN §8). Four pacers per channel: two strict ones reserve slots for sends about to happen
+ * (the channel's, each recipient's), a calendar and a recipient planner give far-off jobs a due
+ * time to wait for in the store. Right before the hand-over, the wire spacing (wire-spacing.ts)
+ * holds a send until the channel's and the recipient's last sends, as written, leave room for it.
+ */
+import type { Connector } from '../../connectors/types.js'
+import type { ChannelRules } from '../../rules/types.js'
+import type { OutboxJob } from '../../store/types.js'
+import { loopLag } from './loop-lag.js'
+import { Pacer, SlotCalendar } from './rate-limiter.js'
+import { sendJitterMs } from './send-jitter.js'
+import { WireSpacing, type StartedSend } from './wire-spacing.js'
+
+/**
+ * Platforms count sends where they arrive, and ours reach them a few ms early or late: sends are
+ * planned at 98 % of a limit, so the receiving end stays under it and within 5 % of it (DESIGN §8,
+ * P6). The actual sends are spaced by `WIRE_MARGIN_MS` below, which this plan leaves room for.
+ */
+const RATE_HEADROOM = 0.98
+/**
+ * Each limit's one-second window of sends, as written, is kept this much longer (what the 2 %
+ * headroom gives at any rate), plus the event loop's recent lag (loop-lag.ts): the margin for what
+ * moves our sends closer together on their way to the receiver's count.
+ */
+const WIRE_MARGIN_MS = 20
+/**
+ * A send that counts against one handed over but not written yet (a new connection) waits for
+ * that write at most this long: a connect on loopback takes < 1 ms, over the internet with TLS a
+ * few hundred. A connector that cannot report its writes is waited for once, for its first send.
+ */
+const WRITE_WAIT_MAX_MS = 1000
+/** Jobs are held in memory for their rate slot at most this long; later slots go back to the store. */
+const HOLD_MAX_MS = 1000
+
+/** A channel's rates, as configured (sends per second). */
+export type ChannelRate = ChannelRules['rate']
+
+interface Pacing {
+  /** The channel's and each recipient's limit as configured (sends per second). */
+  chLimit: number
+  rcptLimit: number
+  /** Strict: spaces actual sends on the channel. */
+  ch: Pacer
+  /** Strict: spaces actual sends to one recipient. */
+  rcpt: Pacer
+  /** Plans due times of jobs that wait in the store. */
+  calendar: SlotCalendar
+  rcptPlan: Pacer
+}
+
+/** Where a leased job's rate slot lies. */
+export type SlotDecision =
+  /** Too far off to hold in memory: back to the store, due at `due` (ms). */
+  | { kind: 'hold'; due: number }
+  /** Reserved: send at `at` (ms; now or a moment later). */
+  | { kind: 'send'; at: number }
+
+export class ChannelPacing {
+  /** Due times planned for jobs released to wait for their rate slot (job id → ms). */
+  private readonly planned = new Map<number, number>()
+  private readonly pacings = new Map<string, Pacing>()
+  /** When sends actually left, per channel (`c:`) and recipient (`r:`). */
+  private readonly lag = loopLag() // probing from now, so the first sends see the load too
+  private readonly spacing = new WireSpacing(() => WIRE_MARGIN_MS + this.lag.current())
+  /** Connectors seen to finish a send without reporting its write: never held back for it. */
+  private readonly silent = new WeakSet<Connector>()
+
+  /** `rateOf` reads a channel's rates from the live config (a reload may change them). */
+  constructor(private readonly rateOf: (channel: string) => ChannelRate) {}
+
+  /**
+   * The job's send slot: the latest of the channel's and the recipient's next free slot (strict
+   * pacers, reserved only for sends about to happen). A job whose slot is further off goes back
+   * to the store with a due time planned once: the recipient's queue in order, the channel's in
+   * buckets with room — so a long queue is not leased and released over and over, and one
+   * recipient's far-off turn never holds back everyone else on the channel. `jittered` (the
+   * connector's `sendJitter`) adds a random pause, reserved with the slot, so never above the rate.
+   */
+  slot(job: OutboxJob, jittered: boolean, now: number = Date.now()): SlotDecision {
+    const pace = this.pacing(job.channel)
+    const planned = this.planned.get(job.jobId) ?? now
+    this.planned.delete(job.jobId)
+    let slot = Math.max(
+      planned,
+      pace.ch.nextFree(job.channel, now),
+      pace.rcpt.nextFree(job.recipientKey, now),
+    )
+    if (slot - now > HOLD_MAX_MS) {
+      const from = Math.max(slot, pace.rcptPlan.nextFree(job.recipientKey, now))
+      const due = Math.ceil(pace.calendar.plan(from))
+      pace.rcptPlan.reserve(job.recipientKey, due)
+      this.planned.set(job.jobId, due)
+      return { kind: 'hold', due }
+    }
+    slot += sendJitterMs(jittered, pace.ch.intervalMs)
+    pace.ch.reserve(job.channel, slot)
+    pace.rcpt.reserve(job.recipientKey, slot)
+    pace.rcptPlan.reserve(job.recipientKey, slot)
+    return { kind: 'send', at: slot }
+  }
+
+  /**
+   * A busy event loop can wake a held send late and the next one on time, and a send on a new
+   * connection is written only after the connect: wait until the channel's and the recipient's
+   * last sends, as written, leave room for this one (wire-spacing.ts), so the receiving end never
+   * sees more than the limit in one second, then claim that room. Null when `dropped()` says the
+   * job is not to be sent any more (its bulk was cancelled): checked after every wait, right
+   * before the claim, so after a cancel answered nothing of the bulk is handed over any more.
+   */
+  async claimWire(job: OutboxJob, dropped: () => boolean): Promise<StartedSend | null> {
+    const pace = this.pacing(job.channel, false)
+    const limits = [
+      { key: `c:${job.channel}`, perSecond: pace.chLimit },
+      { key: `r:${job.channel}:${job.recipientKey}`, perSecond: pace.rcptLimit },
+    ]
+    for (;;) {
+      await this.spacing.ready(limits)
+      if (dropped()) return null
+      const wire = this.spacing.tryStart(limits)
+      if (wire) return wire
+    }
+  }
+
+  /** Right after `connector.send()` was called with `wire.written` as its `onWrite`. */
+  handedOver(connector: Connector, wire: StartedSend): void {
+    if (!this.silent.has(connector)) wire.expectWrite(WRITE_WAIT_MAX_MS)
+  }
+
+  /** The send was accepted: a connector that never reported the write is not waited for again. */
+  accepted(connector: Connector, wire: StartedSend): void {
+    if (!wire.wasWritten()) this.silent.add(connector)
+  }
+
+  /** The channel's pacers, at its current rates unless `refresh` is false. */
+  private pacing(channel: string, refresh = true): Pacing {
+    const existing = this.pacings.get(channel)
+    if (existing && !refresh) return existing
+    const rate = this.rateOf(channel)
+    const chRate = rate.per_second * RATE_HEADROOM
+    const rcptRate = rate.per_recipient_per_second * RATE_HEADROOM
+    let p = existing
+    if (!p) {
+      p = {
+        chLimit: rate.per_second,
+        rcptLimit: rate.per_recipient_per_second,
+        ch: new Pacer(chRate),
+        rcpt: new Pacer(rcptRate),
+        calendar: new SlotCalendar(chRate),
+        rcptPlan: new Pacer(rcptRate),
+      }
+      this.pacings.set(channel, p)
+    }
+    p.chLimit = rate.per_second
+    p.rcptLimit = rate.per_recipient_per_second
+    p.ch.setRate(chRate)
+    p.rcpt.setRate(rcptRate)
+    p.calendar.setRate(chRate)
+    p.rcptPlan.setRate(rcptRate)
+    return p
+  }
+}

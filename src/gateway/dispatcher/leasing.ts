@@ -1,0 +1,31 @@
+/**
+ * Leasing: up to `count` due outbox jobs are taken for `dispatcher.lease_ms`. A job whose send
+ * never records an outcome (a crash) comes due again when its lease expires, so nothing is
+ * stranded. With nothing due, the answer says how long the loop may sleep.
+ */
+import type { OutboxJob } from '../../store/types.js'
+import type { Services } from '../services.js'
+
+/** Upper bound on the idle poll, so jobs made due by another path (lease expiry) are seen. */
+export const IDLE_POLL_MS = 500
+
+/** Jobs leased now, or how long to sleep before the next lease (`idleMs`). */
+export type Lease = { jobs: OutboxJob[] } | { idleMs: number }
+
+/** One lease of at most `count` jobs. A store error is reported to the store faults and thrown. */
+export function leaseDue(svc: Services, count: number): Lease {
+  const cfg = svc.config().dispatcher
+  let jobs: OutboxJob[]
+  let due: number | null = null
+  try {
+    jobs = svc.store.outbox.lease(Date.now(), Math.min(cfg.batch, count), cfg.lease_ms)
+    if (jobs.length === 0) due = svc.store.outbox.nextDue()
+  } catch (err) {
+    svc.storeFaults.report(err, 'leasing outbox jobs')
+    throw err
+  }
+  if (jobs.length > 0) return { jobs }
+  return {
+    idleMs: due === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, due - Date.now())),
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Payload assembly: an outbox job's stored message, its contact and its thread's earlier email ids
+ * become the `OutboundPayload` a connector sends (less the `signal`, which the send adds). A
+ * message whose row cannot be read is reported as `corrupt` (what could not be read), never sent
+ * half-read; a message that is gone answers null.
+ */
+import type { OutboundPayload } from '../../connectors/types.js'
+import { CorruptRecord, type ContactRecord, type OutboxJob } from '../../store/types.js'
+import type { Services } from '../services.js'
+
+/** A job's payload, ready for `connector.send()` once a signal is added. */
+export type JobPayload = Omit<OutboundPayload, 'signal'>
+
+/** The payload of `job`'s message; `{ corrupt }` names what cannot be read; null: it is gone. */
+export function buildPayload(
+  svc: Pick<Services, 'store' | 'links'>,
+  job: OutboxJob,
+): JobPayload | { corrupt: string } | null {
+  const { store, links } = svc
+  const m = store.messages.get(job.messageId)
+  if (!m) return null
+  if (m.unreadable) return { corrupt: m.unreadable.join(', ') }
+  let contact: ContactRecord | null
+  try {
+    contact = store.contacts.get(m.contact_id)
+  } catch (err) {
+    if (err instanceof CorruptRecord) return { corrupt: `${err.table}.${err.column}` }
+    throw err
+  }
+  let email: OutboundPayload['email'] = null
+  if (m.email) {
+    const ids = store.messages.emailIds(m.thread_id).filter((id) => id !== m.platform_message_id)
+    email = {
+      from: m.email.from,
+      subject: m.email.subject ?? '',
+      bcc: m.email.bcc,
+      inReplyTo: ids.at(-1) ?? null,
+      references: ids,
+    }
+  }
+  const now = Date.now()
+  return {
+    messageId: m.id,
+    channel: m.channel,
+    threadId: m.thread_id,
+    to: m.address,
+    contact: {
+      id: m.contact_id,
+      firstName: contact?.first_name ?? null,
+      lastName: contact?.last_name ?? null,
+    },
+    text: m.text,
+    template: m.template,
+    attachments: m.attachments.map((a) => ({
+      id: a.id,
+      filename: a.filename,
+      contentType: a.content_type,
+      size: a.size,
+      sha256: a.sha256,
+      url: links.url(a.id, now),
+      read: () => store.blobs.read(a.sha256),
+    })),
+    email,
+    createdAt: m.created_at,
+    attempt: job.attempts + 1,
+  }
+}

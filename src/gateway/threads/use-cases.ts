@@ -1,0 +1,175 @@
+/**
+ * Threads (DESIGN §1.4, §6): start one, read them, and the agent actions close / snooze / assign /
+ * tags. The policies are the rules' (`checkTagsAllowed`, `strictSingleOpen`); the store's guard
+ * against a second active thread is mapped to `thread_conflict` here. `actor` is the key id acting
+ * (`system` without one).
+ */
+import { checkTagsAllowed, strictSingleOpen } from '../../rules/index.js'
+import { StoreConflict, type ThreadEventRecord, type ThreadRecord } from '../../store/types.js'
+import { apiError, notFound, refusal, ruleError } from '../errors.js'
+import type { Caller } from '../http/route.js'
+import { newId } from '../ids.js'
+import type { Services } from '../services.js'
+
+/** A new thread (`POST /v1/threads`), assigned to the agent who starts it. */
+export function startThread(
+  svc: Services,
+  req: { contact_id: string; channel: string; tags?: string[] | undefined },
+  caller: Caller | null,
+): ThreadRecord {
+  if (!svc.store.contacts.get(req.contact_id)) throw notFound('contact', req.contact_id)
+  const ch = svc.config().channels[req.channel]
+  if (!ch)
+    throw ruleError(
+      'channel_unknown',
+      `no channel named ${req.channel}`,
+      `channels.${req.channel}`,
+      {
+        field: 'channel',
+      },
+    )
+  const tags = req.tags ?? []
+  const unknownTag = checkTagsAllowed(ch.info, tags)
+  if (unknownTag) throw refusal(unknownTag)
+  const now = svc.now().toISOString()
+  const agent = caller && caller.role !== 'app' ? caller.id : null
+  const id = newId('th')
+  try {
+    return svc.store.threads.create(
+      { id, contact_id: req.contact_id, channel: req.channel, assignee: agent, tags },
+      strictSingleOpen(ch.info.rules),
+      caller?.id ?? 'system',
+      now,
+      svc.events(
+        'thread.opened',
+        { thread_id: id, contact_id: req.contact_id, channel: req.channel, by: caller?.id ?? null },
+        now,
+      ),
+    )
+  } catch (e) {
+    if (e instanceof StoreConflict && e.code === 'thread_conflict') {
+      throw ruleError(
+        'thread_conflict',
+        'the contact already has an active thread; send into it or close it first',
+        `channels.${req.channel}.rules.single_open_thread`,
+        e.details,
+      )
+    }
+    throw e
+  }
+}
+
+/** A thread, or `not_found`. */
+export function mustThread(svc: Services, id: string): ThreadRecord {
+  const t = svc.store.threads.get(id)
+  if (!t) throw notFound('thread', id)
+  return t
+}
+
+/** A thread with its events, oldest first. */
+export function threadWithEvents(
+  svc: Services,
+  id: string,
+): { thread: ThreadRecord; events: ThreadEventRecord[] } {
+  const thread = mustThread(svc, id)
+  return { thread, events: svc.store.threads.events(thread.id) }
+}
+
+/** Closes a thread; `closing.unassign` of its channel decides unless `unassign` is given. */
+export function closeThread(
+  svc: Services,
+  id: string,
+  unassign: boolean | undefined,
+  actor: string,
+): ThreadRecord {
+  const t = mustThread(svc, id)
+  const now = svc.now().toISOString()
+  const out = svc.store.threads.close(
+    t.id,
+    unassign ?? svc.config().channels[t.channel]?.info.rules.closing.unassign ?? true,
+    actor,
+    now,
+    svc.events(
+      'thread.closed',
+      { thread_id: t.id, contact_id: t.contact_id, channel: t.channel, by: actor },
+      now,
+    ),
+  )
+  return out ?? t
+}
+
+/** Snoozes an active thread until a time in the future; the waker reopens it then. */
+export function snoozeThread(
+  svc: Services,
+  id: string,
+  untilText: string,
+  actor: string,
+): ThreadRecord {
+  const t = mustThread(svc, id)
+  const until = new Date(untilText)
+  const now = svc.now()
+  if (until.getTime() <= now.getTime())
+    throw apiError('invalid_field', 'until: must be in the future', { field: 'until' })
+  if (t.status === 'closed')
+    throw apiError('thread_closed', `thread ${t.id} is closed; reopen it by sending a message`, {
+      thread_id: t.id,
+    })
+  const at = now.toISOString()
+  const out = svc.store.threads.snooze(
+    t.id,
+    until.toISOString(),
+    actor,
+    at,
+    svc.events(
+      'thread.snoozed',
+      { thread_id: t.id, contact_id: t.contact_id, until: until.toISOString(), by: actor },
+      at,
+    ),
+  )
+  svc.kick()
+  return out ?? t
+}
+
+/** Assigns a thread to an agent key id (null: unassigns). */
+export function assignThread(
+  svc: Services,
+  id: string,
+  agent: string | null,
+  actor: string,
+): ThreadRecord {
+  const t = mustThread(svc, id)
+  const at = svc.now().toISOString()
+  const out = svc.store.threads.assign(
+    t.id,
+    agent,
+    actor,
+    at,
+    svc.events(
+      'thread.assigned',
+      { thread_id: t.id, contact_id: t.contact_id, assignee: agent, by: actor },
+      at,
+    ),
+  )
+  return out ?? t
+}
+
+/** Replaces a thread's tags, each checked against the channel's allowed list. */
+export function setThreadTags(
+  svc: Services,
+  id: string,
+  tags: readonly string[],
+  actor: string,
+): ThreadRecord {
+  const t = mustThread(svc, id)
+  const ch = svc.config().channels[t.channel]
+  const unknownTag = ch ? checkTagsAllowed(ch.info, tags) : null
+  if (unknownTag) throw refusal(unknownTag)
+  const out = svc.store.threads.setTags(
+    t.id,
+    [...new Set(tags)],
+    actor,
+    svc.now().toISOString(),
+    [],
+  )
+  return out ?? t
+}
