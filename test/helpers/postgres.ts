@@ -111,6 +111,8 @@ export interface PgCluster {
   log: string
   /** Stops the server (immediate: nothing in it is worth a checkpoint) and removes its folder. */
   stop(): Promise<void>
+  /** Stops the server (fast), runs `during` while it is down, and starts it again on its port. */
+  restart(during?: () => Promise<void>): Promise<void>
 }
 
 /** The newest installed PostgreSQL's bin folder, or `OMNIGATE_TEST_PG_BIN`. */
@@ -176,9 +178,19 @@ export async function startPgCluster(): Promise<PgCluster> {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort()
       const opts = [`-k ${dir}`, '-h 127.0.0.1', `-p ${port}`, ...SERVER_SETTINGS].join(' ')
+      const start = () =>
+        exec('pg_ctl', ['-D', data, '-o', opts, '-l', log, '-w', '-t', '30', 'start'])
       try {
-        await exec('pg_ctl', ['-D', data, '-o', opts, '-l', log, '-w', '-t', '30', 'start'])
-        return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, log, stop }
+        await start()
+        const restart = async (during?: () => Promise<void>) => {
+          await exec('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])
+          try {
+            await during?.()
+          } finally {
+            await start()
+          }
+        }
+        return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, log, stop, restart }
       } catch (error) {
         if (attempt >= 3) throw error
       }

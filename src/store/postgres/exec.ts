@@ -4,6 +4,7 @@
  * transaction or the pool, so a port operation is one round trip with no query building.
  */
 import { CompiledQuery, type Kysely } from 'kysely'
+import { connectionLost } from './pg-faults.js'
 import type { PgSchema } from './schema.js'
 
 /** Runs one statement; rows, and how many rows an INSERT/UPDATE/DELETE touched. */
@@ -16,8 +17,13 @@ export interface Sql {
 
 /** `db` is the pool's Kysely or a Transaction of it. */
 export function sqlOn(db: Kysely<PgSchema>): Sql {
-  const exec = <R>(text: string, params: readonly unknown[] = []) =>
-    db.executeQuery<R>(CompiledQuery.raw(text, [...params]))
+  const exec = async <R>(text: string, params: readonly unknown[] = []) => {
+    try {
+      return await db.executeQuery<R>(CompiledQuery.raw(text, [...params]))
+    } catch (error) {
+      throw connectionLost(error)
+    }
+  }
   return {
     rows: async (text, params) => (await exec(text, params)).rows as never,
     one: async (text, params) => (await exec(text, params)).rows[0] as never,

@@ -21,6 +21,7 @@ import { bulkCounts, getBulk, listUnfinished } from './bulk-rows.js'
 import * as contacts from './contact-reads.js'
 import { findIdentity, getContact } from './contact-rows.js'
 import { sqlOn, type Sql } from './exec.js'
+import { connectionLost } from './pg-faults.js'
 import { getIdempotency } from './message-rows.js'
 import * as messages from './message-reads.js'
 import * as queues from './queues.js'
@@ -43,7 +44,12 @@ export function createPostgresStore(pool: pg.Pool): PostgresStore {
   const work = new InFlight()
   const sql = work.guard(sqlOn(db))
   const transaction = <T>(fn: (s: Sql) => Promise<T>): Promise<T> =>
-    work.track(() => db.transaction().execute((trx) => fn(sqlOn(trx))))
+    work.track(() =>
+      db
+        .transaction()
+        .execute((trx) => fn(sqlOn(trx)))
+        .catch((error: unknown) => Promise.reject(connectionLost(error))),
+    )
   const run = <T>(program: Program<T>): Promise<T> =>
     transaction((s) => runAsync(pgTxPort(s), program))
   const core = coreWrites(run)
