@@ -5,7 +5,8 @@
  *   `toISOString()` UTC text sorts as time); every text column that is ordered or compared by
  *   range is `COLLATE "C"` so its order is the bytes', whatever the database's locale;
  * - JSON columns are `json` (validated on write, the text kept as written: `jsonb` would reorder
- *   keys); booleans are `boolean`; queue times (ms) and sequence numbers `bigint`;
+ *   keys); booleans are `boolean`; sequence numbers `bigint`; queue times (epoch ms) `double
+ *   precision`, because pacing schedules fractions of a millisecond and SQLite keeps them;
  * - uniqueness is the constraints' (unique and partial unique indexes), never check-then-insert;
  * - contact search is a `tsvector` the dialect writes (search-vector.ts: the same tokens as FTS5's
  *   unicode61 tokenizer) with a GIN index, which also serves prefix queries (`'ana':*`);
@@ -163,8 +164,8 @@ CREATE TABLE outbox (
   message_id ${T} NOT NULL REFERENCES messages (id),
   channel text NOT NULL,
   recipient_key text NOT NULL,
-  due_at bigint NOT NULL,
-  lease_until bigint NOT NULL DEFAULT 0,
+  due_at double precision NOT NULL,
+  lease_until double precision NOT NULL DEFAULT 0,
   attempts integer NOT NULL DEFAULT 0
 );
 CREATE INDEX outbox_ready ON outbox (greatest(due_at, lease_until));
@@ -186,8 +187,8 @@ CREATE TABLE webhook_outbox (
   event_id text NOT NULL,
   target text NOT NULL,
   payload text NOT NULL,
-  due_at bigint NOT NULL,
-  lease_until bigint NOT NULL DEFAULT 0,
+  due_at double precision NOT NULL,
+  lease_until double precision NOT NULL DEFAULT 0,
   attempts integer NOT NULL DEFAULT 0
 );
 CREATE INDEX webhook_outbox_ready ON webhook_outbox (greatest(due_at, lease_until));

@@ -21,7 +21,7 @@ CREATE TABLE bulks (
   checked integer NOT NULL DEFAULT 0,
   eligible integer NOT NULL DEFAULT 0,
   skipped json NOT NULL DEFAULT '{}',
-  next_due_at bigint NOT NULL DEFAULT 0,
+  next_due_at double precision NOT NULL DEFAULT 0,
   created_at ${T} NOT NULL,
   updated_at ${T} NOT NULL,
   cancelled_at ${T},
