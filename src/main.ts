@@ -204,11 +204,11 @@ export async function main(argv: string[]): Promise<number> {
         })
         if (cfg.store.postgres)
           throw new UsageError('backup copies a SQLite file; with store.postgres use pg_dump')
-        const store = openStore({ file: cfg.store.sqlite, dataDir: cfg.store.data_dir })
+        const store = await openStore({ file: cfg.store.sqlite, dataDir: cfg.store.data_dir })
         try {
           await store.backup(resolve(file))
         } finally {
-          store.close()
+          await store.close()
         }
         out(`backed up ${cfg.store.sqlite} to ${resolve(file)}`)
         return 0

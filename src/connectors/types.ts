@@ -240,8 +240,9 @@ export interface ConnectorContext {
   state(state: ChannelState): void
   /** Durable key/value for the connector (Telegram update offset, IMAP UID/UIDVALIDITY …). */
   kv: {
-    get(key: string): string | null
-    set(key: string, value: string): void
+    get(key: string): Promise<string | null>
+    /** Resolves once the value is stored (committed). */
+    set(key: string, value: string): Promise<void>
   }
   /** Aborted when the daemon stops. */
   signal: AbortSignal

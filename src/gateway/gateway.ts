@@ -16,6 +16,7 @@ import { OutboxWorker } from './dispatcher/outbox-worker.js'
 import { TokenBucket } from './dispatcher/rate-limiter.js'
 import { WebhookWorker } from './dispatcher/webhook-worker.js'
 import { eventFactory } from './events.js'
+import { loadCancelledBulks } from './bulk/cancelled.js'
 import { bulkRunner, type BulkRunner } from './bulk/index.js'
 import { buildApp } from './http/app.js'
 import { routes } from './http/routes.js'
@@ -59,7 +60,7 @@ export interface Gateway {
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let config = opts.config
   const log = opts.log
-  const store = openStore({
+  const store = await openStore({
     file: config.store.sqlite,
     dataDir: config.store.data_dir,
     postgres: config.store.postgres,
@@ -87,7 +88,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     log,
     channels: null as unknown as ChannelRegistry,
     events: eventFactory(() => config),
-    links: attachmentLinks({
+    links: await attachmentLinks({
       kv: store.kv,
       publicUrl: () => config.server.public_url,
       ttlMs: () => config.security.attachment_link_ttl_ms,
@@ -133,8 +134,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         svc.kick()
       },
       reachability: async (channel, address, reachable) => {
-        store.identities.setReachable(channel, address, reachable, svc.now().toISOString())
-        return Promise.resolve()
+        await store.identities.setReachable(channel, address, reachable, svc.now().toISOString())
       },
       kv: store.kv,
       connected: () => svc.kick(),
@@ -145,6 +145,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   )
 
   const app = buildApp(svc, routes(svc))
+  // Before the dispatcher leases anything: a cancelled bulk's jobs must not go out after a restart.
+  await loadCancelledBulks(svc)
   await svc.channels.apply(config)
   const outbox = new OutboxWorker(svc)
   const webhooks = new WebhookWorker(svc)
@@ -179,7 +181,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await outbox.stop(graceMs)
       await webhooks.stop()
       await svc.channels.stopAll()
-      store.close()
+      await store.close()
     },
   }
 }

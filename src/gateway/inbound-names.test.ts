@@ -10,6 +10,7 @@ const contact = (c: Partial<ContactRecord>): ContactRecord => ({
   phone: null,
   external_id: null,
   attributes: {},
+  version: 0,
   blocked: false,
   created_at: '2024-01-01T00:00:00.000Z',
   updated_at: '2024-01-01T00:00:00.000Z',

@@ -37,7 +37,7 @@ export async function receiveInbound(
     throw new InboundRefused('address_invalid', `from.address: ${norm.reason}`)
   }
   // Dedupe before writing blobs: a redelivered message costs one indexed read.
-  const seen = svc.store.messages.findByPlatformId(channel, msg.platformMessageId)
+  const seen = await svc.store.messages.findByPlatformId(channel, msg.platformMessageId)
   if (seen && seen.direction === 'in') {
     return {
       messageId: seen.id,
@@ -46,7 +46,9 @@ export async function receiveInbound(
       created: false,
     }
   }
-  const address = msg.email ? repliedAddress(svc, channel, norm.address, msg.email) : norm.address
+  const address = msg.email
+    ? await repliedAddress(svc, channel, norm.address, msg.email)
+    : norm.address
   const now = svc.now().toISOString()
   const attachments: InboundPlan['attachments'] = []
   for (const a of msg.attachments) {
@@ -70,7 +72,8 @@ export async function receiveInbound(
       }
     : null
   const names = inboundNames(msg.from)
-  const out = svc.store.inbound.receive({
+  const messageId = newId('msg')
+  const out = await svc.store.inbound.receive({
     now,
     channel,
     platformMessageId: msg.platformMessageId,
@@ -83,29 +86,28 @@ export async function receiveInbound(
     },
     newIdentityId: newId('id'),
     newThreadId: newId('th'),
-    newMessageId: newId('msg'),
+    newMessageId: messageId,
     replyTo: msg.email
       ? [...(msg.email.inReplyTo ? [msg.email.inReplyTo] : []), ...msg.email.references]
       : [],
-    allowWithOpenThread: !strictSingleOpen(ch.info.rules),
     text: msg.text,
     attachments,
     email,
     sentAt: msg.sentAt ?? now,
-    events: (ids) => [
-      ...(ids.threadCreated
-        ? svc.events(
-            'thread.opened',
-            { thread_id: ids.threadId, contact_id: ids.contactId, channel, by: 'contact' },
-            now,
-          )
-        : []),
-      ...svc.events(
+    // The store fills contact_id and thread_id in (null here keeps their place in the payload),
+    // and queues thread.opened only when this message opened the thread.
+    events: {
+      threadOpened: svc.events(
+        'thread.opened',
+        { thread_id: null, contact_id: null, channel, by: 'contact' },
+        now,
+      ),
+      received: svc.events(
         'message.inbound',
         {
-          message_id: ids.messageId,
-          contact_id: ids.contactId,
-          thread_id: ids.threadId,
+          message_id: messageId,
+          contact_id: null,
+          thread_id: null,
           channel,
           from: address,
           text: msg.text,
@@ -118,20 +120,25 @@ export async function receiveInbound(
         },
         now,
       ),
-    ],
+    },
   })
   if (out.created) {
     svc.metrics.inbound.inc({ channel })
-    fillNames(svc, out.contactId, names, now)
+    await fillNames(svc, out.contactId, names, now)
   }
   return out
 }
 
 /** A known contact gets the names it lacks and the platform's current `display_name`. */
-function fillNames(svc: Services, contactId: string, names: InboundNames, now: string): void {
-  const c = svc.store.contacts.get(contactId)
+async function fillNames(
+  svc: Services,
+  contactId: string,
+  names: InboundNames,
+  now: string,
+): Promise<void> {
+  const c = await svc.store.contacts.get(contactId)
   const patch = c && contactNamePatch(c, names)
-  if (patch) svc.store.contacts.update(contactId, patch, now)
+  if (patch) await svc.store.contacts.update(contactId, patch, now)
 }
 
 /**
@@ -139,15 +146,15 @@ function fillNames(svc: Services, contactId: string, names: InboundNames, now: s
  * back as `ana.lopez@…`), while identities match it exactly. A reply to one of our mails from the
  * address it went to, in another case, belongs to that identity rather than to a new contact.
  */
-function repliedAddress(
+async function repliedAddress(
   svc: Services,
   channel: string,
   address: string,
   email: NonNullable<InboundMessage['email']>,
-): string {
-  if (svc.store.identities.find(channel, address)) return address
+): Promise<string> {
+  if (await svc.store.identities.find(channel, address)) return address
   for (const id of [...(email.inReplyTo ? [email.inReplyTo] : []), ...email.references]) {
-    const m = svc.store.messages.findByPlatformId(channel, id)
+    const m = await svc.store.messages.findByPlatformId(channel, id)
     if (m && m.address.toLowerCase() === address.toLowerCase()) return m.address
   }
   return address
@@ -160,9 +167,9 @@ export async function receiveStatus(
   u: StatusUpdate,
 ): Promise<boolean> {
   const m = u.messageId
-    ? svc.store.messages.get(u.messageId)
+    ? await svc.store.messages.get(u.messageId)
     : u.platformMessageId
-      ? svc.store.messages.findByPlatformId(channel, u.platformMessageId)
+      ? await svc.store.messages.findByPlatformId(channel, u.platformMessageId)
       : null
   if (!m || m.direction !== 'out' || m.channel !== channel) return false
   // A platform's clock (WhatsApp: whole seconds) may read before our own last step; a status
@@ -173,7 +180,7 @@ export async function receiveStatus(
   const status: MessageStatus = u.status
   const error = u.error ?? null
   const events = svc.events('message.status', statusEvent(m, status, error), at)
-  const moved = svc.store.messages.advance(m.id, status, at, error ? { error } : {}, events)
+  const moved = await svc.store.messages.advance(m.id, status, at, error ? { error } : {}, events)
   if (moved && status === 'failed')
     svc.metrics.failed.inc({ channel, code: error?.code ?? 'platform' })
   return moved

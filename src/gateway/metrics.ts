@@ -30,8 +30,8 @@ const SUMMED_GAUGES = [
 ]
 
 export function createMetrics(gauges: {
-  outboxDepth: () => number
-  webhookDepth: () => number
+  outboxDepth: () => Promise<number>
+  webhookDepth: () => Promise<number>
   /** Loops and readiness (`/readyz`'s source), read at each scrape. */
   health?: Pick<Health, 'loops' | 'ready'>
 }): Metrics {
@@ -103,16 +103,16 @@ export function createMetrics(gauges: {
     name: 'omnigate_outbox_depth',
     help: 'Jobs waiting in the outbox',
     registers: [registry],
-    collect() {
-      this.set(gauges.outboxDepth())
+    async collect() {
+      this.set(await gauges.outboxDepth())
     },
   })
   new Gauge({
     name: 'omnigate_webhook_outbox_depth',
     help: 'App-webhook deliveries waiting',
     registers: [registry],
-    collect() {
-      this.set(gauges.webhookDepth())
+    async collect() {
+      this.set(await gauges.webhookDepth())
     },
   })
   const health = gauges.health

@@ -82,16 +82,16 @@ async function undeliveredMetric(channel: string): Promise<number> {
 describe('ack watchdog', () => {
   it('flags a sent message without a delivery ack once, after the limit, and never resends it', async () => {
     const id = await sent('sms', '+491701234567')
-    expect(t.gw.watchdog.check(later(LIMIT_MS - 5_000))).toEqual([])
+    expect(await t.gw.watchdog.check(later(LIMIT_MS - 5_000))).toEqual([])
     expect((await message(id)).undelivered_after).toBeNull()
 
     const at = later(LIMIT_MS + 1_000)
-    expect(t.gw.watchdog.check(at)).toEqual([id])
+    expect(await t.gw.watchdog.check(at)).toEqual([id])
     const m = await message(id)
     expect(m).toMatchObject({ status: 'sent', undelivered_after: at.toISOString() })
     expect(await undeliveredMetric('sms')).toBe(1)
     // Queued in the flag's transaction, due at the flag's time (the webhook worker's clock is real).
-    const queued = t.gw.store.webhooks.lease(at.getTime() + 1, 10, 60_000)
+    const queued = await t.gw.store.webhooks.lease(at.getTime() + 1, 10, 60_000)
     expect(queued.map((d) => d.target)).toEqual([events.url])
     const ev = JSON.parse(queued[0]?.payload ?? '{}') as {
       type: string
@@ -109,19 +109,19 @@ describe('ack watchdog', () => {
     expect(ev.data.sent_at).toBe(m.status_history.find((h: any) => h.status === 'sent').at)
 
     // Once: later passes leave it alone, and it is never sent again.
-    expect(t.gw.watchdog.check(later(3 * LIMIT_MS))).toEqual([])
+    expect(await t.gw.watchdog.check(later(3 * LIMIT_MS))).toEqual([])
     expect(await undeliveredMetric('sms')).toBe(1)
     expect(relay.total()).toBe(1)
     expect((await message(id)).undelivered_after).toBe(at.toISOString())
-    expect(t.gw.store.webhooks.depth()).toBe(1)
+    expect(await t.gw.store.webhooks.depth()).toBe(1)
   })
 
   it('leaves delivered messages and channels whose connector has no limit alone', async () => {
     const delivered = await sent('sms', '+491701234567')
-    t.gw.store.messages.advance(delivered, 'delivered', new Date().toISOString(), {}, [])
+    await t.gw.store.messages.advance(delivered, 'delivered', new Date().toISOString(), {}, [])
     const unwatched = await sent('plain', '+491701234568')
     const waiting = await sent('sms', '+491701234569')
-    expect(t.gw.watchdog.check(later(2 * LIMIT_MS))).toEqual([waiting])
+    expect(await t.gw.watchdog.check(later(2 * LIMIT_MS))).toEqual([waiting])
     expect((await message(delivered)).undelivered_after).toBeNull()
     expect((await message(unwatched)).undelivered_after).toBeNull()
     expect(await undeliveredMetric('plain')).toBe(0)
@@ -130,7 +130,7 @@ describe('ack watchdog', () => {
   it('flags every overdue message, oldest first', async () => {
     const ids: string[] = []
     for (let i = 0; i < 3; i++) ids.push(await sent('sms', `+49170123456${i}`))
-    expect(t.gw.watchdog.check(later(2 * LIMIT_MS))).toEqual(ids)
+    expect(await t.gw.watchdog.check(later(2 * LIMIT_MS))).toEqual(ids)
   })
 })
 

@@ -47,8 +47,8 @@ export class AckWatchdog {
       log: this.log,
       health: svc.health,
       idleMs: WATCHDOG_EVERY_MS,
-      tick: () => {
-        const failed = this.pass(this.svc.now()).failed[0]
+      tick: async () => {
+        const failed = (await this.pass(this.svc.now())).failed[0]
         if (failed) throw failed
         return { waitMs: this.nextDelay() }
       },
@@ -69,13 +69,13 @@ export class AckWatchdog {
    * are skipped: while the session is down no ack can arrive, so a missing one proves nothing.
    * A channel whose pass failed is logged, and the others still get theirs.
    */
-  check(now: Date = this.svc.now()): string[] {
-    const { flagged, failed } = this.pass(now)
+  async check(now: Date = this.svc.now()): Promise<string[]> {
+    const { flagged, failed } = await this.pass(now)
     for (const err of failed) this.log.error({ err }, 'ack watchdog pass failed')
     return flagged
   }
 
-  private pass(now: Date): { flagged: string[]; failed: Error[] } {
+  private async pass(now: Date): Promise<{ flagged: string[]; failed: Error[] }> {
     const failed: Error[] = []
     const flagged: string[] = []
     const at = now.toISOString()
@@ -85,9 +85,9 @@ export class AckWatchdog {
       const sentBefore = new Date(now.getTime() - afterMs).toISOString()
       try {
         for (let page = 0; page < MAX_PAGES; page++) {
-          const due = this.svc.store.messages.listAwaitingAck(name, sentBefore, PAGE)
+          const due = await this.svc.store.messages.listAwaitingAck(name, sentBefore, PAGE)
           for (const m of due) {
-            if (this.flag(m, at, afterMs)) flagged.push(m.id)
+            if (await this.flag(m, at, afterMs)) flagged.push(m.id)
           }
           if (due.length < PAGE) break
         }
@@ -116,7 +116,7 @@ export class AckWatchdog {
     return Math.max(MIN_EVERY_MS, Math.floor(every))
   }
 
-  private flag(m: MessageRecord, at: string, afterMs: number): boolean {
+  private async flag(m: MessageRecord, at: string, afterMs: number): Promise<boolean> {
     const sentAt = m.status_history.find((h) => h.status === 'sent')?.at ?? null
     const events = this.svc.events(
       'message.undelivered',
@@ -134,7 +134,7 @@ export class AckWatchdog {
       },
       at,
     )
-    if (!this.svc.store.messages.flagUndelivered(m.id, at, events)) return false
+    if (!(await this.svc.store.messages.flagUndelivered(m.id, at, events))) return false
     this.svc.metrics.undelivered.inc({ channel: m.channel })
     this.log.info(
       { message_id: m.id, channel: m.channel, sent_at: sentAt },

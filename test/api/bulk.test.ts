@@ -70,17 +70,17 @@ const start = async (dispatcher: boolean, dir?: string) => {
 }
 
 /** `n` contacts with a phone (fast: one transaction), named P0, P1 …; returns their ids. */
-function people(n: number, offset = 0): string[] {
+async function people(n: number, offset = 0): Promise<string[]> {
   const { store } = t.gw
   const now = new Date().toISOString()
-  return store.batch(() =>
-    Array.from({ length: n }, (_, i) => {
-      const id = newId('ct')
-      const phone = `+49170${String(1_000_000 + offset + i)}`
-      store.contacts.create({ id, first_name: `P${offset + i}`, phone }, [], now)
-      return id
-    }),
-  )
+  const ids: string[] = []
+  for (let i = 0; i < n; i++) {
+    const id = newId('ct')
+    const phone = `+49170${String(1_000_000 + offset + i)}`
+    await store.contacts.create({ id, first_name: `P${offset + i}`, phone }, [], now)
+    ids.push(id)
+  }
+  return ids
 }
 
 async function contact(body: Record<string, unknown>): Promise<string> {
@@ -144,12 +144,12 @@ describe('POST /v1/bulk', () => {
     // Like a single send by an agent: a new thread, assigned to the sender.
     const thread = await t.call('GET', `/v1/threads/${ma?.thread_id}`)
     expect(thread.body).toMatchObject({ status: 'open', assignee: 'alice', channel: 'sms' })
-    expect(t.gw.store.outbox.depth()).toBe(2)
+    expect(await t.gw.store.outbox.depth()).toBe(2)
   })
 
   it('sends to ids (duplicates once, unknown ids skipped), reusing an open thread', async () => {
     await start(false)
-    const [a = '', b = ''] = people(2)
+    const [a = '', b = ''] = await people(2)
     const first = await t.call('POST', '/v1/messages', {
       key: KEYS.bob,
       body: { contact_id: a, channel: 'sms', text: 'earlier' },
@@ -208,7 +208,7 @@ describe('POST /v1/bulk', () => {
 
   it('a dry run answers the counts and stores nothing', async () => {
     await start(false)
-    const ids = people(3)
+    const ids = await people(3)
     await t.call('PATCH', `/v1/contacts/${ids[0]}`, { body: { blocked: true } })
     const r = await bulk({ contact_ids: ids, channel: 'sms', text: 'Hi', dry_run: true })
     expect(r.status).toBe(200)
@@ -219,8 +219,8 @@ describe('POST /v1/bulk', () => {
       eligible: 2,
       skipped: { contact_blocked: 1 },
     })
-    expect(t.gw.store.outbox.depth()).toBe(0)
-    expect(t.gw.store.bulk.listUnfinished()).toEqual([])
+    expect(await t.gw.store.outbox.depth()).toBe(0)
+    expect(await t.gw.store.bulk.listUnfinished()).toEqual([])
     expect((await t.call('GET', '/v1/threads')).body.items).toEqual([])
   })
 
@@ -239,11 +239,11 @@ describe('POST /v1/bulk', () => {
     ['unknown channel', { filter: {}, text: 'a', channel: 'nope' }, 422, 'channel_unknown'],
   ])('refuses %s', async (_, body, status, code) => {
     await start(false)
-    people(1)
+    await people(1)
     const r = await bulk({ channel: 'sms', ...body })
     expect(r.status).toBe(status)
     expect(r.body.error.code).toBe(code)
-    expect(t.gw.store.outbox.depth()).toBe(0)
+    expect(await t.gw.store.outbox.depth()).toBe(0)
   })
 
   it('GET and cancel of an unknown bulk are 404', async () => {
@@ -257,7 +257,7 @@ describe('POST /v1/bulk', () => {
 describe('bulk progress', () => {
   it('counts move to sent, the bulk is done, and bulk.done arrives once', async () => {
     await start(true)
-    const ids = people(30)
+    const ids = await people(30)
     const r = await bulk({ contact_ids: ids, channel: 'sms', text: 'Hi {{first_name}}' })
     expect(r.status).toBe(202)
     await expect
@@ -288,7 +288,7 @@ describe('bulk progress', () => {
   it('cancel stops expansion and cancels what is not sent; nothing more goes out', async () => {
     await start(false)
     t.gw.bulk.chunkSize = 10
-    const ids = people(200)
+    const ids = await people(200)
     const r = await bulk({ contact_ids: ids, channel: 'sms', text: 'Hi' })
     expect(r.body.checked).toBe(10) // the first chunk, before the answer
     const c = await t.call('POST', `/v1/bulk/${r.body.id}/cancel`)
@@ -296,7 +296,7 @@ describe('bulk progress', () => {
     expect(c.body).toMatchObject({ status: 'cancelled', finished_at: expect.any(String) })
     expect(c.body.checked).toBeLessThan(200)
     expect(c.body.counts).toMatchObject({ queued: 0, cancelled: c.body.eligible })
-    expect(t.gw.store.outbox.depth()).toBe(0)
+    expect(await t.gw.store.outbox.depth()).toBe(0)
     t.gw.outbox.start()
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(relay.total()).toBe(0)
@@ -307,15 +307,15 @@ describe('bulk progress', () => {
   itSqlite('resumes after a stop half-way: everyone gets it once, nobody twice', async () => {
     await start(true)
     t.gw.bulk.chunkSize = 10
-    const ids = people(150)
+    const ids = await people(150)
     const r = await bulk({ contact_ids: ids, channel: 'sms', text: 'Hi {{first_name}}' })
     expect(r.status).toBe(202)
     const dir = t.dir
     await t.stop()
     // What was on disk at the stop: it really stopped half-way.
-    const disk = openStore({ file: join(dir, 'omnigate.db'), dataDir: dir })
-    const stopped = disk.bulk.get(r.body.id)
-    disk.close()
+    const disk = await openStore({ file: join(dir, 'omnigate.db'), dataDir: dir })
+    const stopped = await disk.bulk.get(r.body.id)
+    await disk.close()
     expect(stopped?.checked).toBeGreaterThanOrEqual(10)
     expect(stopped?.checked).toBeLessThan(150)
     // The dispatcher starts once the channel is up (queued jobs would otherwise wait 5 s).
@@ -339,10 +339,10 @@ describe('bulk progress', () => {
 
   it('a single send queued behind a bulk is leased first', async () => {
     await start(false)
-    const ids = people(20)
+    const ids = await people(20)
     const r = await bulk({ contact_ids: ids, channel: 'slow', text: 'bulk' })
     expect(r.body.eligible).toBe(20)
-    const [other = ''] = people(1, 100)
+    const [other = ''] = await people(1, 100)
     const single = await t.call('POST', '/v1/messages', {
       body: { contact_id: other, channel: 'slow', text: 'single' },
     })
@@ -354,10 +354,10 @@ describe('bulk progress', () => {
 
   it('a single send during a running bulk goes out long before the bulk is through', async () => {
     await start(true)
-    const ids = people(40)
+    const ids = await people(40)
     const r = await bulk({ contact_ids: ids, channel: 'slow', text: 'bulk' })
     expect(r.body.eligible).toBe(40)
-    const [other = ''] = people(1, 100)
+    const [other = ''] = await people(1, 100)
     const single = await t.call('POST', '/v1/messages', {
       body: { contact_id: other, channel: 'slow', text: 'single' },
     })

@@ -91,7 +91,12 @@ const ROWS: Row[] = [
     channel: 'plain',
     async setup(t) {
       const id = await contact(t, on('plain'))
-      t.gw.svc.store.identities.setReachable('plain', 'ana-1', false, new Date().toISOString())
+      await t.gw.svc.store.identities.setReachable(
+        'plain',
+        'ana-1',
+        false,
+        new Date().toISOString(),
+      )
       return id
     },
   },

@@ -97,7 +97,7 @@ describe('POST /v1/messages', () => {
     expect(m.body.author).toEqual({ kind: 'agent', id: 'alice' })
     const th = await t.call('GET', `/v1/threads/${r.body.thread_id}`)
     expect(th.body.assignee).toBe('alice')
-    expect(t.gw.store.outbox.depth()).toBe(1)
+    expect(await t.gw.store.outbox.depth()).toBe(1)
   })
 
   it('creates a brand-new contact from `to` on a channel without contact-first', async () => {
@@ -186,7 +186,7 @@ describe('POST /v1/messages', () => {
     expect(r.status).toBe(status)
     expect(r.body.error.code).toBe(code)
     expect(typeof r.body.error.message).toBe('string')
-    expect(t.gw.store.outbox.depth()).toBe(0)
+    expect(await t.gw.store.outbox.depth()).toBe(0)
     const contacts = await t.call('GET', '/v1/contacts')
     expect(contacts.body.items).toHaveLength(0)
   })
@@ -264,7 +264,7 @@ describe('POST /v1/messages', () => {
     })
     expect(r.status).toBe(200)
     expect(r.body).toMatchObject({ dry_run: true, allowed: true, address: '+491701234567' })
-    expect(t.gw.store.outbox.depth()).toBe(0)
+    expect(await t.gw.store.outbox.depth()).toBe(0)
     expect((await t.call('GET', '/v1/threads')).body.items).toHaveLength(0)
   })
 
@@ -281,7 +281,7 @@ describe('POST /v1/messages', () => {
     expect(b.body.id).toBe(a.body.id)
     const c = await t.call('POST', '/v1/messages', { body, headers })
     expect(c.body.id).toBe(a.body.id)
-    expect(t.gw.store.outbox.depth()).toBe(1)
+    expect(await t.gw.store.outbox.depth()).toBe(1)
     const d = await t.call('POST', '/v1/messages', { body: { ...body, text: 'other' }, headers })
     expect(d.status).toBe(409)
     expect(d.body.error.code).toBe('idempotency_mismatch')

@@ -130,8 +130,8 @@ describe('docs/api.md, Metrics', () => {
   function exposed(): Map<string, Row> {
     // As the daemon builds it: with the health board, whose loops the per-loop metrics report.
     const { registry } = createMetrics({
-      outboxDepth: () => 0,
-      webhookDepth: () => 0,
+      outboxDepth: async () => 0,
+      webhookDepth: async () => 0,
       health: new Health(),
     })
     const rows = new Map<string, Row>()

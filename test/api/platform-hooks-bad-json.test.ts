@@ -69,8 +69,8 @@ async function hook(channel: 'wa' | 'line' | 'tg', raw: string) {
 }
 
 const deep = (levels: number, open = '[', close = ']') => open.repeat(levels) + close.repeat(levels)
-const stored = (channel: string, id: string) =>
-  t.gw.store.messages.findByPlatformId(channel, id) !== null
+const stored = async (channel: string, id: string) =>
+  (await t.gw.store.messages.findByPlatformId(channel, id)) !== null
 
 const notObjects = [
   'null',
@@ -130,7 +130,7 @@ describe('platform hooks and JSON of any shape', () => {
     ]) {
       expect((await hook('wa', JSON.stringify(body))).status).toBe(200)
     }
-    expect(stored('wa', 'wamid.bad2')).toBe(false)
+    expect(await stored('wa', 'wamid.bad2')).toBe(false)
 
     const good = graphInbound('4915112345678', 'Ana', {
       id: 'wamid.good',
@@ -145,8 +145,8 @@ describe('platform hooks and JSON of any shape', () => {
       ],
     })
     expect((await hook('wa', JSON.stringify(mixed))).status).toBe(200)
-    expect(stored('wa', 'wamid.good')).toBe(true)
-    expect(stored('wa', 'wamid.odd')).toBe(false)
+    expect(await stored('wa', 'wamid.good')).toBe(true)
+    expect(await stored('wa', 'wamid.odd')).toBe(false)
   })
 
   it('line: odd lists and events are skipped, the good event in the same body is stored', async () => {
@@ -174,12 +174,12 @@ describe('platform hooks and JSON of any shape', () => {
     ]) {
       expect((await hook('line', JSON.stringify(body))).status).toBe(200)
     }
-    expect(stored('line', 'L-bad')).toBe(false)
+    expect(await stored('line', 'L-bad')).toBe(false)
     const body = {
       events: [{ type: 'message', message: 'odd' }, lineEvents.text(user, 'L-good', 'hi')],
     }
     expect((await hook('line', JSON.stringify(body))).status).toBe(200)
-    expect(stored('line', 'L-good')).toBe(true)
+    expect(await stored('line', 'L-good')).toBe(true)
   })
 
   it('telegram: an update of a shape we do not read is skipped with 200 (it must not hold back the next ones)', async () => {
@@ -198,11 +198,11 @@ describe('platform hooks and JSON of any shape', () => {
     ]) {
       expect((await hook('tg', JSON.stringify(update))).status).toBe(200)
     }
-    expect(stored('tg', '5:1')).toBe(false)
-    expect(stored('tg', '0:9')).toBe(false)
+    expect(await stored('tg', '5:1')).toBe(false)
+    expect(await stored('tg', '0:9')).toBe(false)
     const good = { update_id: 6, ...tg.messageUpdate({ chatId: 77, firstName: 'Kim', text: 'hi' }) }
     expect((await hook('tg', JSON.stringify(good))).status).toBe(200)
     const id = (good.message as { message_id: number }).message_id
-    expect(stored('tg', `77:${id}`)).toBe(true)
+    expect(await stored('tg', `77:${id}`)).toBe(true)
   })
 })

@@ -105,15 +105,15 @@ describe.runIf(onSqlite)('a message whose row cannot be read', () => {
       unreadable: expect.any(Array),
     })
     expect(relay.received.map((r) => (r.json as { text: string }).text)).toEqual(['second'])
-    expect(t.gw.store.outbox.depth()).toBe(0)
+    expect(await t.gw.store.outbox.depth()).toBe(0)
     expect(await metric('omnigate_corrupt_records_total{kind="message"}')).toBe(1)
     expect(
       await metric('omnigate_messages_failed_total{channel="sms",code="corrupt_record"}'),
     ).toBe(1)
     // The app hears about it like any failure (queued; this gateway runs no webhook worker).
-    const queued = t.gw.store.webhooks
-      .lease(Date.now() + 1, 50, 60_000)
-      .map((d) => JSON.parse(d.payload) as { type: string; data: Record<string, any> })
+    const queued = (await t.gw.store.webhooks.lease(Date.now() + 1, 50, 60_000)).map(
+      (d) => JSON.parse(d.payload) as { type: string; data: Record<string, any> },
+    )
     expect(queued.find((e) => e.data.message_id === bad.id)?.data).toMatchObject({
       status: 'failed',
       error: { code: 'corrupt_record' },
@@ -122,16 +122,16 @@ describe.runIf(onSqlite)('a message whose row cannot be read', () => {
 })
 
 /** `n` contacts with a phone, in one transaction; returns their ids. */
-function people(n: number, offset: number): string[] {
+async function people(n: number, offset: number): Promise<string[]> {
   const { store } = t.gw
   const now = new Date().toISOString()
-  return store.batch(() =>
-    Array.from({ length: n }, (_, i) => {
-      const id = newId('ct')
-      store.contacts.create({ id, first_name: `P${i}`, phone: `+49171${offset + i}` }, [], now)
-      return id
-    }),
-  )
+  const ids: string[] = []
+  for (let i = 0; i < n; i++) {
+    const id = newId('ct')
+    await store.contacts.create({ id, first_name: `P${i}`, phone: `+49171${offset + i}` }, [], now)
+    ids.push(id)
+  }
+  return ids
 }
 
 describe.runIf(onSqlite)('a bulk whose row cannot be read', () => {
@@ -141,7 +141,7 @@ describe.runIf(onSqlite)('a bulk whose row cannot be read', () => {
     const bulk = async (offset: number) => {
       const r = await t.call('POST', '/v1/bulk', {
         key: KEYS.alice,
-        body: { contact_ids: people(40, offset), channel: 'sms', text: 'Hi {{first_name}}' },
+        body: { contact_ids: await people(40, offset), channel: 'sms', text: 'Hi {{first_name}}' },
       })
       expect(r.status).toBe(202)
       return r.body.id as string

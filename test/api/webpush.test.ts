@@ -147,13 +147,16 @@ describe('webpush endpoints from outside', () => {
 })
 
 describe('webpush subscriptions: malformed bodies', () => {
-  it.each(['null', '42', '[]', '"x"', '{'])('answers 401, not 500, for the body %s', async (raw) => {
-    const r = await t.call('POST', '/v1/channels/web/subscriptions', {
-      key: null,
-      raw,
-      headers: { 'content-type': 'application/json' },
-    })
-    expect(r.status).toBe(401)
-    expect(r.body.error.code).toBe('signature_invalid')
-  })
+  it.each(['null', '42', '[]', '"x"', '{'])(
+    'answers 401, not 500, for the body %s',
+    async (raw) => {
+      const r = await t.call('POST', '/v1/channels/web/subscriptions', {
+        key: null,
+        raw,
+        headers: { 'content-type': 'application/json' },
+      })
+      expect(r.status).toBe(401)
+      expect(r.body.error.code).toBe('signature_invalid')
+    },
+  )
 })

@@ -77,8 +77,8 @@ export function recordingContext(
     reachability: async (address, reachable) => void reach.push({ address, reachable }),
     state: (s) => void states.push(s),
     kv: {
-      get: (k) => kvData.get(k) ?? null,
-      set: (k, v) => void kvData.set(k, v),
+      get: async (k) => kvData.get(k) ?? null,
+      set: async (k, v) => void kvData.set(k, v),
     },
     lastState: () => states[states.length - 1],
     failInbound(times) {
@@ -88,12 +88,15 @@ export function recordingContext(
   }
 }
 
-/** Poll `check` until it returns a truthy value (or throw after `ms`). */
-export async function waitFor<T>(check: () => T | undefined | null | false, ms = 5000): Promise<T> {
+/** Poll `check` (sync or async) until it gives a truthy value (or throw after `ms`). */
+export async function waitFor<R>(
+  check: () => R,
+  ms = 5000,
+): Promise<Exclude<Awaited<R>, undefined | null | false>> {
   const deadline = Date.now() + ms
   for (;;) {
-    const v = check()
-    if (v) return v
+    const v = await check()
+    if (v) return v as Exclude<Awaited<R>, undefined | null | false>
     if (Date.now() > deadline) throw new Error('waitFor: condition not met in time')
     await new Promise((r) => setTimeout(r, 10))
   }

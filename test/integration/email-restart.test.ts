@@ -139,7 +139,7 @@ describe.concurrent('email across restarts', () => {
         (texts) => texts.length >= 3,
       )
       expect(sorted(await inboundTexts(get2))).toEqual(['question 1', 'question 2', 'question 3'])
-      expect(t2.gw.store.kv.get('channel:mail', 'imap.last_uid')).toBe('4')
+      expect(await t2.gw.store.kv.get('channel:mail', 'imap.last_uid')).toBe('4')
       const mine = sink.received
         .slice(before)
         .filter((m) => m.parsed.text?.includes('we are on it'))
@@ -219,7 +219,6 @@ ${channelYaml(mailbox)}`,
     }
   }, 60_000)
 })
-
 
 interface Daemon {
   proc: ChildProcess

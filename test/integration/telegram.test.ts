@@ -294,7 +294,8 @@ describe('telegram through the daemon', () => {
     const second = f.queueUpdate(update)
     // Both updates handled: the stored offset is past the second one.
     await waitFor(
-      () => g.gw.store.kv.get('channel:tg', 'telegram.offset') === String(second.update_id + 1),
+      async () =>
+        (await g.gw.store.kv.get('channel:tg', 'telegram.offset')) === String(second.update_id + 1),
     )
     const [hana] = await contactByName('hana')
     const tl = await g.call('GET', `/v1/contacts/${hana.id}/timeline`)
@@ -327,7 +328,7 @@ describe('telegram through the daemon', () => {
   it('restart: polling resumes after the last stored update — nothing re-read, nothing lost', async () => {
     const { f, g } = await start()
     await userWrites({ chatId: 444, firstName: 'Jo', text: 'before the restart' })
-    const offset = g.gw.store.kv.get('channel:tg', 'telegram.offset')
+    const offset = await g.gw.store.kv.get('channel:tg', 'telegram.offset')
     await g.stop()
 
     // Written while the daemon was down: Telegram keeps it until it is confirmed.

@@ -311,14 +311,14 @@ describe('WhatsApp Web through the gateway', () => {
     const contact = await writes(wa, ANA, 'hi')
     const m = await sent(wa, { contact_id: contact.id, text: 'are you there?' })
     const inHours = (h: number) => new Date(Date.now() + h * 3_600_000)
-    expect(wa.t.gw.watchdog.check(inHours(0.9))).toEqual([])
+    expect(await wa.t.gw.watchdog.check(inHours(0.9))).toEqual([])
     // Logged out on the phone: no ack can arrive, so a missing one proves nothing.
     wa.fake().disconnect('LOGOUT')
     await expect.poll(async () => (await channel(wa)).state).toBe('error')
-    expect(wa.t.gw.watchdog.check(inHours(2))).toEqual([])
+    expect(await wa.t.gw.watchdog.check(inHours(2))).toEqual([])
     wa.fake().becomeReady()
     await expect.poll(async () => (await channel(wa)).state).toBe('connected')
-    expect(wa.t.gw.watchdog.check(inHours(2))).toEqual([m.id])
+    expect(await wa.t.gw.watchdog.check(inHours(2))).toEqual([m.id])
   })
 
   it('reconnects after WhatsApp drops the session; messages queued meanwhile go out once it is back', async () => {

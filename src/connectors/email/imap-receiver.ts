@@ -117,7 +117,7 @@ export class ImapReceiver {
       await client.connect()
       const mailbox = await client.mailboxOpen(this.opts.mailbox)
       const uidValidity = mailbox.uidValidity.toString()
-      this.checkUidValidity(uidValidity)
+      await this.checkUidValidity(uidValidity)
       while (client.usable && !this.stopping.signal.aborted) {
         if (dirty) {
           dirty = false
@@ -139,8 +139,8 @@ export class ImapReceiver {
     }
   }
 
-  private checkUidValidity(uidValidity: string): void {
-    const stored = this.opts.kv.get(KV_UIDVALIDITY)
+  private async checkUidValidity(uidValidity: string): Promise<void> {
+    const stored = await this.opts.kv.get(KV_UIDVALIDITY)
     if (stored === uidValidity) return
     if (stored !== null) {
       // UIDs were renumbered (mailbox rebuilt or restored): read it all again; the daemon drops
@@ -148,13 +148,13 @@ export class ImapReceiver {
       this.opts.log.warn({ mailbox: this.opts.mailbox }, 'IMAP UIDVALIDITY changed, re-reading')
     }
     // last_uid first: a crash between the two writes leaves a mismatch, which re-reads again.
-    this.opts.kv.set(KV_LAST_UID, '0')
-    this.opts.kv.set(KV_UIDVALIDITY, uidValidity)
+    await this.opts.kv.set(KV_LAST_UID, '0')
+    await this.opts.kv.set(KV_UIDVALIDITY, uidValidity)
   }
 
   /** Delivers every mail above the stored UID, oldest first, storing each UID once delivered. */
   private async fetchNew(client: ImapFlow, uidValidity: string, alive: () => void): Promise<void> {
-    const last = Number(this.opts.kv.get(KV_LAST_UID) ?? '0')
+    const last = Number((await this.opts.kv.get(KV_LAST_UID)) ?? '0')
     // `N:*` always matches the newest mail even when its UID is below N, hence the filter.
     const found = await client.search({ uid: `${last + 1}:*` }, { uid: true })
     const uids = (found || []).filter((uid) => uid > last).sort((a, b) => a - b)
@@ -170,7 +170,7 @@ export class ImapReceiver {
           throw new HandOverError(uid, err)
         })
       }
-      this.opts.kv.set(KV_LAST_UID, String(uid))
+      await this.opts.kv.set(KV_LAST_UID, String(uid))
       alive()
     }
   }

@@ -61,8 +61,8 @@ export function recordingContext(store = new Map<string, string>()): RecordingCo
     states,
     store,
     kv: {
-      get: (key) => store.get(key) ?? null,
-      set: (key, value) => void store.set(key, value),
+      get: async (key) => store.get(key) ?? null,
+      set: async (key, value) => void store.set(key, value),
     },
     inbound: async (msg) => {
       if (failures > 0) {

@@ -51,7 +51,7 @@ export function pollingLoop(deps: PollerDeps, signal: AbortSignal): SupervisedLo
     idleMs: 0, // never idle: each tick waits in the long poll itself
     backoff: BACKOFF,
     tick: async ({ signal, keepAlive }) => {
-      const stored = ctx.kv.get(OFFSET_KEY)
+      const stored = await ctx.kv.get(OFFSET_KEY)
       const offset = stored === null ? undefined : Number(stored)
       let updates: Update[]
       try {
@@ -82,7 +82,7 @@ export function pollingLoop(deps: PollerDeps, signal: AbortSignal): SupervisedLo
           // loop logs this error; errText keeps the token (in file URLs) out of it.
           throw new Error(`inbound update ${update.update_id} failed: ${errText(err)}`)
         }
-        ctx.kv.set(OFFSET_KEY, String(update.update_id + 1))
+        await ctx.kv.set(OFFSET_KEY, String(update.update_id + 1))
       }
       return 'busy'
     },

@@ -31,7 +31,7 @@ function harness() {
     status: () => Promise.resolve(),
     reachability: () => Promise.resolve(),
     state: (s) => void states.push(s),
-    kv: { get: () => null, set: () => {} },
+    kv: { get: async () => null, set: async () => {} },
     signal: new AbortController().signal,
   }
   return { ctx, lines, states }

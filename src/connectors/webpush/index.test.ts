@@ -74,7 +74,7 @@ async function setup(
     status: async () => undefined,
     reachability: async () => undefined,
     state: (s) => states.push(s),
-    kv: { get: () => null, set: () => undefined },
+    kv: { get: async () => null, set: async () => undefined },
   }
   await connector.start(ctx)
   cleanups.push(() => connector.stop())

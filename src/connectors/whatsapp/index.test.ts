@@ -100,7 +100,7 @@ async function setup(
     },
     reachability: async () => undefined,
     state: (s) => h.states.push(s),
-    kv: { get: () => null, set: () => undefined },
+    kv: { get: async () => null, set: async () => undefined },
   }
   await h.connector.start(ctx)
   cleanups.push(async () => {

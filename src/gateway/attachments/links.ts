@@ -10,18 +10,18 @@ export interface AttachmentLinks {
   verify(id: string, exp: string | undefined, sig: string | undefined, nowMs: number): boolean
 }
 
-export function attachmentLinks(opts: {
+export async function attachmentLinks(opts: {
   kv: {
-    get(scope: string, key: string): string | null
-    set(scope: string, key: string, value: string): void
+    get(scope: string, key: string): Promise<string | null>
+    set(scope: string, key: string, value: string): Promise<void>
   }
   publicUrl: () => string
   ttlMs: () => number
-}): AttachmentLinks {
-  let secret = opts.kv.get('system', 'link_secret')
+}): Promise<AttachmentLinks> {
+  let secret = await opts.kv.get('system', 'link_secret')
   if (!secret) {
     secret = randomBytes(32).toString('base64url')
-    opts.kv.set('system', 'link_secret', secret)
+    await opts.kv.set('system', 'link_secret', secret)
   }
   const key = secret
   const mac = (id: string, exp: string): Buffer =>

@@ -10,7 +10,7 @@ export const getAttachment =
   (svc: Services) =>
   async (i: RouteInput<unknown, z.infer<typeof attachmentQuery>>): Promise<Response> => {
     const id = i.params.id ?? ''
-    const a = svc.store.attachments.get(id)
+    const a = await svc.store.attachments.get(id)
     if (!a) throw notFound('attachment', id)
     const data = await svc.store.blobs.read(a.sha256)
     return new Response(new Uint8Array(data), {

@@ -16,15 +16,11 @@ import type { Store } from '../../store/types.js'
 import type { Services } from '../services.js'
 
 export class CancelledBulks {
-  private readonly ids: Set<string>
+  private readonly ids = new Set<string>()
 
-  constructor(store: Pick<Store, 'bulk'>) {
-    this.ids = new Set(
-      store.bulk
-        .listUnfinished()
-        .filter((b) => b.status === 'cancelled')
-        .map((b) => b.id),
-    )
+  /** Adds the stored bulks that are cancelled with messages still in flight (at start-up). */
+  async load(store: Pick<Store, 'bulk'>): Promise<void> {
+    for (const b of await store.bulk.listUnfinished()) if (b.status === 'cancelled') this.add(b.id)
   }
 
   has(bulkId: string): boolean {
@@ -46,6 +42,11 @@ const sets = new WeakMap<Services, CancelledBulks>()
 /** The set of a gateway (one per Services), shared by the bulk runner and the dispatcher. */
 export function cancelledBulks(svc: Services): CancelledBulks {
   let s = sets.get(svc)
-  if (!s) sets.set(svc, (s = new CancelledBulks(svc.store)))
+  if (!s) sets.set(svc, (s = new CancelledBulks()))
   return s
+}
+
+/** Fills the gateway's set from the store: at start, before the dispatcher leases a job. */
+export async function loadCancelledBulks(svc: Services): Promise<void> {
+  await cancelledBulks(svc).load(svc.store)
 }

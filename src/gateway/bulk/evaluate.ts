@@ -38,16 +38,16 @@ export interface Evaluated {
 /** Skip code for an id that names no contact (deleted since, or never existed). */
 export const CONTACT_GONE = 'not_found'
 
-export function evaluateRecipients(
+export async function evaluateRecipients(
   svc: Services,
   job: BulkJob,
   contactIds: readonly string[],
   now: Date,
   pace: Pace,
-): Evaluated {
-  const facts = svc.store.bulk.facts(contactIds, job.channel)
+): Promise<Evaluated> {
+  const facts = await svc.store.bulk.facts(contactIds, job.channel)
   // The cap counts this chunk's own first messages too, as they would be counted one by one.
-  let unreplied = unrepliedToday(svc, job.channel, now)
+  let unreplied = await unrepliedToday(svc, job.channel, now)
   const out: Evaluated = { plans: [], eligible: 0, skipped: {}, nextDue: pace.start }
   const skip = (code: string) => (out.skipped[code] = (out.skipped[code] ?? 0) + 1)
   for (const id of contactIds) {

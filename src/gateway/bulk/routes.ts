@@ -14,9 +14,9 @@ export const createBulkRoute =
 
 export const getBulkRoute =
   (svc: Services) =>
-  (i: RouteInput<unknown, unknown>): JsonResult => ({
+  async (i: RouteInput<unknown, unknown>): Promise<JsonResult> => ({
     status: 200,
-    body: getBulk(svc, i.params.id ?? ''),
+    body: await getBulk(svc, i.params.id ?? ''),
   })
 
 export const cancelBulkRoute =

@@ -16,7 +16,6 @@ import { cancelledBulks } from './cancelled.js'
 import { CONTACT_GONE, evaluateRecipients } from './evaluate.js'
 import { BulkPacer } from './pacer.js'
 import { callerOf, readSpec, sendContent, type BulkSpec } from './spec.js'
-import { bulkDoneData } from './view.js'
 
 /**
  * Recipients per chunk (one transaction). Measured on a 2-core VM: ≈ 60 µs a recipient (rules
@@ -82,13 +81,13 @@ export class BulkRunner {
    * A new bulk: its first chunk is checked and enqueued right away (so the answer to a small bulk
    * has its final counts), the rest is left to the loop.
    */
-  submit(id: string): void {
+  async submit(id: string): Promise<void> {
     try {
-      this.step(id)
+      await this.step(id)
     } catch (err) {
       // The job is on disk: the answer stays 202 (a 500 would invite a second bulk) and the
       // loop tries again.
-      if (err instanceof CorruptRecord) this.failCorrupt(id, err)
+      if (err instanceof CorruptRecord) await this.failCorrupt(id, err)
       else this.log.error({ err, bulk_id: id }, 'first bulk chunk failed; the loop will retry')
     }
     this.kick()
@@ -104,13 +103,13 @@ export class BulkRunner {
   async cancel(id: string): Promise<BulkRecord | null> {
     const { store } = this.svc
     const at = this.svc.now().toISOString()
-    const b = store.bulk.cancel(id, at)
+    const b = await store.bulk.cancel(id, at)
     if (!b || b.status !== 'cancelled' || b.finished_at !== null) return b
     cancelledBulks(this.svc).add(id)
-    while (store.bulk.cancelPending(id, at, Date.now(), CANCEL_CHUNK) === CANCEL_CHUNK) {
+    while ((await store.bulk.cancelPending(id, at, Date.now(), CANCEL_CHUNK)) === CANCEL_CHUNK) {
       await nextTurn()
     }
-    this.finish(id)
+    await this.finish(id)
     this.kick()
     return store.bulk.get(id)
   }
@@ -123,15 +122,15 @@ export class BulkRunner {
   private async tick(signal: AbortSignal): Promise<TickOutcome> {
     let busy = false
     let failure: unknown = null
-    for (const b of this.svc.store.bulk.listUnfinished()) {
+    for (const b of await this.svc.store.bulk.listUnfinished()) {
       if (signal.aborted) break
       if ((this.failing.get(b.id) ?? 0) > Date.now()) continue
       try {
-        busy = this.step(b.id) || busy
+        busy = (await this.step(b.id)) || busy
         this.failing.delete(b.id)
       } catch (err) {
         if (err instanceof CorruptRecord) {
-          this.failCorrupt(b.id, err)
+          await this.failCorrupt(b.id, err)
         } else {
           this.log.error({ err, bulk_id: b.id }, 'bulk step failed; trying again later')
           this.failing.set(b.id, Date.now() + ERROR_BACKOFF_MS)
@@ -145,25 +144,26 @@ export class BulkRunner {
   }
 
   /** One step of one bulk; true when there is more work right away. */
-  private step(id: string): boolean {
+  private async step(id: string): Promise<boolean> {
     const { store } = this.svc
-    const b = store.bulk.get(id)
+    const b = await store.bulk.get(id)
     if (!b || b.finished_at !== null) return false
     if (b.unreadable) throw new CorruptRecord('bulks', id, b.unreadable.join(', '))
     if (b.status === 'running' && b.checked < b.total) {
-      this.expand(b)
+      await this.expand(b)
       return true
     }
     if (b.status === 'cancelled') {
       const at = this.svc.now().toISOString()
       // Jobs that were under a lease at cancel time and came back (released, retried).
-      if (store.bulk.cancelPending(id, at, Date.now(), CANCEL_CHUNK) === CANCEL_CHUNK) return true
+      if ((await store.bulk.cancelPending(id, at, Date.now(), CANCEL_CHUNK)) === CANCEL_CHUNK)
+        return true
     }
-    this.finish(id)
+    await this.finish(id)
     return false
   }
 
-  private expand(b: BulkRecord): void {
+  private async expand(b: BulkRecord): Promise<void> {
     const { store } = this.svc
     let spec: BulkSpec
     try {
@@ -173,16 +173,16 @@ export class BulkRunner {
       throw new CorruptRecord('bulks', b.id, 'spec', err)
     }
     const now = this.svc.now()
-    const ids = store.bulk.recipients(b.id, b.checked, this.chunkSize)
+    const ids = await store.bulk.recipients(b.id, b.checked, this.chunkSize)
     const perSecond = this.svc.config().channels[b.channel]?.info.rules.rate.per_second ?? 1
     const pace = this.pacer.pace(b.channel, perSecond, b.next_due_at, Date.now())
     const job = { id: b.id, channel: b.channel, caller: callerOf(b), content: sendContent(spec) }
     // No ids left before `total`: the snapshot is short (never written so); skip the rest.
     const r =
       ids.length > 0
-        ? evaluateRecipients(this.svc, job, ids, now, pace)
+        ? await evaluateRecipients(this.svc, job, ids, now, pace)
         : { plans: [], skipped: { [CONTACT_GONE]: b.total - b.checked }, nextDue: pace.start }
-    const rec = store.bulk.applyChunk({
+    const rec = await store.bulk.applyChunk({
       bulkId: b.id,
       from: b.checked,
       to: ids.length > 0 ? b.checked + ids.length : b.total,
@@ -206,11 +206,10 @@ export class BulkRunner {
     }
   }
 
-  private finish(id: string): void {
+  private async finish(id: string): Promise<void> {
     const at = this.svc.now().toISOString()
-    const done = this.svc.store.bulk.finish(id, at, (b, counts) =>
-      this.svc.events('bulk.done', bulkDoneData(b, counts), at),
-    )
+    // The store completes the event's data with the bulk's summary as it commits (bulkSummary).
+    const done = await this.svc.store.bulk.finish(id, at, this.svc.events('bulk.done', {}, at))
     if (!done) return
     cancelledBulks(this.svc).delete(id)
     this.log.info({ bulk_id: id, status: done.status }, 'bulk finished')
@@ -220,16 +219,14 @@ export class BulkRunner {
    * Ends a bulk whose stored job (or a row it needs) cannot be read: `failed` with
    * `corrupt_record` and its `bulk.done` event, counted. Messages already enqueued still go out.
    */
-  private failCorrupt(id: string, err: CorruptRecord): void {
+  private async failCorrupt(id: string, err: CorruptRecord): Promise<void> {
     const at = this.svc.now().toISOString()
     const error = {
       code: 'corrupt_record',
       message: `the bulk cannot go on: ${err.message}; recipients not yet enqueued get nothing`,
     }
     this.failing.delete(id)
-    const b = this.svc.store.bulk.fail(id, at, error, (rec, counts) =>
-      this.svc.events('bulk.done', bulkDoneData(rec, counts), at),
-    )
+    const b = await this.svc.store.bulk.fail(id, at, error, this.svc.events('bulk.done', {}, at))
     if (!b) return
     this.svc.metrics.corrupt.inc({ kind: 'bulk' })
     this.log.error(

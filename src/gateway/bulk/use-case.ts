@@ -32,7 +32,7 @@ export async function createBulk(
 ): Promise<BulkOutcome> {
   checkRequest(svc, body)
   const filter = body.filter ? resolveFilter(body.filter, caller) : null
-  const contactIds = filter ? audience(svc, filter) : [...new Set(body.contact_ids ?? [])]
+  const contactIds = filter ? await audience(svc, filter) : [...new Set(body.contact_ids ?? [])]
   const spec = specOf(body, filter)
   if (body.dry_run) {
     const job: BulkJob = {
@@ -47,7 +47,7 @@ export async function createBulk(
   // and its first chunk follow in one go (≈ 40 ms), so nothing else can take that chunk.
   await nextTurn()
   const { store } = svc
-  const created = store.bulk.create(
+  const created = await store.bulk.create(
     {
       id: newId('bk'),
       channel: body.channel,
@@ -58,21 +58,21 @@ export async function createBulk(
     },
     svc.now().toISOString(),
   )
-  bulkRunner(svc).submit(created.id)
-  const b = store.bulk.get(created.id) ?? created
-  return { status: 202, body: bulkView(b, store.bulk.counts(b.id)) }
+  await bulkRunner(svc).submit(created.id)
+  const b = (await store.bulk.get(created.id)) ?? created
+  return { status: 202, body: bulkView(b, await store.bulk.counts(b.id)) }
 }
 
-export function getBulk(svc: Services, id: string): Record<string, unknown> {
-  const b = svc.store.bulk.get(id)
+export async function getBulk(svc: Services, id: string): Promise<Record<string, unknown>> {
+  const b = await svc.store.bulk.get(id)
   if (!b) throw notFound('bulk', id)
-  return bulkView(b, svc.store.bulk.counts(id))
+  return bulkView(b, await svc.store.bulk.counts(id))
 }
 
 export async function cancelBulk(svc: Services, id: string): Promise<Record<string, unknown>> {
   const b = await bulkRunner(svc).cancel(id)
   if (!b) throw notFound('bulk', id)
-  return bulkView(b, svc.store.bulk.counts(id))
+  return bulkView(b, await svc.store.bulk.counts(id))
 }
 
 /** What would refuse every recipient alike is refused once, up front. */
@@ -113,8 +113,8 @@ function resolveFilter(f: NonNullable<BulkBody['filter']>, caller: Caller): Reco
 }
 
 /** Every contact matching the filter, newest activity first; refused above the maximum. */
-function audience(svc: Services, filter: Record<string, string>): string[] {
-  const ids = svc.store.contacts.searchIds(
+async function audience(svc: Services, filter: Record<string, string>): Promise<string[]> {
+  const ids = await svc.store.contacts.searchIds(
     filter as Omit<ContactSearch, 'limit' | 'cursor'>,
     BULK_MAX_RECIPIENTS + 1,
   )
@@ -138,7 +138,7 @@ async function dryRun(
   const skipped: Record<string, number> = {}
   for (let i = 0; i < contactIds.length; i += DRY_RUN_CHUNK) {
     if (i > 0) await nextTurn()
-    const r = evaluateRecipients(svc, job, contactIds.slice(i, i + DRY_RUN_CHUNK), now, {
+    const r = await evaluateRecipients(svc, job, contactIds.slice(i, i + DRY_RUN_CHUNK), now, {
       start: 0,
       intervalMs: 0,
     })

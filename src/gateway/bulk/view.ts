@@ -29,19 +29,3 @@ export function bulkView(b: BulkRecord, counts: BulkCounts): Record<string, unkn
     ...(b.unreadable ? { unreadable: b.unreadable } : {}),
   }
 }
-
-/** The `bulk.done` event's data: the final figures. */
-export function bulkDoneData(b: BulkRecord, counts: BulkCounts): Record<string, unknown> {
-  return {
-    bulk_id: b.id,
-    channel: b.channel,
-    status: b.status,
-    total: b.total,
-    eligible: b.eligible,
-    skipped: b.skipped,
-    counts,
-    created_at: b.created_at,
-    finished_at: b.finished_at,
-    error: b.error ?? null,
-  }
-}

@@ -73,9 +73,13 @@ export async function subscribe(
     })
   const address = subscriptionAddress(sub.subscription)
   const now = svc.now().toISOString()
-  const known = svc.store.identities.find(name, address)
+  const known = await svc.store.identities.find(name, address)
   if (known) {
-    svc.store.identities.optIn(known.contact_id, { id: known.id, channel: name, address }, now)
+    await svc.store.identities.optIn(
+      known.contact_id,
+      { id: known.id, channel: name, address },
+      now,
+    )
     return { contactId: known.contact_id, created: false }
   }
   let email: string | null = null
@@ -84,8 +88,8 @@ export async function subscribe(
     if (!n.ok) throw apiError('invalid_field', `email: ${n.reason}`, { field: 'email' })
     email = n.address
   }
-  let contact = svc.store.contacts.findByExternalId(b.external_id)
-  contact ??= svc.store.contacts.create(
+  let contact = await svc.store.contacts.findByExternalId(b.external_id)
+  contact ??= await svc.store.contacts.create(
     {
       id: newId('ct'),
       external_id: b.external_id,
@@ -96,6 +100,6 @@ export async function subscribe(
     [],
     now,
   )
-  svc.store.identities.optIn(contact.id, { id: newId('id'), channel: name, address }, now)
+  await svc.store.identities.optIn(contact.id, { id: newId('id'), channel: name, address }, now)
   return { contactId: contact.id, created: true }
 }

@@ -24,8 +24,8 @@ export interface ChannelHooks {
   /** The channel has just become `connected`: held messages can go. */
   connected?(channel: string): void
   kv: {
-    get(scope: string, key: string): string | null
-    set(scope: string, key: string, value: string): void
+    get(scope: string, key: string): Promise<string | null>
+    set(scope: string, key: string, value: string): Promise<void>
   }
   /** The health board the connectors' loops report to, as `channel:<name>:<loop>`. */
   loops?: LoopHealthSink

@@ -76,8 +76,8 @@ export async function receiveWebhookStatus(
   b: z.infer<typeof webhookStatus>,
 ): Promise<WebhookStatusAnswer> {
   const m = b.message_id
-    ? svc.store.messages.get(b.message_id)
-    : svc.store.messages.findByPlatformId(name, b.platform_message_id ?? '')
+    ? await svc.store.messages.get(b.message_id)
+    : await svc.store.messages.findByPlatformId(name, b.platform_message_id ?? '')
   if (!m || m.channel !== name || m.direction !== 'out')
     throw notFound('message', b.message_id ?? b.platform_message_id ?? '')
   const moved = await receiveStatus(svc, name, {
@@ -85,6 +85,6 @@ export async function receiveWebhookStatus(
     status: b.status,
     ...(b.error ? { error: b.error } : {}),
   })
-  const now = svc.store.messages.get(m.id)
+  const now = await svc.store.messages.get(m.id)
   return { message_id: m.id, status: now?.status ?? m.status, changed: moved }
 }

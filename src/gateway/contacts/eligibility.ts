@@ -11,25 +11,27 @@ import { contactChannelFacts } from '../send/index.js'
 import { mustContact } from './use-cases.js'
 
 /** "May I message this contact on channel X, and what?" for each channel, in config order. */
-export function contactEligibility(
+export async function contactEligibility(
   svc: Services,
   contactId: string,
-): z.output<typeof eligibilitySchema> {
-  const c = mustContact(svc, contactId)
-  const channels = contactChannelFacts(svc, c, svc.now()).map(({ channel, identity, facts }) => {
-    const e = eligibility(facts)
-    return {
-      channel: channel.name,
-      type: channel.type,
-      address: e.address ?? identity?.address ?? null,
-      can_send: e.can_send,
-      allowed_kinds: e.allowed_kinds,
-      code: e.code ?? null,
-      reason: e.message ?? null,
-      rule: e.rule ?? null,
-      window_expires_at: e.window_expires_at ?? null,
-      thread_id: e.thread_id ?? null,
-    }
-  })
+): Promise<z.output<typeof eligibilitySchema>> {
+  const c = await mustContact(svc, contactId)
+  const channels = (await contactChannelFacts(svc, c, svc.now())).map(
+    ({ channel, identity, facts }) => {
+      const e = eligibility(facts)
+      return {
+        channel: channel.name,
+        type: channel.type,
+        address: e.address ?? identity?.address ?? null,
+        can_send: e.can_send,
+        allowed_kinds: e.allowed_kinds,
+        code: e.code ?? null,
+        reason: e.message ?? null,
+        rule: e.rule ?? null,
+        window_expires_at: e.window_expires_at ?? null,
+        thread_id: e.thread_id ?? null,
+      }
+    },
+  )
   return { contact_id: c.id, channels }
 }

@@ -19,21 +19,21 @@ const view = ({ contact, identities }: ContactWithIdentities) => contactView(con
 
 export const createContact =
   (svc: Services) =>
-  (i: In<z.infer<typeof contactCreate>>): JsonResult => ({
+  async (i: In<z.infer<typeof contactCreate>>): Promise<JsonResult> => ({
     status: 201,
-    body: view(create(svc, i.body)),
+    body: view(await create(svc, i.body)),
   })
 
 export const searchContacts =
   (svc: Services) =>
-  (i: In<unknown, z.infer<typeof contactQuery>>): JsonResult => {
+  async (i: In<unknown, z.infer<typeof contactQuery>>): Promise<JsonResult> => {
     const q = i.query
     const assignee = q.assignee === 'me' ? (i.caller?.id ?? 'me') : q.assignee
-    const page = svc.store.contacts.search({ ...q, assignee, limit: q.limit })
+    const page = await svc.store.contacts.search({ ...q, assignee, limit: q.limit })
     return {
       status: 200,
       body: {
-        items: page.items.map((c) => view(withIdentities(svc, c))),
+        items: await Promise.all(page.items.map(async (c) => view(await withIdentities(svc, c)))),
         next_cursor: page.next_cursor,
       },
     }
@@ -41,31 +41,31 @@ export const searchContacts =
 
 export const getContact =
   (svc: Services) =>
-  (i: In<unknown>): JsonResult => ({
+  async (i: In<unknown>): Promise<JsonResult> => ({
     status: 200,
-    body: view(withIdentities(svc, mustContact(svc, i.params.id ?? ''))),
+    body: view(await withIdentities(svc, await mustContact(svc, i.params.id ?? ''))),
   })
 
 export const patchContact =
   (svc: Services) =>
-  (i: In<z.infer<typeof contactPatch>>): JsonResult => ({
+  async (i: In<z.infer<typeof contactPatch>>): Promise<JsonResult> => ({
     status: 200,
-    body: view(updateContact(svc, i.params.id ?? '', i.body)),
+    body: view(await updateContact(svc, i.params.id ?? '', i.body)),
   })
 
 /** "May I message this contact on channel X, and what?" for every channel it can be reached on. */
 export const eligibility =
   (svc: Services) =>
-  (i: In<unknown>): JsonResult => ({
+  async (i: In<unknown>): Promise<JsonResult> => ({
     status: 200,
-    body: contactEligibility(svc, i.params.id ?? ''),
+    body: await contactEligibility(svc, i.params.id ?? ''),
   })
 
 export const timeline =
   (svc: Services) =>
-  (i: In<unknown, z.infer<typeof pageQuery>>): JsonResult => {
-    const c = mustContact(svc, i.params.id ?? '')
-    const page = svc.store.messages.timeline(c.id, i.query.limit, i.query.cursor)
+  async (i: In<unknown, z.infer<typeof pageQuery>>): Promise<JsonResult> => {
+    const c = await mustContact(svc, i.params.id ?? '')
+    const page = await svc.store.messages.timeline(c.id, i.query.limit, i.query.cursor)
     return {
       status: 200,
       body: {

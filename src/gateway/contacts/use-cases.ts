@@ -17,7 +17,10 @@ export interface ContactWithIdentities {
 }
 
 /** `POST /v1/contacts`: the contact and its identities in one go. */
-export function createContact(svc: Services, b: ContactCreate): ContactWithIdentities {
+export async function createContact(
+  svc: Services,
+  b: ContactCreate,
+): Promise<ContactWithIdentities> {
   const identities = (b.identities ?? []).map((id, n) => {
     const ch = svc.config().channels[id.channel]
     if (!ch)
@@ -40,7 +43,7 @@ export function createContact(svc: Services, b: ContactCreate): ContactWithIdent
   const phone = normalizeContactPhone(b.phone)
   const email = normalizeContactEmail(b.email)
   try {
-    const c = svc.store.contacts.create(
+    const c = await svc.store.contacts.create(
       {
         id: newId('ct'),
         first_name: b.first_name ?? null,
@@ -54,41 +57,44 @@ export function createContact(svc: Services, b: ContactCreate): ContactWithIdent
       identities,
       svc.now().toISOString(),
     )
-    return withIdentities(svc, c)
+    return await withIdentities(svc, c)
   } catch (e) {
     throw conflict(e)
   }
 }
 
 /** `PATCH /v1/contacts/{id}`: the given fields; `phone` and `email` normalised. */
-export function updateContact(
+export async function updateContact(
   svc: Services,
   id: string,
   b: ContactPatchBody,
-): ContactWithIdentities {
+): Promise<ContactWithIdentities> {
   const patch = {
     ...b,
     ...(b.phone !== undefined ? { phone: normalizeContactPhone(b.phone) } : {}),
     ...(b.email !== undefined ? { email: normalizeContactEmail(b.email) } : {}),
   }
   try {
-    const c = svc.store.contacts.update(id, patch, svc.now().toISOString())
+    const c = await svc.store.contacts.update(id, patch, svc.now().toISOString())
     if (!c) throw notFound('contact', id)
-    return withIdentities(svc, c)
+    return await withIdentities(svc, c)
   } catch (e) {
     throw conflict(e)
   }
 }
 
 /** A contact, or `not_found`. */
-export function mustContact(svc: Services, id: string): ContactRecord {
-  const c = svc.store.contacts.get(id)
+export async function mustContact(svc: Services, id: string): Promise<ContactRecord> {
+  const c = await svc.store.contacts.get(id)
   if (!c) throw notFound('contact', id)
   return c
 }
 
-export function withIdentities(svc: Services, c: ContactRecord): ContactWithIdentities {
-  return { contact: c, identities: svc.store.identities.listByContact(c.id) }
+export async function withIdentities(
+  svc: Services,
+  c: ContactRecord,
+): Promise<ContactWithIdentities> {
+  return { contact: c, identities: await svc.store.identities.listByContact(c.id) }
 }
 
 function normalizeContactPhone(phone: string | null | undefined): string | null {

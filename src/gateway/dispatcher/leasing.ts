@@ -13,13 +13,13 @@ export const IDLE_POLL_MS = 500
 export type Lease = { jobs: OutboxJob[] } | { idleMs: number }
 
 /** One lease of at most `count` jobs. A store error is reported to the store faults and thrown. */
-export function leaseDue(svc: Services, count: number): Lease {
+export async function leaseDue(svc: Services, count: number): Promise<Lease> {
   const cfg = svc.config().dispatcher
   let jobs: OutboxJob[]
   let due: number | null = null
   try {
-    jobs = svc.store.outbox.lease(Date.now(), Math.min(cfg.batch, count), cfg.lease_ms)
-    if (jobs.length === 0) due = svc.store.outbox.nextDue()
+    jobs = await svc.store.outbox.lease(Date.now(), Math.min(cfg.batch, count), cfg.lease_ms)
+    if (jobs.length === 0) due = await svc.store.outbox.nextDue()
   } catch (err) {
     svc.storeFaults.report(err, 'leasing outbox jobs')
     throw err

@@ -80,18 +80,18 @@ export class OutboxWorker {
     await Promise.allSettled([...this.inflight])
     clearTimeout(grace)
     this.stopCtl.abort()
-    this.outcomes.close()
+    await this.outcomes.close()
   }
 
   /**
    * One lease: the due jobs that fit the free slots start (their sends run on, tracked), and the
    * loop yields before leasing more. A store error throws out of here: the loop backs off.
    */
-  private tick(): TickOutcome {
+  private async tick(): Promise<TickOutcome> {
     const free = this.svc.config().dispatcher.concurrency - this.inflight.size
     this.saturated = free <= 0
     if (this.saturated) return { waitMs: IDLE_POLL_MS }
-    const lease = leaseDue(this.svc, free)
+    const lease = await leaseDue(this.svc, free)
     if ('idleMs' in lease) return { waitMs: lease.idleMs }
     for (const job of lease.jobs) this.track(job, this.process(job))
     // Let the sends just started make progress before leasing more.
@@ -139,7 +139,7 @@ export class OutboxWorker {
       return
     }
     if (slot.at > now) await new Promise((r) => setTimeout(r, slot.at - now))
-    const payload = buildPayload(this.svc, job)
+    const payload = await buildPayload(this.svc, job)
     if (!payload)
       return this.fail(job, { code: 'message_missing', message: 'the message of this job is gone' })
     if ('corrupt' in payload) return this.quarantine(job, payload.corrupt)

@@ -1,12 +1,11 @@
 /**
  * Outcomes of sends, as plain data, and the one place they are written. The dispatcher decides an
  * outcome where the send ends and `record()`s it; all outcomes of a tick are applied together in
- * one store transaction (one fsync) by `flush()`. A crash before the flush only repeats a send (at
+ * one store transaction (one fsync) by `flush()`, handed to the store as data (`outbox.record`). A crash before the flush only repeats a send (at
  * least once), it never loses a message: the jobs stay leased and come due again.
  */
 import type { Logger } from 'pino'
-import type { MessageError } from '../../store/types.js'
-import { storeFault } from '../../store/store-fault.js'
+import type { MessageError, MessageRecord, OutboxOutcome } from '../../store/types.js'
 import { statusEvent } from '../inbound.js'
 import type { Services } from '../services.js'
 
@@ -32,49 +31,83 @@ export type SendOutcome =
   /** The platform says the message's address cannot be reached: its identity is marked so. */
   | { kind: 'unreachable'; channel: string; messageId: string; at: string }
 
-/** Writes one outcome: the only place the dispatcher's outcomes reach the store. */
-export function applyOutcome(svc: Pick<Services, 'store' | 'events'>, o: SendOutcome): void {
-  const { store } = svc
-  switch (o.kind) {
-    case 'sent': {
-      const m = store.messages.get(o.messageId)
-      const sent = m ? { ...m, platform_message_id: o.platformMessageId } : null
-      store.outbox.complete({
-        jobId: o.jobId,
-        messageId: o.messageId,
-        at: o.at,
-        platformMessageId: o.platformMessageId,
-        possibleDuplicate: false,
-        events: sent ? svc.events('message.status', statusEvent(sent, 'sent', null), o.at) : [],
-      })
-      return
-    }
-    case 'failed': {
-      const m = store.messages.get(o.messageId)
-      store.outbox.fail({
-        jobId: o.jobId,
-        messageId: o.messageId,
-        at: o.at,
-        error: o.error,
-        events: m ? svc.events('message.status', statusEvent(m, 'failed', o.error), o.at) : [],
-      })
-      return
-    }
-    case 'retry':
-      store.outbox.retry(o.jobId, o.messageId, o.due, o.error, o.possibleDuplicate)
-      return
-    case 'release':
-      store.outbox.release(o.jobId, o.due)
-      return
-    case 'cancelled':
-      store.outbox.cancelLeased(o.jobId, o.messageId, o.at)
-      return
-    case 'unreachable': {
-      const m = store.messages.get(o.messageId)
-      if (m) store.identities.setReachable(o.channel, m.address, false, o.at)
-      return
+/**
+ * The store's outcomes for a tick's: data, with the `message.status` events built here from the
+ * messages as they are now (read before the transaction; what an event reports — ids, channel —
+ * does not change). `unreachable` marks the identity in the transaction of the message's failure.
+ */
+export async function storeOutcomes(
+  svc: Pick<Services, 'store' | 'events'>,
+  batch: readonly SendOutcome[],
+): Promise<OutboxOutcome[]> {
+  const ids = new Set<string>()
+  for (const o of batch)
+    if (o.kind === 'sent' || o.kind === 'failed' || o.kind === 'unreachable') ids.add(o.messageId)
+  const messages = new Map<string, MessageRecord>()
+  for (const id of ids) {
+    const m = await svc.store.messages.get(id)
+    if (m) messages.set(id, m)
+  }
+  const unreachable = new Map<string, string>()
+  for (const o of batch) if (o.kind === 'unreachable') unreachable.set(o.messageId, o.channel)
+  const out: OutboxOutcome[] = []
+  for (const o of batch) {
+    const m = 'messageId' in o ? messages.get(o.messageId) : undefined
+    switch (o.kind) {
+      case 'sent': {
+        const sent = m ? { ...m, platform_message_id: o.platformMessageId } : null
+        out.push({
+          kind: 'sent',
+          jobId: o.jobId,
+          messageId: o.messageId,
+          at: o.at,
+          platformMessageId: o.platformMessageId,
+          possibleDuplicate: false,
+          events: sent ? svc.events('message.status', statusEvent(sent, 'sent', null), o.at) : [],
+        })
+        break
+      }
+      case 'failed': {
+        const channel = unreachable.get(o.messageId)
+        unreachable.delete(o.messageId)
+        out.push({
+          kind: 'failed',
+          jobId: o.jobId,
+          messageId: o.messageId,
+          at: o.at,
+          error: o.error,
+          events: m ? svc.events('message.status', statusEvent(m, 'failed', o.error), o.at) : [],
+          ...(channel !== undefined && m ? { unreachable: { channel, address: m.address } } : {}),
+        })
+        break
+      }
+      case 'retry':
+        out.push({
+          kind: 'retry',
+          jobId: o.jobId,
+          messageId: o.messageId,
+          dueAtMs: o.due,
+          error: o.error,
+          possibleDuplicate: o.possibleDuplicate,
+        })
+        break
+      case 'release':
+        out.push({ kind: 'released', jobId: o.jobId, dueAtMs: o.due })
+        break
+      case 'cancelled':
+        out.push({ kind: 'cancelled', jobId: o.jobId, messageId: o.messageId, at: o.at })
+        break
+      case 'unreachable':
+        break
     }
   }
+  // An unreachable address without its failure in this tick (never so today) is still marked.
+  for (const [messageId, channel] of unreachable) {
+    const m = messages.get(messageId)
+    if (m)
+      await svc.store.identities.setReachable(channel, m.address, false, new Date().toISOString())
+  }
+  return out
 }
 
 /** Outcomes that could not be written (store locked, disk full) are tried again this much later. */
@@ -85,6 +118,8 @@ export class OutcomeBatch {
   private pending: SendOutcome[] = []
   /** A flush that failed on a store fault, to be tried again. */
   private retryTimer: NodeJS.Timeout | null = null
+  /** The flush under way (its reads and its transaction), awaited by `close`. */
+  private flushing: Promise<void> | null = null
 
   constructor(
     private readonly svc: Services,
@@ -100,34 +135,32 @@ export class OutcomeBatch {
   /** Defers `o` to the end of this tick, where all of them share one transaction. */
   record(o: SendOutcome): void {
     this.pending.push(o)
-    if (this.pending.length === 1) setImmediate(() => this.flush())
+    if (this.pending.length === 1) setImmediate(() => void this.flush())
   }
 
   /** Writes what was recorded. A store fault keeps it for another try unless stopped. */
-  flush(): void {
+  flush(): Promise<void> {
+    const run = this.write()
+    this.flushing = run
+    return run
+  }
+
+  private async write(): Promise<void> {
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.retryTimer = null
     const batch = this.pending
     this.pending = []
     if (batch.length === 0) return
     try {
-      this.svc.store.batch(() => {
-        for (const o of batch) {
-          try {
-            applyOutcome(this.svc, o)
-          } catch (err) {
-            // SQLite may have rolled the whole transaction back: the batch fails as one.
-            if (storeFault(err)) throw err
-            this.log.error({ err, outcome: o.kind }, 'recording a send outcome failed')
-          }
-        }
-      })
+      const { rejected } = await this.svc.store.outbox.record(await storeOutcomes(this.svc, batch))
+      for (const r of rejected)
+        this.log.error({ err: r.error, outcome: r.outcome.kind }, 'recording a send outcome failed')
     } catch (err) {
       if (this.svc.storeFaults.report(err, 'recording send outcomes') && !this.hooks.stopped()) {
         // Tried again as a whole; meanwhile (or after a crash) the jobs stay leased and come due
         // again when the lease expires: sent again, not lost.
         this.pending = [...batch, ...this.pending]
-        this.retryTimer = setTimeout(() => this.flush(), FLUSH_RETRY_MS)
+        this.retryTimer = setTimeout(() => void this.flush(), FLUSH_RETRY_MS)
         return
       }
       // The jobs stay leased and come due again when the lease expires: sent again, not lost.
@@ -137,8 +170,9 @@ export class OutcomeBatch {
   }
 
   /** The last flush, at stop: what cannot be written now stays leased and is sent again. */
-  close(): void {
-    this.flush()
+  async close(): Promise<void> {
+    await this.flushing
+    await this.flush()
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.retryTimer = null
   }

@@ -12,24 +12,26 @@ import type { Services } from '../services.js'
 export type JobPayload = Omit<OutboundPayload, 'signal'>
 
 /** The payload of `job`'s message; `{ corrupt }` names what cannot be read; null: it is gone. */
-export function buildPayload(
+export async function buildPayload(
   svc: Pick<Services, 'store' | 'links'>,
   job: OutboxJob,
-): JobPayload | { corrupt: string } | null {
+): Promise<JobPayload | { corrupt: string } | null> {
   const { store, links } = svc
-  const m = store.messages.get(job.messageId)
+  const m = await store.messages.get(job.messageId)
   if (!m) return null
   if (m.unreadable) return { corrupt: m.unreadable.join(', ') }
   let contact: ContactRecord | null
   try {
-    contact = store.contacts.get(m.contact_id)
+    contact = await store.contacts.get(m.contact_id)
   } catch (err) {
     if (err instanceof CorruptRecord) return { corrupt: `${err.table}.${err.column}` }
     throw err
   }
   let email: OutboundPayload['email'] = null
   if (m.email) {
-    const ids = store.messages.emailIds(m.thread_id).filter((id) => id !== m.platform_message_id)
+    const ids = (await store.messages.emailIds(m.thread_id)).filter(
+      (id) => id !== m.platform_message_id,
+    )
     email = {
       from: m.email.from,
       subject: m.email.subject ?? '',

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino'
 import { signedHeaders } from '../../connectors/webhook/signature.js'
-import type { WebhookDelivery } from '../../store/types.js'
+import type { WebhookDelivery, WebhookOutcome } from '../../store/types.js'
 import { parseRetryAfter } from '../../connectors/shared/retry-after.js'
 import { SupervisedLoop, type TickOutcome } from '../../connectors/shared/supervised-loop.js'
 import type { Services } from '../services.js'
@@ -57,7 +57,7 @@ export class WebhookWorker {
   private async tick(): Promise<TickOutcome> {
     let jobs: WebhookDelivery[]
     try {
-      jobs = this.svc.store.webhooks.lease(Date.now(), BATCH, LEASE_MS)
+      jobs = await this.svc.store.webhooks.lease(Date.now(), BATCH, LEASE_MS)
     } catch (err) {
       this.svc.storeFaults.report(err, 'leasing webhooks')
       throw err
@@ -65,9 +65,7 @@ export class WebhookWorker {
     if (jobs.length === 0) return 'idle'
     const outcomes = await Promise.all(jobs.map((j) => this.deliver(j)))
     try {
-      this.svc.store.batch(() => {
-        for (const record of outcomes) record()
-      })
+      await this.svc.store.webhooks.record(outcomes)
     } catch (err) {
       // Not recorded: the deliveries stay leased and go out again after LEASE_MS (at least once).
       this.svc.storeFaults.report(err, 'recording webhook outcomes')
@@ -76,8 +74,8 @@ export class WebhookWorker {
     return 'busy'
   }
 
-  /** POSTs one event; returns how to record the outcome. */
-  private async deliver(d: WebhookDelivery): Promise<() => void> {
+  /** POSTs one event; returns its outcome to record. */
+  private async deliver(d: WebhookDelivery): Promise<WebhookOutcome> {
     if (!readable(d)) {
       // Retrying cannot mend the row, and posting it would only get it refused for a day.
       this.log.error(
@@ -85,12 +83,12 @@ export class WebhookWorker {
         'an app-webhook delivery cannot be read; dropped',
       )
       this.svc.metrics.corrupt.inc({ kind: 'webhook_delivery' })
-      return () => this.svc.store.webhooks.fail(d.id)
+      return { kind: 'failed', id: d.id }
     }
     const target = this.svc.config().webhooks.find((w) => w.url === d.target)
     if (!target) {
       // The webhook was removed from the config: nobody to deliver to.
-      return () => this.svc.store.webhooks.fail(d.id)
+      return { kind: 'failed', id: d.id }
     }
     let outcome: 'ok' | 'retry' | 'fail' = 'retry'
     let retryAfterMs: number | undefined
@@ -128,14 +126,16 @@ export class WebhookWorker {
       )
     }
     const attempt = d.attempts + 1
-    const { webhooks } = this.svc.store
-    if (outcome === 'ok') return () => webhooks.done(d.id)
+    if (outcome === 'ok') return { kind: 'done', id: d.id }
     if (outcome === 'fail' || attempt >= MAX_ATTEMPTS) {
       this.log.warn({ event_id: d.eventId, attempts: attempt }, 'webhook given up')
-      return () => webhooks.fail(d.id)
+      return { kind: 'failed', id: d.id }
     }
-    const due = Date.now() + retryDelay(attempt, POLICY, retryAfterMs)
-    return () => webhooks.retry(d.id, due)
+    return {
+      kind: 'retry',
+      id: d.id,
+      dueAtMs: Date.now() + retryDelay(attempt, POLICY, retryAfterMs),
+    }
   }
 }
 

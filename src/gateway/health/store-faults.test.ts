@@ -18,10 +18,10 @@ let health: Health
 let errors: Counter<'kind'>
 let faults: StoreFaults
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'omnigate-faults-'))
   file = join(dir, 'omnigate.db')
-  store = openStore({ file, dataDir: dir, onOpen: (d) => (db = d) })
+  store = await openStore({ file, dataDir: dir, onOpen: (d) => (db = d) })
   health = new Health()
   errors = new Counter({ name: 'e', help: 'e', labelNames: ['kind'], registers: [new Registry()] })
   faults = new StoreFaults({
@@ -32,9 +32,9 @@ beforeEach(() => {
     now: () => new Date(),
   })
 })
-afterEach(() => {
+afterEach(async () => {
   faults.stop()
-  store.close()
+  await store.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -65,42 +65,42 @@ describe('StoreFaults', () => {
     expect(await count('busy')).toBe(0)
   })
 
-  it('a probe that cannot write keeps the problem; one that can clears it', () => {
+  it('a probe that cannot write keeps the problem; one that can clears it', async () => {
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`)
     faults.report(sqliteError('SQLITE_FULL'), 'test')
-    expect(faults.probe()).toBe(false)
+    expect(await faults.probe()).toBe(false)
     expect(codes()).toEqual(['disk_full'])
     db.pragma('max_page_count = 1073741823')
-    expect(faults.probe()).toBe(true)
+    expect(await faults.probe()).toBe(true)
     expect(codes()).toEqual([])
   })
 
-  it('a probe while another process holds the lock fails without clearing', () => {
+  it('a probe while another process holds the lock fails without clearing', async () => {
     faults.report(sqliteError('SQLITE_BUSY'), 'test')
     const other = new Database(file)
     other.exec('BEGIN EXCLUSIVE')
     try {
-      expect(faults.probe()).toBe(false)
+      expect(await faults.probe()).toBe(false)
       expect(codes()).toEqual(['store_unwritable'])
     } finally {
       other.exec('ROLLBACK')
       other.close()
     }
-    expect(faults.probe()).toBe(true)
+    expect(await faults.probe()).toBe(true)
     expect(codes()).toEqual([])
   })
 
-  it('a successful probe gives the space of a grown WAL back (truncates it)', () => {
+  it('a successful probe gives the space of a grown WAL back (truncates it)', async () => {
     db.exec('CREATE TABLE big (x)')
     db.transaction(() => {
       for (let i = 0; i < 500; i++) db.prepare('INSERT INTO big VALUES (zeroblob(4000))').run()
     })()
     expect(statSync(`${file}-wal`).size).toBeGreaterThan(1_000_000)
-    expect(faults.probe()).toBe(true)
+    expect(await faults.probe()).toBe(true)
     expect(statSync(`${file}-wal`).size).toBe(0)
   })
 
-  it('answers 503 store_unavailable with Retry-After and the kind', () => {
+  it('answers 503 store_unavailable with Retry-After and the kind', async () => {
     for (const kind of ['busy', 'full', 'io'] as const) {
       const e = storeUnavailable({ kind, code: 'X' })
       expect(e.status).toBe(503)

@@ -69,9 +69,9 @@ export class StoreFaults {
   }
 
   /** Tries a write now: true, and the store's problems cleared, when the store took it. */
-  probe(): boolean {
+  async probe(): Promise<boolean> {
     try {
-      const { walTruncated } = this.deps.store.probeWrites(this.deps.now().toISOString())
+      const { walTruncated } = await this.deps.store.probeWrites(this.deps.now().toISOString())
       const had = this.problems()
       this.deps.health.clear('store', 'disk_full')
       this.deps.health.clear('store', 'store_unwritable')
@@ -104,7 +104,9 @@ export class StoreFaults {
     if (this.timer || this.stopped) return
     this.timer = setTimeout(() => {
       this.timer = null
-      if (!this.probe()) this.schedule()
+      void this.probe().then((ok) => {
+        if (!ok) this.schedule()
+      })
     }, PROBE_EVERY_MS)
     this.timer.unref()
   }

@@ -26,20 +26,33 @@ export interface RecipientRecords {
 }
 
 /**
- * The rules' facts for one recipient at `now`. Reads what the caller did not pass: the contact's
- * active threads, and today's unreplied count when the channel has a cap (`unrepliedToday`
- * given: a bulk counts its own first messages as it goes).
+ * The rules' facts for one recipient at `now`, reading what the caller did not pass: the
+ * contact's active threads, and today's unreplied count when the channel has a cap.
  */
-export function recipientFacts(
+export async function loadRecipientFacts(
   svc: Services,
   r: RecipientRecords,
   now: Date,
-  unreplied?: number,
+): Promise<{ input: RecipientInput; activeThreads: readonly ThreadRecord[] }> {
+  const activeThreads =
+    r.activeThreads ??
+    (r.contact === null ? [] : await svc.store.threads.listActiveByContact(r.contact.id))
+  const unreplied = await unrepliedToday(svc, r.channelName, now)
+  return { input: recipientFacts(svc, { ...r, activeThreads }, now, unreplied), activeThreads }
+}
+
+/**
+ * The rules' facts for one recipient at `now` from records already read (a bulk reads a chunk's
+ * at once, and counts its own first messages in `unreplied` as it goes).
+ */
+export function recipientFacts(
+  svc: Services,
+  r: RecipientRecords & { activeThreads: readonly ThreadRecord[] },
+  now: Date,
+  unreplied: number,
 ): RecipientInput {
   const config = svc.config()
-  const active =
-    r.activeThreads ??
-    (r.contact === null ? [] : svc.store.threads.listActiveByContact(r.contact.id))
+  const active = r.activeThreads
   return {
     channel: config.channels[r.channelName]?.info ?? null,
     channelName: r.channelName,
@@ -48,7 +61,7 @@ export function recipientFacts(
     openThreads: active.map(threadFacts),
     targetThread: r.thread === null ? null : threadFacts(r.thread),
     templates: config.templates,
-    unrepliedToday: unreplied ?? unrepliedToday(svc, r.channelName, now),
+    unrepliedToday: unreplied,
     now,
   }
 }
@@ -57,24 +70,31 @@ export function recipientFacts(
  * The facts for every configured channel the contact has an address on (an identity, or the
  * email/phone an email/phone channel derives one from), in config order: what eligibility answers.
  */
-export function contactChannelFacts(
+export async function contactChannelFacts(
   svc: Services,
   contact: ContactRecord,
   now: Date,
-): { channel: ChannelInfo; identity: IdentityRecord | null; facts: RecipientInput }[] {
-  const identities = svc.store.identities.listByContact(contact.id)
-  const activeThreads = svc.store.threads.listActiveByContact(contact.id)
+): Promise<{ channel: ChannelInfo; identity: IdentityRecord | null; facts: RecipientInput }[]> {
+  const identities = await svc.store.identities.listByContact(contact.id)
+  const activeThreads = await svc.store.threads.listActiveByContact(contact.id)
   const facts = contactFacts(contact)
-  return Object.values(svc.config().channels).flatMap(({ info }) => {
+  const out: { channel: ChannelInfo; identity: IdentityRecord | null; facts: RecipientInput }[] = []
+  for (const { info } of Object.values(svc.config().channels)) {
     const identity = identities.find((i) => i.channel === info.name) ?? null
-    if (!hasAddress(info, facts, identity === null ? null : identityFacts(identity))) return []
+    if (!hasAddress(info, facts, identity === null ? null : identityFacts(identity))) continue
     const records = { channelName: info.name, contact, identity, thread: null, activeThreads }
-    return [{ channel: info, identity, facts: recipientFacts(svc, records, now) }]
-  })
+    const unreplied = await unrepliedToday(svc, info.name, now)
+    out.push({ channel: info, identity, facts: recipientFacts(svc, records, now, unreplied) })
+  }
+  return out
 }
 
 /** First messages sent today on the channel to people who never answered (0 without a cap). */
-export function unrepliedToday(svc: Services, channelName: string, now: Date): number {
+export async function unrepliedToday(
+  svc: Services,
+  channelName: string,
+  now: Date,
+): Promise<number> {
   const ch = svc.config().channels[channelName]
   if (ch === undefined || ch.info.rules.max_unreplied_per_day === null) return 0
   return svc.store.messages.countUnrepliedSince(channelName, startOfDay(now))

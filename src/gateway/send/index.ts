@@ -4,6 +4,12 @@
  * shared with eligibility and bulk), asks `rules.evaluate()` and turns an allowed decision into the
  * store's AcceptPlan (`plan.ts`, shared with bulk). The use-case is `send()` in `use-case.ts`.
  */
-export { contactChannelFacts, contactFacts, recipientFacts, unrepliedToday } from './facts.js'
+export {
+  contactChannelFacts,
+  contactFacts,
+  loadRecipientFacts,
+  recipientFacts,
+  unrepliedToday,
+} from './facts.js'
 export { buildAcceptPlan } from './plan.js'
 export { getMessage, sendMessage } from './routes.js'

@@ -29,8 +29,8 @@ export interface PlanOptions {
   now: Date
   /** A bulk's message: the job's id and when the message is due (ms, wall clock). */
   bulk?: { id: string; dueAt: number }
-  /** The contact's active threads when already loaded: saves a read for a reused thread. */
-  activeThreads?: readonly ThreadRecord[]
+  /** The contact's active threads the decision was made on (the reused thread is one of them). */
+  activeThreads: readonly ThreadRecord[]
 }
 
 export function buildAcceptPlan(
@@ -43,8 +43,13 @@ export function buildAcceptPlan(
   const at = now.toISOString()
   const rules = svc.config().channels[t.channelName]?.info.rules
   const agent = caller.role === 'app' ? null : caller.id
+  // A single send carries the version its facts were read at: a send to the same person that
+  // commits first makes it `stale`, and the use-case decides again. A bulk message does not (a
+  // conflict there is counted as skipped; the bulk's own recipients never collide).
   const contact: AcceptPlan['contact'] = t.contact
-    ? { existing: t.contact.id }
+    ? o.bulk
+      ? { existing: t.contact.id }
+      : { existing: t.contact.id, version: t.contact.version }
     : {
         create: {
           id: newId('ct'),
@@ -74,7 +79,7 @@ export function buildAcceptPlan(
           }
   } else if (d.reuseThreadId) {
     const id = d.reuseThreadId
-    const existing = o.activeThreads?.find((x) => x.id === id) ?? svc.store.threads.get(id)
+    const existing = o.activeThreads.find((x) => x.id === id)
     thread = {
       reuse: id,
       assign: existing?.assignee ? null : agent,

@@ -23,8 +23,8 @@ export const sendMessage =
 
 export const getMessage =
   (svc: Services) =>
-  (i: RouteInput<unknown, unknown>): JsonResult => {
-    const m = svc.store.messages.get(i.params.id ?? '')
+  async (i: RouteInput<unknown, unknown>): Promise<JsonResult> => {
+    const m = await svc.store.messages.get(i.params.id ?? '')
     if (!m) throw notFound('message', i.params.id ?? '')
     return { status: 200, body: messageView(m) }
   }

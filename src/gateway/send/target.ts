@@ -24,7 +24,7 @@ export interface Target {
 }
 
 /** The target of `thread_id`, `contact_id` or `to`, whichever the request gives. */
-export function resolveTarget(svc: Services, body: SendBody): Target {
+export async function resolveTarget(svc: Services, body: SendBody): Promise<Target> {
   if (body.thread_id) return threadTarget(svc, body.thread_id, body.channel)
   if (body.contact_id) return contactTarget(svc, body.contact_id, body.channel)
   const to = body.to
@@ -40,19 +40,26 @@ export function resolveTarget(svc: Services, body: SendBody): Target {
   return addressTarget(svc, to)
 }
 
-function threadTarget(svc: Services, threadId: string, channel: string | undefined): Target {
-  const thread = svc.store.threads.get(threadId)
-  if (!thread) throw notFound('thread', threadId)
-  if (channel && channel !== thread.channel) {
+async function threadTarget(
+  svc: Services,
+  threadId: string,
+  channel: string | undefined,
+): Promise<Target> {
+  const found = await svc.store.threads.get(threadId)
+  if (!found) throw notFound('thread', threadId)
+  if (channel && channel !== found.channel) {
     throw apiError(
       'invalid_field',
-      `channel: thread ${thread.id} is on channel ${thread.channel}, not ${channel}`,
+      `channel: thread ${found.id} is on channel ${found.channel}, not ${channel}`,
       { field: 'channel' },
     )
   }
-  const contact = mustContact(svc, thread.contact_id)
-  const identity =
-    svc.store.identities.listByContact(contact.id).find((i) => i.channel === thread.channel) ?? null
+  const contact = await mustContact(svc, found.contact_id)
+  // Read again after the contact (and its version): a change of the thread in between then
+  // shows as a newer version when the plan applies, never as a stale thread under a fresh one.
+  const thread = (await svc.store.threads.get(threadId)) ?? found
+  const identities = await svc.store.identities.listByContact(contact.id)
+  const identity = identities.find((i) => i.channel === thread.channel) ?? null
   return {
     contact,
     newContact: NO_CONTACT,
@@ -64,12 +71,16 @@ function threadTarget(svc: Services, threadId: string, channel: string | undefin
 }
 
 /** Without `channel`, the contact's only channel (or its only active thread's) is meant. */
-function contactTarget(svc: Services, contactId: string, channel: string | undefined): Target {
-  const contact = mustContact(svc, contactId)
-  const identities = svc.store.identities.listByContact(contact.id)
+async function contactTarget(
+  svc: Services,
+  contactId: string,
+  channel: string | undefined,
+): Promise<Target> {
+  const contact = await mustContact(svc, contactId)
+  const identities = await svc.store.identities.listByContact(contact.id)
   let channelName = channel
   if (!channelName) {
-    const active = svc.store.threads.listActiveByContact(contact.id)
+    const active = await svc.store.threads.listActiveByContact(contact.id)
     const only =
       identities.length === 1
         ? identities[0]?.channel
@@ -100,7 +111,7 @@ function contactTarget(svc: Services, contactId: string, channel: string | undef
 }
 
 /** `to`: the contact that has this address on the channel, or a new one with the given fields. */
-function addressTarget(svc: Services, to: NonNullable<SendBody['to']>): Target {
+async function addressTarget(svc: Services, to: NonNullable<SendBody['to']>): Promise<Target> {
   const ch = svc.config().channels[to.channel]
   if (ch) {
     const norm = normalizeAddress(ch.info.addressKind, to.address)
@@ -112,10 +123,10 @@ function addressTarget(svc: Services, to: NonNullable<SendBody['to']>): Target {
         `channels.${to.channel}.${ch.info.type === 'webhook' ? 'address' : 'type'}`,
         { field: 'to.address' },
       )
-    const identity = svc.store.identities.find(to.channel, norm.address)
+    const identity = await svc.store.identities.find(to.channel, norm.address)
     if (identity) {
       return {
-        contact: mustContact(svc, identity.contact_id),
+        contact: await mustContact(svc, identity.contact_id),
         newContact: NO_CONTACT,
         channelName: to.channel,
         identity,
@@ -153,8 +164,8 @@ function addressTarget(svc: Services, to: NonNullable<SendBody['to']>): Target {
   }
 }
 
-function mustContact(svc: Services, id: string): ContactRecord {
-  const c = svc.store.contacts.get(id)
+async function mustContact(svc: Services, id: string): Promise<ContactRecord> {
+  const c = await svc.store.contacts.get(id)
   if (!c) throw notFound('contact', id)
   return c
 }

@@ -9,22 +9,36 @@ import type { z } from 'zod'
 import { evaluate } from '../../rules/index.js'
 import type { AcceptPlan } from '../../store/types.js'
 import { loadAttachments, type LoadedAttachment } from '../attachments/index.js'
-import { refusal, ruleError } from '../errors.js'
+import { apiError, refusal, ruleError } from '../errors.js'
 import type { Caller } from '../http/route.js'
 import type { messageAccepted } from '../http/responses/index.js'
 import type { SendBody } from '../http/schemas.js'
 import { newId } from '../ids.js'
 import type { Services } from '../services.js'
 import { decisionView, sendContent } from './content.js'
-import { recipientFacts } from './facts.js'
+import { loadRecipientFacts } from './facts.js'
 import { replay, type Idempotency, type SendOutcome } from './idempotency.js'
 import { buildAcceptPlan } from './plan.js'
-import { personKey, serialized } from './serialize.js'
 import { resolveTarget } from './target.js'
+
+/**
+ * How many times a send is decided before it is applied without the version guard. A send is
+ * `stale` only when another write changed where it lands (a thread opened, reopened, closed …)
+ * between its read and its commit; deciding again on fresh facts settles it, and a third change
+ * in that window is a burst the store's own checks (single open thread, identities) still hold.
+ */
+const MAX_DECISIONS = 3
 
 /**
  * `POST /v1/messages`: a decision (`dry_run`), or the message accepted (202, on disk) — or the
  * refusal as an API error. With `idempotency`, a repeated request answers what the first did.
+ *
+ * Sends to one person are decided one after the other, in every daemon, by the store: the plan
+ * carries the contact's version read with the facts, its transaction takes the contact's row lock
+ * (PostgreSQL; SQLite's one writer is exclusive) and checks the version under it. A send whose
+ * facts went out of date meanwhile comes back `stale` and is decided again on fresh ones — so two
+ * first messages sent at once share the thread the first one opens, as they did when one
+ * in-process queue per person ordered them (which two daemons could not share).
  */
 export async function send(
   svc: Services,
@@ -33,58 +47,59 @@ export async function send(
   idempotency: Idempotency | null,
 ): Promise<SendOutcome> {
   if (idempotency && !body.dry_run) {
-    const seen = svc.store.idempotency.get(caller.id, idempotency.key)
+    const seen = await svc.store.idempotency.get(caller.id, idempotency.key)
     if (seen) return replay(seen, idempotency.bodyHash)
   }
-  return serialized(personKey(svc, body), () => decideAndAccept(svc, body, caller, idempotency))
-}
+  let attachments: LoadedAttachment[] | null = null
+  let stored: AcceptPlan['attachments'] | null = null
+  for (let decision = 1; ; decision++) {
+    const now = svc.now()
+    const target = await resolveTarget(svc, body)
+    attachments ??= await loadAttachments(body.attachments ?? [], {
+      // The channel's own limit is a rule (`attachment_rejected`); this only bounds the download.
+      maxBytes: Math.max(largestAttachmentLimit(svc), 1),
+      checkBase64: true,
+      allowPrivate: svc.config().security.allow_private_urls,
+    })
+    const facts = await loadRecipientFacts(svc, target, now)
+    const d = evaluate({ ...facts.input, content: sendContent(body, attachments) })
+    if (!d.allowed) throw refusal(d)
+    if (body.dry_run) return { status: 200, body: { dry_run: true, ...decisionView(d) } }
 
-async function decideAndAccept(
-  svc: Services,
-  body: SendBody,
-  caller: Caller,
-  idempotency: Idempotency | null,
-): Promise<SendOutcome> {
-  if (idempotency && !body.dry_run) {
-    // A concurrent send with this key may have been accepted while this one waited its turn.
-    const seen = svc.store.idempotency.get(caller.id, idempotency.key)
-    if (seen) return replay(seen, idempotency.bodyHash)
-  }
-  const now = svc.now()
-  const target = resolveTarget(svc, body)
-  const attachments = await loadAttachments(body.attachments ?? [], {
-    // The channel's own limit is a rule (`attachment_rejected`); this only bounds the download.
-    maxBytes: Math.max(largestAttachmentLimit(svc), 1),
-    checkBase64: true,
-    allowPrivate: svc.config().security.allow_private_urls,
-  })
-  const decision = evaluate({
-    ...recipientFacts(svc, target, now),
-    content: sendContent(body, attachments),
-  })
-  if (!decision.allowed) throw refusal(decision)
-  if (body.dry_run) return { status: 200, body: { dry_run: true, ...decisionView(decision) } }
-
-  const stored = await storeBlobs(svc, attachments)
-  const plan = buildAcceptPlan(svc, target, decision, {
-    caller,
-    tags: body.tags ?? [],
-    attachments: stored,
-    now,
-  })
-  const response = acceptedView(plan)
-  if (idempotency) {
-    plan.idempotency = {
-      keyId: caller.id,
-      key: idempotency.key,
-      bodyHash: idempotency.bodyHash,
-      status: 202,
-      response: JSON.stringify(response),
+    stored ??= await storeBlobs(svc, attachments)
+    const plan = buildAcceptPlan(svc, target, d, {
+      caller,
+      tags: body.tags ?? [],
+      attachments: stored,
+      now,
+      activeThreads: facts.activeThreads,
+    })
+    if (decision === MAX_DECISIONS && 'existing' in plan.contact) delete plan.contact.version
+    const response = acceptedView(plan)
+    if (idempotency) {
+      plan.idempotency = {
+        keyId: caller.id,
+        key: idempotency.key,
+        bodyHash: idempotency.bodyHash,
+        status: 202,
+        response: JSON.stringify(response),
+      }
     }
-  }
-  const out = await svc.store.accept(plan)
-  if (!out.ok) {
+    const out = await svc.store.accept(plan)
+    if (out.ok) {
+      svc.metrics.accepted.inc({ channel: plan.message.channel })
+      svc.kick()
+      return { status: 202, body: response }
+    }
     if (out.code === 'idempotency_replay') return replay(out, idempotency?.bodyHash ?? '')
+    if (out.code === 'stale') {
+      // A new contact whose address someone else took every time: theirs, not a new one.
+      if (decision >= MAX_DECISIONS)
+        throw apiError('identity_taken', 'another contact took this address meanwhile; try again', {
+          channel: target.channelName,
+        })
+      continue
+    }
     throw ruleError(
       'thread_conflict',
       `the contact already has an active thread (${out.thread.id}); send into it or close it first`,
@@ -92,9 +107,6 @@ async function decideAndAccept(
       { thread_id: out.thread.id, assignee: out.thread.assignee },
     )
   }
-  svc.metrics.accepted.inc({ channel: plan.message.channel })
-  svc.kick()
-  return { status: 202, body: response }
 }
 
 /** The largest attachment any channel takes: the channel is not known when files are fetched. */

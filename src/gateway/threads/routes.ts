@@ -26,17 +26,17 @@ type In<B, Q = unknown> = RouteInput<B, Q>
 
 export const createThread =
   (svc: Services) =>
-  (i: In<z.infer<typeof threadCreate>>): JsonResult => ({
+  async (i: In<z.infer<typeof threadCreate>>): Promise<JsonResult> => ({
     status: 201,
-    body: threadView(startThread(svc, i.body, i.caller)),
+    body: threadView(await startThread(svc, i.body, i.caller)),
   })
 
 export const listThreads =
   (svc: Services) =>
-  (i: In<unknown, z.infer<typeof threadQuery>>): JsonResult => {
+  async (i: In<unknown, z.infer<typeof threadQuery>>): Promise<JsonResult> => {
     const q = i.query
     const assignee = q.assignee === 'me' ? i.caller?.id : q.assignee
-    const page = svc.store.threads.list({ ...q, assignee, limit: q.limit })
+    const page = await svc.store.threads.list({ ...q, assignee, limit: q.limit })
     return {
       status: 200,
       body: { items: page.items.map(threadView), next_cursor: page.next_cursor },
@@ -45,16 +45,16 @@ export const listThreads =
 
 export const getThread =
   (svc: Services) =>
-  (i: In<unknown>): JsonResult => {
-    const { thread, events } = threadWithEvents(svc, i.params.id ?? '')
+  async (i: In<unknown>): Promise<JsonResult> => {
+    const { thread, events } = await threadWithEvents(svc, i.params.id ?? '')
     return { status: 200, body: { ...threadView(thread), events: events.map(eventView) } }
   }
 
 export const threadMessages =
   (svc: Services) =>
-  (i: In<unknown, z.infer<typeof pageQuery>>): JsonResult => {
-    const t = mustThread(svc, i.params.id ?? '')
-    const page = svc.store.messages.listByThread(t.id, i.query.limit, i.query.cursor)
+  async (i: In<unknown, z.infer<typeof pageQuery>>): Promise<JsonResult> => {
+    const t = await mustThread(svc, i.params.id ?? '')
+    const page = await svc.store.messages.listByThread(t.id, i.query.limit, i.query.cursor)
     return {
       status: 200,
       body: { items: page.items.map(messageView), next_cursor: page.next_cursor },
@@ -63,30 +63,30 @@ export const threadMessages =
 
 export const closeThread =
   (svc: Services) =>
-  (i: In<z.infer<typeof closeBody>>): JsonResult => ({
+  async (i: In<z.infer<typeof closeBody>>): Promise<JsonResult> => ({
     status: 200,
-    body: threadView(close(svc, i.params.id ?? '', i.body.unassign, actor(i))),
+    body: threadView(await close(svc, i.params.id ?? '', i.body.unassign, actor(i))),
   })
 
 export const snoozeThread =
   (svc: Services) =>
-  (i: In<z.infer<typeof snoozeBody>>): JsonResult => ({
+  async (i: In<z.infer<typeof snoozeBody>>): Promise<JsonResult> => ({
     status: 200,
-    body: threadView(snooze(svc, i.params.id ?? '', i.body.until, actor(i))),
+    body: threadView(await snooze(svc, i.params.id ?? '', i.body.until, actor(i))),
   })
 
 export const assignThread =
   (svc: Services) =>
-  (i: In<z.infer<typeof assignBody>>): JsonResult => {
+  async (i: In<z.infer<typeof assignBody>>): Promise<JsonResult> => {
     const agent = i.body.agent === 'me' ? actor(i) : i.body.agent
-    return { status: 200, body: threadView(assign(svc, i.params.id ?? '', agent, actor(i))) }
+    return { status: 200, body: threadView(await assign(svc, i.params.id ?? '', agent, actor(i))) }
   }
 
 export const setTags =
   (svc: Services) =>
-  (i: In<z.infer<typeof tagsBody>>): JsonResult => ({
+  async (i: In<z.infer<typeof tagsBody>>): Promise<JsonResult> => ({
     status: 200,
-    body: threadView(setThreadTags(svc, i.params.id ?? '', i.body.tags, actor(i))),
+    body: threadView(await setThreadTags(svc, i.params.id ?? '', i.body.tags, actor(i))),
   })
 
 /** Who acts: the calling key, or `system`. */

@@ -12,12 +12,12 @@ import { newId } from '../ids.js'
 import type { Services } from '../services.js'
 
 /** A new thread (`POST /v1/threads`), assigned to the agent who starts it. */
-export function startThread(
+export async function startThread(
   svc: Services,
   req: { contact_id: string; channel: string; tags?: string[] | undefined },
   caller: Caller | null,
-): ThreadRecord {
-  if (!svc.store.contacts.get(req.contact_id)) throw notFound('contact', req.contact_id)
+): Promise<ThreadRecord> {
+  if (!(await svc.store.contacts.get(req.contact_id))) throw notFound('contact', req.contact_id)
   const ch = svc.config().channels[req.channel]
   if (!ch)
     throw ruleError(
@@ -35,7 +35,7 @@ export function startThread(
   const agent = caller && caller.role !== 'app' ? caller.id : null
   const id = newId('th')
   try {
-    return svc.store.threads.create(
+    return await svc.store.threads.create(
       { id, contact_id: req.contact_id, channel: req.channel, assignee: agent, tags },
       strictSingleOpen(ch.info.rules),
       caller?.id ?? 'system',
@@ -60,31 +60,31 @@ export function startThread(
 }
 
 /** A thread, or `not_found`. */
-export function mustThread(svc: Services, id: string): ThreadRecord {
-  const t = svc.store.threads.get(id)
+export async function mustThread(svc: Services, id: string): Promise<ThreadRecord> {
+  const t = await svc.store.threads.get(id)
   if (!t) throw notFound('thread', id)
   return t
 }
 
 /** A thread with its events, oldest first. */
-export function threadWithEvents(
+export async function threadWithEvents(
   svc: Services,
   id: string,
-): { thread: ThreadRecord; events: ThreadEventRecord[] } {
-  const thread = mustThread(svc, id)
-  return { thread, events: svc.store.threads.events(thread.id) }
+): Promise<{ thread: ThreadRecord; events: ThreadEventRecord[] }> {
+  const thread = await mustThread(svc, id)
+  return { thread, events: await svc.store.threads.events(thread.id) }
 }
 
 /** Closes a thread; `closing.unassign` of its channel decides unless `unassign` is given. */
-export function closeThread(
+export async function closeThread(
   svc: Services,
   id: string,
   unassign: boolean | undefined,
   actor: string,
-): ThreadRecord {
-  const t = mustThread(svc, id)
+): Promise<ThreadRecord> {
+  const t = await mustThread(svc, id)
   const now = svc.now().toISOString()
-  const out = svc.store.threads.close(
+  const out = await svc.store.threads.close(
     t.id,
     unassign ?? svc.config().channels[t.channel]?.info.rules.closing.unassign ?? true,
     actor,
@@ -99,13 +99,13 @@ export function closeThread(
 }
 
 /** Snoozes an active thread until a time in the future; the waker reopens it then. */
-export function snoozeThread(
+export async function snoozeThread(
   svc: Services,
   id: string,
   untilText: string,
   actor: string,
-): ThreadRecord {
-  const t = mustThread(svc, id)
+): Promise<ThreadRecord> {
+  const t = await mustThread(svc, id)
   const until = new Date(untilText)
   const now = svc.now()
   if (until.getTime() <= now.getTime())
@@ -115,7 +115,7 @@ export function snoozeThread(
       thread_id: t.id,
     })
   const at = now.toISOString()
-  const out = svc.store.threads.snooze(
+  const out = await svc.store.threads.snooze(
     t.id,
     until.toISOString(),
     actor,
@@ -131,15 +131,15 @@ export function snoozeThread(
 }
 
 /** Assigns a thread to an agent key id (null: unassigns). */
-export function assignThread(
+export async function assignThread(
   svc: Services,
   id: string,
   agent: string | null,
   actor: string,
-): ThreadRecord {
-  const t = mustThread(svc, id)
+): Promise<ThreadRecord> {
+  const t = await mustThread(svc, id)
   const at = svc.now().toISOString()
-  const out = svc.store.threads.assign(
+  const out = await svc.store.threads.assign(
     t.id,
     agent,
     actor,
@@ -154,17 +154,17 @@ export function assignThread(
 }
 
 /** Replaces a thread's tags, each checked against the channel's allowed list. */
-export function setThreadTags(
+export async function setThreadTags(
   svc: Services,
   id: string,
   tags: readonly string[],
   actor: string,
-): ThreadRecord {
-  const t = mustThread(svc, id)
+): Promise<ThreadRecord> {
+  const t = await mustThread(svc, id)
   const ch = svc.config().channels[t.channel]
   const unknownTag = ch ? checkTagsAllowed(ch.info, tags) : null
   if (unknownTag) throw refusal(unknownTag)
-  const out = svc.store.threads.setTags(
+  const out = await svc.store.threads.setTags(
     t.id,
     [...new Set(tags)],
     actor,

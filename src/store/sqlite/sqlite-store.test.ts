@@ -35,7 +35,7 @@ function watch(): { stop(): Promise<{ runs: number; open: number }> } {
       for (let i = 0; i < 50 && running; i++) {
         runs++
         if (db.inTransaction) open++
-        await null
+        await Promise.resolve()
       }
       await new Promise((r) => setImmediate(r))
     }
