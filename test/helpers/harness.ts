@@ -62,6 +62,8 @@ export async function startGateway(
     auth?: boolean
     /** Wraps the real connector factory, e.g. to give WhatsApp Web a fake client. */
     connectorFactory?: GatewayOptions['connectorFactory']
+    /** PostgreSQL pass: this database instead of one of the data folder's own (a fault test's cluster). */
+    postgresUrl?: string
     /** An existing data folder (a restart of the same gateway). */
     dir?: string
     /** Where the gateway logs (default: silent, or TEST_LOG_LEVEL). */
@@ -79,7 +81,7 @@ export async function startGateway(
   // with `dir`, dropped by close()), copied from the migrated template (test/helpers/postgres.ts).
   const postgres = testStoreDialect() === 'postgres'
   const store = postgres
-    ? `  postgres: { url: "${await ensureTestDatabase(databaseForDir(dir))}", pool: 4 }`
+    ? `  postgres: { url: "${opts.postgresUrl ?? (await ensureTestDatabase(databaseForDir(dir)))}", pool: 4 }`
     : `  sqlite: ${db}`
   const yaml = `${opts.auth === false ? '' : authYaml()}store:\n${store}\n${yamlBody}`
   writeFileSync(file, yaml)
@@ -126,7 +128,7 @@ export async function startGateway(
     },
     async close() {
       await gw.stop(1000)
-      if (postgres) await dropTestDatabase(databaseForDir(dir))
+      if (postgres && !opts.postgresUrl) await dropTestDatabase(databaseForDir(dir))
       rmSync(dir, { recursive: true, force: true })
     },
     async stop() {

@@ -50,6 +50,8 @@ export function createPostgresStore(pool: pg.Pool): PostgresStore {
         .execute((trx) => fn(sqlOn(trx)))
         .catch((error: unknown) => Promise.reject(connectionLost(error))),
     )
+  const edge = <T>(fn: () => Promise<T>): Promise<T> =>
+    work.track(() => fn().catch((error: unknown) => Promise.reject(connectionLost(error))))
   const run = <T>(program: Program<T>): Promise<T> =>
     transaction((s) => runAsync(pgTxPort(s), program))
   const core = coreWrites(run)
@@ -69,8 +71,9 @@ export function createPostgresStore(pool: pg.Pool): PostgresStore {
       ...core.contacts,
       get: (id) => getContact(sql, id),
       findByExternalId: (externalId) => contacts.contactByExternalId(sql, externalId),
-      search: (s) => contacts.searchContacts(db, s),
-      searchIds: (s, max) => contacts.searchIds(db, s, max),
+      // Built by kysely's query builder on the pool: the same edge as raw statements.
+      search: (s) => edge(() => contacts.searchContacts(db, s)),
+      searchIds: (s, max) => edge(() => contacts.searchIds(db, s, max)),
     },
     identities: {
       ...core.identities,
