@@ -125,15 +125,18 @@ export async function main(argv: string[]): Promise<number> {
           chooseLogFormat(values['log-format'], process.env, process.stdout.isTTY === true),
         )
         const log = createLogger({ format })
-        const d = await startDaemon({
+        const starting = startDaemon({
           configFile: configPath(values.config),
           log,
           ...(values.data ? { dataDir: values.data } : {}),
           ...(values.listen ? { listen: values.listen } : {}),
         })
+        // Signals are handled from the start, not once it serves: see handleSignals.
+        const stopped = handleSignals(starting, log)
+        const d = await starting
         if (format === 'pretty')
           out(`\n${renderStartSummary(await daemonSummary(d, startedAs(argv)))}`)
-        await handleSignals(d, log)
+        await stopped
         return 0
       }
       case 'check-config': {

@@ -132,7 +132,7 @@ export function generateContacts(
  * `queued`, outbox job due now — what `POST /v1/messages` writes.
  */
 export async function queueMessages(file, dataDir, { channel, contactIds, perContact = 1 }) {
-  const store = openStore({ file, dataDir })
+  const store = await openStore({ file, dataDir })
   const db = openDatabase(file, { readonly: true })
   const phoneById = new Map(
     db
@@ -188,7 +188,7 @@ export async function queueMessages(file, dataDir, { channel, contactIds, perCon
     }
     await Promise.all(pending)
   }
-  store.close()
+  await store.close()
   const w = openDatabase(file)
   w.pragma('wal_checkpoint(TRUNCATE)')
   w.close()

@@ -43,7 +43,7 @@ async function drain() {
     connectorFactory: async (type, deps) => noopConnector(deps.name, type),
   })
   // The outbox is empty once every job is completed (and its outcome committed).
-  while (gw.store.outbox.depth() > 0) await sleep(5)
+  while ((await gw.store.outbox.depth()) > 0) await sleep(5)
   const doneAt = performance.now()
   await gw.stop(1000)
   const { openDatabase } = await import(dist('store/sqlite/open-database.js'))

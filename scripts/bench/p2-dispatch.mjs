@@ -16,7 +16,7 @@ import { webhookChannel, writeConfig } from './lib/config.mjs'
 import { dist } from './lib/paths.mjs'
 import { forkHelper, startDaemon } from './lib/proc.mjs'
 
-export const P2_MESSAGES = 100_000
+const P2_MESSAGES = 100_000
 const UNLIMITED = { perSecond: 1_000_000, perRecipient: 1_000 }
 
 export async function runP2({ work, runs }) {

@@ -16,7 +16,7 @@ import { forkHelper, sampleRss, sleep, startDaemon, waitHealthy } from './lib/pr
 import { percentile } from './lib/stats.mjs'
 import { P1_CONTACTS } from './p1-accept.mjs'
 
-export const P3_CONTACTS = 100_000
+const P3_CONTACTS = 100_000
 /** Every bulk recipient's email domain: the bulk's filter (`q`) finds exactly them. */
 const BULK_DOMAIN = 'customers.example'
 /** Single sends during the bulk: a busy API, not a saturating one (that is P1). */

@@ -19,7 +19,7 @@ const CONNECTIONS = 1
 const WARMUP_S = 2
 
 /** 5 000 queries: 40 % first-name, 30 % last-name, 15 % email, 15 % phone prefixes. */
-export function searchQueries(seed = 11) {
+function searchQueries(seed = 11) {
   const rand = prng(seed)
   const { first, last } = nameLists()
   const pick = (list) => list[Math.floor(rand() * list.length)]

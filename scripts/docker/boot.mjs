@@ -24,7 +24,7 @@ export function healthcheckArgv(stage) {
 }
 
 /** The command the container runs, without its init; `node` first. */
-export function daemonArgv(stage) {
+function daemonArgv(stage) {
   let argv = startArgv(stage)
   if (INITS.has(basename(argv[0] ?? ''))) {
     const dashes = argv.indexOf('--')

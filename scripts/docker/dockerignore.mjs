@@ -20,7 +20,7 @@ function toRegExp(pattern) {
 }
 
 /** The patterns of a .dockerignore text, cleaned the way Docker cleans them. */
-export function parseDockerignore(text) {
+function parseDockerignore(text) {
   return text
     .split(/\r?\n/)
     .map((l) => l.trim())
@@ -36,7 +36,7 @@ export function parseDockerignore(text) {
  * A predicate: is this path (relative to the context, `/`-separated) left out of the build
  * context? A path is out when it or one of its parent folders matches the last applicable line.
  */
-export function ignoreMatcher(rules) {
+function ignoreMatcher(rules) {
   return (rel) => {
     const parts = rel.split('/')
     let ignored = false

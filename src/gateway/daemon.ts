@@ -67,15 +67,24 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
   return { gateway, server, port: bound, stop }
 }
 
-/** Wires signals to a running daemon; resolves when it has stopped. */
-export function handleSignals(d: RunningDaemon, log: Logger): Promise<void> {
+/**
+ * Wires signals to a daemon that is starting; resolves when it has stopped. Call it before the
+ * daemon starts serving: a stop signal that arrived between the "serving" line and the handlers
+ * would otherwise meet Node's default action and kill the process mid-start (seen on a loaded
+ * machine, where a supervisor reacting to that line can beat the next few instructions).
+ */
+export function handleSignals(starting: Promise<RunningDaemon>, log: Logger): Promise<void> {
   return new Promise((resolve) => {
+    // A daemon that fails to start has nothing to stop: its caller reports the error.
+    starting.catch(() => resolve())
     const onStop = (sig: string) => () => {
       log.info({ component: 'daemon', signal: sig }, 'signal received')
-      d.stop().then(resolve, (err: unknown) => {
-        log.error({ err }, 'stop failed')
-        resolve()
-      })
+      starting
+        .then((d) => d.stop())
+        .then(resolve, (err: unknown) => {
+          log.error({ err }, 'stop failed')
+          resolve()
+        })
     }
     // `on`, not `once`: one stop can be signalled twice (Ctrl-C reaches `npm start` and the daemon,
     // and npm forwards it); after a `once` the second would kill node mid-stop. stop() is idempotent.
@@ -83,7 +92,7 @@ export function handleSignals(d: RunningDaemon, log: Logger): Promise<void> {
     process.on('SIGINT', onStop('SIGINT'))
     process.on('SIGHUP', () => {
       log.info({ component: 'daemon', signal: 'SIGHUP' }, 'reloading config')
-      void d.gateway.svc.reload()
+      starting.then((d) => d.gateway.svc.reload()).catch(() => undefined)
     })
   })
 }

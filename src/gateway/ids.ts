@@ -14,6 +14,7 @@ export type IdPrefix = (typeof NEW_ID_PREFIXES)[number]
 /**
  * Every prefix an id in the API carries: those `newId()` makes, and `te` of thread events, which
  * the store numbers itself (`te_` + a ULID, at the insert). The docs test checks examples with it.
+ * @internal exported for tests
  */
 export const ID_PREFIXES: readonly string[] = [...NEW_ID_PREFIXES, 'te']
 

@@ -50,6 +50,7 @@ interface ErrorFields {
 /**
  * One JSON log line in the readable form (without a newline). A line that is not a JSON object
  * comes back unchanged.
+ * @internal exported for tests
  */
 export function formatLogLine(json: string, opts: PrettyOptions = {}): string {
   let o: Record<string, unknown>

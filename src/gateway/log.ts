@@ -11,7 +11,7 @@ export type { Logger }
 /** `json`: one JSON object a line (for collectors); `pretty`: one readable line (a terminal). */
 export type LogFormat = 'json' | 'pretty'
 
-export const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty']
+const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty']
 
 /**
  * The log format: `--log-format`, else `$OMNIGATE_LOG_FORMAT`, else pretty on a terminal and JSON

@@ -21,7 +21,7 @@ export interface Metrics {
 }
 
 /** Prefix of prom-client's default process and Node.js metrics (`omnigate_process_cpu_…`). */
-export const DEFAULT_METRICS_PREFIX = 'omnigate_'
+const DEFAULT_METRICS_PREFIX = 'omnigate_'
 
 const SUMMED_GAUGES = [
   'nodejs_active_handles_total',

@@ -32,7 +32,10 @@ export interface StartSummary {
   command: string
 }
 
-/** The summary of a running daemon's config and live channel states. */
+/**
+ * The summary of a running daemon's config and live channel states.
+ * @internal exported for tests
+ */
 export function summarise(
   config: ResolvedConfig,
   channels: ChannelView[],

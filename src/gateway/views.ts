@@ -33,7 +33,7 @@ export function contactView(
   }
 }
 
-export function identityView(i: IdentityRecord): z.output<typeof identity> {
+function identityView(i: IdentityRecord): z.output<typeof identity> {
   return {
     channel: i.channel,
     address: i.address,

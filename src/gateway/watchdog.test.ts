@@ -8,6 +8,8 @@ import { createConnector, type Connector } from '../connectors/index.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver.js'
 import { KEYS, startGateway, type TestGateway } from '../../test/helpers/harness.js'
 import { ackWatchMs } from './watchdog.js'
+import { settingsFrom } from '../connectors/shared/settings.test-helper.js'
+import { whatsappSettings } from '../connectors/whatsapp/settings.js'
 
 const LIMIT_MS = 60_000
 
@@ -37,8 +39,8 @@ webhooks:
 `,
     {
       dispatcher: true,
-      connectorFactory: async (type, deps, settings) => {
-        const c = await createConnector(type, deps, settings)
+      connectorFactory: async (deps, settings) => {
+        const c = await createConnector(deps, settings)
         return deps.name === 'sms'
           ? Object.assign(c, {
               capabilities: { ...c.capabilities, ackWatch: { undeliveredAfterMs: LIMIT_MS } },
@@ -153,9 +155,8 @@ describe('ackWatchMs', () => {
   })
   it('WhatsApp Web declares it, with the configured limit', async () => {
     const wa = await createConnector(
-      'whatsapp',
       { name: 'wa', publicUrl: 'http://127.0.0.1', allowPrivateUrls: true },
-      { ack_timeout_ms: 90_000 },
+      settingsFrom(whatsappSettings, { type: 'whatsapp', undelivered_after: '90s' }),
     )
     expect(ackWatchMs(wa)).toBe(90_000)
   })

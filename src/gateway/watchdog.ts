@@ -17,6 +17,7 @@ import type { Services } from './services.js'
  * How long (ms) a `sent` message of this channel may wait for its delivery ack before it is
  * flagged: the connector's `ackWatch` capability; null when it asks not to be watched (or did not
  * start). A limit that is not a positive number watches nothing rather than flag every message.
+ * @internal exported for tests
  */
 export function ackWatchMs(c: Connector | null): number | null {
   const ms = c?.capabilities.ackWatch?.undeliveredAfterMs
@@ -24,7 +25,7 @@ export function ackWatchMs(c: Connector | null): number | null {
 }
 
 /** 30 s: the default limit is an hour; a flag half a minute late changes nothing for anyone. */
-export const WATCHDOG_EVERY_MS = 30_000
+const WATCHDOG_EVERY_MS = 30_000
 /**
  * A shorter limit is checked at half its length, so a flag is never later than half the limit;
  * but not more often than every 50 ms (each pass is one indexed range query per watched channel).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDuration, parseDuration } from './duration.js'
+import { parseDuration } from './duration.js'
 
 const parsed: [string, number][] = [
   ['24h', 86_400_000],
@@ -22,28 +22,5 @@ describe('parseDuration', () => {
 
   it.each(refused)('%j → null', (text) => {
     expect(parseDuration(text)).toBeNull()
-  })
-})
-
-describe('formatDuration', () => {
-  it.each([
-    [86_400_000, '1d'],
-    [5_400_000, '1h30m'],
-    [500, '500ms'],
-    [0, '0s'],
-    [93_784_005, '1d2h3m4s5ms'],
-  ])('%i → %s', (ms, text) => {
-    expect(formatDuration(ms)).toBe(text)
-  })
-
-  it('round-trips through parseDuration', () => {
-    for (const ms of [1, 999, 1000, 61_000, 3_599_999, 90_061_001]) {
-      expect(parseDuration(formatDuration(ms))).toBe(ms)
-    }
-  })
-
-  it('refuses negative and non-finite values', () => {
-    expect(() => formatDuration(-1)).toThrow(RangeError)
-    expect(() => formatDuration(Number.NaN)).toThrow(RangeError)
   })
 })

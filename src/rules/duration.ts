@@ -33,21 +33,3 @@ export function parseDuration(text: string): number | null {
   })
   return Number.isSafeInteger(total) ? total : null
 }
-
-/**
- * Formats milliseconds the way the config writes them (`1h30m`, `500ms`, `0s`), largest unit first,
- * so that `parseDuration(formatDuration(ms)) === ms`. Fractions of a millisecond are rounded.
- * @throws RangeError for a negative or non-finite value.
- */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`not a duration: ${ms}`)
-  let rest = Math.round(ms)
-  if (rest === 0) return '0s'
-  let out = ''
-  for (const unit of UNITS_IN_ORDER) {
-    const count = Math.floor(rest / UNIT_MS[unit])
-    if (count > 0) out += `${count}${unit}`
-    rest -= count * UNIT_MS[unit]
-  }
-  return out
-}

@@ -116,7 +116,7 @@ export function content(over: Partial<SendContent> = {}): SendContent {
   }
 }
 
-export const TEMPLATES: EvaluateInput['templates'] = {
+const TEMPLATES: EvaluateInput['templates'] = {
   refund_update: {
     title: 'Refund update',
     text: 'Hi {{first_name|there}}, your refund is {{status}}.',

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { contact } from './fixtures.test-helper.js'
-import {
-  listVariables,
-  renderTemplate,
-  renderText,
-  templateVariables,
-  type RenderContext,
-} from './render.js'
+import { renderTemplate, renderText, type RenderContext } from './render.js'
 
 const ana = contact({
   first_name: 'Ana',
@@ -88,21 +82,5 @@ describe('renderTemplate', () => {
   it('names a variable missing from the signature', () => {
     const r = renderTemplate({ ...def, signature: '{{agent}}' }, ctx({ status: 'x' }))
     expect(r).toEqual({ ok: false, variable: 'agent' })
-  })
-})
-
-describe('variables of a text or template', () => {
-  it('lists snippets with their defaults', () => {
-    expect(listVariables('{{a}} {{ b | x }} {{c|}} {{a}}')).toEqual([
-      { name: 'a', default: null },
-      { name: 'b', default: 'x' },
-      { name: 'c', default: '' },
-      { name: 'a', default: null },
-    ])
-  })
-
-  it('gives a template’s distinct names in order of use', () => {
-    const def = { title: '{{t}}', text: '{{a}} {{b|x}} {{a}}', signature: '{{plan.name}}' }
-    expect(templateVariables(def)).toEqual(['t', 'a', 'b', 'plan.name'])
   })
 })

@@ -22,12 +22,6 @@ export interface RenderContext {
 export type RenderResult =
   { ok: true; text: string; values: Record<string, string> } | { ok: false; variable: string }
 
-export interface VariableUse {
-  name: string
-  /** The `|default` part (may be `''`), or null when there is none. */
-  default: string | null
-}
-
 // A name is an identifier with dotted segments (`plan.name`); anything else between braces is left
 // as written, so literal `{{ }}` in a message survives.
 const SNIPPET_RE = /\{\{\s*([A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)\s*(?:\|([^{}]*))?\}\}/g
@@ -69,22 +63,6 @@ export function renderTemplate(def: TemplateDef, ctx: RenderContext): RenderResu
     for (const [k, v] of Object.entries(r.values)) if (!values.has(k)) values.set(k, v)
   }
   return { ok: true, text: parts.join('\n\n'), values: Object.fromEntries(values) }
-}
-
-/** Every snippet of a text, in order, duplicates included. */
-export function listVariables(text: string): VariableUse[] {
-  return [...text.matchAll(SNIPPET_RE)].map((m) => ({
-    name: m[1] ?? '',
-    default: m[2] === undefined ? null : m[2].trim(),
-  }))
-}
-
-/** The distinct variable names a template uses (title, body, signature), in order of first use. */
-export function templateVariables(def: TemplateDef): string[] {
-  const names = [def.title, def.text, def.signature].flatMap((part) =>
-    part === null ? [] : listVariables(part).map((v) => v.name),
-  )
-  return [...new Set(names)]
 }
 
 function lookup(name: string, ctx: RenderContext): string | null {

@@ -53,8 +53,8 @@ webhooks:
     {
       dispatcher: false,
       // The real webhook connector, watched: which sends were handed to it, and when.
-      connectorFactory: async (type, deps, settings) => {
-        const c = await createConnector(type, deps, settings)
+      connectorFactory: async (deps, settings) => {
+        const c = await createConnector(deps, settings)
         const send = c.send.bind(c)
         c.send = (out) => {
           handedOver.push({ id: out.messageId, afterCancel: cancelAnswered })

@@ -362,7 +362,7 @@ describe('bulk progress', () => {
       body: { contact_id: other, channel: 'slow', text: 'single' },
     })
     expect(single.status).toBe(202)
-    await relay.waitFor((x) => bodies().some((b) => b.text === 'single'), 8000)
+    await relay.waitFor(() => bodies().some((b) => b.text === 'single'), 8000)
     const before = bodies().findIndex((b) => b.text === 'single')
     // The bulk is paced below the channel's rate (20/s): the single send finds a free slot.
     expect(before).toBeLessThan(20)

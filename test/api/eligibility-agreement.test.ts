@@ -9,10 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createConnector } from '../../src/connectors/index.js'
-import {
-  createWhatsAppConnector,
-  type WhatsAppSettings,
-} from '../../src/connectors/whatsapp/index.js'
+import { createWhatsAppConnector } from '../../src/connectors/whatsapp/index.js'
 import { FakeMessageMedia, FakeWWebClient } from '../fakes/wweb-client.js'
 import { KEYS, startGateway, type TestGateway } from '../helpers/harness.js'
 
@@ -215,10 +212,10 @@ templates:
     text: "Hi {{first_name|there}}, your order has shipped."
 `,
       {
-        connectorFactory: async (type, deps, settings) =>
-          type !== 'whatsapp'
-            ? createConnector(type, deps, settings)
-            : createWhatsAppConnector(deps, settings as WhatsAppSettings, {
+        connectorFactory: async (deps, settings) =>
+          settings.type !== 'whatsapp'
+            ? createConnector(deps, settings)
+            : createWhatsAppConnector(deps, settings, {
                 clientFactory: (o) => (client = new FakeWWebClient(o)),
                 mediaFactory: (mimetype, data, filename, filesize) =>
                   new FakeMessageMedia(mimetype, data, filename, filesize),

@@ -5,7 +5,6 @@
  * library or the bare way, is refused 401 `signature_expired` outside the 5-minute window, and only
  * the timestamped form passes on a channel with `require_timestamp: true`.
  */
-import type { IncomingHttpHeaders } from 'node:http'
 import { Webhook } from 'standardwebhooks'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sign } from '../../src/connectors/webhook/signature.js'
@@ -67,7 +66,7 @@ const receiverKey = (secret: string) => `whsec_${Buffer.from(secret).toString('b
 /** Verifies a received request the way a receiver does, with the official library. */
 function libraryVerify(secret: string, req: ReceivedRequest): unknown {
   const headers: Record<string, string> = {}
-  for (const [k, v] of Object.entries(req.headers as IncomingHttpHeaders)) {
+  for (const [k, v] of Object.entries(req.headers)) {
     if (typeof v === 'string') headers[k] = v
   }
   return new Webhook(receiverKey(secret)).verify(req.rawBody, headers)

@@ -13,7 +13,7 @@ export interface CurlCall {
 }
 
 /** Splits a script into commands, each a list of words. */
-export function shellWords(script: string, env: Record<string, string>): string[][] {
+function shellWords(script: string, env: Record<string, string>): string[][] {
   const commands: string[][] = []
   let words: string[] = []
   let word: string | null = null

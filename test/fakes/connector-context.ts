@@ -63,18 +63,29 @@ export function recordingContext(
     states,
     reach,
     kvData,
-    async inbound(msg): Promise<InboundResult> {
+    inbound: (msg): Promise<InboundResult> => {
       if (failures > 0) {
         failures--
-        throw new Error('store unavailable')
+        return Promise.reject(new Error('store unavailable'))
       }
       const created = !inbounds.some((m) => m.platformMessageId === msg.platformMessageId)
       inbounds.push(msg)
       opts.onInbound?.(msg)
-      return { messageId: `msg_${inbounds.length}`, contactId: 'ct_1', threadId: 'th_1', created }
+      return Promise.resolve({
+        messageId: `msg_${inbounds.length}`,
+        contactId: 'ct_1',
+        threadId: 'th_1',
+        created,
+      })
     },
-    status: async (update) => void statuses.push(update),
-    reachability: async (address, reachable) => void reach.push({ address, reachable }),
+    status: (update) => {
+      statuses.push(update)
+      return Promise.resolve()
+    },
+    reachability: (address, reachable) => {
+      reach.push({ address, reachable })
+      return Promise.resolve()
+    },
     state: (s) => void states.push(s),
     kv: {
       get: async (k) => kvData.get(k) ?? null,
@@ -134,6 +145,6 @@ export function testAttachment(
     size: data.length,
     sha256: 'x',
     url,
-    read: async () => data,
+    read: () => Promise.resolve(data),
   }
 }

@@ -160,7 +160,8 @@ export async function startTelegramFake(token = '123456:TEST-token'): Promise<Te
       await new Promise((r) => setTimeout(r, fault.ms))
     }
     const p = call.params
-    const chatId = String(p.chat_id ?? '')
+    const chatId =
+      typeof p.chat_id === 'string' || typeof p.chat_id === 'number' ? String(p.chat_id) : ''
     switch (method) {
       case 'getMe':
         return ok(res, {
@@ -200,11 +201,12 @@ export async function startTelegramFake(token = '123456:TEST-token'): Promise<Te
         return
       }
       case 'getFile': {
-        const f = files.get(String(p.file_id))
+        const fileId = String(p.file_id)
+        const f = files.get(fileId)
         if (!f) return fail(res, 400, 'Bad Request: invalid file_id')
         return ok(res, {
-          file_id: p.file_id,
-          file_unique_id: `u-${p.file_id}`,
+          file_id: fileId,
+          file_unique_id: `u-${fileId}`,
           file_size: f.data.length,
           file_path: f.path,
         })

@@ -92,20 +92,22 @@ export class FakeWWebClient extends EventEmitter {
     }
   }
 
-  async destroy(): Promise<void> {
+  destroy(): Promise<void> {
     this.destroyCalls += 1
     this.ready = false
+    return Promise.resolve()
   }
 
-  async logout(): Promise<void> {
+  logout(): Promise<void> {
     this.paired = false
     this.ready = false
+    return Promise.resolve()
   }
 
   async getNumberId(
     number: string,
   ): Promise<{ user: string; server: string; _serialized: string } | null> {
-    this.throwIfBroken()
+    await this.evaluate()
     const user = number.replace(/@c\.us$/, '')
     return this.registered.has(user) ? { user, server: 'c.us', _serialized: `${user}@c.us` } : null
   }
@@ -119,7 +121,7 @@ export class FakeWWebClient extends EventEmitter {
     content: string | FakeMessageMedia,
     options: Record<string, unknown> = {},
   ): Promise<FakeMessage> {
-    this.throwIfBroken()
+    await this.evaluate()
     const media = content instanceof FakeMessageMedia ? content : null
     if (media === null && typeof content !== 'string') {
       throw new Error('Evaluation failed: content is neither text nor MessageMedia')
@@ -129,7 +131,12 @@ export class FakeWWebClient extends EventEmitter {
       from: `${OWN_NUMBER}@c.us`,
       to: chatId,
       fromMe: true,
-      body: media ? String(options.caption ?? '') : (content as string),
+      body:
+        typeof content === 'string'
+          ? content
+          : typeof options.caption === 'string'
+            ? options.caption
+            : '',
       type: media
         ? options.sendMediaAsDocument
           ? 'document'
@@ -141,7 +148,7 @@ export class FakeWWebClient extends EventEmitter {
       broadcast: false,
       ack: 0,
       rawData: {},
-      downloadMedia: async () => media ?? undefined,
+      downloadMedia: () => Promise.resolve(media ?? undefined),
     }
     this.sent.push({ chatId, content, options, message })
     return message
@@ -192,15 +199,17 @@ export class FakeWWebClient extends EventEmitter {
       broadcast: input.from.endsWith('@broadcast'),
       ack: 1,
       rawData: input.notifyName === undefined ? {} : { notifyName: input.notifyName },
-      downloadMedia: async () =>
-        media === undefined || media === 'expired'
-          ? undefined
-          : new FakeMessageMedia(
-              media.mimetype,
-              media.data.toString('base64'),
-              media.filename ?? null,
-              media.data.length,
-            ),
+      downloadMedia: () =>
+        Promise.resolve(
+          media === undefined || media === 'expired'
+            ? undefined
+            : new FakeMessageMedia(
+                media.mimetype,
+                media.data.toString('base64'),
+                media.filename ?? null,
+                media.data.length,
+              ),
+        ),
     }
     this.emit('message', message)
     return message
@@ -225,12 +234,15 @@ export class FakeWWebClient extends EventEmitter {
     this.emit('auth_failure', message)
   }
 
-  private throwIfBroken(): void {
+  /** The call's round trip into the page: fails as the library does on a broken or unready page. */
+  private evaluate(): Promise<void> {
     const err = this.failNext
     if (err) {
       this.failNext = null
-      throw err
+      return Promise.reject(err)
     }
-    if (!this.ready) throw new Error('Evaluation failed: WhatsApp Web is not ready')
+    if (!this.ready)
+      return Promise.reject(new Error('Evaluation failed: WhatsApp Web is not ready'))
+    return Promise.resolve()
   }
 }

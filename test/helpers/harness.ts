@@ -26,7 +26,7 @@ export const KEYS = {
 const sha = (k: string): string => createHash('sha256').update(k).digest('hex')
 
 /** The auth block every test config starts with: one key per role. */
-export function authYaml(): string {
+function authYaml(): string {
   return `auth:
   keys:
     - { id: ops, role: admin, sha256: "${sha(KEYS.admin)}" }

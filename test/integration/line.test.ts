@@ -125,7 +125,7 @@ describe('line through the daemon', () => {
     expect(await deliver([ev], { signature: '' })).toBe(401)
     const other = lineWebhookRequest('another-secret', [ev]).headers.get('x-line-signature')!
     expect(await deliver([ev], { signature: other })).toBe(401)
-    expect(t!.gw.store.messages.findByPlatformId('line', 'm-bad')).toBeNull()
+    expect(await t!.gw.store.messages.findByPlatformId('line', 'm-bad')).toBeNull()
     // LINE's "Verify" button: an empty, signed event list.
     expect(await deliver([])).toBe(200)
   })

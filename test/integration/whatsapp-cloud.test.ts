@@ -163,7 +163,7 @@ describe('whatsapp-cloud through the daemon', () => {
     })
     expect(await deliver(value, 'sha256=' + '0'.repeat(64))).toBe(401)
     expect(await deliver(value, '')).toBe(401)
-    expect(t!.gw.store.messages.findByPlatformId('wa', 'wamid.forged')).toBeNull()
+    expect(await t!.gw.store.messages.findByPlatformId('wa', 'wamid.forged')).toBeNull()
     expect(await contacts('eve')).toHaveLength(0)
   })
 

@@ -6,10 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { createConnector } from '../../src/connectors/index.js'
-import {
-  createWhatsAppConnector,
-  type WhatsAppSettings,
-} from '../../src/connectors/whatsapp/index.js'
+import { createWhatsAppConnector } from '../../src/connectors/whatsapp/index.js'
 import { FakeMessageMedia, FakeWWebClient } from '../fakes/wweb-client.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js'
 import { KEYS, startGateway, type TestGateway } from '../helpers/harness.js'
@@ -73,10 +70,10 @@ webhooks:
     {
       dispatcher: opts.dispatcher ?? true,
       now: () => new Date(Date.now() + offset),
-      connectorFactory: async (type, deps, settings) =>
-        type !== 'whatsapp'
-          ? createConnector(type, deps, settings)
-          : createWhatsAppConnector(deps, settings as WhatsAppSettings, {
+      connectorFactory: async (deps, settings) =>
+        settings.type !== 'whatsapp'
+          ? createConnector(deps, settings)
+          : createWhatsAppConnector(deps, settings, {
               clientFactory: (o) => {
                 client = new FakeWWebClient(o)
                 return client

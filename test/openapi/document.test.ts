@@ -94,7 +94,7 @@ describe('/v1/openapi.json', () => {
   it("the error code enum is the catalog's, and each error response names its status's codes", () => {
     expect(doc.components.schemas.ErrorCode.enum).toEqual(allErrorCodes())
     const catalog: Record<string, number> = { ...API_ERRORS, ...RULE_ERRORS }
-    for (const answer of Object.values(doc.components.responses) as { description: string }[]) {
+    for (const answer of Object.values<{ description: string }>(doc.components.responses)) {
       const named = [...answer.description.matchAll(/`(\w+)`/g)].map((m) => m[1] ?? '')
       const statuses = new Set(named.filter((c) => c in catalog).map((c) => catalog[c]))
       expect(statuses.size, answer.description).toBeLessThanOrEqual(1)
@@ -105,7 +105,7 @@ describe('/v1/openapi.json', () => {
   it('every example matches its schema, closed (no field the schema does not name)', () => {
     const v = responseValidator(doc)
     let n = 0
-    for (const [name, schema] of Object.entries(doc.components.schemas) as [string, any][]) {
+    for (const [name, schema] of Object.entries<any>(doc.components.schemas)) {
       for (const example of schema.examples ?? []) {
         n++
         const ok = v.schema(name)(example)

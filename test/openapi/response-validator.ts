@@ -41,7 +41,7 @@ export interface ResponseValidator {
 }
 
 /** Objects that name their fields take no other field (unless they say what others may be). */
-export function closed(node: unknown): unknown {
+function closed(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(closed)
   if (node === null || typeof node !== 'object') return node
   const out: Json = {}

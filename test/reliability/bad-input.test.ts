@@ -195,7 +195,7 @@ function validBody(r: Route): Record<string, unknown> {
 
 /** Sets `value` at a random path of a copy of `body` (or deletes the key when value is undefined). */
 function mutate(body: Record<string, unknown>, path: string[], value: unknown): unknown {
-  const copy = structuredClone(body) as Record<string, unknown>
+  const copy = structuredClone(body)
   let at: Record<string, unknown> = copy
   for (const k of path.slice(0, -1)) {
     const next = at[k]

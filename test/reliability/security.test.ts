@@ -485,7 +485,7 @@ channels:
         headers,
         body: stream,
         duplex: 'half',
-      } as RequestInit)
+      })
       expect(streamed.status).toBe(413)
       expect((await fetch(`${d.url}/healthz`)).status).toBe(200)
     } finally {

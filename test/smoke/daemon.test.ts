@@ -52,7 +52,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-
 interface Daemon {
   proc: ChildProcess
   port: number

@@ -8,8 +8,8 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** The bench's API key (a throwaway, only ever used against local daemons). */
-export const BENCH_KEY = 'bench-app-key-0123456789abcdef'
-export const RELAY_SECRET = 'bench-relay-secret'
+const BENCH_KEY = 'bench-app-key-0123456789abcdef'
+const RELAY_SECRET = 'bench-relay-secret'
 export const AUTH = { authorization: `Bearer ${BENCH_KEY}` }
 
 const sha = createHash('sha256').update(BENCH_KEY).digest('hex')

@@ -55,9 +55,12 @@ export function readBounce(mail: ParsedMail): Bounce | null {
 function isDeliveryReport(header: unknown): boolean {
   if (typeof header !== 'object' || header === null) return false
   const { value, params } = header as { value?: unknown; params?: Record<string, unknown> }
+  const reportType = params?.['report-type']
   return (
-    String(value).toLowerCase() === 'multipart/report' &&
-    String(params?.['report-type'] ?? '').toLowerCase() === 'delivery-status'
+    typeof value === 'string' &&
+    value.toLowerCase() === 'multipart/report' &&
+    typeof reportType === 'string' &&
+    reportType.toLowerCase() === 'delivery-status'
   )
 }
 

@@ -26,7 +26,7 @@ function linkify(line: string): string {
   return out + escapeHtml(line.slice(last))
 }
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

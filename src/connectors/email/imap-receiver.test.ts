@@ -4,6 +4,8 @@ import { startSmtpSink, type SmtpSink } from '../../../test/fakes/smtp-sink.js'
 import { KV_LAST_UID, KV_UIDVALIDITY } from './imap-receiver.js'
 import { createEmailConnector, type EmailConnector } from './index.js'
 import { recordingContext, type RecordingContext } from './recording-context.js'
+import { settingsFrom } from '../shared/settings.test-helper.js'
+import { emailSettings } from './settings.js'
 
 const DEPS = { name: 'mail', publicUrl: 'http://localhost', allowPrivateUrls: false }
 
@@ -50,11 +52,15 @@ describe.concurrent('email connector: IMAP inbound (Dovecot)', () => {
   }
 
   async function connect(box: string, ctx: RecordingContext, url = dovecot.url) {
-    const connector = createEmailConnector(DEPS, {
-      smtp: { url: sink.url },
-      imap: { url, mailbox: box },
-      senders: ['support@example.com'],
-    })
+    const connector = createEmailConnector(
+      DEPS,
+      settingsFrom(emailSettings, {
+        type: 'email',
+        smtp: { url: sink.url },
+        imap: { url, mailbox: box },
+        senders: ['support@example.com'],
+      }),
+    )
     running.push(connector)
     await connector.start(ctx)
     return connector

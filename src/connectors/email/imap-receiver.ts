@@ -22,7 +22,12 @@ const CONFIG_BACKOFF: BackoffPolicy = { baseMs: 60_000, maxMs: 15 * 60_000 }
 const MAX_IDLE_MS = 4 * 60_000
 const CONNECTION_TIMEOUT_MS = 30_000 // TCP + TLS setup; a slower server is effectively down
 
+/**
+ * The kv key of the mailbox's UIDVALIDITY (a change means every UID was renumbered).
+ * @internal exported for tests
+ */
 export const KV_UIDVALIDITY = 'imap.uidvalidity'
+/** The kv key of the last UID handed over. @internal exported for tests */
 export const KV_LAST_UID = 'imap.last_uid'
 
 export interface ImapReceiverOptions {
@@ -196,8 +201,8 @@ function describe(err: unknown): { config: boolean; text: string } {
     typeof e.response === 'string' ? e.response.replace(/^\S+ (NO|BAD) /, '') : undefined
   const message = err instanceof Error ? err.message : String(err)
   if (e.authenticationFailed === true) {
-    const reason = response ?? e.serverResponseCode ?? message
-    return { config: true, text: `IMAP login failed: ${String(reason)}` }
+    const code = typeof e.serverResponseCode === 'string' ? e.serverResponseCode : undefined
+    return { config: true, text: `IMAP login failed: ${response ?? code ?? message}` }
   }
   if (e.mailboxMissing === true) {
     return { config: true, text: `IMAP mailbox does not exist: ${response ?? message}` }

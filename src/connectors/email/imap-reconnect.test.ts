@@ -3,6 +3,8 @@ import { startDovecot, type DovecotServer } from '../../../test/fakes/dovecot.js
 import { startSmtpSink, type SmtpSink } from '../../../test/fakes/smtp-sink.js'
 import { createEmailConnector, type EmailConnector } from './index.js'
 import { recordingContext } from './recording-context.js'
+import { settingsFrom } from '../shared/settings.test-helper.js'
+import { emailSettings } from './settings.js'
 
 // Its own Dovecot: restarting it would cut the sessions of the other IMAP tests.
 describe('email connector: IMAP server restart', () => {
@@ -22,7 +24,12 @@ describe('email connector: IMAP server restart', () => {
     const ctx = recordingContext()
     connector = createEmailConnector(
       { name: 'mail', publicUrl: 'http://localhost', allowPrivateUrls: false },
-      { smtp: { url: sink.url }, imap: { url: dovecot.url }, senders: ['support@example.com'] },
+      settingsFrom(emailSettings, {
+        type: 'email',
+        smtp: { url: sink.url },
+        imap: { url: dovecot.url },
+        senders: ['support@example.com'],
+      }),
     )
     await connector.start(ctx)
     await ctx.until(() => ctx.states.at(-1)?.state === 'connected')

@@ -23,9 +23,7 @@ import { SmtpListener } from './smtp-listener.js'
 import { SmtpSender } from './smtp-sender.js'
 
 export type { EmailSettings } from './settings.js'
-export { validateEmailSettings } from './settings.js'
 
-const DEFAULT_MAILBOX = 'INBOX'
 const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024 // what most providers accept for a whole mail
 
 /** The connector, plus where the SMTP listener ended up (`smtp_listen` with port 0, in tests). */
@@ -37,10 +35,20 @@ export interface EmailConnector extends Connector {
  * Builds the email connector from its validated `channels.<name>` block. Throws only for settings
  * `validateEmailSettings()` refuses; connection problems surface later, in the channel state.
  */
-export function createEmailConnector(deps: ConnectorDeps, settings: EmailSettings): EmailConnector {
+export function createEmailConnector(
+  deps: ConnectorDeps,
+  settings: EmailSettings,
+  opts: EmailConnectorOptions = {},
+): EmailConnector {
   const problems = validateEmailSettings(settings)
   if (problems.length > 0) throw new Error(`channels.${deps.name}.${problems[0]}`)
-  return new Email(deps.name, settings)
+  return new Email(deps.name, settings, opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES)
+}
+
+/** Not a config key: a test seam. */
+export interface EmailConnectorOptions {
+  /** Largest mail the SMTP listener accepts, in bytes. */
+  maxMessageBytes?: number
 }
 
 class Email implements EmailConnector {
@@ -59,6 +67,7 @@ class Email implements EmailConnector {
   constructor(
     readonly name: string,
     private readonly settings: EmailSettings,
+    private readonly maxMessageBytes: number,
   ) {
     this.senders = settings.senders.map((s) => s.trim().toLowerCase())
   }
@@ -83,7 +92,7 @@ class Email implements EmailConnector {
     if (imap) {
       this.receiver = new ImapReceiver({
         url: imap.url,
-        mailbox: imap.mailbox ?? DEFAULT_MAILBOX,
+        mailbox: imap.mailbox,
         kv: ctx.kv,
         log,
         onState: (state) => this.board.set('imap', state),
@@ -119,7 +128,7 @@ class Email implements EmailConnector {
     this.listener = new SmtpListener({
       listen,
       recipients: new Set(this.senders),
-      maxBytes: this.settings.max_message_bytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      maxBytes: this.maxMessageBytes,
       log,
       deliver: (raw) => this.deliver(raw),
     })

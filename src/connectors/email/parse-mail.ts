@@ -69,6 +69,7 @@ export function contentId(raw: Buffer): string {
 /**
  * The `From:` phrase as the sender's display name (the gateway splits it into first/last name).
  * Mail clients fill in the address itself when the person set no name: that is no name at all.
+ * @internal exported for tests
  */
 export function displayNameOf(name: string | undefined, address: string): { displayName?: string } {
   const clean = (name ?? '').trim()
@@ -89,6 +90,7 @@ function firstId(value: string | undefined): string | null {
  * Clients write them separated by spaces, run together (`<a@x><b@y>`), after an RFC 822 phrase
  * (`Your message of … <a@x>`), or without brackets; mailparser wraps the whole value in one pair
  * of brackets, so each id is read out of it here.
+ * @internal exported for tests
  */
 export function messageIds(value: string | string[] | undefined): string[] {
   const text = Array.isArray(value) ? value.join(' ') : (value ?? '')

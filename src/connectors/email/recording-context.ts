@@ -64,19 +64,27 @@ export function recordingContext(store = new Map<string, string>()): RecordingCo
       get: async (key) => store.get(key) ?? null,
       set: async (key, value) => void store.set(key, value),
     },
-    inbound: async (msg) => {
+    inbound: (msg) => {
       if (failures > 0) {
         failures--
-        throw new Error('store unavailable')
+        return Promise.reject(new Error('store unavailable'))
       }
       calls.push(msg)
       const earlier = inbounds.findIndex((m) => m.platformMessageId === msg.platformMessageId)
       if (earlier < 0) inbounds.push(msg)
       const n = earlier < 0 ? inbounds.length : earlier + 1
-      return { messageId: `msg_${n}`, contactId: 'ct_1', threadId: 'th_1', created: earlier < 0 }
+      return Promise.resolve({
+        messageId: `msg_${n}`,
+        contactId: 'ct_1',
+        threadId: 'th_1',
+        created: earlier < 0,
+      })
     },
-    status: async (update) => void statuses.push(update),
-    reachability: async () => undefined,
+    status: (update) => {
+      statuses.push(update)
+      return Promise.resolve()
+    },
+    reachability: () => Promise.resolve(),
     state: (state) => void states.push(state),
     failInbound: (times) => {
       failures = times

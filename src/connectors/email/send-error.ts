@@ -69,7 +69,7 @@ export function toSendError(
 }
 
 /** The server's reply, one line, with any secret it might echo removed by `redact`. */
-export function serverReply(
+function serverReply(
   failure: SmtpFailure,
   redact: (text: string) => string = (text) => text,
 ): string | undefined {

@@ -1,24 +1,44 @@
 /**
- * The `email` channel's YAML block (DESIGN §4) and how its URLs become library options. Parsing
- * lives here so the config checker and the connector agree on what a valid URL is, and so no other
- * file ever handles the password inside a URL.
+ * The `email` channel's YAML block (DESIGN §4): its schema, which holds each default, and how its
+ * URLs become library options. Parsing lives here so the config checker and the connector agree on
+ * what a valid URL is, and so no other file ever handles the password inside a URL.
  */
+import { z } from 'zod'
+import {
+  credentialUrl,
+  email,
+  hostPort,
+  strict,
+  text,
+  type ChannelTimeout,
+} from '../shared/settings-parts.js'
 
-/** `channels.<name>` of `type: email`, with the keys users write in gateway.config.yaml. */
-export interface EmailSettings {
-  /** `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465` (implicit TLS). */
-  smtp: { url: string }
-  /** `imaps://user:pass@host:993` or `imap://…:143`; IDLE on `mailbox` (default INBOX). */
-  imap?: { url: string; mailbox?: string }
-  /** `host:port` of an optional SMTP listener that accepts mail for `senders`. */
-  smtp_listen?: string
-  /** The mailboxes the channel sends from (the first is the default) and receives for. */
-  senders: string[]
-  /** Subject of a mail sent without one. */
-  default_subject?: string
-  /** Largest mail the SMTP listener accepts, in bytes (default 25 MB). */
-  max_message_bytes?: number
-}
+/** The channel's own keys; the config adds `rules` and `timeout` to every channel. */
+export const emailSettings = strict({
+  type: z.literal('email'),
+  smtp: strict({
+    url: credentialUrl(['smtp', 'smtps'], 'Outgoing server, smtps://user:pass@host:465.'),
+  }).meta({ description: 'Outgoing mail.' }),
+  imap: strict({
+    url: credentialUrl(['imap', 'imaps'], 'Incoming server, imaps://user:pass@host:993.'),
+    mailbox: text('Mailbox watched for replies.').default('INBOX'),
+  })
+    .optional()
+    .meta({ description: 'Incoming mail by IMAP IDLE (or use smtp_listen).' }),
+  smtp_listen: hostPort('Receive mail with a built-in SMTP server on host:port.').optional(),
+  senders: z
+    .array(email('A sender mailbox.'))
+    .min(1, { message: 'must list at least one sender address' })
+    .meta({ description: 'Allowed From addresses; the first is the default.' }),
+  default_subject: text('Subject when a send gives none.').optional(),
+})
+
+/**
+ * The channel's settings as the config hands them over (`smtp.url`: `smtp://user:pass@host:587`,
+ * STARTTLS when offered, or `smtps://…:465`; `imap.url` likewise), defaults applied, `timeout_ms`
+ * added.
+ */
+export type EmailSettings = z.output<typeof emailSettings> & ChannelTimeout
 
 export interface ServerEndpoint {
   host: string
@@ -79,7 +99,9 @@ export function parseListenAddress(raw: string): { host: string; port: number } 
  * Every problem with an email block, as sentences naming the key (empty when valid). The config
  * checker can call it; `createEmailConnector` throws the first one.
  */
-export function validateEmailSettings(settings: EmailSettings): string[] {
+export function validateEmailSettings(
+  settings: Pick<EmailSettings, 'smtp' | 'imap' | 'smtp_listen' | 'senders'>,
+): string[] {
   const errors: string[] = []
   const attempt = (fn: () => void): void => {
     try {
@@ -100,10 +122,6 @@ export function validateEmailSettings(settings: EmailSettings): string[] {
         errors.push(`senders: "${sender}" is not a plain email address (name@domain)`)
       }
     }
-  }
-  const max = settings.max_message_bytes
-  if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
-    errors.push('max_message_bytes must be a positive whole number of bytes')
   }
   return errors
 }

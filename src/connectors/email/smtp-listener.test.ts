@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSmtpSink, type SmtpSink } from '../../../test/fakes/smtp-sink.js'
 import { createEmailConnector, type EmailConnector } from './index.js'
 import { recordingContext, type RecordingContext } from './recording-context.js'
+import { settingsFrom } from '../shared/settings.test-helper.js'
+import { emailSettings } from './settings.js'
 
 const MAX_BYTES = 64 * 1024
 
@@ -16,12 +18,13 @@ describe('email connector: SMTP listener', () => {
     sink = await startSmtpSink()
     connector = createEmailConnector(
       { name: 'mail', publicUrl: 'http://localhost', allowPrivateUrls: false },
-      {
+      settingsFrom(emailSettings, {
+        type: 'email',
         smtp: { url: sink.url },
         smtp_listen: '127.0.0.1:0',
         senders: ['support@example.com', 'billing@example.com'],
-        max_message_bytes: MAX_BYTES,
-      },
+      }),
+      { maxMessageBytes: MAX_BYTES },
     )
     ctx = recordingContext()
     await connector.start(ctx)
@@ -143,11 +146,12 @@ describe('email connector: SMTP listener that cannot listen', () => {
     const sink = await startSmtpSink()
     const deps = { name: 'mail', publicUrl: 'http://localhost', allowPrivateUrls: false }
     // The sink's own port is taken.
-    const settings = {
+    const settings = settingsFrom(emailSettings, {
+      type: 'email',
       smtp: { url: sink.url },
       smtp_listen: `127.0.0.1:${sink.port}`,
       senders: ['a@b.example'],
-    }
+    })
     const connector = createEmailConnector(deps, settings)
     const ctx = recordingContext()
     try {

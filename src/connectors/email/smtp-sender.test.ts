@@ -3,6 +3,8 @@ import { startSmtpSink, type SmtpSink } from '../../../test/fakes/smtp-sink.js'
 import { SendError, type OutboundPayload } from '../types.js'
 import { createEmailConnector, type EmailConnector } from './index.js'
 import { recordingContext, type RecordingContext } from './recording-context.js'
+import { settingsFrom } from '../shared/settings.test-helper.js'
+import { emailSettings } from './settings.js'
 
 const SENDERS = ['support@example.com', 'billing@shop.example']
 
@@ -48,7 +50,12 @@ describe('email connector: outbound SMTP', () => {
     sink = await startSmtpSink()
     connector = createEmailConnector(
       { name: 'mail', publicUrl: 'http://localhost', allowPrivateUrls: false },
-      { smtp: { url: sink.url }, senders: SENDERS, default_subject: 'A message from Shop' },
+      settingsFrom(emailSettings, {
+        type: 'email',
+        smtp: { url: sink.url },
+        senders: SENDERS,
+        default_subject: 'A message from Shop',
+      }),
     )
     ctx = recordingContext()
     await connector.start(ctx)
@@ -131,7 +138,7 @@ describe('email connector: outbound SMTP', () => {
           size: pdf.length,
           sha256: 'x',
           url: 'http://localhost/v1/attachments/at_1',
-          read: async () => pdf,
+          read: () => Promise.resolve(pdf),
         },
       ],
     })
@@ -196,7 +203,7 @@ describe('email connector: outbound SMTP', () => {
     await closed.close()
     const connector = createEmailConnector(
       { name: 'mail', publicUrl: 'http://localhost', allowPrivateUrls: false },
-      { smtp: { url: closed.url }, senders: SENDERS },
+      settingsFrom(emailSettings, { type: 'email', smtp: { url: closed.url }, senders: SENDERS }),
     )
     await connector.start(recordingContext())
     try {
@@ -221,7 +228,7 @@ describe('email connector: SMTP login', () => {
     const url = `smtp://relay:wrong-pass-123@127.0.0.1:${sink.port}`
     const connector = createEmailConnector(
       { name: 'mail', publicUrl: 'http://localhost', allowPrivateUrls: false },
-      { smtp: { url }, senders: SENDERS },
+      settingsFrom(emailSettings, { type: 'email', smtp: { url }, senders: SENDERS }),
     )
     const ctx = recordingContext()
     try {
@@ -244,7 +251,7 @@ describe('email connector: SMTP login', () => {
     const sink = await startSmtpSink({ auth: { user: 'relay', pass: 'p@ss:word' } })
     const connector = createEmailConnector(
       { name: 'mail', publicUrl: 'http://localhost', allowPrivateUrls: false },
-      { smtp: { url: sink.url }, senders: SENDERS },
+      settingsFrom(emailSettings, { type: 'email', smtp: { url: sink.url }, senders: SENDERS }),
     )
     const ctx = recordingContext()
     try {

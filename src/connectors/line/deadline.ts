@@ -16,15 +16,6 @@ export async function withDeadline<T>(
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(new LineDeadlineError(false))
     signal.addEventListener('abort', onAbort, { once: true })
-    pending.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(err)
-      },
-    )
+    pending.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject)
   })
 }

@@ -14,7 +14,10 @@ import {
   type RecordingContext,
 } from '../../../test/fakes/telegram-api.js'
 import { SendError, type Connector } from '../types.js'
-import { createLineConnector, lineRetryKey } from './index.js'
+import { createLineConnector } from './index.js'
+import { lineRetryKey } from './retry-key.js'
+import { settingsFrom } from '../shared/settings.test-helper.js'
+import { lineSettings, resolveLineSettings } from './settings.js'
 
 const DEPS = { name: 'line', publicUrl: 'https://gw.example', allowPrivateUrls: false }
 const SECRET = 'line-channel-secret'
@@ -26,11 +29,15 @@ let ctx: RecordingContext
 
 beforeEach(async () => {
   fake = await startLineFake()
-  line = createLineConnector(DEPS, {
-    channel_access_token: fake.channelAccessToken,
-    channel_secret: SECRET,
-    api_base_url: fake.baseUrl,
-  })
+  line = createLineConnector(
+    DEPS,
+    settingsFrom(lineSettings, {
+      type: 'line',
+      channel_access_token: fake.channelAccessToken,
+      channel_secret: SECRET,
+      api_base_url: fake.baseUrl,
+    }),
+  )
   ctx = recordingContext()
   await line.start(ctx)
 })
@@ -172,12 +179,19 @@ describe('line send', () => {
   })
 
   it('applies the channel timeout (timeout_ms) to each push', async () => {
-    const quick = createLineConnector(DEPS, {
-      channel_access_token: fake.channelAccessToken,
-      channel_secret: SECRET,
-      api_base_url: fake.baseUrl,
-      timeout_ms: 100,
-    })
+    const quick = createLineConnector(
+      DEPS,
+      settingsFrom(
+        lineSettings,
+        {
+          type: 'line',
+          channel_access_token: fake.channelAccessToken,
+          channel_secret: SECRET,
+          api_base_url: fake.baseUrl,
+        },
+        100,
+      ),
+    )
     fake.fail('push', { kind: 'slow', ms: 2000 })
     const err = await sendError(quick.send(outboundPayload({ to: USER, text: 'x' })))
     expect(err).toMatchObject({ kind: 'retry', code: 'timeout' })
@@ -196,11 +210,15 @@ describe('line send', () => {
 
   it('maps a rejected token to rejected/auth and a channel error', async () => {
     const other = recordingContext()
-    const bad = createLineConnector(DEPS, {
-      channel_access_token: 'revoked',
-      channel_secret: SECRET,
-      api_base_url: fake.baseUrl,
-    })
+    const bad = createLineConnector(
+      DEPS,
+      settingsFrom(lineSettings, {
+        type: 'line',
+        channel_access_token: 'revoked',
+        channel_secret: SECRET,
+        api_base_url: fake.baseUrl,
+      }),
+    )
     await bad.start(other)
     expect(other.lastState()?.state).toBe('error')
     expect(await sendError(bad.send(outboundPayload({ to: USER, text: 'x' })))).toMatchObject({
@@ -218,11 +236,15 @@ describe('line start', () => {
 
   it('checks again on its token-check loop while LINE is unreachable, then connects', async () => {
     fake.fail('info', { kind: 'error', status: 503, message: 'down' }, 2)
-    const late = createLineConnector(DEPS, {
-      channel_access_token: fake.channelAccessToken,
-      channel_secret: SECRET,
-      api_base_url: fake.baseUrl,
-    })
+    const late = createLineConnector(
+      DEPS,
+      settingsFrom(lineSettings, {
+        type: 'line',
+        channel_access_token: fake.channelAccessToken,
+        channel_secret: SECRET,
+        api_base_url: fake.baseUrl,
+      }),
+    )
     const c = recordingContext()
     await late.start(c)
     expect(c.lastState()?.state).not.toBe('connected')
@@ -291,5 +313,21 @@ describe('line webhook', () => {
       lineWebhookRequest(SECRET, [lineEvents.text(USER, '1002', 'x')]),
     )
     expect(res.status).toBe(503)
+  })
+})
+
+describe('line settings', () => {
+  it('downloads content from api-data.line.me with the default api_base_url, else through it', () => {
+    const base = { type: 'line', channel_access_token: 't', channel_secret: 's' } as const
+    expect(resolveLineSettings(settingsFrom(lineSettings, base))).toMatchObject({
+      apiBaseUrl: 'https://api.line.me',
+      dataBaseUrl: 'https://api-data.line.me',
+      timeoutMs: 30_000,
+    })
+    const proxied = settingsFrom(lineSettings, { ...base, api_base_url: 'http://127.0.0.1:9/' })
+    expect(resolveLineSettings(proxied)).toMatchObject({
+      apiBaseUrl: 'http://127.0.0.1:9',
+      dataBaseUrl: 'http://127.0.0.1:9',
+    })
   })
 })

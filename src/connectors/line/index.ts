@@ -23,7 +23,6 @@ import { readWebhookEvents } from './webhook-body.js'
 import { recheckUntilKnown } from '../shared/recheck.js'
 
 export type { LineSettings } from './settings.js'
-export { lineRetryKey } from './retry-key.js'
 
 /** The connector for one `type: line` channel; nothing touches the network before start(). */
 export function createLineConnector(deps: ConnectorDeps, settings: LineSettings): Connector {

@@ -24,7 +24,7 @@ const AUDIO_DURATION_ASSUMED_MS = 60_000
 type LineMessage = messagingApi.Message
 
 /** Build the message objects for a payload (throws `rejected` for what LINE cannot carry). */
-export function toLineMessages(out: OutboundPayload): LineMessage[] {
+function toLineMessages(out: OutboundPayload): LineMessage[] {
   const messages: LineMessage[] = []
   if (out.text) messages.push({ type: 'text', text: out.text })
   for (const a of out.attachments) messages.push(mediaMessage(a))

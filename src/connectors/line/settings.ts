@@ -1,42 +1,43 @@
 /**
- * The `line` channel block of `gateway.config.yaml` (DESIGN §4), with its defaults applied.
+ * The `line` channel block of `gateway.config.yaml` (DESIGN §4): its schema, which holds each
+ * default, and what the connector derives from it.
  */
+import { z } from 'zod'
+import { httpUrl, secret, strict, type ChannelTimeout } from '../shared/settings-parts.js'
 
-/** The channel's settings exactly as written in the config file (snake_case keys). */
-export interface LineSettings {
-  channel_access_token: string
-  /** Verifies `X-Line-Signature` on webhook requests. */
-  channel_secret: string
-  /** Messaging API base URL (a proxy or a test fake); default `https://api.line.me`. */
-  api_base_url?: string
-  /** Deadline of each API call; the config loader sets it from `timeout`. */
-  timeout_ms?: number
-}
+const LINE_API_BASE_URL = 'https://api.line.me'
+/** LINE serves message content from a second host. */
+const LINE_DATA_BASE_URL = 'https://api-data.line.me'
+
+/** The channel's own keys; the config adds `rules` and `timeout` to every channel. */
+export const lineSettings = strict({
+  type: z.literal('line'),
+  channel_access_token: secret('Messaging API channel access token (long-lived).'),
+  channel_secret: secret('Channel secret: verifies x-line-signature of inbound webhooks.'),
+  api_base_url: httpUrl('Messaging API base URL.').prefault(LINE_API_BASE_URL),
+})
+
+/** The channel's settings as the config hands them over: defaults applied, `timeout_ms` added. */
+export type LineSettings = z.output<typeof lineSettings> & ChannelTimeout
 
 export interface ResolvedLineSettings {
   channelAccessToken: string
   channelSecret: string
   apiBaseUrl: string
   /**
-   * Where message content is downloaded. LINE serves it from a second host, api-data.line.me;
-   * when `api_base_url` is set (a proxy, a fake), content goes through that same URL.
+   * Where message content is downloaded: api-data.line.me beside LINE's own API; when
+   * `api_base_url` points elsewhere (a proxy, a fake), content goes through that same URL.
    */
   dataBaseUrl: string
   timeoutMs: number
 }
 
-export const LINE_DEFAULT_API_BASE_URL = 'https://api.line.me'
-export const LINE_DEFAULT_DATA_BASE_URL = 'https://api-data.line.me'
-/** When the loader gives none: the dispatcher's default send timeout. */
-const DEFAULT_TIMEOUT_MS = 30_000
-
 export function resolveLineSettings(s: LineSettings): ResolvedLineSettings {
-  const custom = s.api_base_url?.replace(/\/+$/, '')
   return {
     channelAccessToken: s.channel_access_token,
     channelSecret: s.channel_secret,
-    apiBaseUrl: custom ?? LINE_DEFAULT_API_BASE_URL,
-    dataBaseUrl: custom ?? LINE_DEFAULT_DATA_BASE_URL,
-    timeoutMs: s.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+    apiBaseUrl: s.api_base_url,
+    dataBaseUrl: s.api_base_url === LINE_API_BASE_URL ? LINE_DATA_BASE_URL : s.api_base_url,
+    timeoutMs: s.timeout_ms,
   }
 }

@@ -9,6 +9,7 @@
  * Longest wait we take from a platform: one day, about the dispatcher's whole retry window at the
  * defaults (30 attempts, backoff up to 1 h). A longer pause means a refusal rather than a rate
  * limit, and the cap keeps a garbled value from parking a message for years.
+ * @internal exported for tests
  */
 export const RETRY_AFTER_MAX_MS = 24 * 60 * 60 * 1000
 

@@ -16,14 +16,17 @@ import type { Logger } from 'pino'
 import type { LoopHealthSink } from '../types.js'
 import { exponentialDelay, type BackoffPolicy } from './backoff.js'
 
-/** A loop waiting longer than this says it is alive at each wake-up: three times in 30 s. */
+/**
+ * A loop waiting longer than this says it is alive at each wake-up: three times in 30 s.
+ * @internal exported for tests
+ */
 export const HEARTBEAT_MS = 10_000
 
 /**
  * After a failed tick: 0.5 s, 1 s, 2 s … 30 s. Short first (a locked database is usually free
  * again within a second), capped so a store that comes back is used within half a minute.
  */
-export const DEFAULT_ERROR_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000 }
+const DEFAULT_ERROR_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000 }
 
 /**
  * What a tick asks for next (nothing returned means `idle`):
@@ -45,13 +48,13 @@ export interface TickContext {
    * For a tick that rightly runs long (an IMAP session lives for hours): the work is going well.
    * Reports a good tick and resets the backoff. Call it at least every `HEARTBEAT_MS`.
    */
-  alive(): void
+  alive: () => void
   /**
    * Waits for `work`, reporting the loop alive every `HEARTBEAT_MS` meanwhile: for a wait that is
    * bounded elsewhere (a long poll under a client timeout, an IDLE that new mail or a stop ends)
    * and may rightly outlast the 30 s in which `/readyz` expects a tick.
    */
-  keepAlive<T>(work: Promise<T>): Promise<T>
+  keepAlive: <T>(work: Promise<T>) => Promise<T>
 }
 
 export interface SupervisedLoopOptions {

@@ -6,8 +6,11 @@ import {
   type TelegramFake,
 } from '../../../test/fakes/telegram-api.js'
 import type { Connector } from '../types.js'
-import { createTelegramConnector, type TelegramSettings } from './index.js'
+import { createTelegramConnector } from './index.js'
 import { OFFSET_KEY } from './polling.js'
+import type { z } from 'zod'
+import { settingsFrom } from '../shared/settings.test-helper.js'
+import { telegramSettings } from './settings.js'
 
 const DEPS = { name: 'tg', publicUrl: 'https://gw.example/', allowPrivateUrls: false }
 
@@ -23,8 +26,16 @@ afterEach(async () => {
   await fake.close()
 })
 
-function connector(extra: Partial<TelegramSettings> = {}): Connector {
-  const c = createTelegramConnector(DEPS, { token: fake.token, api_root: fake.apiRoot, ...extra })
+function connector(extra: Partial<z.input<typeof telegramSettings>> = {}): Connector {
+  const c = createTelegramConnector(
+    DEPS,
+    settingsFrom(telegramSettings, {
+      type: 'telegram',
+      token: fake.token,
+      api_root: fake.apiRoot,
+      ...extra,
+    }),
+  )
   running.push(c)
   return c
 }
@@ -141,7 +152,7 @@ describe('telegram polling', () => {
       const r = await orig(m)
       first.abort()
       return r
-    })(first.inbound)
+    })(first.inbound.bind(first))
     await connector().start(first)
     const u1 = fake.queueUpdate(fake.messageUpdate({ chatId: 1, text: 'one' }))
     await waitFor(() => first.kvData.get(OFFSET_KEY) === String(u1.update_id + 1))

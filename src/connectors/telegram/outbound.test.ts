@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   outboundPayload,
@@ -8,6 +9,8 @@ import {
 } from '../../../test/fakes/telegram-api.js'
 import { SendError, type Connector } from '../types.js'
 import { createTelegramConnector } from './index.js'
+import { settingsFrom } from '../shared/settings.test-helper.js'
+import { telegramSettings } from './settings.js'
 
 const DEPS = { name: 'tg', publicUrl: 'https://gw.example', allowPrivateUrls: false }
 const JPEG = Buffer.from('ffd8ffe0-fake-jpeg-bytes')
@@ -19,7 +22,15 @@ let tg: Connector
 beforeEach(async () => {
   fake = await startTelegramFake()
   // webhook mode: start() registers once and no poll loop competes for the fake's attention
-  tg = createTelegramConnector(DEPS, { token: fake.token, mode: 'webhook', api_root: fake.apiRoot })
+  tg = createTelegramConnector(
+    DEPS,
+    settingsFrom(telegramSettings, {
+      type: 'telegram',
+      token: fake.token,
+      mode: 'webhook',
+      api_root: fake.apiRoot,
+    }),
+  )
   await tg.start(recordingContext())
 })
 
@@ -149,12 +160,14 @@ describe('telegram send', () => {
   })
 
   it('applies the channel timeout (timeout_ms) to each call', async () => {
-    const quick = createTelegramConnector(DEPS, {
-      token: fake.token,
-      mode: 'webhook',
-      api_root: fake.apiRoot,
-      timeout_ms: 100,
-    })
+    const quick = createTelegramConnector(
+      DEPS,
+      settingsFrom(
+        telegramSettings,
+        { type: 'telegram', token: fake.token, mode: 'webhook', api_root: fake.apiRoot },
+        100,
+      ),
+    )
     fake.fail('sendMessage', { kind: 'slow', ms: 2000 })
     const err = await sendError(quick.send(outboundPayload({ to: '1', text: 'x' })))
     expect(err).toMatchObject({ kind: 'retry', possiblyDelivered: true })
@@ -169,7 +182,7 @@ describe('telegram send', () => {
     for (const f of faults) {
       fake.fail('sendMessage', f)
       const err = await sendError(tg.send(outboundPayload({ to: '1', text: 'x' })))
-      expect(`${err.message} ${String(err.cause ?? '')}`).not.toContain(fake.token)
+      expect(`${err.message} ${inspect(err.cause)}`).not.toContain(fake.token)
     }
   })
 })
@@ -177,11 +190,15 @@ describe('telegram send', () => {
 describe('telegram token rejected while sending', () => {
   it('fails the send as rejected/auth and puts the channel in error', async () => {
     const ctx = recordingContext()
-    const bad = createTelegramConnector(DEPS, {
-      token: '1:revoked',
-      mode: 'webhook',
-      api_root: fake.apiRoot,
-    })
+    const bad = createTelegramConnector(
+      DEPS,
+      settingsFrom(telegramSettings, {
+        type: 'telegram',
+        token: '1:revoked',
+        mode: 'webhook',
+        api_root: fake.apiRoot,
+      }),
+    )
     await bad.start(ctx)
     const err = await sendError(bad.send(outboundPayload({ to: '1', text: 'x' })))
     expect(err).toMatchObject({ kind: 'rejected', code: 'auth' })

@@ -15,7 +15,7 @@ import { errText, isAuthError } from './send-error.js'
 import { ALLOWED_UPDATES } from './inbound.js'
 import { g } from './signals.js'
 
-/** The kv key of the next update id to ask for. */
+/** The kv key of the next update id to ask for. @internal exported for tests */
 export const OFFSET_KEY = 'telegram.offset'
 /** Long-poll length: Telegram holds the request up to this long when there is nothing new. */
 export const POLL_TIMEOUT_S = 30

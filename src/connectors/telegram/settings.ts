@@ -1,20 +1,35 @@
 /**
- * The `telegram` channel block of `gateway.config.yaml` (DESIGN §4), with its defaults applied.
+ * The `telegram` channel block of `gateway.config.yaml` (DESIGN §4): its schema, which holds each
+ * default, and what the connector derives from it.
  */
 import { createHmac } from 'node:crypto'
+import { z } from 'zod'
+import { httpUrl, secret, strict, type ChannelTimeout } from '../shared/settings-parts.js'
 
-/** The channel's settings exactly as written in the config file (snake_case keys). */
-export interface TelegramSettings {
-  token: string
-  /** `polling` (default) or `webhook` (then `server.public_url` must be https for Telegram). */
-  mode?: 'polling' | 'webhook'
-  /** Echoed by Telegram in `X-Telegram-Bot-Api-Secret-Token`; derived from the token if absent. */
-  webhook_secret?: string
-  /** A self-hosted Bot API server (or a test fake); default `https://api.telegram.org`. */
-  api_root?: string
-  /** Deadline of each Bot API call but the long poll; the loader sets it from `timeout`. */
-  timeout_ms?: number
-}
+/** The channel's own keys; the config adds `rules` and `timeout` to every channel. */
+export const telegramSettings = strict({
+  type: z.literal('telegram'),
+  token: secret('Bot token from @BotFather.').regex(/^\d+:[A-Za-z0-9_-]+$/, {
+    message: 'does not look like a bot token (<digits>:<letters>, from @BotFather)',
+  }),
+  mode: z
+    .enum(['polling', 'webhook'])
+    .default('polling')
+    .meta({ description: 'polling (long polling) or webhook (server.public_url must be https).' }),
+  webhook_secret: secret('Webhook mode: the secret_token Telegram sends back (A-Z a-z 0-9 _ -).')
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, {
+      message:
+        'may only hold A-Z, a-z, 0-9, _ and - (at most 256), Telegram’s rule for secret_token',
+    })
+    .optional(),
+  // grammY refuses an apiRoot with a trailing slash: httpUrl removes it
+  api_root: httpUrl('Bot API server (a self-hosted one, or a test fake).').prefault(
+    'https://api.telegram.org',
+  ),
+})
+
+/** The channel's settings as the config hands them over: defaults applied, `timeout_ms` added. */
+export type TelegramSettings = z.output<typeof telegramSettings> & ChannelTimeout
 
 export interface ResolvedTelegramSettings {
   token: string
@@ -24,18 +39,13 @@ export interface ResolvedTelegramSettings {
   timeoutMs: number
 }
 
-export const TELEGRAM_DEFAULT_API_ROOT = 'https://api.telegram.org'
-/** When the loader gives none: the dispatcher's default send timeout. */
-const DEFAULT_TIMEOUT_MS = 30_000
-
 export function resolveTelegramSettings(s: TelegramSettings): ResolvedTelegramSettings {
   return {
     token: s.token,
-    mode: s.mode ?? 'polling',
+    mode: s.mode,
     webhookSecret: s.webhook_secret ?? deriveWebhookSecret(s.token),
-    // grammY refuses an apiRoot with a trailing slash
-    apiRoot: (s.api_root ?? TELEGRAM_DEFAULT_API_ROOT).replace(/\/+$/, ''),
-    timeoutMs: s.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+    apiRoot: s.api_root,
+    timeoutMs: s.timeout_ms,
   }
 }
 

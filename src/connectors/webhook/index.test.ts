@@ -16,7 +16,10 @@ import {
   type ConnectorContext,
   type OutboundPayload,
 } from '../types.js'
-import { createWebhookConnector, verify, type WebhookSettings } from './index.js'
+import { createWebhookConnector, type WebhookSettings } from './index.js'
+import { verify } from './signature.js'
+import { settingsFrom } from '../shared/settings.test-helper.js'
+import { webhookSettings } from './settings.js'
 
 const SECRET = 'relay-s3cret-value'
 const deps = { name: 'sms', publicUrl: 'http://127.0.0.1:8080', allowPrivateUrls: false }
@@ -83,8 +86,14 @@ let relay: WebhookReceiver
 let h: ReturnType<typeof harness>
 let connector: Connector
 
+/** Settings as the config gives them (defaults applied); `extra` may bypass the schema. */
+function webhook(extra: Partial<WebhookSettings> = {}): WebhookSettings {
+  const parsed = settingsFrom(webhookSettings, { type: 'webhook', url: relay.url, secret: SECRET })
+  return { ...parsed, ...extra }
+}
+
 async function startWith(settings: Partial<WebhookSettings> = {}) {
-  connector = createWebhookConnector(deps, { url: relay.url, secret: SECRET, ...settings })
+  connector = createWebhookConnector(deps, webhook(settings))
   await connector.start(h.ctx)
 }
 
@@ -332,7 +341,7 @@ describe('webhook connector', () => {
   it('refuses to send when not started or after stop', async () => {
     await connector.stop()
     expect(await failedSend()).toMatchObject({ kind: 'retry', code: 'not_started' })
-    const fresh = createWebhookConnector(deps, { url: relay.url, secret: SECRET })
+    const fresh = createWebhookConnector(deps, webhook())
     expect(await sendError(fresh.send(payload()))).toMatchObject({ code: 'not_started' })
   })
 
@@ -340,7 +349,7 @@ describe('webhook connector', () => {
     ['a URL that is not http(s)', { url: 'ftp://relay.example/x', secret: SECRET }],
     ['an empty secret', { url: 'http://127.0.0.1:9/outbound', secret: '' }],
   ])('fails start loudly on %s', async (_what, settings) => {
-    const bad = createWebhookConnector(deps, settings)
+    const bad = createWebhookConnector(deps, webhook(settings))
     const { ctx, states } = harness()
     await expect(bad.start(ctx)).rejects.toThrow()
     expect(states.at(-1)?.state).toBe('error')

@@ -19,24 +19,11 @@ import { WEBHOOK_CAPABILITIES } from './capabilities.js'
 import { toWebhookBody } from './outbound-body.js'
 import { fromAnswer, fromTransport, isAuthFailure } from './send-error.js'
 import { postToRelay, RelayTransportError } from './relay-request.js'
+import type { WebhookSettings } from './settings.js'
 import { signedHeaders } from './signature.js'
 
-export {
-  sign,
-  signedHeaders,
-  signStandard,
-  standardWebhooksSecret,
-  verify,
-  verifyRequest,
-  SIGNATURE_HEADER,
-  TIMESTAMP_TOLERANCE_SECONDS,
-} from './signature.js'
-export type { SignatureCheck, SignedHeaders, VerifyRequestOptions } from './signature.js'
-export type { WebhookOutboundBody } from './outbound-body.js'
+export type { WebhookSettings } from './settings.js'
 
-// A relay should hand the message to its provider's queue and answer; 10 s leaves room for one
-// that calls its provider inline, and stays under the dispatcher's own send timeout.
-const DEFAULT_TIMEOUT_MS = 10_000
 // P2 drains with 64 sends in flight: one keep-alive socket each means no send waits behind
 // another's slow answer; more sockets would only pile onto a small relay.
 const POOL_CONNECTIONS = 64
@@ -46,26 +33,21 @@ const KEEP_ALIVE_MS = 4_000
 // How long stop() lets in-flight sends finish (their outcome gets recorded) before cutting them.
 const STOP_GRACE_MS = 2_000
 
-export interface WebhookSettings {
-  url: string
-  secret: string
-  /**
-   * How addresses are validated and normalised (`phone`: E.164, `email`, `any`). The rules apply
-   * it before a send is queued; the connector relays whatever address it is given.
-   */
-  address?: 'phone' | 'email' | 'any'
-  /** Deadline for one POST, connect included (default 10 s). */
-  timeout_ms?: number
-  /**
-   * Inbound and status requests must carry the timestamped (Standard Webhooks) signature; the
-   * bare `X-Omnigate-Signature` alone is refused. Checked by the API routes, not the connector.
-   */
-  require_timestamp?: boolean
+/** The relay's URL, or why the channel cannot start with these settings. */
+function relayUrl(name: string, settings: WebhookSettings): URL | string {
+  const url = URL.canParse(settings.url) ? new URL(settings.url) : null
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    return `channels.${name}.url is not an http(s) URL`
+  }
+  if (settings.secret === '') {
+    return `channels.${name}.secret is empty: every request must be signed`
+  }
+  return url
 }
 
 /** Creates a webhook channel connector; no I/O until `start()`. */
 export function createWebhookConnector(deps: ConnectorDeps, settings: WebhookSettings): Connector {
-  const timeoutMs = settings.timeout_ms ?? DEFAULT_TIMEOUT_MS
+  const timeoutMs = settings.timeout_ms
   let pool: Pool | null = null
   let ctx: ConnectorContext | null = null
   let log: Logger | null = null
@@ -93,22 +75,13 @@ export function createWebhookConnector(deps: ConnectorDeps, settings: WebhookSet
     capabilities: { ...WEBHOOK_CAPABILITIES, ackWatch: null, vapidPublicKey: null },
 
     // No handshake: the relay is first contacted by a send, so the channel is connected at once.
-    async start(context) {
+    start(context) {
       ctx = context
       log = context.log // already bound to component, channel and channel_type by the registry
-      let url: URL
-      try {
-        url = new URL(settings.url)
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)')
-      } catch {
-        const detail = `channels.${deps.name}.url is not an http(s) URL`
-        context.state({ state: 'error', detail })
-        throw new Error(detail)
-      }
-      if (settings.secret === '') {
-        const detail = `channels.${deps.name}.secret is empty: every request must be signed`
-        context.state({ state: 'error', detail })
-        throw new Error(detail)
+      const url = relayUrl(deps.name, settings)
+      if (typeof url === 'string') {
+        context.state({ state: 'error', detail: url })
+        return Promise.reject(new Error(url))
       }
       target = url
       pool = new Pool(url.origin, {
@@ -122,6 +95,7 @@ export function createWebhookConnector(deps: ConnectorDeps, settings: WebhookSet
       // The origin only: a path or query may carry the app's own token.
       log.info({ relay: url.origin }, 'webhook channel ready')
       context.state({ state: 'connected' })
+      return Promise.resolve()
     },
 
     async send(out: OutboundPayload): Promise<SendResult> {

@@ -9,7 +9,7 @@ import type { RelayAnswer, RelayTransportError } from './relay-request.js'
 const EXCERPT_CHARS = 200 // enough to show the relay's reason in the message's error, no page dump
 
 /** The relay's answer as one short line, for error messages. */
-export function excerpt(body: Buffer): string {
+function excerpt(body: Buffer): string {
   const text = body.toString('utf8').replace(/\s+/g, ' ').trim()
   return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS - 1)}…` : text
 }

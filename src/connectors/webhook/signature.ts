@@ -15,11 +15,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
 /** The bare-body signature header. */
-export const SIGNATURE_HEADER = 'x-omnigate-signature'
+const SIGNATURE_HEADER = 'x-omnigate-signature'
 /** The Standard Webhooks headers (lower case, as Node hands them over). */
-export const WEBHOOK_ID_HEADER = 'webhook-id'
-export const WEBHOOK_TIMESTAMP_HEADER = 'webhook-timestamp'
-export const WEBHOOK_SIGNATURE_HEADER = 'webhook-signature'
+const WEBHOOK_ID_HEADER = 'webhook-id'
+const WEBHOOK_TIMESTAMP_HEADER = 'webhook-timestamp'
+const WEBHOOK_SIGNATURE_HEADER = 'webhook-signature'
 
 /**
  * How far `webhook-timestamp` may be from our clock, either way: Standard Webhooks' default, the
@@ -46,6 +46,7 @@ function digest(secret: string, rawBody: string | Buffer): Buffer {
 /**
  * Signs a raw body the bare way: returns the header value `sha256=<hex>`. Throws on an empty
  * secret, which would sign with a key anyone knows.
+ * @internal exported for tests
  */
 export function sign(secret: string, rawBody: string | Buffer): string {
   return BARE_PREFIX + digest(secret, rawBody).toString('hex')
@@ -54,6 +55,7 @@ export function sign(secret: string, rawBody: string | Buffer): string {
 /**
  * Checks a bare signature header against the raw body in constant time. False for a missing or
  * malformed header and for an empty secret; hex case does not matter.
+ * @internal exported for tests
  */
 export function verify(
   secret: string,
@@ -72,6 +74,7 @@ export function verify(
 /**
  * The Standard Webhooks signature of one request: `v1,<base64 HMAC-SHA256(secret,
  * "<id>.<timestamp>.<body>")>`. `timestamp` is written exactly as in the `webhook-timestamp` header.
+ * @internal exported for tests
  */
 export function signStandard(
   secret: string,
@@ -83,7 +86,10 @@ export function signStandard(
   return V1_PREFIX + mac.digest('base64')
 }
 
-/** The secret as Standard Webhooks libraries take it: `whsec_` + base64 of its UTF-8 bytes. */
+/**
+ * The secret as Standard Webhooks libraries take it: `whsec_` + base64 of its UTF-8 bytes.
+ * @internal exported for tests
+ */
 export function standardWebhooksSecret(secret: string): string {
   return `whsec_${key(secret).toString('base64')}`
 }

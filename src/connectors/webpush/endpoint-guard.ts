@@ -33,7 +33,10 @@ for (const [net, prefix] of [
   blocked.addSubnet(net, prefix, 'ipv6')
 }
 
-/** True for loopback, private, link-local, multicast and reserved addresses (IPv4-mapped IPv6 too). */
+/**
+ * True for loopback, private, link-local, multicast and reserved addresses (IPv4-mapped IPv6 too).
+ * @internal exported for tests
+ */
 export function isPrivateAddress(ip: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
   if (mapped?.[1] !== undefined) return blocked.check(mapped[1], 'ipv4')
@@ -44,7 +47,7 @@ export function isPrivateAddress(ip: string): boolean {
 }
 
 /** The error a refused address raises; `code` tells it apart from network failures. */
-export class PrivateAddressError extends Error {
+class PrivateAddressError extends Error {
   readonly code = 'ERR_PRIVATE_ADDRESS'
   constructor(host: string) {
     super(

@@ -11,34 +11,13 @@ import { SendError, type Connector, type ConnectorContext, type ConnectorDeps } 
 import { WEBPUSH_CAPABILITIES } from './capabilities.js'
 import { guardedLookup, privateLiteralHost } from './endpoint-guard.js'
 import { buildPayload, encodePayload, PAYLOAD_MAX_BYTES } from './payload.js'
-import { postPush, preparePush, type Urgency } from './push-request.js'
+import { postPush, preparePush } from './push-request.js'
 import { parseSubscription } from './subscription.js'
+import type { WebPushSettings } from './settings.js'
 import { verifyUserHash } from './user-hash.js'
 import { checkVapidKeys, loadOrCreateVapidKeys, type VapidKeys } from './vapid.js'
 
-export { userHash, verifyUserHash } from './user-hash.js'
-export { generateVapidKeys, checkVapidKeys, loadOrCreateVapidKeys, vapidFile } from './vapid.js'
-export type { VapidKeys } from './vapid.js'
-export { parseSubscription, subscriptionAddress } from './subscription.js'
-export type { PushSubscriptionJson, ParsedSubscription } from './subscription.js'
-export { isPrivateAddress } from './endpoint-guard.js'
-export { PAYLOAD_MAX_BYTES } from './payload.js'
-export type { PushPayload } from './payload.js'
-export type { Urgency } from './push-request.js'
-
-/** The channel's config block (DESIGN §4). */
-export interface WebPushSettings {
-  /** Both keys or neither (then generated into `<data>/vapid-<channel>.json`); `subject`: a contact. */
-  vapid?: { public_key?: string; private_key?: string; subject?: string }
-  /** Checks `user_hash` on subscription registration. */
-  secret: string
-  /** How long the push service keeps an undelivered push (seconds); `ttl_ms` as the config resolves `ttl`. */
-  ttl_s?: number
-  ttl_ms?: number
-  urgency?: Urgency
-  /** Per-push deadline (ms), from the channel's `timeout`. */
-  timeout_ms?: number
-}
+export type { WebPushSettings } from './settings.js'
 
 export interface WebPushConnectorOptions {
   /** undici dispatcher (a proxy, a custom CA); default: a keep-alive Agent refusing private hosts. */
@@ -55,10 +34,6 @@ export interface WebPushConnector extends Connector {
   verifyUserHash(externalId: string, hash: string): boolean
 }
 
-/** 7 days: a browser closed over a long weekend still gets it; older news is read in the thread. */
-export const DEFAULT_TTL_S = 7 * 24 * 3600
-/** 30 s: push services answer well under a second; a stalled one must not hold a dispatcher slot. */
-const DEFAULT_TIMEOUT_MS = 30_000
 /** 30 s idle closes a push service connection; FCM and Mozilla keep theirs open ≥ 60 s. */
 const KEEP_ALIVE_MS = 30_000
 /** Used only when neither `vapid.subject` nor an https `public_url` says who runs the gateway. */
@@ -69,21 +44,14 @@ const NOT_READY_RETRY_MS = 60_000
 /** The keys from the config (`null`: none configured), or why they cannot be used. */
 function configuredKeys(settings: WebPushSettings): VapidKeys | null | { problem: string } {
   const v = settings.vapid
-  if (!v?.public_key && !v?.private_key) return null
-  if (!v.public_key || !v.private_key) {
-    return {
-      problem:
-        'set both vapid.public_key and vapid.private_key, or neither (then a pair is generated)',
-    }
-  }
+  if (v === undefined) return null
   const keys = { publicKey: v.public_key, privateKey: v.private_key }
   const problem = checkVapidKeys(keys)
   return problem === null ? keys : { problem }
 }
 
 function ttlSeconds(settings: WebPushSettings): number {
-  if (settings.ttl_s !== undefined) return settings.ttl_s
-  return settings.ttl_ms !== undefined ? Math.round(settings.ttl_ms / 1000) : DEFAULT_TTL_S
+  return Math.round(settings.ttl / 1000)
 }
 
 function subjectFor(settings: WebPushSettings, publicUrl: string): string {
@@ -130,9 +98,9 @@ export function createWebPushConnector(
       vapidPublicKey: () => keys?.publicKey ?? null,
     },
 
-    verifyUserHash: (externalId, hash) => verifyUserHash(settings.secret ?? '', externalId, hash),
+    verifyUserHash: (externalId, hash) => verifyUserHash(settings.secret, externalId, hash),
 
-    async start(ctx) {
+    start(ctx) {
       log = ctx.log
       const problem =
         setUp(ctx) ??
@@ -143,7 +111,7 @@ export function createWebPushConnector(
         keys = null
         ctx.state({ state: 'error', detail: problem })
         ctx.log.error(`webpush: ${problem}`)
-        return
+        return Promise.resolve()
       }
       if (opts.dispatcher === undefined && agent === null) {
         const connect = deps.allowPrivateUrls ? {} : { lookup: guardedLookup }
@@ -160,9 +128,10 @@ export function createWebPushConnector(
           detail: 'secret is not set: every subscription registration is refused (401)',
         })
         ctx.log.warn('webpush: secret is not set; subscriptions cannot be registered')
-        return
+        return Promise.resolve()
       }
       ctx.state({ state: 'connected' })
+      return Promise.resolve()
     },
 
     async send(out) {
@@ -191,12 +160,12 @@ export function createWebPushConnector(
       const push = preparePush(parsed.subscription, payload, {
         vapid: { ...keys, subject },
         ttlS: ttlSeconds(settings),
-        urgency: settings.urgency ?? 'normal',
+        urgency: settings.urgency,
         messageId: out.messageId,
       })
       const signal = AbortSignal.any([
         out.signal,
-        AbortSignal.timeout(opts.timeoutMs ?? settings.timeout_ms ?? DEFAULT_TIMEOUT_MS),
+        AbortSignal.timeout(opts.timeoutMs ?? settings.timeout_ms),
       ])
       try {
         const { platformMessageId } = await postPush(push, dispatcher, signal)

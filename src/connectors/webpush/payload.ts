@@ -6,11 +6,11 @@
 import type { OutboundPayload } from '../types.js'
 
 /** Largest body a push service must accept: 4096 octets. */
-export const PUSH_BODY_MAX = 4096
+const PUSH_BODY_MAX = 4096
 /** aes128gcm header for Web Push: salt 16 + record size 4 + key-id length 1 + key id (P-256 point) 65. */
-export const AES128GCM_HEADER = 16 + 4 + 1 + 65
+const AES128GCM_HEADER = 16 + 4 + 1 + 65
 /** One record: the GCM tag (16) and the final-record padding delimiter (1). */
-export const AES128GCM_RECORD_OVERHEAD = 16 + 1
+const AES128GCM_RECORD_OVERHEAD = 16 + 1
 /** 3993 bytes of JSON fit in one 4096-byte push body. */
 export const PAYLOAD_MAX_BYTES = PUSH_BODY_MAX - AES128GCM_HEADER - AES128GCM_RECORD_OVERHEAD
 

@@ -7,7 +7,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/i
 
-/** hex HMAC-SHA256(secret, externalId), lowercase: what the site's backend computes. */
+/**
+ * hex HMAC-SHA256(secret, externalId), lowercase: what the site's backend computes.
+ * @internal exported for tests
+ */
 export function userHash(secret: string, externalId: string): string {
   return createHmac('sha256', secret).update(externalId, 'utf8').digest('hex')
 }

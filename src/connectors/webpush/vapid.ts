@@ -19,7 +19,10 @@ export interface VapidKeys {
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 
-/** A fresh key pair (for `omnigate keys vapid` and the first start without configured keys). */
+/**
+ * A fresh key pair (for `omnigate keys vapid` and the first start without configured keys).
+ * @internal exported for tests
+ */
 export function generateVapidKeys(): VapidKeys {
   return webpush.generateVAPIDKeys()
 }
@@ -48,12 +51,12 @@ export function checkVapidKeys(keys: VapidKeys): string | null {
   return null
 }
 
-/** The file a channel's generated pair lives in. */
+/** The file a channel's generated pair lives in. @internal exported for tests */
 export function vapidFile(dataDir: string, channel: string): string {
   return join(dataDir, `vapid-${channel.replace(/[^A-Za-z0-9._-]/g, '_')}.json`)
 }
 
-export class VapidFileError extends Error {
+class VapidFileError extends Error {
   override name = 'VapidFileError'
 }
 
@@ -68,8 +71,8 @@ function readPair(file: string): VapidKeys {
     )
   }
   const keys = {
-    publicKey: String(parsed.public_key ?? ''),
-    privateKey: String(parsed.private_key ?? ''),
+    publicKey: typeof parsed.public_key === 'string' ? parsed.public_key : '',
+    privateKey: typeof parsed.private_key === 'string' ? parsed.private_key : '',
   }
   const problem = checkVapidKeys(keys)
   if (problem !== null) {

@@ -26,7 +26,7 @@ import { answerHandshake, validSignature } from './webhook.js'
 import { readWebhookBody } from './webhook-body.js'
 import { recheckUntilKnown } from '../shared/recheck.js'
 
-export type { WhatsAppCloudSettings, WhatsAppTemplateMapping } from './settings.js'
+export type { WhatsAppCloudSettings } from './settings.js'
 
 /** The connector for one `type: whatsapp-cloud` channel; no network use before start(). */
 export function createWhatsAppCloudConnector(

@@ -8,6 +8,8 @@ import {
 } from '../../../test/fakes/telegram-api.js'
 import { SendError, type Connector } from '../types.js'
 import { createWhatsAppCloudConnector, type WhatsAppCloudSettings } from './index.js'
+import { settingsFrom } from '../shared/settings.test-helper.js'
+import { whatsappCloudSettings } from './settings.js'
 
 const DEPS = { name: 'wa', publicUrl: 'https://gw.example', allowPrivateUrls: false }
 const TO = '+4917612345678'
@@ -17,7 +19,8 @@ let wa: Connector
 let ctx: RecordingContext
 
 function settings(extra: Partial<WhatsAppCloudSettings> = {}): WhatsAppCloudSettings {
-  return {
+  const parsed = settingsFrom(whatsappCloudSettings, {
+    type: 'whatsapp-cloud',
     phone_number_id: fake.phoneNumberId,
     access_token: fake.accessToken,
     app_secret: 'app-secret',
@@ -30,8 +33,8 @@ function settings(extra: Partial<WhatsAppCloudSettings> = {}): WhatsAppCloudSett
         parameters: ['first_name', 'status'],
       },
     },
-    ...extra,
-  }
+  })
+  return { ...parsed, ...extra }
 }
 
 beforeEach(async () => {

@@ -10,6 +10,8 @@ import {
 import { recordingContext, type RecordingContext } from '../../../test/fakes/telegram-api.js'
 import type { Connector } from '../types.js'
 import { createWhatsAppCloudConnector } from './index.js'
+import { settingsFrom } from '../shared/settings.test-helper.js'
+import { whatsappCloudSettings } from './settings.js'
 
 const DEPS = { name: 'wa', publicUrl: 'https://gw.example', allowPrivateUrls: false }
 const APP_SECRET = 'app-secret'
@@ -21,13 +23,17 @@ let ctx: RecordingContext
 
 beforeEach(async () => {
   fake = await startGraphFake()
-  wa = createWhatsAppCloudConnector(DEPS, {
-    phone_number_id: fake.phoneNumberId,
-    access_token: fake.accessToken,
-    app_secret: APP_SECRET,
-    verify_token: VERIFY,
-    graph_url: fake.graphUrl,
-  })
+  wa = createWhatsAppCloudConnector(
+    DEPS,
+    settingsFrom(whatsappCloudSettings, {
+      type: 'whatsapp-cloud',
+      phone_number_id: fake.phoneNumberId,
+      access_token: fake.accessToken,
+      app_secret: APP_SECRET,
+      verify_token: VERIFY,
+      graph_url: fake.graphUrl,
+    }),
+  )
   ctx = recordingContext()
   await wa.start(ctx)
 })

@@ -7,7 +7,7 @@ import { accessSync, constants, statSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 
 /** Names distributions install Chromium/Chrome under, in order of preference. */
-export const CHROMIUM_NAMES: readonly string[] = [
+const CHROMIUM_NAMES: readonly string[] = [
   'chromium',
   'chromium-browser',
   'google-chrome',

@@ -29,7 +29,7 @@ export const DEFAULT_INIT_TIMEOUT_MS = 120_000
 /** 10 s: closing Chromium takes well under a second; stop() must not hang on a wedged browser. */
 const DESTROY_TIMEOUT_MS = 10_000
 
-export const LOGGED_OUT_DETAIL =
+const LOGGED_OUT_DETAIL =
   'logged out on the phone; pair again: scan the new QR (GET /v1/channels or the log), or restart the channel if none appears'
 /** The browser itself could not start: retrying helps only after a person fixes it. */
 const LAUNCH_FAILED = /Failed to launch|spawn|ENOENT|EACCES|executable/i
@@ -57,7 +57,8 @@ export class Connection {
   private loggedOut = false
   private qrSeq = 0
   private readonly halt = new AbortController()
-  private readonly listeners: { [E in keyof WhatsAppClientEvents]?: WhatsAppClientEvents[E] } = {}
+  /** One per listener `listen()` added: takes it off the client again. */
+  private readonly unlisteners: (() => void)[] = []
 
   constructor(
     private readonly client: WhatsAppClientLike,
@@ -98,9 +99,7 @@ export class Connection {
   async stop(): Promise<void> {
     this.stopped = true
     this.halt.abort()
-    for (const [event, listener] of Object.entries(this.listeners)) {
-      this.client.removeListener(event as keyof WhatsAppClientEvents, listener as never)
-    }
+    for (const unlisten of this.unlisteners.splice(0)) unlisten()
     await this.destroy()
   }
 
@@ -111,8 +110,8 @@ export class Connection {
     const guarded = ((...args: unknown[]) => {
       if (!this.stopped) (listener as (...a: unknown[]) => void)(...args)
     }) as WhatsAppClientEvents[E]
-    this.listeners[event] = guarded as never
     this.client.on(event, guarded)
+    this.unlisteners.push(() => this.client.removeListener(event, guarded))
   }
 
   private set(state: ChannelState): void {

@@ -23,13 +23,13 @@ const SKIPPED_TYPES = new Set([
 ])
 
 /** `MessageAck` levels (ACK_ERROR … ACK_PLAYED). */
-export const ACK = { ERROR: -1, PENDING: 0, SERVER: 1, DEVICE: 2, READ: 3, PLAYED: 4 } as const
+const ACK = { ERROR: -1, PENDING: 0, SERVER: 1, DEVICE: 2, READ: 3, PLAYED: 4 } as const
 
 /**
  * The status an ack level reports, or null when it says nothing new: PENDING/SERVER mean WhatsApp
  * has it, which `send()` returning already recorded as `sent`.
  */
-export function ackToStatus(ack: number): StatusUpdate['status'] | null {
+function ackToStatus(ack: number): StatusUpdate['status'] | null {
   if (ack === ACK.ERROR) return 'failed'
   if (ack === ACK.DEVICE) return 'delivered'
   if (ack === ACK.READ || ack === ACK.PLAYED) return 'read'
@@ -37,7 +37,7 @@ export function ackToStatus(ack: number): StatusUpdate['status'] | null {
 }
 
 /** `+4917…` from `4917…@c.us`; null for groups, broadcasts, channels and hidden (`@lid`) senders. */
-export function chatIdToAddress(chatId: string): string | null {
+function chatIdToAddress(chatId: string): string | null {
   const m = PERSON_CHAT.exec(chatId)
   return m ? `+${m[1]}` : null
 }
@@ -72,7 +72,7 @@ function notifyName(msg: WhatsAppMessage): string | undefined {
  * The inbound message for a received `Message`, or null when it is not from a person (or is ours).
  * Media that can no longer be downloaded is logged and left out: the text still arrives.
  */
-export async function toInbound(msg: WhatsAppMessage, log: Logger): Promise<InboundMessage | null> {
+async function toInbound(msg: WhatsAppMessage, log: Logger): Promise<InboundMessage | null> {
   if (msg.fromMe || msg.isStatus === true || msg.broadcast === true) return null
   if (SKIPPED_TYPES.has(msg.type)) return null
   const address = chatIdToAddress(msg.from)

@@ -8,7 +8,6 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { CHANNEL_LIMITS } from '../limits.js'
 import type { Connector, ConnectorContext, ConnectorDeps } from '../types.js'
-import { DEFAULT_UNDELIVERED_AFTER_MS } from './ack-watchdog.js'
 import { WHATSAPP_CAPABILITIES } from './capabilities.js'
 import { DEFAULT_RECONNECT_BACKOFF, type Backoff } from './backoff.js'
 import { findChromium } from './chromium.js'
@@ -21,26 +20,12 @@ import { Connection, DEFAULT_INIT_TIMEOUT_MS } from './connection.js'
 import { forwardMessages } from './events.js'
 import { sendOutbound } from './outbound.js'
 import { notConnected } from './send-error.js'
+import type { WhatsAppSettings } from './settings.js'
 import { loadWhatsAppWeb } from './wweb-loader.js'
 
 export type * from './client-like.js'
-export { DEFAULT_UNDELIVERED_AFTER_MS } from './ack-watchdog.js'
-export { findChromium } from './chromium.js'
-export { reconnectDelay, DEFAULT_RECONNECT_BACKOFF } from './backoff.js'
+export type { WhatsAppSettings } from './settings.js'
 export type { Backoff } from './backoff.js'
-
-/** The channel's config block (DESIGN §4). */
-export interface WhatsAppSettings {
-  /** The Chromium binary; default: `chromium`, `chromium-browser` or `google-chrome` on PATH. */
-  chromium_path?: string
-  /** Folder under the data folder that holds the LocalAuth session; default `whatsapp-<channel>`. */
-  session?: string
-  /**
-   * Ack watchdog: a `sent` message without a delivery ack after this long (ms) is flagged; the
-   * config's `undelivered_after`. Default: one hour.
-   */
-  ack_timeout_ms?: number
-}
 
 /** Test seams; everything defaults to the real library. */
 export interface WhatsAppConnectorOptions {
@@ -100,13 +85,13 @@ export function createWhatsAppConnector(
     capabilities: {
       ...WHATSAPP_CAPABILITIES,
       // A phone acknowledges delivery; a message never acknowledged is flagged (watchdog.ts).
-      ackWatch: { undeliveredAfterMs: settings.ack_timeout_ms ?? DEFAULT_UNDELIVERED_AFTER_MS },
+      ackWatch: { undeliveredAfterMs: settings.undelivered_after },
       vapidPublicKey: null,
     },
 
     async start(ctx) {
       log = ctx.log
-      const session = settings.session ?? `whatsapp-${deps.name}`
+      const session = settings.session
       if (!SAFE_FOLDER.test(session) || session.includes('..')) {
         return fail(
           ctx,

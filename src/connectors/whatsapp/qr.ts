@@ -33,11 +33,6 @@ function loadQrCode(): Promise<QrCodeModule | null> {
   return loaded
 }
 
-/** Whether the `qrcode` package can be loaded. */
-export async function qrRendererAvailable(): Promise<boolean> {
-  return (await loadQrCode()) !== null
-}
-
 /** Renders `text`; an empty result when no renderer is installed or rendering fails. */
 export async function renderQr(text: string): Promise<RenderedQr> {
   const qrcode = await loadQrCode()

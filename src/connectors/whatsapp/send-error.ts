@@ -11,7 +11,7 @@ export type SendPhase = 'lookup' | 'send'
 /** 15 s: a browser restart or a WhatsApp Web reconnect takes several seconds. */
 const BROWSER_RETRY_MS = 15_000
 /** 30 s: reconnecting (backoff from 5 s) or a pairing in progress; no point polling faster. */
-export const NOT_CONNECTED_RETRY_MS = 30_000
+const NOT_CONNECTED_RETRY_MS = 30_000
 
 /** The browser or its page went away mid-call (crash, reconnect, destroy()). */
 const BROWSER_GONE =

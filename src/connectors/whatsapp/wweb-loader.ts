@@ -4,16 +4,13 @@
  * run time (`import wa from …; const { Client } = wa`).
  */
 import { join } from 'node:path'
-import type {
-  WhatsAppClientFactory,
-  WhatsAppClientLike,
-  WhatsAppMediaFactory,
-} from './client-like.js'
+import type { WhatsAppClientFactory, WhatsAppMediaFactory } from './client-like.js'
 
 /**
  * Chromium flags for a headless server. `--no-sandbox`: the sandbox needs user namespaces that
  * containers and root shells usually lack; `--disable-dev-shm-usage`: Docker's 64 MB /dev/shm makes
  * tabs crash; the rest keep a long-running headless browser from doing needless work.
+ * @internal exported for tests
  */
 export const CHROMIUM_ARGS: readonly string[] = [
   '--no-sandbox',
@@ -36,16 +33,14 @@ export async function loadWhatsAppWeb(): Promise<WhatsAppWeb> {
   const wa = (await import('whatsapp-web.js')).default
   const { Client, LocalAuth, MessageMedia } = wa
   return {
-    clientFactory: (o) => {
-      const client = new Client({
+    clientFactory: (o) =>
+      new Client({
         authStrategy: new LocalAuth({ dataPath: o.dataPath, clientId: o.clientId }),
         // The library's default caches WhatsApp Web's HTML in ./.wwebjs_cache of the working
         // directory; keep it in the session folder instead, with the rest of the state.
         webVersionCache: { type: 'local', path: join(o.dataPath, '.wwebjs_cache') },
         puppeteer: { headless: true, executablePath: o.executablePath, args: [...CHROMIUM_ARGS] },
-      })
-      return client as unknown as WhatsAppClientLike
-    },
+      }),
     mediaFactory: (mimetype, base64, filename, filesize) =>
       new MessageMedia(mimetype, base64, filename, filesize),
   }

@@ -10,6 +10,7 @@ import type { Pace } from './evaluate.js'
 /**
  * Share of a channel's `rate.per_second` a bulk is scheduled at: the rest is always free for
  * single sends (replies, one-off messages) while a bulk runs.
+ * @internal exported for tests
  */
 export const BULK_SHARE = 0.8
 

@@ -23,7 +23,7 @@ import { callerOf, readSpec, sendContent, type BulkSpec } from './spec.js'
  * long — and 100 000 recipients in ≈ 6 s. 500 or 1000 were no faster (commits are cheap, see
  * bulk-repo.ts) but held single sends up for 30–100 ms; 150 was 25 % slower.
  */
-export const BULK_CHUNK = 250
+const BULK_CHUNK = 250
 /** How soon a bulk whose last message went out is seen as done (two cheap indexed reads). */
 const POLL_MS = 250
 /** Messages cancelled per transaction when a bulk is cancelled. */
@@ -121,7 +121,7 @@ export class BulkRunner {
    */
   private async tick(signal: AbortSignal): Promise<TickOutcome> {
     let busy = false
-    let failure: unknown = null
+    let failure: { err: unknown } | null = null
     for (const b of await this.svc.store.bulk.listUnfinished()) {
       if (signal.aborted) break
       if ((this.failing.get(b.id) ?? 0) > Date.now()) continue
@@ -134,12 +134,12 @@ export class BulkRunner {
         } else {
           this.log.error({ err, bulk_id: b.id }, 'bulk step failed; trying again later')
           this.failing.set(b.id, Date.now() + ERROR_BACKOFF_MS)
-          failure ??= err
+          failure ??= { err }
         }
       }
       await yieldToRequests()
     }
-    if (failure !== null) throw failure
+    if (failure !== null) throw failure.err
     return busy ? 'busy' : 'idle'
   }
 

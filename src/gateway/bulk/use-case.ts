@@ -4,7 +4,6 @@
  * and the first chunk has been checked. The runner does the rest in chunks. A dry run checks every
  * recipient the same way and stores nothing.
  */
-import type { ContactSearch } from '../../store/types.js'
 import { apiError, notFound, ruleError } from '../errors.js'
 import type { Caller } from '../http/route.js'
 import { BULK_MAX_RECIPIENTS, type BulkBody } from '../http/schemas.js'
@@ -114,10 +113,7 @@ function resolveFilter(f: NonNullable<BulkBody['filter']>, caller: Caller): Reco
 
 /** Every contact matching the filter, newest activity first; refused above the maximum. */
 async function audience(svc: Services, filter: Record<string, string>): Promise<string[]> {
-  const ids = await svc.store.contacts.searchIds(
-    filter as Omit<ContactSearch, 'limit' | 'cursor'>,
-    BULK_MAX_RECIPIENTS + 1,
-  )
+  const ids = await svc.store.contacts.searchIds(filter, BULK_MAX_RECIPIENTS + 1)
   if (ids.length > BULK_MAX_RECIPIENTS) {
     throw apiError(
       'too_many_recipients',

@@ -35,11 +35,11 @@ export function checkUserHash(svc: Services, name: string, raw: Buffer): void {
   try {
     const json: unknown = JSON.parse(raw.toString('utf8'))
     // `null`, a number or an array is no subscription: the hash check below fails on it.
-    if (json !== null && typeof json === 'object') parsed = json as typeof parsed
+    if (json !== null && typeof json === 'object') parsed = json
   } catch {
     // not JSON: the hash check below fails, a 401 like any unauthenticated body
   }
-  const secret = String(ch.settings.secret ?? '')
+  const secret = ch.settings.secret
   const ok =
     typeof parsed.external_id === 'string' &&
     typeof parsed.user_hash === 'string' &&

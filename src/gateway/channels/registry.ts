@@ -128,7 +128,7 @@ export class ChannelRegistry {
       abort: new AbortController(),
       started: Promise.resolve(),
     }
-    if (!cfg.info.enabled) {
+    if (!cfg.enabled) {
       l.state = { state: 'disabled', detail: cfg.info.disabledReason ?? 'disabled' }
       log.warn({ detail: l.state.detail }, 'channel disabled')
       return l
@@ -157,7 +157,6 @@ export class ChannelRegistry {
     l.started = (async () => {
       try {
         const c = await this.factory(
-          cfg.info.type,
           {
             name,
             publicUrl: config.server.public_url,

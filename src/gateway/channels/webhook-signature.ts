@@ -22,8 +22,8 @@ export const webhookSignature =
   (x: { c: Context; raw: Buffer; params: Record<string, string> }): void => {
     const name = x.params.name ?? ''
     const ch = channelOfType(svc, name, 'webhook')
-    const requireTimestamp = ch.settings.require_timestamp === true
-    const check = verifyRequest(String(ch.settings.secret ?? ''), x.raw, (h) => x.c.req.header(h), {
+    const requireTimestamp = ch.settings.require_timestamp
+    const check = verifyRequest(ch.settings.secret, x.raw, (h) => x.c.req.header(h), {
       requireTimestamp,
       nowMs: svc.now().getTime(),
     })

@@ -2,12 +2,12 @@
  * Durations and byte sizes as written in `gateway.config.yaml`. Durations are the rules' (one
  * parser: the rules read window lengths the same way); byte sizes are the config's own.
  */
-export { DURATION_PATTERN, parseDuration } from '../../rules/duration.js'
+export { parseDuration } from '../../rules/duration.js'
 
 const SIZE_UNITS = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 } as const
 
 /** `1mb`, `512kb`, `2048b` or a bare byte count; units are 1024-based and case-insensitive. */
-export const SIZE_PATTERN = /^(\d+(?:\.\d+)?)\s*([kmg]?b)?$/i
+const SIZE_PATTERN = /^(\d+(?:\.\d+)?)\s*([kmg]?b)?$/i
 
 /** Bytes of a size such as `512kb` (1024-based), or null when the text is not one. */
 export function parseByteSize(text: string): number | null {

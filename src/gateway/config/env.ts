@@ -30,7 +30,7 @@ export interface Substitution {
 
 const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/
 
-/** Expands one string. */
+/** Expands one string. @internal exported for tests */
 export function expandString(
   text: string,
   env: NodeJS.ProcessEnv,

@@ -5,7 +5,7 @@
  * asks zod for, and phrased here. Values of secret keys are never quoted.
  */
 import type { z } from 'zod'
-import { describeValue } from './describe-value.js'
+import { describeValue } from '../../connectors/shared/describe-value.js'
 import { ALLOWED_KEYS_PREFIX } from './schema-parts.js'
 import type { Anchor, PathSegment } from './source.js'
 

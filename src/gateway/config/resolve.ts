@@ -9,14 +9,13 @@ import type { ChannelType } from '../../connectors/types.js'
 import { CHANNEL_CAPABILITIES } from '../../connectors/capabilities.js'
 import { CHANNEL_LIMITS } from '../../connectors/limits.js'
 import type { ChannelInfo } from '../../rules/types.js'
-import type { RawChannel } from './channel-schema.js'
 import { missingSentence, type MissingVar } from './env.js'
 import { mergeRules } from './merge-rules.js'
 import { parseDuration } from './duration.js'
-import { WEBHOOK_EVENTS, type RawConfig } from './schema.js'
+import { WEBHOOK_EVENTS } from './schema.js'
 import { splitHostPort } from './schema-parts.js'
 import type { ApiKey, ChannelConfig, InactiveKey, ResolvedConfig } from './types.js'
-import type { Validated } from './validate.js'
+import type { ParsedChannel, Validated } from './validate.js'
 
 export interface ResolveOptions {
   /** Absolute path of the config file. */
@@ -54,9 +53,9 @@ export function resolveConfig(validated: Validated, opts: ResolveOptions): Resol
   // Null prototype: names come from requests (`/v1/channels/valueOf/status`), and a lookup must
   // find configured channels only, never Object.prototype's members.
   const channels = Object.create(null) as Record<string, ChannelConfig>
-  for (const [name, channel] of Object.entries(raw.channels)) {
+  for (const [name, parsed] of Object.entries(raw.channels)) {
     const missingVars = validated.disabled.get(name) ?? []
-    channels[name] = resolveChannel(name, channel, raw, missingVars, dispatcher.send_timeout_ms)
+    channels[name] = resolveChannel(name, parsed, raw, missingVars, dispatcher.send_timeout_ms)
     const reason = channels[name].info.disabledReason
     if (reason !== undefined) warnings.push(disabledWarning(name, reason))
   }
@@ -124,35 +123,34 @@ const ADDRESS_KIND: Record<Exclude<ChannelType, 'webhook'>, ChannelInfo['address
 
 function resolveChannel(
   name: string,
-  channel: RawChannel,
-  raw: RawConfig,
+  parsed: ParsedChannel,
+  raw: Validated['raw'],
   missingVars: MissingVar[],
   sendTimeoutMs: number,
 ): ChannelConfig {
-  const { rules, ...settings } = channel
+  const channel = parsed.block
   const info: ChannelInfo = {
     name,
     type: channel.type,
-    enabled: missingVars.length === 0,
-    addressKind: channel.type === 'webhook' ? channel.address : ADDRESS_KIND[channel.type],
-    rules: mergeRules(channel.type, [raw.defaults.rules, rules]),
+    enabled: parsed.enabled,
+    addressKind:
+      channel.type === 'webhook' ? (channel.address ?? 'any') : ADDRESS_KIND[channel.type],
+    rules: mergeRules(channel.type, [raw.defaults.rules, channel.rules]),
     limits: structuredClone(CHANNEL_LIMITS[channel.type]),
     capabilities: CHANNEL_CAPABILITIES[channel.type],
     senders: channel.type === 'email' ? [...(channel.senders ?? [])] : [],
     defaultSubject: channel.type === 'email' ? (channel.default_subject ?? null) : null,
   }
-  if (missingVars.length > 0) info.disabledReason = missingSentence(missingVars)
-  const durations: Record<string, number> = {
-    timeout_ms: settings.timeout !== undefined ? ms(settings.timeout) : sendTimeoutMs,
+  if (!parsed.enabled) info.disabledReason = missingSentence(missingVars)
+  const base = { info, missingVars: [...new Set(missingVars.map((v) => v.name))] }
+  if (parsed.enabled) {
+    const { rules: _, timeout, ...own } = parsed.block
+    const timeout_ms = timeout !== undefined ? ms(timeout) : sendTimeoutMs
+    return { ...base, enabled: true, settings: { ...own, timeout_ms } }
   }
-  if (channel.type === 'webpush' && channel.ttl !== undefined) durations['ttl_ms'] = ms(channel.ttl)
-  if (channel.type === 'whatsapp' && channel.undelivered_after !== undefined)
-    durations['ack_timeout_ms'] = ms(channel.undelivered_after)
-  return {
-    info,
-    settings: { ...settings, ...durations },
-    missingVars: [...new Set(missingVars.map((v) => v.name))],
-  }
+  const { rules: _, timeout, ...own } = parsed.block
+  const timeout_ms = timeout !== undefined ? ms(timeout) : sendTimeoutMs
+  return { ...base, enabled: false, settings: { ...own, timeout_ms } }
 }
 
 const disabledWarning = (name: string, reason: string): string =>
@@ -172,7 +170,7 @@ export function warningsBesideChannels(config: ResolvedConfig): string[] {
 }
 
 function resolveKeys(
-  raw: RawConfig,
+  raw: Validated['raw'],
   validated: Validated,
   warnings: string[],
 ): { keys: ApiKey[]; inactive: InactiveKey[] } {

@@ -6,7 +6,7 @@
 import { z } from 'zod'
 import { duration, nullableNum, num, strict } from './schema-parts.js'
 
-export const WINDOW_AFTER = ['templates_only', 'deny'] as const
+const WINDOW_AFTER = ['templates_only', 'deny'] as const
 
 const tag = z
   .string()

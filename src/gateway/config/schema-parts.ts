@@ -1,33 +1,25 @@
 /**
- * Building blocks of the config schema. Each carries the sentence its error should read as
- * (`"24 hours" is not a duration (e.g. 24h, 90m)`), so `messages.ts` only phrases zod's generic
- * issues. Numbers also accept numeric strings: a `${VAR}` always substitutes to a string.
+ * Building blocks of the config schema. The ones a channel's settings use live in
+ * `connectors/shared/settings-parts.ts` (a connector owns its schema and never imports the gateway)
+ * and are re-exported here; the numbers and sizes below are the config's own. Numbers also accept
+ * numeric strings: a `${VAR}` always substitutes to a string.
  */
 import { z } from 'zod'
-import { describeValue } from './describe-value.js'
-import { DURATION_PATTERN, parseByteSize, parseDuration } from './duration.js'
+import { describeValue } from '../../connectors/shared/describe-value.js'
+import { parseByteSize } from './duration.js'
 
-/** Prefix of the message a strict object gives an unknown key; messages.ts reads the list back. */
-export const ALLOWED_KEYS_PREFIX = 'allowed: '
-
-interface RawIssue {
-  code?: string
-  input?: unknown
-}
-
-/** A strict object (unknown keys are errors) that names its allowed keys when one is unknown. */
-export function strict<T extends z.ZodRawShape>(shape: T) {
-  const allowed = Object.keys(shape).join(', ')
-  return z.strictObject(shape, {
-    error: (iss: RawIssue) =>
-      iss.code === 'unrecognized_keys' ? `${ALLOWED_KEYS_PREFIX}${allowed}` : undefined,
-  })
-}
-
-/** A custom message for a value that is present; a missing key keeps the generic wording. */
-function when(sentence: (input: unknown) => string) {
-  return (iss: RawIssue) => (iss.input === undefined ? undefined : sentence(iss.input))
-}
+export {
+  ALLOWED_KEYS_PREFIX,
+  duration,
+  hostPort,
+  httpUrl,
+  pattern,
+  secret,
+  splitHostPort,
+  strict,
+  templateName,
+  text,
+} from '../../connectors/shared/settings-parts.js'
 
 interface NumOptions {
   int?: boolean
@@ -80,17 +72,6 @@ export function nullableNum(opts: NumOptions) {
     .meta({ type: ['number', 'string', 'null'], description: opts.description })
 }
 
-const notDuration = when((v) => `${describeValue(v)} is not a duration (e.g. 24h, 90m)`)
-
-/** A duration string (`24h`, `1h30m`, `500ms`), longer than zero. */
-export function duration(description: string) {
-  return z
-    .string({ error: notDuration })
-    .regex(DURATION_PATTERN, { error: notDuration, abort: true })
-    .refine((s) => (parseDuration(s) ?? 0) > 0, { message: 'must be longer than 0' })
-    .meta({ description })
-}
-
 /** A byte size: a number of bytes or `512kb`, `1mb` (1024-based). Output: bytes. */
 export function byteSize(description: string) {
   return z
@@ -107,81 +88,3 @@ export function byteSize(description: string) {
     })
     .meta({ type: ['integer', 'string'], description })
 }
-
-/** A secret: a non-empty string whose value never appears in an error message. */
-export function secret(description: string) {
-  return z
-    .string({ error: when(() => 'expected a string (quote the value)') })
-    .min(1, { message: 'must not be empty' })
-    .meta({ description, writeOnly: true })
-}
-
-/** A non-empty string. */
-export function text(description: string) {
-  return z.string().min(1, { message: 'must not be empty' }).meta({ description })
-}
-
-/** An http(s) URL written in this file (trusted); trailing slashes removed so paths append. */
-export function httpUrl(description: string) {
-  return z
-    .url({
-      protocol: /^https?$/,
-      error: when((v) => `${describeValue(v)} is not an http(s) URL`),
-    })
-    .transform((s) => s.replace(/\/+$/, ''))
-    .meta({ description })
-}
-
-/** A URL of the given scheme that may hold credentials: errors never repeat it. */
-export function credentialUrl(schemes: readonly string[], description: string) {
-  const list = schemes.map((s) => `${s}://`).join(' or ')
-  return z
-    .url({
-      protocol: new RegExp(`^(${schemes.join('|')})$`),
-      error: when(() => `is not a ${list} URL`),
-    })
-    .meta({ description, writeOnly: true })
-}
-
-const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/
-
-/** `host:port` (`[::1]:8080` for IPv6); port 0 picks a free one. */
-export function hostPort(description: string) {
-  const notHostPort = when((v) => `${describeValue(v)} is not host:port (e.g. 127.0.0.1:8080)`)
-  return z
-    .string({ error: notHostPort })
-    .regex(HOST_PORT, { error: notHostPort, abort: true })
-    .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, {
-      message: 'port must be at most 65535',
-    })
-    .meta({ description })
-}
-
-/** Splits a validated `host:port` (brackets of an IPv6 host removed). */
-export function splitHostPort(value: string): { host: string; port: number } | null {
-  const match = HOST_PORT.exec(value)
-  if (match === null || match[1] === undefined || match[2] === undefined) return null
-  const port = Number(match[2])
-  if (port > 65535) return null
-  return { host: match[1].replace(/^\[|\]$/g, ''), port }
-}
-
-/** An email address (a mailbox, not `Name <mailbox>`). */
-export function email(description: string) {
-  return z.email({ error: when((v) => `${describeValue(v)} is not an email address`) }).meta({
-    description,
-  })
-}
-
-/** A string matching `pattern`; `rule` says in words what is allowed. */
-export function pattern(re: RegExp, rule: string, description: string) {
-  const sentence = when((v) => `${describeValue(v)} is not valid: ${rule}`)
-  return z.string({ error: sentence }).regex(re, { error: sentence }).meta({ description })
-}
-
-/** Template names: also used in the API and in key paths, so no dots or spaces. */
-export const templateName = pattern(
-  /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
-  'a template name is letters, digits, _ and -, up to 64, starting with a letter or digit',
-  'A template name.',
-)

@@ -32,7 +32,7 @@ export const WEBHOOK_EVENTS = [
   'bulk.done',
 ] as const
 
-export const CHANNEL_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/
+const CHANNEL_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/
 
 const channelName = pattern(
   CHANNEL_NAME,
@@ -173,4 +173,3 @@ export const configSchema = strict({
 })
 
 export type RawConfig = z.output<typeof configSchema>
-export type RawConfigInput = z.input<typeof configSchema>

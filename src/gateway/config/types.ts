@@ -3,7 +3,10 @@
  * The raw file's shape is the zod schema in `schema.ts` (the JSON Schema in `config/` is generated
  * from it); `resolve.ts` turns that into this.
  */
+import type { ChannelSettings } from '../../connectors/index.js'
+import type { ChannelTimeout } from '../../connectors/shared/settings-parts.js'
 import type { ChannelInfo, TemplateDef } from '../../rules/types.js'
+import type { DisabledRawChannel } from './channel-schema.js'
 
 export type Role = 'admin' | 'agent' | 'app'
 
@@ -23,13 +26,45 @@ export interface InactiveKey {
   vars: string[]
 }
 
-export interface ChannelConfig {
+/**
+ * A configured channel. An enabled one carries its connector's settings; a disabled one (a `${VAR}`
+ * is missing) carries what was given without the missing keys, and never starts a connector.
+ */
+export type ChannelConfig = EnabledChannel | DisabledChannel
+
+interface ChannelConfigBase {
   info: ChannelInfo
-  /** The channel's own validated block (type-specific keys), `${VAR}`s substituted. */
-  settings: Record<string, unknown>
   /** `${VAR}`s without default that are not set: the channel is disabled and names them. */
   missingVars: string[]
 }
+
+/**
+ * Lets a reader that has not narrowed on `settings.type` look a key up (`settings.secret` is
+ * `unknown` then); narrowed, each key has its schema's type.
+ */
+type ByKey = { readonly [key: string]: unknown }
+
+export interface EnabledChannel extends ChannelConfigBase {
+  enabled: true
+  /**
+   * The channel's own keys as its connector's schema outputs them (`connectors/<type>/settings.ts`,
+   * defaults applied), `${VAR}`s substituted, with `timeout_ms` from `timeout` or the dispatcher's.
+   */
+  settings: ChannelSettings & ByKey
+}
+
+export interface DisabledChannel extends ChannelConfigBase {
+  enabled: false
+  /** The same keys less those whose `${VAR}` is missing. */
+  settings: DisabledSettings & ByKey
+}
+
+/** A disabled channel's own keys: any but `type` may be missing. */
+export type DisabledSettings = DisabledRawChannel extends infer C
+  ? C extends unknown
+    ? Omit<C, 'rules' | 'timeout'> & ChannelTimeout
+    : never
+  : never
 
 export interface WebhookTarget {
   url: string

@@ -3,7 +3,11 @@
  * once. A channel whose `${VAR}`s are missing is validated like any other, except that the
  * findings about those values are dropped: it will be disabled, and its other keys still count.
  */
-import { CHANNEL_SCHEMAS, type RawChannel } from './channel-schema.js'
+import {
+  disabledChannelSchema,
+  type DisabledRawChannel,
+  type RawChannel,
+} from './channel-schema.js'
 import { crossCheck } from './cross-checks.js'
 import {
   missingSentence,
@@ -15,8 +19,13 @@ import { describeIssue, type Finding } from './messages.js'
 import { configSchema, type RawConfig } from './schema.js'
 import type { PathSegment } from './source.js'
 
+/** A channel as parsed: in full, or (disabled by a missing `${VAR}`) without the keys holding one. */
+export type ParsedChannel =
+  { enabled: true; block: RawChannel } | { enabled: false; block: DisabledRawChannel }
+
 export interface Validated {
-  raw: RawConfig
+  /** The file as parsed; `channels` in the file's order. */
+  raw: Omit<RawConfig, 'channels'> & { channels: Record<string, ParsedChannel> }
   /** Channels left disabled by missing variables, with those variables. */
   disabled: Map<string, MissingVar[]>
   /** `auth.keys` entries whose plaintext key came out empty, with the variables it named. */
@@ -86,7 +95,15 @@ export function validate(
   }
   findings.push(...crossCheck(input))
   if (findings.length > 0) return { ok: false, findings }
-  if (parsed.success) return { ok: true, value: { raw: parsed.data, disabled, emptyKeys } }
+  if (parsed.success) {
+    const channels = Object.fromEntries(
+      Object.entries(parsed.data.channels).map(([name, block]) => [
+        name,
+        { enabled: true, block } satisfies ParsedChannel,
+      ]),
+    )
+    return { ok: true, value: { raw: { ...parsed.data, channels }, disabled, emptyKeys } }
+  }
   return {
     ok: true,
     value: { raw: withDisabledChannels(input as Obj, disabled, placeholders), disabled, emptyKeys },
@@ -101,25 +118,24 @@ function withDisabledChannels(
   input: Obj,
   disabled: Map<string, MissingVar[]>,
   placeholders: PathSegment[][],
-): RawConfig {
+): Validated['raw'] {
   const channels = isObj(input['channels']) ? input['channels'] : {}
   const enabledOnly = Object.fromEntries(
     Object.entries(channels).filter(([name]) => !disabled.has(name)),
   )
   const raw = configSchema.parse({ ...input, channels: enabledOnly })
-  const all: Record<string, RawChannel> = {}
+  const all: Record<string, ParsedChannel> = {}
   for (const [name, block] of Object.entries(channels)) {
     const parsedEnabled = raw.channels[name]
     if (parsedEnabled !== undefined) {
-      all[name] = parsedEnabled
+      all[name] = { enabled: true, block: parsedEnabled }
       continue
     }
-    const settings = { ...(block as Obj) }
+    const settings = isObj(block) ? { ...block } : {}
     for (const p of placeholders) {
       if (p[0] === 'channels' && p[1] === name && p[2] !== undefined) delete settings[String(p[2])]
     }
-    const type = settings['type'] as keyof typeof CHANNEL_SCHEMAS
-    all[name] = CHANNEL_SCHEMAS[type].partial().parse(settings) as RawChannel
+    all[name] = { enabled: false, block: disabledChannelSchema.parse(settings) }
   }
   return { ...raw, channels: all }
 }

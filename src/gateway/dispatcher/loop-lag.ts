@@ -14,7 +14,10 @@
 const PROBE_MS = 10
 /** The worst lateness is read over this long (ms), then starts afresh. */
 const PERIOD_MS = 1000
-/** Never more margin than this (ms): a stall of seconds (a GC, a start-up) must not stop sending. */
+/**
+ * Never more margin than this (ms): a stall of seconds (a GC, a start-up) must not stop sending.
+ * @internal exported for tests
+ */
 export const LAG_MAX_MS = 100
 
 export class LoopLag {

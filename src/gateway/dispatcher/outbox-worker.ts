@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino'
 import { SupervisedLoop, type TickOutcome } from '../../connectors/shared/supervised-loop.js'
-import { SendError, type Connector } from '../../connectors/types.js'
+import { SendError } from '../../connectors/types.js'
 import type { MessageError, OutboxJob } from '../../store/types.js'
 import { cancelledBulks } from '../bulk/cancelled.js'
 import type { Services } from '../services.js'

@@ -10,7 +10,7 @@
  * Up to half an interval: at the default 0.5/s that is a pause of 0–1 s on top of the 2 s spacing,
  * enough to break a metronome pattern while a queue still drains at ≥ 80 % of the configured rate.
  */
-export const JITTER_FRACTION = 0.5
+const JITTER_FRACTION = 0.5
 
 /**
  * The extra delay (ms) before a send on a channel paced at `intervalMs`: 0 unless its connector

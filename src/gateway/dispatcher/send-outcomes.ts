@@ -36,7 +36,7 @@ export type SendOutcome =
  * messages as they are now (read before the transaction; what an event reports — ids, channel —
  * does not change). `unreachable` marks the identity in the transaction of the message's failure.
  */
-export async function storeOutcomes(
+async function storeOutcomes(
   svc: Pick<Services, 'store' | 'events'>,
   batch: readonly SendOutcome[],
 ): Promise<OutboxOutcome[]> {

@@ -45,6 +45,7 @@ export interface StartedSend {
  * Consecutive sends are never closer than this share of the interval: a send that woke late may be
  * followed sooner, up to half an interval, which absorbs the timer and event-loop lateness of a
  * loaded machine (a few ms a send, ≈ 6 % of the rate at 30/s if it added up) without bursts.
+ * @internal exported for tests
  */
 export const MIN_GAP_SHARE = 0.5
 /** The window is checked over at most this many sends: limits above it (1 000/s) keep their average. */
@@ -171,7 +172,6 @@ export class WireSpacing {
       wasWritten: () => written,
       expectWrite: (maxMs) => {
         if (written || release) return
-        let timer: NodeJS.Timeout | undefined
         const write = new Promise<void>((resolve) => {
           release = () => {
             clearTimeout(timer)
@@ -181,7 +181,7 @@ export class WireSpacing {
           }
         })
         // Not written in time (a connect that hangs): count it as leaving now and go on.
-        timer = setTimeout(() => {
+        const timer = setTimeout(() => {
           moveAll(this.clock())
           release?.()
         }, maxMs)

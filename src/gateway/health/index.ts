@@ -5,7 +5,10 @@
  * liveness stays a cheap answer that waits on nothing.
  */
 
-/** DESIGN §6: a loop that has not completed a tick in 30 s makes the daemon unready. */
+/**
+ * DESIGN §6: a loop that has not completed a tick in 30 s makes the daemon unready.
+ * @internal exported for tests
+ */
 export const STALE_AFTER_MS = 30_000
 
 export interface Problem {

@@ -16,7 +16,7 @@ import type { Health } from './index.js'
  * A stuck store is probed this often: freed space is noticed within it, and a probe (a 64 KB
  * write, one fsync, a checkpoint that may wait the 50 ms busy timeout) costs nothing at this rate.
  */
-export const PROBE_EVERY_MS = 2000
+const PROBE_EVERY_MS = 2000
 
 /**
  * `Retry-After` of a 503 `store_unavailable`, in seconds: another process's lock is usually over

@@ -5,6 +5,7 @@
  */
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import type { BlankEnv } from 'hono/types'
 import type { z } from 'zod'
 import { ApiError, apiError } from '../errors.js'
 import { storeUnavailable } from '../health/store-faults.js'
@@ -39,7 +40,8 @@ export function buildApp(svc: Services, routes: readonly Route[]): Hono {
     }
     await next()
   })
-  app.use('*', (c, next) =>
+  // Built per request: a reload may change `server.body_limit`.
+  app.use('*', (c: Context<BlankEnv, '*'>, next) =>
     bodyLimit({
       maxSize: svc.config().server.body_limit,
       onError: (cc) =>
@@ -94,8 +96,9 @@ export function buildApp(svc: Services, routes: readonly Route[]): Hono {
   return app
 }
 
-export function errorResponse(
-  c: Context,
+/** A catalog error as its JSON answer; `c` is any hono context (only its `json()` is used). */
+function errorResponse(
+  c: Pick<Context, 'json'>,
   err: ApiError,
   headers: Record<string, string> = {},
 ): Response {

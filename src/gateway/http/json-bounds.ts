@@ -10,6 +10,7 @@
  * No body nests deeper (objects and arrays, counted from the body). Our own fields go 4 deep
  * (`to.attributes.…`, `subscription.keys.auth`); personalisation data rarely passes 5 (a profile
  * with addresses inside orders), so 32 leaves room and stays far from any stack limit.
+ * @internal exported for tests
  */
 export const MAX_JSON_DEPTH = 32
 
@@ -17,6 +18,7 @@ export const MAX_JSON_DEPTH = 32
  * Free JSON of the caller's own (`attributes`, `variables`, `template.variables`) holds at most
  * this much, as JSON text: every read of the contact carries it, and every rendered message its
  * variables; a message's own text has its own, larger limit.
+ * @internal exported for tests
  */
 export const MAX_FREE_JSON_BYTES = 64 * 1024
 
@@ -32,8 +34,15 @@ export interface JsonBoundsViolation {
 /** Our own fields are at most this many keys deep (`subscription.keys.auth`). */
 const OWN_FIELD_KEYS = 3
 
+/** A parsed JSON array or object: what the walk steps into. */
+type JsonContainer = unknown[] | Record<string, unknown>
+
+function isContainer(value: unknown): value is JsonContainer {
+  return typeof value === 'object' && value !== null
+}
+
 interface Frame {
-  value: object
+  value: JsonContainer
   depth: number
   /** The field a violation here is reported under. */
   field: string
@@ -43,7 +52,7 @@ interface Frame {
 
 /** The first bound `body` breaks, or null. Never recurses. */
 export function checkJsonBounds(body: unknown): JsonBoundsViolation | null {
-  if (typeof body !== 'object' || body === null) return null
+  if (!isContainer(body)) return null
   const freeFields: { field: string; value: unknown }[] = []
   const stack: Frame[] = [{ value: body, depth: 1, field: 'body', settled: false }]
   for (let frame = stack.pop(); frame; frame = stack.pop()) {
@@ -55,8 +64,8 @@ export function checkJsonBounds(body: unknown): JsonBoundsViolation | null {
     }
     if (Array.isArray(frame.value)) {
       // An array is named as a whole (`attachments`), not item by item.
-      for (const child of frame.value as unknown[]) {
-        if (typeof child === 'object' && child !== null)
+      for (const child of frame.value) {
+        if (isContainer(child))
           stack.push({ value: child, depth: frame.depth + 1, field: frame.field, settled: true })
       }
       continue
@@ -65,7 +74,7 @@ export function checkJsonBounds(body: unknown): JsonBoundsViolation | null {
       const field = frame.settled ? frame.field : frame.depth === 1 ? key : `${frame.field}.${key}`
       const free = !frame.settled && FREE_JSON_KEYS.has(key)
       if (free) freeFields.push({ field, value: child })
-      if (typeof child !== 'object' || child === null) continue
+      if (!isContainer(child)) continue
       const settled = frame.settled || free || frame.depth >= OWN_FIELD_KEYS
       stack.push({ value: child, depth: frame.depth + 1, field, settled })
     }

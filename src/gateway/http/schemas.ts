@@ -16,7 +16,7 @@ const stringMap = z.record(
   z.union([z.string(), z.number(), z.boolean()]).transform(String),
 )
 
-export const attachmentInput = z
+const attachmentInput = z
   .object({
     filename: z.string().min(1).max(255),
     content_type: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like image/png'),
@@ -101,7 +101,7 @@ export const sendHeaders = z.object({
 export const BULK_MAX_RECIPIENTS = 100_000
 
 /** The contact search's filters, as a bulk's audience. */
-export const bulkFilter = z
+const bulkFilter = z
   .object({
     q: z.string().max(200).optional(),
     thread_status: z.enum(['open', 'snoozed', 'closed']).optional(),

@@ -9,7 +9,7 @@ export interface FieldIssue {
   message: string
 }
 
-export function fieldPath(path: readonly PropertyKey[]): string {
+function fieldPath(path: readonly PropertyKey[]): string {
   let out = ''
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`

@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AttachmentFetchError, fetchAttachment } from './fetch-attachment.js'
-import { isPrivateAddress, type HostLookup } from './url-guard.js'
+import { isPrivateAddress } from './private-address.js'
+import type { HostLookup } from './url-guard.js'
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')
 let server: Server
@@ -48,16 +49,16 @@ beforeAll(async () => {
   port = (server.address() as AddressInfo).port
 })
 
-afterAll(async () => {
+afterAll(() => {
   server.closeAllConnections()
   server.close()
 })
 
 /** `files.test` is known to this resolver only: reaching it proves the connection was pinned. */
-const lookup: HostLookup = async (host) => {
-  if (host === 'files.test') return ['127.0.0.1']
-  if (host === 'inside.test') return ['10.0.0.7']
-  throw new Error(`ENOTFOUND ${host}`)
+const lookup: HostLookup = (host) => {
+  if (host === 'files.test') return Promise.resolve(['127.0.0.1'])
+  if (host === 'inside.test') return Promise.resolve(['10.0.0.7'])
+  return Promise.reject(new Error(`ENOTFOUND ${host}`))
 }
 /** The real policy, except that this test's server counts as public. */
 const isForbidden = (ip: string) => ip !== '127.0.0.1' && isPrivateAddress(ip)

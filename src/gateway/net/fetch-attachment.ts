@@ -74,7 +74,9 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 /** Rejects as soon as `signal` aborts, so a hung resolver cannot outlive the deadline. */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
+    // Every abort here carries an Error (the deadline's AttachmentFetchError, or DOMException).
+    const onAbort = () =>
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
     if (signal.aborted) return onAbort()
     signal.addEventListener('abort', onAbort, { once: true })
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))

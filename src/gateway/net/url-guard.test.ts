@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { checkPublicUrl, isPrivateAddress, type HostLookup } from './url-guard.js'
+import { isPrivateAddress } from './private-address.js'
+import { checkPublicUrl, type HostLookup } from './url-guard.js'
 
 const dns =
   (table: Record<string, string[]>): HostLookup =>
-  async (host) => {
+  (host) => {
     const found = table[host]
-    if (!found) throw Object.assign(new Error(`ENOTFOUND ${host}`), { code: 'ENOTFOUND' })
-    return found
+    if (!found)
+      return Promise.reject(Object.assign(new Error(`ENOTFOUND ${host}`), { code: 'ENOTFOUND' }))
+    return Promise.resolve(found)
   }
 
 describe('isPrivateAddress', () => {

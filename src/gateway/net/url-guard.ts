@@ -7,8 +7,6 @@ import { lookup as dnsLookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { isPrivateAddress } from './private-address.js'
 
-export { isPrivateAddress }
-
 /** Resolves a host name to every address it has (the seam tests use to play DNS). */
 export type HostLookup = (host: string) => Promise<string[]>
 

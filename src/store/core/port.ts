@@ -10,6 +10,9 @@
  * - Uniqueness is the database's: an insert that hits a unique constraint throws the typed
  *   `StoreConflict` named at the operation (never check-then-insert alone); anything else
  *   propagates as thrown (store faults are classified by `store-fault.ts`).
+ * - The core catches an operation's throw only across a savepoint (`inSavepoint`) or lets it end
+ *   the transaction: after a failed statement (PostgreSQL aborts the transaction on one) it issues
+ *   nothing but `rollbackSavepoint`. A plan of a batch is always run in its own savepoint.
  * - Forward-only message status is decided by the core (`core/message-status.ts`): the SQL of the
  *   outcome operations takes its `WHERE status IN (…)` lists from `movableFrom()`.
  * - Times are ISO-8601 strings, queue times (`dueAt`, `nowMs`) epoch ms, as in `types.ts`.

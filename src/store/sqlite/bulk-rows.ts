@@ -89,9 +89,9 @@ export class BulkRows {
     const row = this.x.stmt(PAGE).get(bulkId, page) as { contact_ids: string } | undefined
     if (!row) return null
     const ids = tryParse(row.contact_ids)
-    if (!Array.isArray(ids))
+    if (!Array.isArray(ids) || !ids.every((x): x is string => typeof x === 'string'))
       throw new CorruptRecord('bulk_recipients', `${bulkId}/${page}`, 'contact_ids')
-    return ids as string[]
+    return ids
   }
 
   deletePages(bulkId: string): void {

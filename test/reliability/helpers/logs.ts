@@ -39,7 +39,7 @@ export interface SecretFound {
 }
 
 /** A secret shortened for reports: enough to find it in the config, not enough to use it. */
-export function mask(secret: string): string {
+function mask(secret: string): string {
   return `${secret.slice(0, 3)}…(${secret.length} chars)`
 }
 

@@ -39,12 +39,9 @@ export const bulk = named(
       .object({ code: z.string(), message: z.string() })
       .nullable()
       .meta({ description: 'Why a `failed` bulk failed (`corrupt_record`); null otherwise.' }),
-    unreadable: z
-      .array(z.string())
-      .optional()
-      .meta({
-        description: 'Only on a damaged row: the fields shown empty as they could not be read.',
-      }),
+    unreadable: z.array(z.string()).optional().meta({
+      description: 'Only on a damaged row: the fields shown empty as they could not be read.',
+    }),
   }),
   {
     description:

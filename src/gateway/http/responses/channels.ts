@@ -19,7 +19,7 @@ const rules = z
   })
   .meta({ description: "The channel's effective rules (config defaults applied)." })
 
-export const channel = named(
+const channel = named(
   'Channel',
   z.object({
     name: z.string(),

@@ -20,7 +20,7 @@ export interface SchemaMeta<T extends z.ZodType> {
  */
 export function named<T extends z.ZodType>(name: string, schema: T, meta: SchemaMeta<T>): T {
   if (components.has(name)) throw new Error(`response schema ${name} is defined twice`)
-  const out = schema.meta({ ...meta }) as T
+  const out = schema.meta({ ...meta })
   components.set(name, out)
   return out
 }

@@ -68,7 +68,7 @@ export const contactPage = named('ContactPage', page(contact), {
   description: 'Contacts, newest activity first.',
 })
 
-export const channelEligibility = named(
+const channelEligibility = named(
   'ChannelEligibility',
   z.object({
     channel: z.string(),
@@ -118,7 +118,7 @@ export const eligibility = named(
   },
 )
 
-export const timelineItem = named(
+const timelineItem = named(
   'TimelineItem',
   z.discriminatedUnion('kind', [
     z.object({

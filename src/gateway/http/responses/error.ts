@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { API_ERRORS, RULE_ERRORS, allErrorCodes } from '../../errors.js'
 import { named } from './common.js'
 
-export const errorCode = named('ErrorCode', z.enum(allErrorCodes()), {
+const errorCode = named('ErrorCode', z.enum(allErrorCodes()), {
   description: 'A stable error code from the catalog (docs/api.md, "Error codes").',
 })
 
@@ -48,11 +48,4 @@ export const errorBody = named(
 export function errorCodesOf(status: number): string[] {
   const all: Record<string, number> = { ...API_ERRORS, ...RULE_ERRORS }
   return allErrorCodes().filter((code) => all[code] === status)
-}
-
-/** Every status the catalog answers with. */
-export function errorStatuses(): number[] {
-  return [...new Set([...Object.values(API_ERRORS), ...Object.values(RULE_ERRORS)])].sort(
-    (a, b) => a - b,
-  )
 }

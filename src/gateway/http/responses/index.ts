@@ -8,26 +8,11 @@ import type { RawResponse } from '../route.js'
 import { errorBody } from './error.js'
 
 export { bulk, bulkDryRun } from './bulk.js'
-export {
-  channel,
-  channelList,
-  inboundAccepted,
-  pushKey,
-  statusAccepted,
-  subscribed,
-} from './channels.js'
+export { channelList, inboundAccepted, pushKey, statusAccepted, subscribed } from './channels.js'
 export { components, nameOf } from './common.js'
-export {
-  channelEligibility,
-  contact,
-  contactPage,
-  eligibility,
-  identity,
-  timelineItem,
-  timelinePage,
-} from './contacts.js'
-export { errorBody, errorCode, errorCodesOf, errorStatuses } from './error.js'
-export { decision, message, messageAccepted, messagePage, messageStatus } from './messages.js'
+export { contact, contactPage, eligibility, identity, timelinePage } from './contacts.js'
+export { errorBody, errorCodesOf } from './error.js'
+export { decision, message, messageAccepted, messagePage } from './messages.js'
 export { health, openApiDocument, readiness, reloaded } from './system.js'
 export { thread, threadEvent, threadPage, threadWithEvents } from './threads.js'
 

@@ -20,11 +20,9 @@ export const messageStatus = named(
   { description: 'queued → sending → sent → delivered → read, or failed / cancelled; never back.' },
 )
 
-export const statusChange = named(
-  'StatusChange',
-  z.object({ status: messageStatus, at: timestamp }),
-  { description: 'One status a message reached, and when.' },
-)
+const statusChange = named('StatusChange', z.object({ status: messageStatus, at: timestamp }), {
+  description: 'One status a message reached, and when.',
+})
 
 export const author = named(
   'Author',
@@ -35,7 +33,7 @@ export const author = named(
   { description: 'Who wrote a message.' },
 )
 
-export const messageAttachment = named(
+const messageAttachment = named(
   'MessageAttachment',
   z.object({
     id: idOf('att'),

@@ -11,5 +11,8 @@ export function describeValue(value: unknown): string {
   }
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return 'a map'
-  return String(value)
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value)
+  }
+  return `a ${typeof value}` // a function or a symbol: never from YAML
 }
