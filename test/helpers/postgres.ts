@@ -116,7 +116,7 @@ export interface PgCluster {
 }
 
 /** The newest installed PostgreSQL's bin folder, or `OMNIGATE_TEST_PG_BIN`. */
-export function pgBinDir(): string {
+function pgBinDir(): string {
   if (process.env.OMNIGATE_TEST_PG_BIN) return process.env.OMNIGATE_TEST_PG_BIN
   const root = '/usr/lib/postgresql'
   let versions: string[] = []

@@ -14,11 +14,13 @@ const parseInt8 = (text: string): number => Number(text)
 const rawText = (text: string): string => text
 
 /** The pool's own type parsers; the process-wide `pg.types` is left alone. */
+// pg reads every column as text unless asked otherwise; its built-in parsers for the rest.
+const builtin = pg.types.getTypeParser as (oid: number, format: 'text') => (text: string) => unknown
 const TYPES: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+  getTypeParser: ((oid: number): ((text: string) => unknown) => {
     if (oid === INT8_OID) return parseInt8
     if (oid === JSON_OID) return rawText
-    return pg.types.getTypeParser(oid, format as 'text')
+    return builtin(oid, 'text')
   }) as typeof pg.types.getTypeParser,
 }
 

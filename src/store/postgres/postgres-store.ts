@@ -43,15 +43,17 @@ export function createPostgresStore(pool: pg.Pool): PostgresStore {
   const db = new Kysely<PgSchema>({ dialect: new PostgresDialect({ pool }) })
   const work = new InFlight()
   const sql = work.guard(sqlOn(db))
-  const transaction = <T>(fn: (s: Sql) => Promise<T>): Promise<T> =>
-    work.track(() =>
-      db
-        .transaction()
-        .execute((trx) => fn(sqlOn(trx)))
-        .catch((error: unknown) => Promise.reject(connectionLost(error))),
-    )
+  /** Tracked for close(); the driver's connection failures as store faults (pg-faults.ts). */
   const edge = <T>(fn: () => Promise<T>): Promise<T> =>
-    work.track(() => fn().catch((error: unknown) => Promise.reject(connectionLost(error))))
+    work.track(async () => {
+      try {
+        return await fn()
+      } catch (error) {
+        throw connectionLost(error)
+      }
+    })
+  const transaction = <T>(fn: (s: Sql) => Promise<T>): Promise<T> =>
+    edge(() => db.transaction().execute((trx) => fn(sqlOn(trx))))
   const run = <T>(program: Program<T>): Promise<T> =>
     transaction((s) => runAsync(pgTxPort(s), program))
   const core = coreWrites(run)
