@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    globalSetup: ['test/global-setup.ts'],
+    // The second sets up PostgreSQL only when OMNIGATE_TEST_STORE=postgres (test/helpers/postgres.ts).
+    globalSetup: ['test/global-setup.ts', 'test/postgres-setup.ts'],
   },
 })

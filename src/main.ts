@@ -10,7 +10,8 @@ import { ConfigError } from './gateway/config/types.js'
 import { handleSignals, startDaemon } from './gateway/daemon.js'
 import { chooseLogFormat, createLogger } from './gateway/log.js'
 import { daemonSummary, renderStartSummary } from './gateway/start-summary.js'
-import { migrateStore, openStore } from './store/index.js'
+import { migratePostgresStore, migrateStore, openStore } from './store/index.js'
+import { storeLabel } from './gateway/config/store-label.js'
 
 class UsageError extends Error {}
 
@@ -186,11 +187,12 @@ export async function main(argv: string[]): Promise<number> {
           env: process.env,
           ...(values.data ? { dataDir: values.data } : {}),
         })
-        const r = migrateStore(cfg.store.sqlite)
+        const pg = cfg.store.postgres
+        const r = pg ? await migratePostgresStore(pg) : migrateStore(cfg.store.sqlite)
         out(
           r.from === r.to
             ? `database is up to date (version ${r.to})`
-            : `migrated ${cfg.store.sqlite} from version ${r.from} to ${r.to}`,
+            : `migrated ${storeLabel(cfg.store)} from version ${r.from} to ${r.to}`,
         )
         return 0
       }
@@ -203,6 +205,8 @@ export async function main(argv: string[]): Promise<number> {
           env: process.env,
           ...(values.data ? { dataDir: values.data } : {}),
         })
+        if (cfg.store.postgres)
+          throw new UsageError('backup copies a SQLite file; with store.postgres use pg_dump')
         const store = await openStore({ file: cfg.store.sqlite, dataDir: cfg.store.data_dir })
         try {
           await store.backup(resolve(file))

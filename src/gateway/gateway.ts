@@ -67,6 +67,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const store = await openStore({
     file: config.store.sqlite,
     dataDir: config.store.data_dir,
+    postgres: config.store.postgres,
     log: log.child({ component: 'store' }),
     ...(opts.onStoreOpen ? { onOpen: opts.onStoreOpen } : {}),
   })

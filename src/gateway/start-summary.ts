@@ -4,6 +4,7 @@
  * and role — never a key — and, when none is active, exactly how to make one. Rendering is a pure
  * function of a plain summary, so tests read the text without starting anything.
  */
+import { storeLabel } from './config/store-label.js'
 import type { ResolvedConfig } from './config/types.js'
 import type { ChannelView } from './channels/registry.js'
 import type { RunningDaemon } from './daemon.js'
@@ -13,7 +14,7 @@ export interface StartSummary {
   listen: { host: string; port: number }
   publicUrl: string
   configFile: string
-  /** The SQLite file. */
+  /** The SQLite file or the PostgreSQL URL (password masked), as `storeLabel` says it. */
   store: string
   dataDir: string
   channels: {
@@ -44,7 +45,7 @@ export function summarise(
     listen: { host: config.server.host, port: bound.port },
     publicUrl: config.server.public_url,
     configFile: config.file,
-    store: config.store.sqlite,
+    store: storeLabel(config.store),
     dataDir: config.store.data_dir,
     channels: channels.map((c) => ({
       name: c.name,
@@ -123,7 +124,7 @@ export function renderStartSummary(s: StartSummary): string {
   const lines = [
     `omnigate is serving on http://${hostPort(s.listen)} (public URL ${s.publicUrl})`,
     `  config     ${s.configFile}`,
-    `  store      SQLite file ${s.store}`,
+    `  store      ${s.store}`,
     `  data       ${s.dataDir}`,
     s.channels.length === 0
       ? '  channels   none configured'

@@ -14,10 +14,14 @@ import type { SqliteDatabase } from './sqlite/sqlite-database.js'
 import { createSqliteStore } from './sqlite/sqlite-store.js'
 import { probeWrites, type WriteProbeResult } from './sqlite/write-probe.js'
 import type { Store } from './types.js'
+import { connectPostgres } from './postgres/connect.js'
+import { migratePostgres } from './postgres/migrate.js'
+import { openPostgresStore } from './postgres/open-postgres.js'
 
 export * from './types.js'
 export { storeFault, type StoreFault } from './store-fault.js'
 export type { WriteProbeResult } from './sqlite/write-probe.js'
+export { PostgresConnectError } from './postgres/connect.js'
 
 /** What the daemon needs beyond the Store contract: telling when writes work again after a fault. */
 export interface StoreUpkeep {
@@ -33,6 +37,11 @@ export interface OpenStoreOptions {
   file: string
   /** The data folder: attachment blobs go to `<dataDir>/blobs/`. */
   dataDir: string
+  /**
+   * `store.postgres` (DESIGN §10): the store is PostgreSQL and `file` is not used; attachment
+   * blobs go into its `blobs` table. Rejects with PostgresConnectError when it cannot connect.
+   */
+  postgres?: { url: string; pool: number } | null
   /** The caller's child logger (`component: 'store'`): migrations and failed commits. */
   log?: Logger
   /** Clock for bookkeeping (migration times); every Store method takes its own `now`. */
@@ -49,6 +58,14 @@ export interface OpenStoreOptions {
  * database was written by a newer omnigate: the daemon must refuse to start.
  */
 export function openStore(opts: OpenStoreOptions): Promise<Store & StoreUpkeep> {
+  const { log } = opts
+  if (opts.postgres) {
+    return openPostgresStore({
+      ...opts.postgres,
+      ...(log ? { log } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    })
+  }
   // A throw while opening (a newer schema, a locked file) becomes the rejection.
   return new Promise((resolve) => resolve(openSqlite(opts)))
 }
@@ -87,6 +104,19 @@ export function migrateStore(
     return migrate(db, MIGRATIONS, now().toISOString())
   } finally {
     db.close()
+  }
+}
+
+/** `omnigate migrate` with `store.postgres`: connects, migrates under the advisory lock. */
+export async function migratePostgresStore(
+  o: { url: string; pool: number },
+  now: () => Date = () => new Date(),
+): Promise<{ from: number; to: number }> {
+  const pool = await connectPostgres({ url: o.url, pool: 1 })
+  try {
+    return await migratePostgres(pool, now().toISOString())
+  } finally {
+    await pool.end()
   }
 }
 

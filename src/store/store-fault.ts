@@ -5,6 +5,7 @@
  * the one place that tells them apart, so the API answers every one of them the same way (503,
  * retry later) and nothing else is mistaken for one. The store knows no HTTP: callers map the kind.
  */
+import { pgFaultKind } from './postgres/pg-faults.js'
 
 /**
  * - `busy`: another connection holds the lock (or SQLite's locking protocol raced): retry shortly;
@@ -39,6 +40,7 @@ export function storeFault(err: unknown): StoreFault | null {
   if (typeof code !== 'string') return null
   // Extended codes refine a primary one: SQLITE_IOERR_FSYNC, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED_SHAREDCACHE.
   const primary = code.startsWith('SQLITE_') ? code.split('_', 2).join('_') : code
-  const kind = KINDS[primary]
+  // PostgreSQL: SQLSTATEs and socket codes (postgres/pg-faults.ts).
+  const kind = KINDS[primary] ?? pgFaultKind(code)
   return kind ? { kind, code } : null
 }

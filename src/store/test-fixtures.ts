@@ -5,7 +5,12 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  testStoreDialect,
+} from '../../test/helpers/postgres.js'
 import { openStore } from './index.js'
 import type { AcceptPlan, InboundPlan, NewContact, Store, ThreadStatus } from './types.js'
 
@@ -22,19 +27,26 @@ export interface TempStore {
 export async function openTempStore(): Promise<TempStore> {
   const dir = mkdtempSync(join(tmpdir(), 'omnigate-store-'))
   const file = join(dir, 'omnigate.db')
+  // OMNIGATE_TEST_STORE=postgres: the same tests on a PostgreSQL database of their own, copied
+  // from the migrated template (test/helpers/postgres.ts); `file` is then unused.
+  const database = `store_${basename(dir).replace(/\W/g, '_')}`.toLowerCase()
+  const postgres =
+    testStoreDialect() === 'postgres' ? { url: await createTestDatabase(database), pool: 4 } : null
+  const open = () => openStore({ file, dataDir: dir, postgres })
   const t: TempStore = {
-    store: await openStore({ file, dataDir: dir }),
+    store: await open(),
     dir,
     file,
     fx: undefined as unknown as Fx,
     async reopen() {
       await t.store.close()
-      t.store = await openStore({ file, dataDir: dir })
+      t.store = await open()
       t.fx = new Fx(t.store, t.fx)
       return t.store
     },
     async dispose() {
       await t.store.close()
+      if (postgres) await dropTestDatabase(database)
       rmSync(dir, { recursive: true, force: true })
     },
   }

@@ -10,6 +10,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SqliteDatabase } from '../../src/store/sqlite/sqlite-database.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js'
 import { startGateway, type TestGateway } from '../helpers/harness.js'
+import { testStoreDialect } from '../helpers/postgres.js'
+
+// SQLite only: plays a full disk on the SQLite file (max_page_count).
+const onSqlite = testStoreDialect() === 'sqlite'
 
 /** Text big enough that each send needs pages of its own (overflow pages), never leftovers. */
 const BIG_TEXT = 'x'.repeat(20_000)
@@ -64,7 +68,7 @@ const storeProblems = () =>
     .filter((p) => p.component === 'store')
     .map((p) => p.code)
 
-describe('a full disk', () => {
+describe.runIf(onSqlite)('a full disk', () => {
   it('answers 503 store_unavailable, reports disk_full, and recovers by itself once space is freed', async () => {
     const accepted: string[] = []
     const first = await send()

@@ -40,6 +40,7 @@ describe('```yaml examples load with the real config loader', () => {
     IMAP_URL: 'imaps://support%40example.com:password@127.0.0.1:993',
     WHATSAPP_PHONE_NUMBER_ID: '106540352242922',
     SMS_RELAY_URL: 'http://127.0.0.1:3000/omnigate/outbound',
+    DATABASE_URL: 'postgres://omnigate:password@127.0.0.1:5432/omnigate',
   }
   let n = 0
 

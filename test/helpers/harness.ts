@@ -9,6 +9,12 @@ import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { loadConfig } from '../../src/gateway/config/load.js'
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/gateway.js'
+import {
+  databaseForDir,
+  dropTestDatabase,
+  ensureTestDatabase,
+  testStoreDialect,
+} from './postgres.js'
 
 export const KEYS = {
   admin: 'test-admin-key-0123456789',
@@ -34,7 +40,7 @@ export interface TestGateway {
   gw: Gateway
   dir: string
   file: string
-  /** The SQLite file. */
+  /** The SQLite file (unused when the suite runs on PostgreSQL: OMNIGATE_TEST_STORE=postgres). */
   db: string
   call(
     method: string,
@@ -56,6 +62,8 @@ export async function startGateway(
     auth?: boolean
     /** Wraps the real connector factory, e.g. to give WhatsApp Web a fake client. */
     connectorFactory?: GatewayOptions['connectorFactory']
+    /** PostgreSQL pass: this database instead of one of the data folder's own (a fault test's cluster). */
+    postgresUrl?: string
     /** An existing data folder (a restart of the same gateway). */
     dir?: string
     /** Where the gateway logs (default: silent, or TEST_LOG_LEVEL). */
@@ -69,7 +77,13 @@ export async function startGateway(
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'omnigate-test-'))
   const file = join(dir, 'gateway.config.yaml')
   const db = join(dir, 'omnigate.db')
-  const yaml = `${opts.auth === false ? '' : authYaml()}store:\n  sqlite: ${db}\n${yamlBody}`
+  // OMNIGATE_TEST_STORE=postgres: a database of this data folder's own (kept across a restart
+  // with `dir`, dropped by close()), copied from the migrated template (test/helpers/postgres.ts).
+  const postgres = testStoreDialect() === 'postgres'
+  const store = postgres
+    ? `  postgres: { url: "${opts.postgresUrl ?? (await ensureTestDatabase(databaseForDir(dir)))}", pool: 4 }`
+    : `  sqlite: ${db}`
+  const yaml = `${opts.auth === false ? '' : authYaml()}store:\n${store}\n${yamlBody}`
   writeFileSync(file, yaml)
   const env = { ...opts.env }
   const load = () => loadConfig(file, { env })
@@ -114,6 +128,7 @@ export async function startGateway(
     },
     async close() {
       await gw.stop(1000)
+      if (postgres && !opts.postgresUrl) await dropTestDatabase(databaseForDir(dir))
       rmSync(dir, { recursive: true, force: true })
     },
     async stop() {

@@ -33,6 +33,19 @@ export function crossCheck(input: unknown): Finding[] {
     ...checkKeys(obj(root['auth'])?.['keys']),
     ...checkChannels(root),
     ...checkBackoff(obj(root['dispatcher'])),
+    ...checkStore(obj(root['store'])),
+  ]
+}
+
+/** One store: `sqlite` has a default, so only both written in the file is a conflict. */
+function checkStore(store: Obj | null): Finding[] {
+  if (store === null || !('sqlite' in store) || !('postgres' in store)) return []
+  return [
+    {
+      path: ['store', 'postgres'],
+      anchor: 'key',
+      message: 'give one of store.sqlite and store.postgres, not both',
+    },
   ]
 }
 

@@ -27,7 +27,11 @@ describe('defaults', () => {
       body_limit: 1_048_576,
       rate_limit: { per_second: 200, burst: 400 },
     })
-    expect(c.store).toEqual({ sqlite: resolve('data/omnigate.db'), data_dir: resolve('data') })
+    expect(c.store).toEqual({
+      sqlite: resolve('data/omnigate.db'),
+      data_dir: resolve('data'),
+      postgres: null,
+    })
     expect(c.security).toEqual({
       allow_private_urls: false,
       attachment_link_ttl_ms: 7 * 86_400_000,
@@ -251,10 +255,15 @@ describe('auth keys', () => {
 describe('overrides and the result', () => {
   it('--data moves the SQLite file’s folder and keeps its name; relative paths start at cwd', () => {
     const lines = ['store:', '  sqlite: ./var/gw.db']
-    expect(load(lines).store).toEqual({ sqlite: resolve('var/gw.db'), data_dir: resolve('var') })
+    expect(load(lines).store).toEqual({
+      sqlite: resolve('var/gw.db'),
+      data_dir: resolve('var'),
+      postgres: null,
+    })
     expect(load(lines, {}, { dataDir: '/srv/omnigate' }).store).toEqual({
       sqlite: '/srv/omnigate/gw.db',
       data_dir: '/srv/omnigate',
+      postgres: null,
     })
     expect(load(lines, {}, { dataDir: 'rel' }).store.sqlite).toBe(resolve('rel/gw.db'))
   })

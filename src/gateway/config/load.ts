@@ -10,6 +10,7 @@ import { deepFreeze } from './freeze.js'
 import type { Finding } from './messages.js'
 import { resolveConfig, warningsBesideChannels } from './resolve.js'
 import { splitHostPort } from './schema-parts.js'
+import { storeLabel } from './store-label.js'
 import { formatPath, locate, parseSource, type SourceFile } from './source.js'
 import { ConfigError, type ChannelConfig, type ConfigIssue, type ResolvedConfig } from './types.js'
 import { validate } from './validate.js'
@@ -124,7 +125,7 @@ function summary(config: ResolvedConfig, warnings = config.warnings): string {
   const lines = [
     `ok: ${config.file}`,
     `  listen ${host.includes(':') ? `[${host}]` : host}:${port}, public URL ${public_url}`,
-    `  store ${config.store.sqlite}`,
+    `  store ${storeLabel(config.store)}`,
     `  channels: ${channels.length} (${enabled} enabled, ${channels.length - enabled} disabled)`,
     ...channels.map((c) => `    ${c.info.name.padEnd(12)} ${c.info.type.padEnd(15)} ${state(c)}`),
     `  templates: ${Object.keys(config.templates).length}, app webhooks: ${config.webhooks.length}, ` +

@@ -36,7 +36,8 @@ function isSecretPath(path: readonly PathSegment[]): boolean {
   const last = path[path.length - 1]
   const parent = path[path.length - 2]
   return (
-    SECRET_KEYS.has(String(last)) || (last === 'url' && (parent === 'smtp' || parent === 'imap'))
+    SECRET_KEYS.has(String(last)) ||
+    (last === 'url' && (parent === 'smtp' || parent === 'imap' || parent === 'postgres'))
   )
 }
 

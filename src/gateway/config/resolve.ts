@@ -69,7 +69,10 @@ export function resolveConfig(validated: Validated, opts: ResolveOptions): Resol
       body_limit: raw.server.body_limit,
       rate_limit: { ...raw.server.rate_limit },
     },
-    store: resolveStore(raw.store.sqlite, opts),
+    store: {
+      ...resolveStore(raw.store.sqlite, opts),
+      postgres: raw.store.postgres ? { ...raw.store.postgres } : null,
+    },
     auth: { keys, inactive },
     security: {
       allow_private_urls: raw.security.allow_private_urls,
@@ -96,7 +99,10 @@ export function resolveConfig(validated: Validated, opts: ResolveOptions): Resol
   }
 }
 
-function resolveStore(sqlite: string, opts: ResolveOptions): ResolvedConfig['store'] {
+function resolveStore(
+  sqlite: string,
+  opts: ResolveOptions,
+): Omit<ResolvedConfig['store'], 'postgres'> {
   // `:memory:` (tests, benchmarks) keeps no file; the data folder still holds blobs and sessions.
   if (sqlite === ':memory:') {
     return { sqlite, data_dir: resolve(opts.cwd, opts.dataDir ?? 'data') }

@@ -10,6 +10,7 @@ import { parseByteSize } from './duration.js'
 
 export {
   ALLOWED_KEYS_PREFIX,
+  credentialUrl,
   duration,
   hostPort,
   httpUrl,

@@ -8,6 +8,7 @@ import { channelSchema } from './channel-schema.js'
 import { rulesSchema } from './rules-schema.js'
 import {
   byteSize,
+  credentialUrl,
   duration,
   hostPort,
   httpUrl,
@@ -104,9 +105,22 @@ export const configSchema = strict({
     sqlite: text(
       'The SQLite file; --data DIR moves its folder. Relative to the working directory.',
     ).default('./data/omnigate.db'),
+    // DESIGN §10: several daemons on one PostgreSQL instead of the SQLite file.
+    postgres: strict({
+      url: credentialUrl(
+        ['postgres', 'postgresql'],
+        'The PostgreSQL connection URL (usually "${DATABASE_URL}"); never shown in errors.',
+      ),
+      pool: num({ int: true, min: 1, description: 'Most connections open at once.' }).prefault(10),
+    })
+      .optional()
+      .meta({ description: 'Use PostgreSQL instead of store.sqlite (give one of the two).' }),
   })
     .prefault({})
-    .meta({ description: 'Where data lives.' }),
+    .meta({
+      description: 'Where data lives: store.sqlite (the default) or store.postgres.',
+      not: { required: ['sqlite', 'postgres'] },
+    }),
   auth: strict({
     keys: z
       .array(apiKey)

@@ -89,6 +89,11 @@ export interface ResolvedConfig {
     sqlite: string
     /** The data folder (blobs, sessions, keys): the SQLite file's folder. */
     data_dir: string
+    /**
+     * `store.postgres` (DESIGN §10): when set the store is PostgreSQL and `sqlite` is unused;
+     * the data folder still holds sessions and keys. `url` is a credential: never log it whole.
+     */
+    postgres: { url: string; pool: number } | null
   }
   auth: {
     keys: ApiKey[]

@@ -16,8 +16,8 @@ const RANK: Record<MessageStatus, number> = {
   cancelled: 5,
 }
 
-/** Every status, in the order they are reached. */
-const MESSAGE_STATUSES = Object.keys(RANK) as readonly MessageStatus[]
+/** Every status, in the order they are reached (the PostgreSQL dialect counts bulk messages by them). */
+export const MESSAGE_STATUSES = Object.keys(RANK) as readonly MessageStatus[]
 
 /**
  * Whether `from` may move to `to`. `failed` is accepted up to `sent` (a bounce arrives after the
