@@ -131,7 +131,7 @@ describe('GET /v1/stream', () => {
     expect(committed.length).toBeGreaterThanOrEqual(4)
     expect((await Promise.all(committed)).every(Boolean)).toBe(true)
     // No app webhook is configured: the stream got every event, the webhook queue nothing.
-    expect(t.gw.store.webhooks.depth()).toBe(0)
+    expect(await t.gw.store.webhooks.depth()).toBe(0)
   })
 
   it('drops a client that stops reading, and frees its subscription on disconnect', async () => {

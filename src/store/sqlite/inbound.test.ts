@@ -17,6 +17,7 @@ describe('inbound.receive', () => {
       contactId: 'ct_new',
       threadId: plan.newThreadId,
       created: true,
+      threadCreated: true,
     })
     expect(await t.store.identities.find('tg', '42')).toMatchObject({
       contact_id: 'ct_new',
@@ -43,7 +44,7 @@ describe('inbound.receive', () => {
       newMessageId: 'msg_other',
       newThreadId: 'th_other',
     })
-    expect(again).toEqual({ ...first, created: false })
+    expect(again).toEqual({ ...first, created: false, threadCreated: false })
     expect(await t.store.messages.get('msg_other')).toBeNull()
     expect((await t.store.messages.listByThread(first.threadId, 10)).items).toHaveLength(1)
     // The same platform id on another channel is another message.
