@@ -11,7 +11,13 @@ import { openThread, reopen } from './threads.js'
 export function* receiveInbound(plan: InboundPlan): Program<InboundOutcome> {
   const dup = yield* tx.findInbound(plan.channel, plan.platformMessageId)
   if (dup) {
-    return { messageId: dup.id, contactId: dup.contact_id, threadId: dup.thread_id, created: false, threadCreated: false }
+    return {
+      messageId: dup.id,
+      contactId: dup.contact_id,
+      threadId: dup.thread_id,
+      created: false,
+      threadCreated: false,
+    }
   }
 
   const contactId = yield* identify(plan)
