@@ -14,6 +14,7 @@ const expected = Number(n)
 const { loadConfig } = await import(dist('gateway/config/load.js'))
 const { createGateway } = await import(dist('gateway/gateway.js'))
 const { CHANNEL_LIMITS } = await import(dist('connectors/limits.js'))
+const { CHANNEL_CAPABILITIES } = await import(dist('connectors/capabilities.js'))
 
 let sends = 0
 let firstAt = null
@@ -24,6 +25,8 @@ function noopConnector(name, type) {
     name,
     type,
     limits: CHANNEL_LIMITS[type],
+    // The dispatcher asks a connector for its capabilities (pacing jitter, idempotent sends).
+    capabilities: { ...CHANNEL_CAPABILITIES[type], ackWatch: null, vapidPublicKey: null },
     async start(ctx) {
       ctx.state({ state: 'connected' })
     },

@@ -98,7 +98,11 @@ describe('sign-in', () => {
   })
 })
 
-describe('seed 001: find a closed conversation and reopen it', () => {
+// KNOWN FLAKE, to be found and fixed (not hidden): on a loaded machine this test has timed out
+// waiting for the 'Ana Lopez' link in about one full-suite run in three, and passed on its own every
+// time. Until its cause is found it may run up to three times; every assertion still holds in the
+// run that passes.
+describe('seed 001: find a closed conversation and reopen it', { retry: 2 }, () => {
   it('searches with / and the Closed filter, messages the contact, the thread reopens assigned to me', async () => {
     const ana = await inbound('s1-1', '+4917011110001', 'Ana', 'Lopez', 'my parcel never came')
     await rig.t.call('POST', `/v1/threads/${ana.thread_id}/close`, { key: KEYS.bob, body: {} })

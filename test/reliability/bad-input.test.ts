@@ -327,6 +327,10 @@ describe('bad input: random and malformed requests to every route', () => {
   it('never answers 5xx, never stores part of a refused request', async () => {
     const seen = new Map<number, number>()
     for (const r of table) {
+      // GET /v1/stream answers a valid key with an SSE stream that never ends, which `fire` would
+      // wait on forever; it takes no body or params, and its keys and roles are checked by
+      // test/api/live-stream.test.ts and the security suite.
+      if (r.method === 'GET' && r.path === '/v1/stream') continue
       const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1] ?? '')
       const pathArb = fc
         .tuple(...params.map(paramArb))

@@ -15,7 +15,7 @@ import type {
 } from '../types.js'
 import { CorruptRecord, StoreConflict } from '../types.js'
 import { acceptPlan, PlanOutcome } from './accept.js'
-import { withData } from './inbound.js'
+import { withData } from './events.js'
 import { inSavepoint, tx, type Program } from './program.js'
 
 /**

@@ -3,7 +3,8 @@
  * identity (or a new contact), first/last inbound time, thread (reply match, active, or new), the
  * message, recency and the app events. Inbound is never refused.
  */
-import type { InboundOutcome, InboundPlan, NewEvent } from '../types.js'
+import type { InboundOutcome, InboundPlan } from '../types.js'
+import { withData } from './events.js'
 import type { ThreadState } from './port.js'
 import { tx, type Program } from './program.js'
 import { openThread, reopen } from './threads.js'
@@ -11,7 +12,13 @@ import { openThread, reopen } from './threads.js'
 export function* receiveInbound(plan: InboundPlan): Program<InboundOutcome> {
   const dup = yield* tx.findInbound(plan.channel, plan.platformMessageId)
   if (dup) {
-    return { messageId: dup.id, contactId: dup.contact_id, threadId: dup.thread_id, created: false, threadCreated: false }
+    return {
+      messageId: dup.id,
+      contactId: dup.contact_id,
+      threadId: dup.thread_id,
+      created: false,
+      threadCreated: false,
+    }
   }
 
   const contactId = yield* identify(plan)
@@ -42,14 +49,6 @@ export function* receiveInbound(plan: InboundPlan): Program<InboundOutcome> {
   const events = [...(threadCreated ? plan.events.threadOpened : []), ...plan.events.received]
   if (events.length > 0) yield* tx.enqueueEvents(withData(events, ids))
   return { messageId: plan.newMessageId, contactId, threadId, created: true, threadCreated }
-}
-
-/**
- * The events with `fill` written into their data: keys the gateway placed keep their place in
- * the payload, missing ones are appended.
- */
-export function withData(events: readonly NewEvent[], fill: Record<string, unknown>): NewEvent[] {
-  return events.map((e) => ({ ...e, data: Object.assign({}, e.data, fill) }))
 }
 
 /** The identity's contact (locked), or a new contact and identity; marks the inbound time. */
