@@ -21,7 +21,6 @@ import { openPostgresStore } from './postgres/open-postgres.js'
 export * from './types.js'
 export { storeFault, type StoreFault } from './store-fault.js'
 export type { WriteProbeResult } from './sqlite/write-probe.js'
-export { PostgresConnectError } from './postgres/connect.js'
 
 /** What the daemon needs beyond the Store contract: telling when writes work again after a fault. */
 export interface StoreUpkeep {

@@ -106,7 +106,7 @@ export function runSync<T>(port: TxPort, program: Program<T>): T {
 
 /**
  * Runs a program to its end on an asynchronous port, one awaited operation at a time.
- * @internal what store/postgres runs its programs with (exported for the tests until it lands)
+ * What store/postgres runs its programs with.
  */
 export async function runAsync<T>(port: AsyncTxPort, program: Program<T>): Promise<T> {
   let r = program.next()

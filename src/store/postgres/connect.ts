@@ -9,7 +9,10 @@ import type pg from 'pg'
 import { openPool, type PoolOptions } from './pool.js'
 import { redactUrl } from './redact-url.js'
 
-/** The store cannot be opened with this URL: a config or infrastructure problem, not a bug. */
+/**
+ * The store cannot be opened with this URL: a config or infrastructure problem, not a bug.
+ * @internal exported for its tests (the CLI reports it by its message)
+ */
 export class PostgresConnectError extends Error {
   constructor(
     message: string,
@@ -49,7 +52,7 @@ export async function connectPostgres(o: PoolOptions): Promise<pg.Pool> {
 }
 
 /** The error for a failed first connection to `url`, its password nowhere in it. */
-export function connectError(url: string, error: unknown): PostgresConnectError {
+function connectError(url: string, error: unknown): PostgresConnectError {
   const code = (error as { code?: unknown }).code
   const key = typeof code === 'string' ? code : undefined
   const detail = error instanceof Error ? error.message : String(error)

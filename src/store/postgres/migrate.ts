@@ -9,6 +9,7 @@ import type pg from 'pg'
 import { SchemaTooNewError } from '../sqlite/migrate.js'
 import { PG_MIGRATIONS } from './migrations/index.js'
 
+/** @internal exported for its tests */
 export { SchemaTooNewError }
 
 /** One step: SQL text, run as one multi-statement query inside the step's transaction. */
@@ -23,13 +24,13 @@ export interface PgMigration {
  * omnigate's), 1 in the low. Advisory locks are per database: databases on one server do not
  * wait on each other.
  */
-export const MIGRATION_LOCK = 0x6f6d6e69_00000001n
+const MIGRATION_LOCK = 0x6f6d6e69_00000001n
 
 const CREATE_RECORD_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)`
 
 /** The highest applied version, 0 for an empty database. */
-export async function currentPgVersion(c: pg.ClientBase): Promise<number> {
+async function currentPgVersion(c: pg.ClientBase): Promise<number> {
   const { rows } = await c.query<{ t: string | null }>(
     `SELECT to_regclass('schema_migrations')::text AS t`,
   )

@@ -9,7 +9,7 @@
 import type { StoreFaultKind } from '../store-fault.js'
 
 /** SQLSTATEs by kind; class 08 (connection exception) is all `busy`. */
-export const PG_FAULT_KINDS: Record<string, StoreFaultKind> = {
+const PG_FAULT_KINDS: Record<string, StoreFaultKind> = {
   // Transient: the server restarts, refuses for now, or a lock/serialization race; retry shortly.
   '57P01': 'busy', // admin_shutdown (the server is stopping)
   '57P02': 'busy', // crash_shutdown

@@ -25,11 +25,14 @@ const SEPARATOR = /[^\p{L}\p{N}\p{Co}]+/u
 const FTS_TERM = /"([^"]*)"\*/g
 
 /** FTS5's folding: lower case, diacritics removed (NFD, combining marks dropped). */
-export function fold(text: string): string {
+function fold(text: string): string {
   return text.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC')
 }
 
-/** The tokens FTS5's unicode61 tokenizer would index for `text`. */
+/**
+ * The tokens FTS5's unicode61 tokenizer would index for `text`.
+ * @internal exported for its tests
+ */
 export function tokens(text: string): string[] {
   return fold(text)
     .split(SEPARATOR)
@@ -40,7 +43,7 @@ export function tokens(text: string): string[] {
 const lexeme = (t: string): string => `'${t.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`
 
 /** The tsvector literal of a contact's search text (`''` when nothing is indexed). */
-export function searchVector(text: SearchText): string {
+function searchVector(text: SearchText): string {
   const positions = new Map<string, number[]>()
   FIELDS.forEach((field, i) => {
     const value = text[field]

@@ -103,7 +103,7 @@ export async function insertThreadEvent(sql: Sql, e: ThreadEventInsert): Promise
 }
 
 /** The row without `seq` (the core saves what it is given). */
-export function state(r: PgThreadRow): ThreadState {
+function state(r: PgThreadRow): ThreadState {
   return {
     id: r.id,
     contact_id: r.contact_id,

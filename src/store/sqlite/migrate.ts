@@ -12,8 +12,7 @@ export interface Migration {
 }
 
 /**
- * Thrown when the database was migrated by a newer omnigate.
- * @internal exported for its tests
+ * Thrown when the database was migrated by a newer omnigate (either dialect).
  */
 export class SchemaTooNewError extends Error {
   constructor(

@@ -18,4 +18,5 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   contactVersion,
 ]
 
+/** @internal exported for its tests */
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]?.version ?? 0
