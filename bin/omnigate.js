@@ -10,4 +10,9 @@ if (!existsSync(entry)) {
 }
 const { main } = await import(entry.href)
 const code = await main(process.argv.slice(2))
-process.exitCode = code
+// Exit now rather than when the event loop drains: a natural exit first closes node's signal
+// handles, and a signal arriving in that window kills the process by its default action. A Ctrl-C
+// reaches `npm start`'s daemon twice (from the terminal, then forwarded by npm, late on a busy
+// machine), so a daemon that had stopped cleanly was reported as killed by SIGINT. Logs are written
+// synchronously (pino's default destination), so nothing is cut off.
+process.exit(code)
