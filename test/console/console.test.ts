@@ -98,11 +98,7 @@ describe('sign-in', () => {
   })
 })
 
-// KNOWN FLAKE, to be found and fixed (not hidden): on a loaded machine this test has timed out
-// waiting for the 'Ana Lopez' link in about one full-suite run in three, and passed on its own every
-// time. Until its cause is found it may run up to three times; every assertion still holds in the
-// run that passes.
-describe('seed 001: find a closed conversation and reopen it', { retry: 2 }, () => {
+describe('seed 001: find a closed conversation and reopen it', () => {
   it('searches with / and the Closed filter, messages the contact, the thread reopens assigned to me', async () => {
     const ana = await inbound('s1-1', '+4917011110001', 'Ana', 'Lopez', 'my parcel never came')
     await rig.t.call('POST', `/v1/threads/${ana.thread_id}/close`, { key: KEYS.bob, body: {} })
@@ -110,6 +106,15 @@ describe('seed 001: find a closed conversation and reopen it', { retry: 2 }, () 
 
     const { page } = await newPage(rig)
     await signIn(rig, page, KEYS.alice)
+    // `/` focuses the search box in the same turn, so keys typed right after it land there (a
+    // deferred focus lost the first letters on a loaded machine and searched "na").
+    const focusedAtOnce = await page.evaluate<string | null>(`(() => {
+      dispatchEvent(new KeyboardEvent('keydown', { key: '/', bubbles: true }))
+      const type = document.activeElement?.getAttribute('type') ?? null
+      document.activeElement?.blur()
+      return type
+    })()`)
+    expect(focusedAtOnce).toBe('search')
     await page.keyboard.press('/')
     await page.keyboard.type('ana')
     await page.getByRole('button', { name: 'Closed', exact: true }).click()
