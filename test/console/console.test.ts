@@ -136,6 +136,39 @@ describe('seed 001: find a closed conversation and reopen it', () => {
     await shot(page, 'contact-page')
     await page.context().close()
   })
+  it('narrows the people list with Mine / All and Open / Snoozed / Closed', async () => {
+    const mine = await inbound('s1-3', '+4917011110011', 'Filo', 'Mine', 'hello')
+    const other = await inbound('s1-4', '+4917011110012', 'Filo', 'Other', 'hello')
+    const later = await inbound('s1-5', '+4917011110013', 'Filo', 'Later', 'hello')
+    const post = (thread: string, action: string, body: object) =>
+      rig.t.call('POST', `/v1/threads/${thread}/${action}`, { key: KEYS.alice, body })
+    expect((await post(mine.thread_id, 'assign', { agent: 'alice' })).status).toBe(200)
+    expect((await post(other.thread_id, 'assign', { agent: 'bob' })).status).toBe(200)
+    const until = new Date(Date.now() + 86_400_000).toISOString()
+    expect((await post(later.thread_id, 'snooze', { until })).status).toBe(200)
+
+    const { page } = await newPage(rig)
+    await signIn(rig, page, KEYS.alice)
+    await page.getByRole('searchbox', { name: 'Search people' }).fill('filo')
+    const names = () =>
+      page.getByRole('list', { name: 'Results' }).getByRole('link').allTextContents()
+    const shows = (expected: string[]) =>
+      expect.poll(async () => (await names()).sort(), POLL).toEqual([...expected].sort())
+    const press = (name: string) => page.getByRole('button', { name, exact: true }).click()
+
+    await shows(['Filo Mine', 'Filo Other', 'Filo Later'])
+    await press('Open')
+    await shows(['Filo Mine', 'Filo Other'])
+    await press('Mine')
+    await shows(['Filo Mine'])
+    await press('Snoozed')
+    await shows([])
+    await press('All')
+    await shows(['Filo Later'])
+    await press('Closed')
+    await shows([])
+    await page.context().close()
+  })
 })
 
 describe('seeds 000 and 002: eligibility first, and a new session with a new person', () => {
