@@ -9,7 +9,7 @@ import type { SqliteDatabase } from '../sqlite/sqlite-database.js'
 import type { CopyTable } from './tables.js'
 
 /** The scope of the copy's own records in the target's kv (never a source's scope). */
-export const PROGRESS_SCOPE = 'omnigate-copy'
+const PROGRESS_SCOPE = 'omnigate-copy'
 
 const q = (name: string): string => `"${name.replace(/"/g, '""')}"`
 

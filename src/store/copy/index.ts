@@ -56,7 +56,7 @@ export interface CopyReport {
 }
 
 /** The copy cannot start as asked (bad source, a target holding other data …). */
-export class CopyRefused extends Error {
+class CopyRefused extends Error {
   constructor(message: string) {
     super(message)
     this.name = 'CopyRefused'
@@ -204,7 +204,7 @@ function safeDecode(s: string): string {
 export function formatCopyReport(r: CopyReport, from: string, to: string): string {
   const width = Math.max(...r.tables.map((t) => t.name.length), 5)
   const lines = [
-    `${r.resumed ? 'resumed the copy of' : 'copied'} ${from} to ${redactUrl(to)} (${r.written} rows written now)`,
+    `${r.resumed ? (r.written === 0 ? 'already copied' : 'resumed the copy of') : 'copied'} ${from} to ${redactUrl(to)} (${r.written} rows written now)`,
     `${'table'.padEnd(width)}  ${'source'.padStart(9)}  ${'target'.padStart(9)}`,
     ...r.tables.map(
       (t) =>
