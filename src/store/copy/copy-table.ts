@@ -92,7 +92,11 @@ export async function copyTable(
   const progressKey = `table:${t.name}`
   const saved = await readProgress(dst, progressKey)
   let after = saved === null ? null : (JSON.parse(saved) as unknown[] | 'done')
-  if (after === 'done') return 0
+  if (after === 'done') {
+    // Again: a run may have stopped between the last batch and this.
+    await moveSequences(dst, t)
+    return 0
+  }
   let written = 0
   for (;;) {
     const rows = readBatch(src, t, after, batchSize)
