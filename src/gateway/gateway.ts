@@ -6,10 +6,11 @@
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { createConnector } from '../connectors/index.js'
-import { openStore, type OpenStoreOptions } from '../store/index.js'
+import { PgAdvisoryLocks, openStore, type OpenStoreOptions } from '../store/index.js'
 import type { Store } from '../store/types.js'
 import { attachmentLinks } from './attachments/index.js'
 import { ChannelRegistry } from './channels/registry.js'
+import { Cluster, Scheduler, daemonId, localLocks, type LockBackend } from './cluster/index.js'
 import { loadConfig } from './config/load.js'
 import { ConfigError, type ResolvedConfig } from './config/types.js'
 import { OutboxWorker } from './dispatcher/outbox-worker.js'
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   healthClock?: () => number
   /** Test seam: runs on the SQLite connection once it is open (see `OpenStoreOptions.onOpen`). */
   onStoreOpen?: OpenStoreOptions['onOpen']
+  /** This daemon's id (default `OMNIGATE_DAEMON_ID`, else `<hostname>-<pid>`); tests name theirs. */
+  daemonId?: string
 }
 
 export interface Gateway {
@@ -57,6 +60,10 @@ export interface Gateway {
   bulk: BulkRunner
   /** Flags `sent` messages without a delivery ack in time (channels that report acks). */
   watchdog: AckWatchdog
+  /** The daemon id and the cluster locks (scheduler, stateful channels). */
+  cluster: Cluster
+  /** Runs the singletons (snooze waker, bulk runner) while this daemon holds the scheduler lock. */
+  scheduler: Scheduler
   /** Graceful stop: in-flight sends get `graceMs`, the rest stays queued. */
   stop(graceMs?: number): Promise<void>
 }
@@ -76,10 +83,27 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const outboxRef: { w: OutboxWorker | null; h: WebhookWorker | null } = { w: null, h: null }
 
   const health = new Health(opts.healthClock)
+  const id = opts.daemonId ?? daemonId()
+  const pg = config.store.postgres
+  // On PostgreSQL the locks live in the server, on a connection of their own; the backend tells
+  // the cluster when that connection is lost, so the work it guarded stops at once.
+  const backend: LockBackend = pg
+    ? new PgAdvisoryLocks({ url: pg.url, daemonId: id, onLost: (r) => cluster.lost(r) })
+    : localLocks(id)
+  const cluster = new Cluster({ daemonId: id, backend, log, health })
+  const schedulerRef: { s: Scheduler | null } = { s: null }
   const metrics = createMetrics({
     outboxDepth: () => store.outbox.depth(),
     webhookDepth: () => store.webhooks.depth(),
     health,
+    cluster: {
+      daemonId: id,
+      leader: () => schedulerRef.s?.leader ?? false,
+      owned: () => {
+        const mine = new Set(svc.channels.owned())
+        return svc.channels.stateful().map((channel) => ({ channel, owned: mine.has(channel) }))
+      },
+    },
   })
   const apiLimiter = new TokenBucket(
     config.server.rate_limit.per_second,
@@ -125,6 +149,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       outboxRef.w?.kick()
       outboxRef.h?.kick()
     },
+    cluster,
+    leader: () => schedulerRef.s?.leader ?? false,
   }
   svc.channels = new ChannelRegistry(
     log,
@@ -147,12 +173,14 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     },
     config.store.data_dir,
     opts.connectorFactory,
+    cluster,
   )
 
   const app = buildApp(svc, routes(svc))
   mountConsole(app, opts.consoleDir ?? defaultConsoleDir())
   // Before the dispatcher leases anything: a cancelled bulk's jobs must not go out after a restart.
   await loadCancelledBulks(svc)
+  cluster.start()
   await svc.channels.apply(config)
   const outbox = new OutboxWorker(svc)
   const webhooks = new WebhookWorker(svc)
@@ -162,12 +190,16 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     outbox.start()
     webhooks.start()
   }
-  const waker = snoozeWaker(svc)
-  waker.start()
+  const bulk = bulkRunner(svc)
+  // One daemon at a time runs these (DESIGN §10); each finds its work in the store, so a new
+  // leader picks up where the last one was. Automations and fallback timers join this list.
+  const scheduler = new Scheduler(cluster, log, [() => snoozeWaker(svc), () => bulk])
+  schedulerRef.s = scheduler
+  scheduler.start()
+  // Not a singleton: it watches only channels whose connector is connected here, and a watched
+  // (stateful) channel is connected in its owner alone — the scheduler's leader may not be it.
   const watchdog = new AckWatchdog(svc)
   watchdog.start()
-  const bulk = bulkRunner(svc)
-  bulk.start()
   running = true
 
   return {
@@ -177,16 +209,18 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     outbox,
     watchdog,
     bulk,
+    cluster,
+    scheduler,
     async stop(graceMs = 10_000) {
       if (stopping) return
       stopping = true
-      await waker.stop()
+      await scheduler.stop()
       svc.storeFaults.stop()
-      await bulk.stop()
       await watchdog.stop()
       await outbox.stop(graceMs)
       await webhooks.stop()
       await svc.channels.stopAll()
+      await cluster.stop()
       await store.close()
     },
   }

@@ -20,6 +20,7 @@ import { openPostgresStore } from './postgres/open-postgres.js'
 
 export * from './types.js'
 export { storeFault, type StoreFault } from './store-fault.js'
+export { PgAdvisoryLocks } from './postgres/advisory-locks.js'
 export type { WriteProbeResult } from './sqlite/write-probe.js'
 
 /** What the daemon needs beyond the Store contract: telling when writes work again after a fault. */

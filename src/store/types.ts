@@ -599,8 +599,17 @@ export interface Store {
     ): Promise<BulkRecord | null>
   }
   readonly outbox: {
-    /** Leases up to `limit` due jobs (due_at <= now and no live lease) for `leaseMs`, in batches. */
-    lease(nowMs: number, limit: number, leaseMs: number): Promise<OutboxJob[]>
+    /**
+     * Leases up to `limit` due jobs (due_at <= now and no live lease) for `leaseMs`, in batches.
+     * Jobs of the channels in `skip` are left alone: stateful channels another daemon owns
+     * (DESIGN §10), whose jobs only their owner may send.
+     */
+    lease(
+      nowMs: number,
+      limit: number,
+      leaseMs: number,
+      skip?: readonly string[],
+    ): Promise<OutboxJob[]>
     /**
      * Records what became of leased jobs, all in one transaction (one fsync), each outcome in its
      * own savepoint: one that cannot be recorded (a bug) is undone alone and comes back in
@@ -610,8 +619,8 @@ export interface Store {
     /** Cancels queued (not leased) jobs of the given messages; resolves how many. */
     cancel(messageIds: string[], at: string): Promise<number>
     depth(): Promise<number>
-    /** Earliest time (ms) a job becomes leasable, or null. */
-    nextDue(): Promise<number | null>
+    /** Earliest time (ms) a job becomes leasable, or null; jobs of `skip` channels not counted. */
+    nextDue(skip?: readonly string[]): Promise<number | null>
   }
   readonly webhooks: {
     lease(nowMs: number, limit: number, leaseMs: number): Promise<WebhookDelivery[]>

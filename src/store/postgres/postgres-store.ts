@@ -114,10 +114,10 @@ export function createPostgresStore(pool: pg.Pool): PostgresStore {
     },
     outbox: {
       ...core.outbox,
-      lease: (nowMs, limit, leaseMs) =>
-        transaction((s) => queues.leaseOutbox(s, nowMs, limit, leaseMs)),
+      lease: (nowMs, limit, leaseMs, skip) =>
+        transaction((s) => queues.leaseOutbox(s, nowMs, limit, leaseMs, skip)),
       depth: () => queues.outboxDepth(sql),
-      nextDue: () => queues.outboxNextDue(sql),
+      nextDue: (skip) => queues.outboxNextDue(sql, skip),
     },
     webhooks: {
       lease: (nowMs, limit, leaseMs) =>
