@@ -71,6 +71,8 @@ export interface Gateway {
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let config = opts.config
   const log = opts.log
+  // Before the store opens: a bad OMNIGATE_DAEMON_ID stops the start with nothing to close.
+  const id = opts.daemonId ?? daemonId()
   const store = await openStore({
     file: config.store.sqlite,
     dataDir: config.store.data_dir,
@@ -83,7 +85,6 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const outboxRef: { w: OutboxWorker | null; h: WebhookWorker | null } = { w: null, h: null }
 
   const health = new Health(opts.healthClock)
-  const id = opts.daemonId ?? daemonId()
   const pg = config.store.postgres
   // On PostgreSQL the locks live in the server, on a connection of their own; the backend tells
   // the cluster when that connection is lost, so the work it guarded stops at once.
