@@ -19,7 +19,7 @@ import type { LoopHealthSink } from '../../connectors/types.js'
  * its kernel at once, take-over takes at most this long (plus a round trip). Each try is one
  * query on one connection per daemon, so 2 s costs nothing worth counting.
  */
-export const RETRY_MS = 2_000
+const RETRY_MS = 2_000
 /** While the database cannot be reached: retry soon, but no faster than this cap allows. */
 const RECONNECT_BACKOFF = { baseMs: 500, maxMs: 5_000 }
 

@@ -13,7 +13,7 @@ const MAX_ID_BYTES = 63
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/
 
 /** A daemon id that cannot be used, with a sentence naming the variable. */
-export class DaemonIdError extends Error {
+class DaemonIdError extends Error {
   constructor(message: string) {
     super(message)
     this.name = 'DaemonIdError'

@@ -13,7 +13,7 @@ import type { Logger } from 'pino'
 import type { Cluster } from './coordinator.js'
 
 /** The scheduler's lock name. */
-export const SCHEDULER_LOCK = 'scheduler'
+const SCHEDULER_LOCK = 'scheduler'
 
 /** A loop that runs only in the leader. */
 export interface Singleton {
