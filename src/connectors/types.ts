@@ -79,10 +79,24 @@ export interface ConnectorCapabilities extends TypeCapabilities {
    * `start()`, or a broken key pair). Null: the channel takes no push subscriptions.
    */
   readonly vapidPublicKey: (() => string | null) | null
+  /**
+   * The connector keeps a session with the platform that must exist once (Telegram long polling:
+   * a second poller gets 409; an IMAP IDLE or SMTP listener; a WhatsApp Web login). With several
+   * daemons on one store (DESIGN §10) only the channel's owner starts it and sends its jobs;
+   * stateless ones (webhooks, plain HTTP sends) run in every daemon.
+   */
+  readonly stateful: boolean
 }
 
 export type ChannelStateName =
-  'connected' | 'connecting' | 'qr_required' | 'disconnected' | 'disabled' | 'error'
+  | 'connected'
+  | 'connecting'
+  | 'qr_required'
+  | 'disconnected'
+  | 'disabled'
+  | 'error'
+  /** A stateful channel another daemon runs (DESIGN §10): registered here, not started. */
+  | 'standby'
 
 export interface ChannelState {
   state: ChannelStateName

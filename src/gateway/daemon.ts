@@ -47,6 +47,7 @@ export async function startDaemon(opts: ServeOptions): Promise<RunningDaemon> {
     {
       component: 'daemon',
       pid: process.pid, // the process to signal: `npm start` puts npm in front of it
+      daemon_id: gateway.cluster.daemonId, // the `owner` GET /v1/channels and /metrics name
       listen: `${host}:${bound}`,
       data: config.store.data_dir,
       ms: Date.now() - started,

@@ -7,9 +7,10 @@ import type { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { createConnector } from '../connectors/index.js'
 import { openStore, type OpenStoreOptions } from '../store/index.js'
-import type { Store } from '../store/types.js'
+import type { SharedLocks, Store } from '../store/types.js'
 import { attachmentLinks } from './attachments/index.js'
 import { ChannelRegistry } from './channels/registry.js'
+import { Cluster, Scheduler, daemonId, localLocks, type LockBackend } from './cluster/index.js'
 import { loadConfig } from './config/load.js'
 import { ConfigError, type ResolvedConfig } from './config/types.js'
 import { OutboxWorker } from './dispatcher/outbox-worker.js'
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   healthClock?: () => number
   /** Test seam: runs on the SQLite connection once it is open (see `OpenStoreOptions.onOpen`). */
   onStoreOpen?: OpenStoreOptions['onOpen']
+  /** This daemon's id (default `OMNIGATE_DAEMON_ID`, else `<hostname>-<pid>`); tests name theirs. */
+  daemonId?: string
 }
 
 export interface Gateway {
@@ -57,6 +60,10 @@ export interface Gateway {
   bulk: BulkRunner
   /** Flags `sent` messages without a delivery ack in time (channels that report acks). */
   watchdog: AckWatchdog
+  /** The daemon id and the cluster locks (scheduler, stateful channels). */
+  cluster: Cluster
+  /** Runs the singletons (snooze waker, bulk runner) while this daemon holds the scheduler lock. */
+  scheduler: Scheduler
   /** Graceful stop: in-flight sends get `graceMs`, the rest stays queued. */
   stop(graceMs?: number): Promise<void>
 }
@@ -64,6 +71,8 @@ export interface Gateway {
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let config = opts.config
   const log = opts.log
+  // Before the store opens: a bad OMNIGATE_DAEMON_ID stops the start with nothing to close.
+  const id = opts.daemonId ?? daemonId()
   const store = await openStore({
     file: config.store.sqlite,
     dataDir: config.store.data_dir,
@@ -76,10 +85,24 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const outboxRef: { w: OutboxWorker | null; h: WebhookWorker | null } = { w: null, h: null }
 
   const health = new Health(opts.healthClock)
+  // A store shared by several daemons keeps the locks (on PostgreSQL in the server, on a connection
+  // of their own); it tells the cluster when they are lost, so the work they guarded stops at once.
+  const shared = store.sharedLocks?.({ daemonId: id, onLost: (r) => cluster.lost(r) })
+  const backend: LockBackend = shared ? sharedBackend(shared) : localLocks(id)
+  const cluster = new Cluster({ daemonId: id, backend, log, health })
+  const schedulerRef: { s: Scheduler | null } = { s: null }
   const metrics = createMetrics({
     outboxDepth: () => store.outbox.depth(),
     webhookDepth: () => store.webhooks.depth(),
     health,
+    cluster: {
+      daemonId: id,
+      leader: () => schedulerRef.s?.leader ?? false,
+      owned: () => {
+        const mine = new Set(svc.channels.owned())
+        return svc.channels.stateful().map((channel) => ({ channel, owned: mine.has(channel) }))
+      },
+    },
   })
   const apiLimiter = new TokenBucket(
     config.server.rate_limit.per_second,
@@ -89,7 +112,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   // A store shared by several daemons carries live events between them (LISTEN/NOTIFY).
   const liveLog = log.child({ component: 'live' })
   const sharedBus = store.notifications
-    ? new SharedBus(store.notifications, { log: liveLog })
+    ? new SharedBus(store.notifications, { origin: id, log: liveLog })
     : null
   const svc: Services = {
     config: () => config,
@@ -130,6 +153,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       outboxRef.w?.kick()
       outboxRef.h?.kick()
     },
+    cluster,
+    leader: () => schedulerRef.s?.leader ?? false,
   }
   svc.channels = new ChannelRegistry(
     log,
@@ -152,12 +177,14 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     },
     config.store.data_dir,
     opts.connectorFactory,
+    cluster,
   )
 
   const app = buildApp(svc, routes(svc))
   mountConsole(app, opts.consoleDir ?? defaultConsoleDir())
   // Before the dispatcher leases anything: a cancelled bulk's jobs must not go out after a restart.
   await loadCancelledBulks(svc)
+  cluster.start()
   await svc.channels.apply(config)
   const outbox = new OutboxWorker(svc)
   const webhooks = new WebhookWorker(svc)
@@ -168,12 +195,16 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     webhooks.start()
   }
   sharedBus?.start()
-  const waker = snoozeWaker(svc)
-  waker.start()
+  const bulk = bulkRunner(svc)
+  // One daemon at a time runs these (DESIGN §10); each finds its work in the store, so a new
+  // leader picks up where the last one was. Automations and fallback timers join this list.
+  const scheduler = new Scheduler(cluster, log, [() => snoozeWaker(svc), () => bulk])
+  schedulerRef.s = scheduler
+  scheduler.start()
+  // Not a singleton: it watches only channels whose connector is connected here, and a watched
+  // (stateful) channel is connected in its owner alone — the scheduler's leader may not be it.
   const watchdog = new AckWatchdog(svc)
   watchdog.start()
-  const bulk = bulkRunner(svc)
-  bulk.start()
   running = true
 
   return {
@@ -183,19 +214,32 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     outbox,
     watchdog,
     bulk,
+    cluster,
+    scheduler,
     async stop(graceMs = 10_000) {
       if (stopping) return
       stopping = true
-      await waker.stop()
+      await scheduler.stop()
       svc.storeFaults.stop()
-      await bulk.stop()
       await watchdog.stop()
       await outbox.stop(graceMs)
       await webhooks.stop()
       await svc.channels.stopAll()
       await sharedBus?.close()
+      await cluster.stop()
       await store.close()
     },
+  }
+}
+
+/** The store's shared locks as the cluster's backend. */
+function sharedBackend(locks: SharedLocks): LockBackend {
+  return {
+    shared: true,
+    acquire: (names) => locks.acquire(names),
+    release: (name) => locks.release(name),
+    owners: (names) => locks.owners(names),
+    close: () => locks.close(),
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Health } from './health/index.js'
+import { registerClusterMetrics, type ClusterGauges } from './cluster/metrics.js'
 
 export interface Metrics {
   registry: Registry
@@ -34,6 +35,8 @@ export function createMetrics(gauges: {
   webhookDepth: () => Promise<number>
   /** Loops and readiness (`/readyz`'s source), read at each scrape. */
   health?: Pick<Health, 'loops' | 'ready'>
+  /** The daemon id, the scheduler's leadership and the stateful channels' owners (DESIGN §10). */
+  cluster?: ClusterGauges
 }): Metrics {
   const registry = new Registry()
   // prom-client's names already say `process_` / `nodejs_`: the prefix only namespaces them.
@@ -117,6 +120,7 @@ export function createMetrics(gauges: {
   })
   const health = gauges.health
   if (health) registerLoopMetrics(registry, health)
+  if (gauges.cluster) registerClusterMetrics(registry, gauges.cluster)
   return m
 }
 

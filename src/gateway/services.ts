@@ -13,6 +13,7 @@ import type { AttachmentLinks } from './attachments/index.js'
 import type { Metrics } from './metrics.js'
 import type { Health } from './health/index.js'
 import type { StoreFaults } from './health/store-faults.js'
+import type { Cluster } from './cluster/index.js'
 
 export interface Services {
   config(): ResolvedConfig
@@ -38,4 +39,8 @@ export interface Services {
   reload(): Promise<{ ok: true } | { ok: false; errors: string }>
   /** Wakes the dispatcher after an accept so a queued job does not wait for the next poll. */
   kick(): void
+  /** Several daemons on one store (DESIGN §10): this daemon's id and who holds which lock. */
+  cluster: Cluster
+  /** True while this daemon runs the scheduler's singletons (always on SQLite). */
+  leader(): boolean
 }

@@ -599,8 +599,17 @@ export interface Store {
     ): Promise<BulkRecord | null>
   }
   readonly outbox: {
-    /** Leases up to `limit` due jobs (due_at <= now and no live lease) for `leaseMs`, in batches. */
-    lease(nowMs: number, limit: number, leaseMs: number): Promise<OutboxJob[]>
+    /**
+     * Leases up to `limit` due jobs (due_at <= now and no live lease) for `leaseMs`, in batches.
+     * Jobs of the channels in `skip` are left alone: stateful channels another daemon owns
+     * (DESIGN §10), whose jobs only their owner may send.
+     */
+    lease(
+      nowMs: number,
+      limit: number,
+      leaseMs: number,
+      skip?: readonly string[],
+    ): Promise<OutboxJob[]>
     /**
      * Records what became of leased jobs, all in one transaction (one fsync), each outcome in its
      * own savepoint: one that cannot be recorded (a bug) is undone alone and comes back in
@@ -610,8 +619,8 @@ export interface Store {
     /** Cancels queued (not leased) jobs of the given messages; resolves how many. */
     cancel(messageIds: string[], at: string): Promise<number>
     depth(): Promise<number>
-    /** Earliest time (ms) a job becomes leasable, or null. */
-    nextDue(): Promise<number | null>
+    /** Earliest time (ms) a job becomes leasable, or null; jobs of `skip` channels not counted. */
+    nextDue(skip?: readonly string[]): Promise<number | null>
   }
   readonly webhooks: {
     lease(nowMs: number, limit: number, leaseMs: number): Promise<WebhookDelivery[]>
@@ -638,9 +647,32 @@ export interface Store {
    * the store serves one process only (SQLite). The live bus goes through it across daemons.
    */
   readonly notifications?: StoreNotifications
+  /**
+   * Named locks shared by every daemon on this store (PostgreSQL session advisory locks on a
+   * connection of their own); absent when the store serves one process only (SQLite).
+   */
+  sharedLocks?(o: SharedLocksOptions): SharedLocks
   /** Online backup to a file (SQLite). */
   backup(file: string): Promise<void>
   integrityCheck(): Promise<string>
+  close(): Promise<void>
+}
+
+/** Who takes the locks, and whom to tell when they are all lost with their connection. */
+export interface SharedLocksOptions {
+  /** Shown to the other daemons as the owner of what this daemon holds. */
+  daemonId: string
+  /** Every lock was lost with the connection (called once per loss). */
+  onLost: (reason: string) => void
+}
+
+/** Locks one daemon at a time may hold, named; see `Store.sharedLocks`. */
+export interface SharedLocks {
+  /** Tries the names not held yet; answers those held now. Throws when the store is unreachable. */
+  acquire(names: readonly string[]): Promise<Set<string>>
+  release(name: string): Promise<void>
+  /** The daemon id holding each name held by anyone. */
+  owners(names: readonly string[]): Promise<Map<string, string>>
   close(): Promise<void>
 }
 

@@ -133,6 +133,7 @@ describe('docs/api.md, Metrics', () => {
       outboxDepth: () => Promise.resolve(0),
       webhookDepth: () => Promise.resolve(0),
       health: new Health(),
+      cluster: { daemonId: 'gw-a', leader: () => true, owned: () => [] },
     })
     const rows = new Map<string, Row>()
     for (const metric of registry.getMetricsAsArray()) {

@@ -74,6 +74,8 @@ export async function startGateway(
     healthClock?: () => number
     /** Runs on the SQLite connection once open (a test caps `max_page_count` on it). */
     onStoreOpen?: GatewayOptions['onStoreOpen']
+    /** The daemon id (several in-process gateways share a host name and a pid). */
+    daemonId?: string
   } = {},
 ): Promise<TestGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'omnigate-test-'))
@@ -98,6 +100,7 @@ export async function startGateway(
     ...(opts.onStoreOpen ? { onStoreOpen: opts.onStoreOpen } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.healthClock ? { healthClock: opts.healthClock } : {}),
+    ...(opts.daemonId ? { daemonId: opts.daemonId } : {}),
   })
   await gw.svc.channels.settled()
   return {

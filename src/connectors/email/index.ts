@@ -9,6 +9,7 @@ import { CHANNEL_LIMITS } from '../limits.js'
 import {
   SendError,
   type Connector,
+  type ConnectorCapabilities,
   type ConnectorContext,
   type ConnectorDeps,
   type OutboundPayload,
@@ -54,7 +55,7 @@ export interface EmailConnectorOptions {
 class Email implements EmailConnector {
   readonly type = 'email' as const
   readonly limits = CHANNEL_LIMITS.email
-  readonly capabilities = { ...EMAIL_CAPABILITIES, ackWatch: null, vapidPublicKey: null }
+  readonly capabilities: ConnectorCapabilities
   private readonly senders: string[]
   private readonly board = new ChannelStateBoard((state) => this.ctx?.state(state))
   private ctx: ConnectorContext | null = null
@@ -69,6 +70,14 @@ class Email implements EmailConnector {
     private readonly settings: EmailSettings,
     private readonly maxMessageBytes: number,
   ) {
+    // IMAP IDLE and the SMTP listener are sessions (one mailbox watcher, one bound port);
+    // a send-only channel (SMTP out) is not.
+    this.capabilities = {
+      ...EMAIL_CAPABILITIES,
+      ackWatch: null,
+      vapidPublicKey: null,
+      stateful: settings.imap !== undefined || settings.smtp_listen !== undefined,
+    }
     this.senders = settings.senders.map((s) => s.trim().toLowerCase())
   }
 

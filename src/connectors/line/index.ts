@@ -32,7 +32,12 @@ export function createLineConnector(deps: ConnectorDeps, settings: LineSettings)
 class LineConnector implements Connector {
   readonly type = 'line' as const
   readonly limits = CHANNEL_LIMITS.line
-  readonly capabilities = { ...LINE_CAPABILITIES, ackWatch: null, vapidPublicKey: null }
+  readonly capabilities = {
+    ...LINE_CAPABILITIES,
+    ackWatch: null,
+    vapidPublicKey: null,
+    stateful: false,
+  }
   private readonly api: messagingApi.MessagingApiClient
   private readonly blob: messagingApi.MessagingApiBlobClient
   private ctx: ConnectorContext | null = null

@@ -10,6 +10,7 @@ import type { Logger } from 'pino'
 import { CHANNEL_LIMITS } from '../limits.js'
 import type {
   Connector,
+  ConnectorCapabilities,
   ConnectorContext,
   ConnectorDeps,
   OutboundPayload,
@@ -44,7 +45,7 @@ export function createTelegramConnector(
 class TelegramConnector implements Connector {
   readonly type = 'telegram' as const
   readonly limits = CHANNEL_LIMITS.telegram
-  readonly capabilities = { ...TELEGRAM_CAPABILITIES, ackWatch: null, vapidPublicKey: null }
+  readonly capabilities: ConnectorCapabilities
   readonly name: string
   private readonly api: Api
   private ctx: ConnectorContext | null = null
@@ -59,6 +60,13 @@ class TelegramConnector implements Connector {
     private readonly cfg: ResolvedTelegramSettings,
   ) {
     this.name = deps.name
+    // Long polling is a session (a second poller on the bot gets 409); webhook mode is not.
+    this.capabilities = {
+      ...TELEGRAM_CAPABILITIES,
+      ackWatch: null,
+      vapidPublicKey: null,
+      stateful: cfg.mode === 'polling',
+    }
     this.api = new Api(cfg.token, { apiRoot: cfg.apiRoot, timeoutSeconds: CLIENT_TIMEOUT_S })
     // Every call but the long poll gets the channel's deadline (`timeout`), in one place.
     this.api.config.use((prev, method, payload, signal) => {

@@ -72,7 +72,12 @@ export function createWebhookConnector(deps: ConnectorDeps, settings: WebhookSet
     name: deps.name,
     type: 'webhook',
     limits: CHANNEL_LIMITS.webhook,
-    capabilities: { ...WEBHOOK_CAPABILITIES, ackWatch: null, vapidPublicKey: null },
+    capabilities: {
+      ...WEBHOOK_CAPABILITIES,
+      ackWatch: null,
+      vapidPublicKey: null,
+      stateful: false,
+    },
 
     // No handshake: the relay is first contacted by a send, so the channel is connected at once.
     start(context) {

@@ -96,6 +96,7 @@ export function createWebPushConnector(
       ...WEBPUSH_CAPABILITIES,
       ackWatch: null,
       vapidPublicKey: () => keys?.publicKey ?? null,
+      stateful: false,
     },
 
     verifyUserHash: (externalId, hash) => verifyUserHash(settings.secret, externalId, hash),

@@ -39,7 +39,12 @@ export function createWhatsAppCloudConnector(
 class WhatsAppCloudConnector implements Connector {
   readonly type = 'whatsapp-cloud' as const
   readonly limits = CHANNEL_LIMITS['whatsapp-cloud']
-  readonly capabilities = { ...WHATSAPP_CLOUD_CAPABILITIES, ackWatch: null, vapidPublicKey: null }
+  readonly capabilities = {
+    ...WHATSAPP_CLOUD_CAPABILITIES,
+    ackWatch: null,
+    vapidPublicKey: null,
+    stateful: false,
+  }
   private readonly graph: GraphClient
   private readonly sender: WhatsAppSender
   private ctx: ConnectorContext | null = null

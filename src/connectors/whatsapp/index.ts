@@ -87,6 +87,8 @@ export function createWhatsAppConnector(
       // A phone acknowledges delivery; a message never acknowledged is flagged (watchdog.ts).
       ackWatch: { undeliveredAfterMs: settings.undelivered_after },
       vapidPublicKey: null,
+      // One logged-in browser session per number.
+      stateful: true,
     },
 
     async start(ctx) {

@@ -50,21 +50,22 @@ export class BulkRunner {
   private readonly pacer = new BulkPacer()
   private readonly failing = new Map<string, number>()
   private readonly log: Logger
-  private readonly loop: SupervisedLoop
+  private loop: SupervisedLoop
+  /** The loop was stopped: a new start (the scheduler's next term) needs a fresh one. */
+  private loopStopped = false
 
   constructor(private readonly svc: Services) {
     this.log = svc.log.child({ component: 'bulk' })
-    this.loop = new SupervisedLoop({
-      name: 'bulk',
-      log: this.log,
-      health: svc.health,
-      idleMs: POLL_MS,
-      tick: (t) => this.tick(t.signal),
-    })
+    this.loop = this.newLoop()
   }
 
-  /** Starts the loop; unfinished bulks (after a crash or a stop) resume where they were. */
+  /**
+   * Starts the loop; unfinished bulks (after a crash, a stop, or made through another daemon)
+   * resume where they were. Runs only in the scheduler's leader; may start again after a stop.
+   */
   start(): void {
+    if (this.loopStopped) this.loop = this.newLoop()
+    this.loopStopped = false
     this.loop.start()
   }
 
@@ -75,7 +76,18 @@ export class BulkRunner {
 
   /** Stops between two chunks: nothing half-done is left, the cursor says where to resume. */
   async stop(): Promise<void> {
+    this.loopStopped = true
     await this.loop.stop()
+  }
+
+  private newLoop(): SupervisedLoop {
+    return new SupervisedLoop({
+      name: 'bulk',
+      log: this.log,
+      health: this.svc.health,
+      idleMs: POLL_MS,
+      tick: (t) => this.tick(t.signal),
+    })
   }
 
   /**

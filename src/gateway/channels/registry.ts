@@ -31,6 +31,20 @@ export interface ChannelHooks {
   loops?: LoopHealthSink
 }
 
+/**
+ * Who may run a stateful connector (DESIGN §10): the cluster coordinator. On a shared store the
+ * channel's connector starts only while this daemon holds the lock `channel:<name>`.
+ */
+export interface ChannelOwnership {
+  /** False when this daemon is alone on its store: it owns every channel. */
+  readonly shared: boolean
+  hold(lock: string, listener: (held: boolean) => void): void
+  release(lock: string): Promise<void>
+}
+
+/** The lock a stateful channel's owner holds. */
+export const channelLock = (name: string): string => `channel:${name}`
+
 interface Live {
   cfg: ChannelConfig
   fingerprint: string
@@ -38,6 +52,22 @@ interface Live {
   state: ChannelState
   abort: AbortController
   started: Promise<void>
+  /** The connector keeps a session (polling, IMAP, a WhatsApp Web login): one daemon runs it. */
+  stateful: boolean
+  /** This daemon runs the connector (for a stateful channel on a shared store: holds its lock). */
+  owned: boolean
+  /** Gains and losses of the channel's lock, applied one after the other. */
+  turn: Promise<void>
+  /** Ends the current ownership term: the running connector's signal. */
+  term: AbortController | null
+  /** The connector was started once: a new term needs a fresh one (stop is final). */
+  used: boolean
+}
+
+/** The state of a stateful channel while another daemon runs it. */
+const STANDBY: ChannelState = {
+  state: 'standby',
+  detail: 'another daemon runs this channel (see owner); this one takes over if it stops',
 }
 
 export interface ChannelView {
@@ -60,6 +90,8 @@ export class ChannelRegistry {
     private readonly dataDir: string,
     /** Tests wrap this to inject a connector's fake client (e.g. WhatsApp Web). */
     private readonly factory: typeof createConnector = createConnector,
+    /** Several daemons on one store: who runs a stateful channel (none: this daemon, always). */
+    private readonly ownership: ChannelOwnership | null = null,
   ) {}
 
   /** Starts, restarts or stops channels so the running set matches `config`. */
@@ -105,6 +137,26 @@ export class ChannelRegistry {
     }))
   }
 
+  /** Channels whose connector keeps a session one daemon runs (`owner` names that daemon). */
+  stateful(): string[] {
+    return this.order.filter((n) => this.live.get(n)?.stateful === true)
+  }
+
+  /** Stateful channels whose connector runs here (their outbox jobs are this daemon's to send). */
+  owned(): string[] {
+    return this.order.filter((n) => {
+      const l = this.live.get(n)
+      return l !== undefined && l.stateful && l.owned
+    })
+  }
+
+  /** Stateful channels another daemon runs (or none yet): this daemon must not send their jobs. */
+  ownedElsewhere(): string[] {
+    const out: string[] = []
+    for (const [n, l] of this.live) if (l.stateful && !l.owned) out.push(n)
+    return out
+  }
+
   /** Resolves once every channel's start() has returned (or failed). */
   async settled(): Promise<void> {
     await Promise.all([...this.live.values()].map((l) => l.started))
@@ -127,20 +179,26 @@ export class ChannelRegistry {
       state: { state: 'connecting' },
       abort: new AbortController(),
       started: Promise.resolve(),
+      stateful: false,
+      owned: false,
+      turn: Promise.resolve(),
+      term: null,
+      used: false,
     }
     if (!cfg.enabled) {
       l.state = { state: 'disabled', detail: cfg.info.disabledReason ?? 'disabled' }
       log.warn({ detail: l.state.detail }, 'channel disabled')
       return l
     }
-    const ctx: ConnectorContext = {
+    const ctx = (signal: AbortSignal): ConnectorContext => ({
       log,
       dataDir: this.dataDir,
       inbound: (msg) => this.hooks.inbound(name, msg),
       status: (u) => this.hooks.status(name, u),
       reachability: (address, reachable) => this.hooks.reachability(name, address, reachable),
       state: (s) => {
-        if (this.live.get(name) !== l) return // a stopped generation must not overwrite the new one
+        // A stopped generation (or a lost ownership term) must not overwrite what came after it.
+        if (this.live.get(name) !== l || signal.aborted) return
         const was = l.state.state
         l.state = s
         if (s.state === 'connected' && was !== 'connected') this.hooks.connected?.(name)
@@ -151,33 +209,96 @@ export class ChannelRegistry {
         get: (key) => this.hooks.kv.get(`channel:${name}`, key),
         set: (key, value) => this.hooks.kv.set(`channel:${name}`, key, value),
       },
-      signal: l.abort.signal,
+      signal,
       ...(this.hooks.loops ? { loops: scopedLoops(this.hooks.loops, name) } : {}),
+    })
+    const build = (): Promise<Connector> =>
+      this.factory(
+        {
+          name,
+          publicUrl: config.server.public_url,
+          allowPrivateUrls: config.security.allow_private_urls,
+          templateTitle: (t) => config.templates[t]?.title ?? null,
+        },
+        cfg.settings,
+      )
+    const failed = (err: unknown): void => {
+      l.state = { state: 'error', detail: `failed to start: ${(err as Error).message}` }
+      log.error({ err: { message: (err as Error).message } }, 'channel failed to start')
     }
     l.started = (async () => {
       try {
-        const c = await this.factory(
-          {
-            name,
-            publicUrl: config.server.public_url,
-            allowPrivateUrls: config.security.allow_private_urls,
-            templateTitle: (t) => config.templates[t]?.title ?? null,
-          },
-          cfg.settings,
-        )
+        const c = await build()
         l.connector = c
-        await c.start(ctx)
+        l.stateful = c.capabilities.stateful
+        if (l.stateful && this.ownership?.shared) {
+          // Built (no I/O) but not started: it runs only while this daemon holds the lock.
+          l.state = STANDBY
+          this.ownership.hold(channelLock(name), (held) => {
+            l.turn = l.turn.then(() =>
+              held ? this.takeOver(l, build, ctx, failed, log) : this.handOver(name, l),
+            )
+          })
+          return
+        }
+        l.owned = true
+        l.used = true
+        await c.start(ctx(l.abort.signal))
       } catch (err) {
-        l.state = { state: 'error', detail: `failed to start: ${(err as Error).message}` }
-        log.error({ err: { message: (err as Error).message } }, 'channel failed to start')
+        failed(err)
       }
     })()
     return l
   }
 
+  /** This daemon took the channel's lock: a fresh connector starts under a new term. */
+  private async takeOver(
+    l: Live,
+    build: () => Promise<Connector>,
+    ctx: (signal: AbortSignal) => ConnectorContext,
+    failed: (err: unknown) => void,
+    log: Logger,
+  ): Promise<void> {
+    if (l.abort.signal.aborted || l.owned) return
+    l.owned = true
+    const term = new AbortController()
+    l.term = term
+    l.state = { state: 'connecting' }
+    log.info('channel owned by this daemon: starting')
+    try {
+      if (l.used) l.connector = await build()
+      l.used = true
+      await l.connector?.start(ctx(AbortSignal.any([l.abort.signal, term.signal])))
+    } catch (err) {
+      failed(err)
+    }
+  }
+
+  /** The channel's lock was lost (or released): the connector stops now and waits in standby. */
+  private async handOver(name: string, l: Live): Promise<void> {
+    if (!l.owned) return
+    l.owned = false
+    l.term?.abort()
+    l.term = null
+    await this.stopConnector(name, l)
+    if (!l.abort.signal.aborted) l.state = STANDBY
+  }
+
   private async stopOne(name: string, l: Live): Promise<void> {
     l.abort.abort()
     await l.started
+    if (l.stateful && this.ownership?.shared) {
+      // Stopped before the lock goes: the next owner must not poll while this one still does.
+      l.turn = l.turn.then(() => this.handOver(name, l))
+      await l.turn
+      await this.ownership.release(channelLock(name))
+      return
+    }
+    await this.stopConnector(name, l)
+  }
+
+  private async stopConnector(name: string, l: Live): Promise<void> {
+    if (!l.used) return // built but never started: nothing runs
     try {
       await l.connector?.stop()
     } catch (err) {

@@ -8,12 +8,24 @@ import { apiError, notFound } from '../errors.js'
 import type { JsonResult, RouteInput } from '../http/route.js'
 import type { webhookInbound, webhookStatus } from '../http/schemas.js'
 import type { Services } from '../services.js'
+import { channelLock } from './registry.js'
 import { receiveWebhookInbound, receiveWebhookStatus } from './webhook-channel.js'
 
-export const listChannels = (svc: Services) => (): JsonResult => ({
-  status: 200,
-  body: { items: svc.channels.list() },
-})
+/**
+ * `GET /v1/channels`: each channel with its state, rules and `owner` (DESIGN §10): for a stateful
+ * channel the id of the daemon running its connector (as the lock store says, so every daemon
+ * answers alike; null while none does), null for a stateless one, which every daemon runs.
+ */
+export const listChannels = (svc: Services) => async (): Promise<JsonResult> => {
+  const stateful = svc.channels.stateful()
+  const owners = await svc.cluster.owners(stateful.map(channelLock))
+  const owner = (name: string): string | null =>
+    stateful.includes(name) ? (owners.get(channelLock(name)) ?? null) : null
+  return {
+    status: 200,
+    body: { items: svc.channels.list().map((c) => ({ ...c, owner: owner(c.name) })) },
+  }
+}
 
 export const webhookInboundRoute =
   (svc: Services) =>

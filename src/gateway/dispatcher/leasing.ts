@@ -1,7 +1,8 @@
 /**
  * Leasing: up to `count` due outbox jobs are taken for `dispatcher.lease_ms`. A job whose send
  * never records an outcome (a crash) comes due again when its lease expires, so nothing is
- * stranded. With nothing due, the answer says how long the loop may sleep.
+ * stranded. With nothing due, the answer says how long the loop may sleep. A stateful channel
+ * owned by another daemon is never leased here.
  */
 import type { OutboxJob } from '../../store/types.js'
 import type { Services } from '../services.js'
@@ -17,9 +18,11 @@ export async function leaseDue(svc: Services, count: number): Promise<Lease> {
   const cfg = svc.config().dispatcher
   let jobs: OutboxJob[]
   let due: number | null = null
+  // Stateful channels another daemon owns: their jobs are its to send (DESIGN §10).
+  const skip = svc.channels.ownedElsewhere()
   try {
-    jobs = await svc.store.outbox.lease(Date.now(), Math.min(cfg.batch, count), cfg.lease_ms)
-    if (jobs.length === 0) due = await svc.store.outbox.nextDue()
+    jobs = await svc.store.outbox.lease(Date.now(), Math.min(cfg.batch, count), cfg.lease_ms, skip)
+    if (jobs.length === 0) due = await svc.store.outbox.nextDue(skip)
   } catch (err) {
     svc.storeFaults.report(err, 'leasing outbox jobs')
     throw err

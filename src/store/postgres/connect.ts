@@ -11,7 +11,6 @@ import { redactUrl } from './redact-url.js'
 
 /**
  * The store cannot be opened with this URL: a config or infrastructure problem, not a bug.
- * @internal exported for its tests (the CLI reports it by its message)
  */
 export class PostgresConnectError extends Error {
   constructor(

@@ -22,6 +22,7 @@ import * as contacts from './contact-reads.js'
 import { findIdentity, getContact } from './contact-rows.js'
 import { sqlOn, type Sql } from './exec.js'
 import { pgNotifications } from './notifications.js'
+import { PgAdvisoryLocks } from './advisory-locks.js'
 import { connectionLost } from './pg-faults.js'
 import { getIdempotency } from './message-rows.js'
 import * as messages from './message-reads.js'
@@ -116,10 +117,10 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
     },
     outbox: {
       ...core.outbox,
-      lease: (nowMs, limit, leaseMs) =>
-        transaction((s) => queues.leaseOutbox(s, nowMs, limit, leaseMs)),
+      lease: (nowMs, limit, leaseMs, skip) =>
+        transaction((s) => queues.leaseOutbox(s, nowMs, limit, leaseMs, skip)),
       depth: () => queues.outboxDepth(sql),
-      nextDue: () => queues.outboxNextDue(sql),
+      nextDue: (skip) => queues.outboxNextDue(sql, skip),
     },
     webhooks: {
       lease: (nowMs, limit, leaseMs) =>
@@ -137,6 +138,7 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
     attachments: { get: (id) => messages.getAttachment(sql, id) },
     blobs: blobTable(sql),
     notifications: pgNotifications(sql, url),
+    sharedLocks: (o) => new PgAdvisoryLocks({ url, ...o }),
     backup: () =>
       Promise.reject(
         new Error('omnigate backup copies a SQLite file; back PostgreSQL up with pg_dump'),

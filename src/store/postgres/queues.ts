@@ -12,8 +12,12 @@ import { PRIORITY, fromStatuses } from './message-rows.js'
 
 const LEASE_ORDER = [PRIORITY.single, PRIORITY.bulk]
 
+// `channel <> ALL($5)`: the channels this daemon may not send (stateful ones another daemon owns,
+// DESIGN §10), usually none. A filter on the outbox_ready range, not an index condition: the
+// skipped channels' due jobs are passed over, and their owner drains them at its pace.
 const LEASE = `WITH picked AS (
     SELECT job_id FROM outbox WHERE priority = $2 AND greatest(due_at, lease_until) <= $3
+      AND channel <> ALL($5::text[])
     ORDER BY greatest(due_at, lease_until) LIMIT $4 FOR UPDATE SKIP LOCKED)
   UPDATE outbox o SET lease_until = $1 FROM picked WHERE o.job_id = picked.job_id
   RETURNING o.job_id AS "jobId", o.message_id AS "messageId", o.channel,
@@ -26,9 +30,9 @@ const MARK_SENDING = `UPDATE messages SET status = 'sending', sending_at = coale
 const DEPTH = `SELECT count(*) AS n FROM outbox`
 const NEXT_DUE = `SELECT least(
     (SELECT greatest(due_at, lease_until) FROM outbox WHERE priority = 0
-      ORDER BY greatest(due_at, lease_until) LIMIT 1),
+      AND channel <> ALL($1::text[]) ORDER BY greatest(due_at, lease_until) LIMIT 1),
     (SELECT greatest(due_at, lease_until) FROM outbox WHERE priority = 1
-      ORDER BY greatest(due_at, lease_until) LIMIT 1)) AS t`
+      AND channel <> ALL($1::text[]) ORDER BY greatest(due_at, lease_until) LIMIT 1)) AS t`
 
 const WEBHOOK_LEASE = `WITH picked AS (
     SELECT id FROM webhook_outbox WHERE greatest(due_at, lease_until) <= $2
@@ -46,6 +50,7 @@ export async function leaseOutbox(
   nowMs: number,
   limit: number,
   leaseMs: number,
+  skip: readonly string[] = [],
 ): Promise<OutboxJob[]> {
   const jobs: OutboxJob[] = []
   for (const priority of LEASE_ORDER) {
@@ -55,6 +60,7 @@ export async function leaseOutbox(
       priority,
       nowMs,
       limit - jobs.length,
+      skip,
     ])
     jobs.push(...got.sort((a, b) => a.dueAt - b.dueAt || a.jobId - b.jobId))
   }
@@ -70,8 +76,11 @@ export async function outboxDepth(sql: Sql): Promise<number> {
 }
 
 /** When the next job becomes leasable: its due time, or the end of its lease if one is live. */
-export async function outboxNextDue(sql: Sql): Promise<number | null> {
-  return (await sql.one<{ t: number | null }>(NEXT_DUE))?.t ?? null
+export async function outboxNextDue(
+  sql: Sql,
+  skip: readonly string[] = [],
+): Promise<number | null> {
+  return (await sql.one<{ t: number | null }>(NEXT_DUE, [skip]))?.t ?? null
 }
 
 export async function leaseWebhooks(

@@ -36,17 +36,37 @@ export const NEXT_DUE_SQL = `SELECT min(t) AS t FROM (
     SELECT * FROM (SELECT max(due_at, lease_until) AS t FROM outbox WHERE priority = 1
       ORDER BY max(due_at, lease_until) LIMIT 1))`
 
+/**
+ * The lease and next-due reads without the jobs of some channels (stateful channels another
+ * daemon owns, DESIGN §10). Only on a shared store: SQLite has one daemon, which owns every
+ * channel, so the statements above run as they were; these exist so both dialects keep one
+ * contract.
+ */
+const NOT_SKIPPED = 'channel NOT IN (SELECT value FROM json_each(?))'
+const LEASE_SKIP_SQL = LEASE_SQL.replace(
+  'AND max(due_at, lease_until) <= ?',
+  `AND max(due_at, lease_until) <= ? AND ${NOT_SKIPPED}`,
+)
+const NEXT_DUE_SKIP_SQL = NEXT_DUE_SQL.replaceAll(
+  /WHERE priority = (\d)/g,
+  `WHERE priority = $1 AND ${NOT_SKIPPED}`,
+)
+
 export class OutboxRepo {
   constructor(private readonly x: Executor) {}
 
   /** Call inside a transaction: the lease and the `sending` marks commit together. */
-  lease(nowMs: number, limit: number, leaseMs: number): OutboxJob[] {
+  lease(nowMs: number, limit: number, leaseMs: number, skip: readonly string[] = []): OutboxJob[] {
     const jobs: OutboxJob[] = []
     for (const priority of LEASE_ORDER) {
       if (jobs.length >= limit) break
-      const got = this.x
-        .stmt(LEASE_SQL)
-        .all(nowMs + leaseMs, priority, nowMs, limit - jobs.length) as OutboxJob[]
+      const got = (
+        skip.length === 0
+          ? this.x.stmt(LEASE_SQL).all(nowMs + leaseMs, priority, nowMs, limit - jobs.length)
+          : this.x
+              .stmt(LEASE_SKIP_SQL)
+              .all(nowMs + leaseMs, priority, nowMs, JSON.stringify(skip), limit - jobs.length)
+      ) as OutboxJob[]
       jobs.push(...got.sort((a, b) => a.dueAt - b.dueAt || a.jobId - b.jobId))
     }
     const at = new Date(nowMs).toISOString()
@@ -59,8 +79,13 @@ export class OutboxRepo {
   }
 
   /** When the next job becomes leasable: its due time, or the end of its lease if one is live. */
-  nextDue(): number | null {
-    const row = this.x.stmt(NEXT_DUE_SQL).get() as { t: number | null } | undefined
+  nextDue(skip: readonly string[] = []): number | null {
+    const list = JSON.stringify(skip)
+    const row = (
+      skip.length === 0
+        ? this.x.stmt(NEXT_DUE_SQL).get()
+        : this.x.stmt(NEXT_DUE_SKIP_SQL).get(list, list)
+    ) as { t: number | null } | undefined
     return row?.t ?? null
   }
 }

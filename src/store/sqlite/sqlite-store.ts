@@ -135,10 +135,10 @@ export function createSqliteStore(
     },
     outbox: {
       ...core.outbox,
-      lease: (nowMs, limit, leaseMs) =>
-        promised(() => transaction(() => outbox.lease(nowMs, limit, leaseMs))),
+      lease: (nowMs, limit, leaseMs, skip) =>
+        promised(() => transaction(() => outbox.lease(nowMs, limit, leaseMs, skip))),
       depth: () => promised(() => outbox.depth()),
-      nextDue: () => promised(() => outbox.nextDue()),
+      nextDue: (skip) => promised(() => outbox.nextDue(skip)),
     },
     webhooks: {
       lease: (nowMs, limit, leaseMs) => promised(() => webhooks.lease(nowMs, limit, leaseMs)),

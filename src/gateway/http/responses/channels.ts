@@ -24,10 +24,27 @@ const channel = named(
   z.object({
     name: z.string(),
     type: z.enum(CHANNEL_TYPES),
-    state: z.enum(['connected', 'connecting', 'qr_required', 'disconnected', 'disabled', 'error']),
+    state: z.enum([
+      'connected',
+      'connecting',
+      'qr_required',
+      'disconnected',
+      'disabled',
+      'error',
+      'standby',
+    ]),
     detail: z.string().nullable().meta({ description: 'A sentence a person can act on.' }),
     qr: z.string().optional().meta({ description: 'WhatsApp Web pairing QR (data: URL).' }),
     rules,
+    owner: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          'Stateful channels (Telegram polling, IMAP or SMTP-listener email, WhatsApp Web): the id ' +
+          'of the daemon running the connector (null while none does). Stateless channels: null, ' +
+          'every daemon sends them.',
+      }),
   }),
   { description: 'A configured channel, its state and rules.' },
 )
