@@ -25,6 +25,7 @@ import { connectionLost } from './pg-faults.js'
 import { getIdempotency } from './message-rows.js'
 import * as messages from './message-reads.js'
 import * as queues from './queues.js'
+import { sharedPacing } from './rate-slots.js'
 import type { PgSchema } from './schema.js'
 import * as threads from './thread-reads.js'
 import { pgTxPort } from './tx-port.js'
@@ -134,6 +135,7 @@ export function createPostgresStore(pool: pg.Pool): PostgresStore {
     },
     attachments: { get: (id) => messages.getAttachment(sql, id) },
     blobs: blobTable(sql),
+    pacing: sharedPacing(sql),
     backup: () =>
       Promise.reject(
         new Error('omnigate backup copies a SQLite file; back PostgreSQL up with pg_dump'),
