@@ -32,7 +32,10 @@ describe.runIf(testStoreDialect() === 'postgres')('rate limits across daemons', 
     busy = startBusyCore()
     database = uniqueDatabaseName('shared_rate')
     const url = await ensureTestDatabase(database)
-    const yaml = `channels:
+    // Two jobs a lease: the three daemons take turns at the backlog instead of one leasing it
+    // all, so each of them sends at once — and each alone would send at the full rate.
+    const yaml = `dispatcher: { batch: 2 }
+channels:
   sms:
     type: webhook
     url: ${relay.url}
