@@ -20,7 +20,7 @@ import type { SharedLimit } from '../../store/types.js'
  * clocks' offset and the receiver's own scheduling. At a whole limit it keeps the rate at 96 %
  * of it (1000 / 1040), inside P6's 5 %.
  */
-export const SHARED_MARGIN_MS = 40
+const SHARED_MARGIN_MS = 40
 /** A send may leave at most this long after its shared slot (ms); later, it takes a new one. */
 export const SHARED_LATE_MS = 15
 /** The margin is spread over at most this many slots (as the wire spacing's window). */
