@@ -225,6 +225,31 @@ export interface OutboxJob {
   bulkId: string | null
 }
 
+/** One limit a send counts against, for a slot shared by every daemon (`Store.pacing`). */
+export interface SharedLimit {
+  /** `c:<channel>` or `r:<channel>:<recipient>`. */
+  key: string
+  /** Ms between two slots of this key. */
+  intervalMs: number
+}
+
+/** A send's shared slot: when it may go, by this process's clock (epoch ms). */
+export interface SharedSlot {
+  at: number
+  /** False when `at` was further off than asked: nothing was reserved (wait in the store). */
+  reserved: boolean
+}
+
+/**
+ * Rate slots shared by every daemon on one database (DESIGN §10, "rate limits are shared"):
+ * present where several daemons may share a store (PostgreSQL), absent where one daemon is the
+ * whole truth (SQLite). `reserve` takes the latest next slot of the send's limits, if it is at
+ * most `holdMs` away, and moves each limit on by its interval, atomically among all daemons.
+ */
+export interface SharedPacing {
+  reserve(limits: readonly SharedLimit[], holdMs: number): Promise<SharedSlot>
+}
+
 export interface StoredIdempotency {
   bodyHash: string
   status: number
@@ -652,6 +677,8 @@ export interface Store {
    * connection of their own); absent when the store serves one process only (SQLite).
    */
   sharedLocks?(o: SharedLocksOptions): SharedLocks
+  /** Rate slots shared by every daemon (PostgreSQL); absent when this daemon alone sends. */
+  readonly pacing?: SharedPacing
   /** Online backup to a file (SQLite). */
   backup(file: string): Promise<void>
   integrityCheck(): Promise<string>

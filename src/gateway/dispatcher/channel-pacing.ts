@@ -4,13 +4,16 @@
  * (the channel's, each recipient's), a calendar and a recipient planner give far-off jobs a due
  * time to wait for in the store. Right before the hand-over, the wire spacing (wire-spacing.ts)
  * holds a send until the channel's and the recipient's last sends, as written, leave room for it.
+ * Where the store shares slots among daemons (PostgreSQL), a send first takes its shared slot
+ * (shared-slots.ts) and the wire spacing applies on top.
  */
 import type { Connector } from '../../connectors/types.js'
 import type { ChannelRules } from '../../rules/types.js'
-import type { OutboxJob } from '../../store/types.js'
+import type { OutboxJob, SharedPacing } from '../../store/types.js'
 import { loopLag } from './loop-lag.js'
 import { Pacer, SlotCalendar } from './rate-limiter.js'
 import { sendJitterMs } from './send-jitter.js'
+import { SHARED_LATE_MS, sharedLimits } from './shared-slots.js'
 import { WireSpacing, type StartedSend } from './wire-spacing.js'
 
 /**
@@ -57,6 +60,15 @@ export type SlotDecision =
   /** Reserved: send at `at` (ms; now or a moment later). */
   | { kind: 'send'; at: number }
 
+/** What `claimWire` decided. */
+export type WireClaim =
+  /** Hand the send over now, with `wire.written` as its `onWrite`. */
+  | { kind: 'send'; wire: StartedSend }
+  /** Not to be sent any more (its bulk was cancelled). */
+  | { kind: 'dropped' }
+  /** The shared slot is too far off: back to the store, due at `due` (ms). */
+  | { kind: 'hold'; due: number }
+
 export class ChannelPacing {
   /** Due times planned for jobs released to wait for their rate slot (job id → ms). */
   private readonly planned = new Map<number, number>()
@@ -67,8 +79,14 @@ export class ChannelPacing {
   /** Connectors seen to finish a send without reporting its write: never held back for it. */
   private readonly silent = new WeakSet<Connector>()
 
-  /** `rateOf` reads a channel's rates from the live config (a reload may change them). */
-  constructor(private readonly rateOf: (channel: string) => ChannelRate) {}
+  /**
+   * `rateOf` reads a channel's rates from the live config (a reload may change them); `shared`
+   * is the store's shared slots, where it has them (`Store.pacing`).
+   */
+  constructor(
+    private readonly rateOf: (channel: string) => ChannelRate,
+    private readonly shared?: SharedPacing,
+  ) {}
 
   /**
    * The job's send slot: the latest of the channel's and the recipient's next free slot (strict
@@ -105,21 +123,37 @@ export class ChannelPacing {
    * A busy event loop can wake a held send late and the next one on time, and a send on a new
    * connection is written only after the connect: wait until the channel's and the recipient's
    * last sends, as written, leave room for this one (wire-spacing.ts), so the receiving end never
-   * sees more than the limit in one second, then claim that room. Null when `dropped()` says the
-   * job is not to be sent any more (its bulk was cancelled): checked after every wait, right
-   * before the claim, so after a cancel answered nothing of the bulk is handed over any more.
+   * sees more than the limit in one second, then claim that room. With shared slots, the send
+   * first waits for its slot among all daemons, and takes a new one if it would leave more than
+   * `SHARED_LATE_MS` after it. `dropped` when `dropped()` says the job is not to be sent any more
+   * (its bulk was cancelled): checked after every wait, right before the claim, so after a cancel
+   * answered nothing of the bulk is handed over any more. A store error (shared slots) throws.
    */
-  async claimWire(job: OutboxJob, dropped: () => boolean): Promise<StartedSend | null> {
+  async claimWire(job: OutboxJob, dropped: () => boolean): Promise<WireClaim> {
     const pace = this.pacing(job.channel, false)
     const limits = [
       { key: `c:${job.channel}`, perSecond: pace.chLimit },
       { key: `r:${job.channel}:${job.recipientKey}`, perSecond: pace.rcptLimit },
     ]
+    const shared = this.shared
+    const sharedFor =
+      shared && sharedLimits(job.channel, job.recipientKey, this.rateOf(job.channel))
     for (;;) {
-      await this.spacing.ready(limits)
-      if (dropped()) return null
-      const wire = this.spacing.tryStart(limits)
-      if (wire) return wire
+      let latest = Infinity
+      if (shared && sharedFor) {
+        const slot = await shared.reserve(sharedFor, HOLD_MAX_MS)
+        if (!slot.reserved) return { kind: 'hold', due: Math.ceil(slot.at) }
+        const wait = slot.at - Date.now()
+        if (wait > 0) await new Promise((r) => setTimeout(r, Math.ceil(wait)))
+        latest = slot.at + SHARED_LATE_MS
+      }
+      for (;;) {
+        await this.spacing.ready(limits)
+        if (dropped()) return { kind: 'dropped' }
+        if (Date.now() > latest) break // too late for the shared slot: take a new one
+        const wire = this.spacing.tryStart(limits)
+        if (wire) return { kind: 'send', wire }
+      }
     }
   }
 

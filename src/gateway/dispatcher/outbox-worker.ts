@@ -17,7 +17,7 @@ import { SendError } from '../../connectors/types.js'
 import type { MessageError, OutboxJob } from '../../store/types.js'
 import { cancelledBulks } from '../bulk/cancelled.js'
 import type { Services } from '../services.js'
-import { ChannelPacing } from './channel-pacing.js'
+import { ChannelPacing, type WireClaim } from './channel-pacing.js'
 import { IDLE_POLL_MS, leaseDue } from './leasing.js'
 import { decideFailure, raceAbort, toSendError } from './send-failure.js'
 import { OutcomeBatch } from './send-outcomes.js'
@@ -45,6 +45,7 @@ export class OutboxWorker {
     this.log = svc.log.child({ component: 'outbox' })
     this.pacing = new ChannelPacing(
       (channel) => svc.config().channels[channel]?.info.rules.rate ?? UNKNOWN_CHANNEL_RATE,
+      svc.store.pacing,
     )
     this.outcomes = new OutcomeBatch(svc, this.log, {
       stopped: () => this.stopCtl.signal.aborted,
@@ -143,8 +144,9 @@ export class OutboxWorker {
     if (!payload)
       return this.fail(job, { code: 'message_missing', message: 'the message of this job is gone' })
     if ('corrupt' in payload) return this.quarantine(job, payload.corrupt)
-    const wire = await this.pacing.claimWire(job, () => this.dropIfCancelled(job))
-    if (!wire) return
+    const claim = await this.claimWire(job)
+    if (claim.kind !== 'send') return
+    const { wire } = claim
     // From the claim to the hand-over nothing waits.
     const timeout = AbortSignal.timeout(this.svc.config().dispatcher.send_timeout_ms)
     const signal = AbortSignal.any([timeout, this.stopCtl.signal])
@@ -172,6 +174,23 @@ export class OutboxWorker {
     } finally {
       wire.settled()
     }
+  }
+
+  /**
+   * The job's room on the wire (channel-pacing.ts). A shared slot too far off, or a store that
+   * cannot reserve one now, sends the job back to the store to wait.
+   */
+  private async claimWire(job: OutboxJob): Promise<WireClaim> {
+    let claim: WireClaim
+    try {
+      claim = await this.pacing.claimWire(job, () => this.dropIfCancelled(job))
+    } catch (err) {
+      this.svc.storeFaults.report(err, 'reserving a rate slot')
+      claim = { kind: 'hold', due: Date.now() + NOT_READY_DELAY_MS }
+    }
+    if (claim.kind === 'hold')
+      this.outcomes.record({ kind: 'release', jobId: job.jobId, due: claim.due })
+    return claim
   }
 
   /**

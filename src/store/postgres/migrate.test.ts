@@ -59,6 +59,7 @@ describe.skipIf(testStoreDialect() !== 'postgres')('PostgreSQL migrations', () =
       'kv',
       'messages',
       'outbox',
+      'rate_slots',
       'schema_migrations',
       'thread_events',
       'thread_tags',
