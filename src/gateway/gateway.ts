@@ -10,6 +10,7 @@ import { openStore, type OpenStoreOptions } from '../store/index.js'
 import type { Store } from '../store/types.js'
 import { attachmentLinks } from './attachments/index.js'
 import { ChannelRegistry } from './channels/registry.js'
+import { isLocalUrl, unsubscribeLinks } from './consent/index.js'
 import { loadConfig } from './config/load.js'
 import { ConfigError, type ResolvedConfig } from './config/types.js'
 import { OutboxWorker } from './dispatcher/outbox-worker.js'
@@ -98,6 +99,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       publicUrl: () => config.server.public_url,
       ttlMs: () => config.security.attachment_link_ttl_ms,
     }),
+    unsubscribe: await unsubscribeLinks({
+      kv: store.kv,
+      publicUrl: () => config.server.public_url,
+    }),
     metrics,
     apiLimiter,
     health,
@@ -149,6 +154,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     opts.connectorFactory,
   )
 
+  if (isLocalUrl(config.server.public_url) && hasEmailChannel(config)) {
+    log.warn(
+      { component: 'consent', public_url: config.server.public_url },
+      'server.public_url is a local address: email is sent without a List-Unsubscribe link ' +
+        '(set it to the URL people reach this server on)',
+    )
+  }
   const app = buildApp(svc, routes(svc))
   mountConsole(app, opts.consoleDir ?? defaultConsoleDir())
   // Before the dispatcher leases anything: a cancelled bulk's jobs must not go out after a restart.
@@ -190,6 +202,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await store.close()
     },
   }
+}
+
+function hasEmailChannel(config: ResolvedConfig): boolean {
+  return Object.values(config.channels).some((c) => c.info.type === 'email')
 }
 
 /** Loads the config file for the daemon and for reloads, with the CLI's overrides. */

@@ -290,6 +290,11 @@ export interface InboundPlan {
    * their place); `threadOpened` is queued only when the message opened a new thread.
    */
   events: { threadOpened: NewEvent[]; received: NewEvent[] }
+  /**
+   * The message is an opt-out or resume keyword (DESIGN §15): the change is recorded in the same
+   * transaction, on the message's contact and thread, as `Store.consent.record` would.
+   */
+  consent?: Omit<ConsentChange, 'contactId' | 'threadId' | 'now'>
 }
 
 export interface InboundOutcome {
@@ -299,6 +304,8 @@ export interface InboundOutcome {
   created: boolean
   /** This message opened a new thread (its `thread.opened` event was queued). */
   threadCreated: boolean
+  /** With `plan.consent` on a stored message: what became of the change. */
+  consent?: ConsentOutcome
 }
 
 /**

@@ -8,14 +8,12 @@
 import type { ConsentChange, ConsentOutcome } from '../types.js'
 import { withData } from './events.js'
 import { tx, type Program } from './program.js'
-
-/** Prefix of the timeline event ids a consent change writes (`te_` + the change's own ULID). */
-const EVENT_ID_PREFIX = 'te_'
+import { event } from './threads.js'
 
 export function* recordConsent(c: ConsentChange): Program<ConsentOutcome | null> {
   if ((yield* tx.lockContact(c.contactId)) === null) return null
-  const now = (yield* tx.consentStatus(c.contactId, c.channel)) ?? 'opted_in'
-  if (now === c.status) return { changed: false, threadId: null }
+  const was = (yield* tx.consentStatus(c.contactId, c.channel)) ?? 'opted_in'
+  if (was === c.status) return { changed: false, threadId: null }
   yield* tx.saveConsent({
     id: c.id,
     contact_id: c.contactId,
@@ -27,21 +25,13 @@ export function* recordConsent(c: ConsentChange): Program<ConsentOutcome | null>
   yield* tx.bumpContactVersion(c.contactId)
   const threadId = c.threadId ?? (yield* tx.latestThreadId(c.contactId, c.channel))
   if (threadId !== null) {
-    yield* tx.insertThreadEvent({
-      id: EVENT_ID_PREFIX + c.id.replace(/^cs_/, ''),
-      thread_id: threadId,
-      contact_id: c.contactId,
-      type: c.status,
-      // The person themselves (a keyword, the email link), else the key that set it.
-      actor: c.source.kind === 'keyword' || c.source.kind === 'one_click' ? 'contact' : actorOf(c),
-      data: { channel: c.channel, source: c.source },
-      at: c.now,
-    })
+    // The person themselves (a keyword, the email link), else the key that set it.
+    const byContact = c.source.kind === 'keyword' || c.source.kind === 'one_click'
+    const actor = byContact ? 'contact' : (c.source.id ?? c.source.kind)
+    const data = { channel: c.channel, source: c.source }
+    yield* event(threadId, c.contactId, c.status, actor, data, c.now)
   }
-  if (c.events.length > 0) yield* tx.enqueueEvents(withData(c.events, { thread_id: threadId }))
+  const ids = { contact_id: c.contactId, thread_id: threadId }
+  if (c.events.length > 0) yield* tx.enqueueEvents(withData(c.events, ids))
   return { changed: true, threadId }
-}
-
-function actorOf(c: ConsentChange): string {
-  return c.source.id ?? c.source.kind
 }
