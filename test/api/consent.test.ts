@@ -8,7 +8,8 @@ import { sign } from '../../src/connectors/webhook/signature.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js'
 import { KEYS, startGateway, type TestGateway } from '../helpers/harness.js'
 
-const CONFIRMATION = 'You are unsubscribed and will get no more messages here. Reply START to resume.'
+const CONFIRMATION =
+  'You are unsubscribed and will get no more messages here. Reply START to resume.'
 
 let relay: WebhookReceiver
 let events: WebhookReceiver
@@ -208,7 +209,10 @@ describe('opt-out by keyword', () => {
     const out = await receive('sms', '+491701000010', 'STOP')
     const ok = await receive('sms', '+491701000011', 'hello')
     const body = { contact_ids: [out.contact_id, ok.contact_id], channel: 'sms', text: 'Sale' }
-    const dry = await t.call('POST', '/v1/bulk', { key: KEYS.alice, body: { ...body, dry_run: true } })
+    const dry = await t.call('POST', '/v1/bulk', {
+      key: KEYS.alice,
+      body: { ...body, dry_run: true },
+    })
     expect(dry.status).toBe(200)
     expect(dry.body).toMatchObject({ total: 2, eligible: 1, skipped: { opted_out: 1 } })
     const b = await t.call('POST', '/v1/bulk', { key: KEYS.alice, body })
@@ -257,7 +261,10 @@ describe('GET/PUT /v1/contacts/{id}/consent', () => {
       key: KEYS.shop,
       body: { channel: 'sms', status: 'opted_in' },
     })
-    expect(b.body.channels[0]).toMatchObject({ status: 'opted_in', source: { kind: 'app', id: 'shop' } })
+    expect(b.body.channels[0]).toMatchObject({
+      status: 'opted_in',
+      source: { kind: 'app', id: 'shop' },
+    })
     await t.call('PUT', `/v1/contacts/${id}/consent`, {
       key: KEYS.admin,
       body: { channel: 'quiet', status: 'opted_out' },

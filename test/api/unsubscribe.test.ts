@@ -92,13 +92,20 @@ describe('email one-click unsubscribe', () => {
     expect(done.text).toMatch(/no more email/)
     const c = await t.call('GET', `/v1/contacts/${id}/consent`)
     expect(c.body.channels).toEqual([
-      { channel: 'mail', status: 'opted_out', at: expect.any(String), source: { kind: 'one_click' } },
+      {
+        channel: 'mail',
+        status: 'opted_out',
+        at: expect.any(String),
+        source: { kind: 'one_click' },
+      },
     ])
     const r = await send(id)
     expect(r.status).toBe(422)
     expect(r.body.error.code).toBe('opted_out')
     // A mail client may POST again: still one change.
-    expect((await t.call('POST', path, { key: null, raw: 'List-Unsubscribe=One-Click' })).status).toBe(200)
+    expect(
+      (await t.call('POST', path, { key: null, raw: 'List-Unsubscribe=One-Click' })).status,
+    ).toBe(200)
     expect((await t.call('GET', `/v1/contacts/${id}/consent`)).body.history).toHaveLength(1)
   })
 

@@ -24,8 +24,7 @@ export const BASE_RULES: Omit<ChannelRules, 'rate'> = {
 export const DEFAULT_OPT_OUT: NonNullable<ChannelRules['opt_out']> = Object.freeze({
   keywords: ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'],
   resume: ['START', 'UNSTOP'],
-  confirmation:
-    'You are unsubscribed and will get no more messages here. Reply START to resume.',
+  confirmation: 'You are unsubscribed and will get no more messages here. Reply START to resume.',
 })
 
 // WhatsApp's 24 h customer-service window: free-form messages only within 24 h of the last inbound.

@@ -65,7 +65,9 @@ export function mergeRules(
         keywords: layer.opt_out.keywords ?? below.keywords,
         resume: layer.opt_out.resume ?? below.resume,
         confirmation:
-          layer.opt_out.confirmation === undefined ? below.confirmation : layer.opt_out.confirmation,
+          layer.opt_out.confirmation === undefined
+            ? below.confirmation
+            : layer.opt_out.confirmation,
       })
     }
   }

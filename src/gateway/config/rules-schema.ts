@@ -96,8 +96,7 @@ export const rulesSchema = strict({
               'Inbound messages that opt the contact out of this channel, matched on the whole trimmed message, any letter case (list every language you need). Default: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT.',
           }),
         resume: z.array(keyword).optional().meta({
-          description:
-            'Inbound messages that opt the contact back in. Default: START, UNSTOP.',
+          description: 'Inbound messages that opt the contact back in. Default: START, UNSTOP.',
         }),
         confirmation: z
           .union([z.string().min(1, { message: 'use null for no confirmation' }), z.null()])

@@ -37,7 +37,14 @@ export function keywordConsent(
   const source = { kind: 'keyword' as const, id: messageId, text: intent.keyword }
   const type = intent.status === 'opted_out' ? 'contact.opted_out' : 'contact.opted_in'
   // contact_id and thread_id: filled in by the store (null keeps their place in the payload).
-  const data = { contact_id: null, channel, status: intent.status, thread_id: null, source, at: now }
+  const data = {
+    contact_id: null,
+    channel,
+    status: intent.status,
+    thread_id: null,
+    source,
+    at: now,
+  }
   return {
     plan: {
       id: newId('cs'),
@@ -46,7 +53,7 @@ export function keywordConsent(
       source,
       events: told.events(type, data, now),
     },
-    taken: told.taken,
+    taken: () => told.taken(),
   }
 }
 

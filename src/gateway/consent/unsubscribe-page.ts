@@ -5,8 +5,7 @@
  */
 
 /** No script and nothing from elsewhere; the form may post only to this server. */
-const PAGE_CSP =
-  "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+const PAGE_CSP = "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 /** An HTML page with the console's security headers. */
 export function page(status: number, title: string, body: string): Response {
@@ -47,6 +46,6 @@ export function donePage(channel: string): Response {
   )
 }
 
-export function escapeHtml(s: string): string {
+function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
 }

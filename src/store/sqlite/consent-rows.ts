@@ -27,7 +27,7 @@ const OPTED_OUT = `SELECT contact_id FROM consent WHERE channel = ? AND status =
   AND contact_id IN (SELECT value FROM json_each(?))`
 
 /** A consent or consent_history row as read. */
-export interface ConsentRow {
+interface ConsentRow {
   channel: string
   status: string
   at: string
@@ -73,7 +73,7 @@ export class ConsentRows {
 }
 
 /** A row as the record both dialects return (absent `id`/`text` left out, not null). */
-export function toConsent(r: ConsentRow): ConsentRecord {
+function toConsent(r: ConsentRow): ConsentRecord {
   return {
     channel: r.channel,
     status: r.status as ConsentStatus,

@@ -57,7 +57,10 @@ export const threadEvent = named(
     data: jsonObject,
     at: timestamp,
   }),
-  { description: 'Something that happened to a thread (opted_out/opted_in: consent on its channel changed, data.source says who).' },
+  {
+    description:
+      'Something that happened to a thread (opted_out/opted_in: consent on its channel changed, data.source says who).',
+  },
 )
 
 export const threadWithEvents = named(
