@@ -59,7 +59,7 @@ export async function unsubscribeLinks(opts: {
 export function isLocalUrl(url: string): boolean {
   try {
     const host = new URL(url).hostname
-    return host === 'localhost' || host === '[::1]' || host.startsWith('127.')
+    return host === 'localhost' || host === '[::1]' || host === '0.0.0.0' || host.startsWith('127.')
   } catch {
     return true
   }
