@@ -142,6 +142,11 @@ export interface OutboundPayload {
     bcc: string[]
     inReplyTo: string | null
     references: string[]
+    /**
+     * The signed one-click unsubscribe URL (RFC 8058) for `List-Unsubscribe`; absent or null:
+     * no header (no public URL to serve it on).
+     */
+    listUnsubscribe?: string | null
   } | null
   createdAt: string
   /** 1 on the first try. */

@@ -69,6 +69,7 @@ export const RULE_ERRORS = {
   address_invalid: 422,
   contact_blocked: 422,
   contact_unreachable: 422,
+  opted_out: 422,
   contact_first: 422,
   template_required: 422,
   window_closed: 422,

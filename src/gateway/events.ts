@@ -16,6 +16,8 @@ export type EventType =
   | 'thread.assigned'
   | 'thread.snoozed'
   | 'bulk.done'
+  | 'contact.opted_out'
+  | 'contact.opted_in'
 
 export type EventFactory = (
   type: EventType,

@@ -11,6 +11,7 @@ import type { SharedLocks, Store } from '../store/types.js'
 import { attachmentLinks } from './attachments/index.js'
 import { ChannelRegistry } from './channels/registry.js'
 import { Cluster, Scheduler, daemonId, localLocks, type LockBackend } from './cluster/index.js'
+import { isLocalUrl, unsubscribeLinks } from './consent/index.js'
 import { loadConfig } from './config/load.js'
 import { ConfigError, type ResolvedConfig } from './config/types.js'
 import { OutboxWorker } from './dispatcher/outbox-worker.js'
@@ -126,6 +127,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       publicUrl: () => config.server.public_url,
       ttlMs: () => config.security.attachment_link_ttl_ms,
     }),
+    unsubscribe: await unsubscribeLinks({
+      kv: store.kv,
+      publicUrl: () => config.server.public_url,
+    }),
     metrics,
     apiLimiter,
     health,
@@ -180,6 +185,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     cluster,
   )
 
+  if (isLocalUrl(config.server.public_url) && hasEmailChannel(config)) {
+    log.warn(
+      { component: 'consent', public_url: config.server.public_url },
+      'server.public_url is a local address: email is sent without a List-Unsubscribe link ' +
+        '(set it to the URL people reach this server on)',
+    )
+  }
   const app = buildApp(svc, routes(svc))
   mountConsole(app, opts.consoleDir ?? defaultConsoleDir())
   // Before the dispatcher leases anything: a cancelled bulk's jobs must not go out after a restart.
@@ -241,6 +253,10 @@ function sharedBackend(locks: SharedLocks): LockBackend {
     owners: (names) => locks.owners(names),
     close: () => locks.close(),
   }
+}
+
+function hasEmailChannel(config: ResolvedConfig): boolean {
+  return Object.values(config.channels).some((c) => c.info.type === 'email')
 }
 
 /** Loads the config file for the daemon and for reloads, with the CLI's overrides. */

@@ -6,8 +6,8 @@ import { monotonicFactory } from 'ulid'
 
 const next = monotonicFactory()
 
-/** The prefixes of the ids `newId()` makes: contact, identity, thread, message, attachment, event, bulk. */
-const NEW_ID_PREFIXES = ['ct', 'id', 'th', 'msg', 'att', 'ev', 'bk'] as const
+/** The prefixes of the ids `newId()` makes: contact, identity, thread, message, attachment, event, bulk, consent change. */
+const NEW_ID_PREFIXES = ['ct', 'id', 'th', 'msg', 'att', 'ev', 'bk', 'cs'] as const
 
 export type IdPrefix = (typeof NEW_ID_PREFIXES)[number]
 

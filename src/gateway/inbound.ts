@@ -5,6 +5,7 @@
  * deduplicated by the platform's id, with its app-webhook events.
  */
 import type { InboundMessage, InboundResult, StatusUpdate } from '../connectors/types.js'
+import { afterKeyword, keywordConsent } from './consent/index.js'
 import { normalizeAddress } from '../rules/index.js'
 import type { InboundPlan, MessageError, MessageRecord, MessageStatus } from '../store/types.js'
 import { newId } from './ids.js'
@@ -75,7 +76,9 @@ export async function receiveInbound(
   const names = inboundNames(msg.from)
   const told = recordEvents(svc.events)
   const messageId = newId('msg')
+  const keyword = keywordConsent(svc, ch.info.rules, channel, msg.text, messageId, now)
   const out = await svc.store.inbound.receive({
+    ...(keyword ? { consent: keyword.plan } : {}),
     now,
     channel,
     platformMessageId: msg.platformMessageId,
@@ -138,6 +141,7 @@ export async function receiveInbound(
         .map((e) => ({ ...e, data: Object.assign({}, e.data, ids) })),
     )
   }
+  if (keyword) await afterKeyword(svc, channel, out, keyword)
   return out
 }
 

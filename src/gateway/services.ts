@@ -10,6 +10,7 @@ import type { TokenBucket } from './dispatcher/rate-limiter.js'
 import type { EventFactory } from './events.js'
 import type { LiveBus } from './live/bus.js'
 import type { AttachmentLinks } from './attachments/index.js'
+import type { UnsubscribeLinks } from './consent/index.js'
 import type { Metrics } from './metrics.js'
 import type { Health } from './health/index.js'
 import type { StoreFaults } from './health/store-faults.js'
@@ -24,6 +25,8 @@ export interface Services {
   /** Live updates (`/v1/stream`): publish what a use-case committed, right after the store call. */
   live: LiveBus
   links: AttachmentLinks
+  /** Signed one-click unsubscribe URLs of email sends (DESIGN §15), and their check. */
+  unsubscribe: UnsubscribeLinks
   metrics: Metrics
   apiLimiter: TokenBucket
   /** Standing problems and background loops' ticks: what `/readyz` and `/metrics` report. */

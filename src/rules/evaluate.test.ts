@@ -84,6 +84,11 @@ const refusals: (Row & { want: { code: RefusalCode } })[] = [
     want: { code: 'contact_unreachable', allowed_kinds: [] },
   },
   {
+    name: 'contact opted out on the channel (check 3b)',
+    in: { ...input(tg, { identity: identity(TG_ID) }), optedOut: true },
+    want: { code: 'opted_out', rule: 'channels.telegram.rules.opt_out', allowed_kinds: [] },
+  },
+  {
     name: 'telegram identity that never wrote',
     in: input(tg, { identity: identity(TG_ID, { first_inbound_at: null, last_inbound_at: null }) }),
     want: {
@@ -222,6 +227,7 @@ describe('evaluate: one row per refusal code', () => {
       address_invalid: true,
       contact_blocked: true,
       contact_unreachable: true,
+      opted_out: true,
       contact_first: true,
       template_required: true,
       window_closed: true,
@@ -254,6 +260,14 @@ describe('evaluate: one row per refusal code', () => {
       }),
     )
     expect(e.code).toBe('contact_blocked')
+  })
+
+  it('checks an opt-out after blocked and before contact-first (3 < 3b < 4)', () => {
+    const blocked = input(tg, { contact: contact({ blocked: true }), identity: identity(TG_ID) })
+    expect(evaluate({ ...blocked, optedOut: true }).code).toBe('contact_blocked')
+    const silent = input(tg, { identity: identity(TG_ID, { first_inbound_at: null }) })
+    expect(evaluate({ ...silent, optedOut: true }).code).toBe('opted_out')
+    expect(evaluate({ ...silent, optedOut: false }).code).toBe('contact_first')
   })
 })
 

@@ -82,7 +82,7 @@ function decide(input: RecipientInput, content: SendContent | null): RecipientDe
   if (!addr.ok) return refused(addr.refusal)
   const address = addr.address
 
-  const early = checkContact(channel, contact, identity)
+  const early = checkContact(channel, contact, identity, input.optedOut === true)
   if (early !== null) return refused(early, { address })
 
   const win = windowState(rules.window, identity?.last_inbound_at ?? null, now)

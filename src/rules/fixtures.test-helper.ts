@@ -54,6 +54,7 @@ export function channel(
     window: null,
     rate: { per_second: 30, per_recipient_per_second: 1 },
     max_unreplied_per_day: null,
+    opt_out: null,
     ...TYPE_RULES[type],
     ...over.rules,
   }

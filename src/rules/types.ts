@@ -18,6 +18,11 @@ export interface ChannelRules {
   rate: { per_second: number; per_recipient_per_second: number }
   /** WhatsApp Web pacing: first messages per day to people who never answered (null: no cap). */
   max_unreplied_per_day: number | null
+  /**
+   * Opt-out by keyword (DESIGN §15); null: off. Keywords are matched on the whole trimmed
+   * inbound text, case-insensitively; stored upper-cased. `confirmation` null: none is sent.
+   */
+  opt_out: { keywords: string[]; resume: string[]; confirmation: string | null } | null
 }
 
 export interface ChannelInfo {
@@ -95,6 +100,8 @@ export interface EvaluateInput {
   templates: Record<string, TemplateDef>
   /** First messages already sent today to people who never answered (max_unreplied_per_day). */
   unrepliedToday?: number
+  /** The contact opted out on this channel (DESIGN §15, check 3b); absent: they did not. */
+  optedOut?: boolean
   now: Date
 }
 
@@ -105,6 +112,7 @@ export type RefusalCode =
   | 'address_invalid'
   | 'contact_blocked'
   | 'contact_unreachable'
+  | 'opted_out'
   | 'contact_first'
   | 'template_required'
   | 'window_closed'

@@ -56,7 +56,17 @@ export interface ThreadRecord {
 }
 
 export type ThreadEventType =
-  'opened' | 'reopened' | 'assigned' | 'unassigned' | 'tagged' | 'snoozed' | 'woke' | 'closed'
+  | 'opened'
+  | 'reopened'
+  | 'assigned'
+  | 'unassigned'
+  | 'tagged'
+  | 'snoozed'
+  | 'woke'
+  | 'closed'
+  /** Consent changed on the thread's channel (DESIGN §15): `data` holds the source. */
+  | 'opted_out'
+  | 'opted_in'
 
 export interface ThreadEventRecord {
   id: string
@@ -305,6 +315,11 @@ export interface InboundPlan {
    * their place); `threadOpened` is queued only when the message opened a new thread.
    */
   events: { threadOpened: NewEvent[]; received: NewEvent[] }
+  /**
+   * The message is an opt-out or resume keyword (DESIGN §15): the change is recorded in the same
+   * transaction, on the message's contact and thread, as `Store.consent.record` would.
+   */
+  consent?: Omit<ConsentChange, 'contactId' | 'threadId' | 'now'>
 }
 
 export interface InboundOutcome {
@@ -314,6 +329,8 @@ export interface InboundOutcome {
   created: boolean
   /** This message opened a new thread (its `thread.opened` event was queued). */
   threadCreated: boolean
+  /** With `plan.consent` on a stored message: what became of the change. */
+  consent?: ConsentOutcome
 }
 
 /**
@@ -679,6 +696,21 @@ export interface Store {
   sharedLocks?(o: SharedLocksOptions): SharedLocks
   /** Rate slots shared by every daemon (PostgreSQL); absent when this daemon alone sends. */
   readonly pacing?: SharedPacing
+  readonly consent: {
+    /** The contact's current state per channel that was ever set, by channel name. */
+    state(contactId: string): Promise<ConsentRecord[]>
+    /** Every change, oldest first. */
+    history(contactId: string): Promise<ConsentRecord[]>
+    /** Of `contactIds`, those opted out on `channel`. */
+    optedOut(contactIds: readonly string[], channel: string): Promise<Set<string>>
+    /**
+     * Records a change in one transaction (the contact locked, its version bumped so a send
+     * decided before it is decided again): state, history row, timeline event and app events.
+     * A change to the state the channel is in already writes nothing (`changed: false`).
+     * An unknown contact resolves null.
+     */
+    record(change: ConsentChange): Promise<ConsentOutcome | null>
+  }
   /** Online backup to a file (SQLite). */
   backup(file: string): Promise<void>
   integrityCheck(): Promise<string>
@@ -733,6 +765,52 @@ export interface ListenHooks {
 export interface Listening {
   /** Stops listening and ends its connection (idempotent). */
   close(): Promise<void>
+}
+
+/** A contact's consent on one channel (DESIGN §15); no record means opted in (never changed). */
+export type ConsentStatus = 'opted_in' | 'opted_out'
+
+/**
+ * Who changed it: the person by keyword (`id`: the inbound message, `text`: the keyword) or by
+ * the email one-click link; an API key by role (`id`: the key's id, `text`: its note).
+ */
+export interface ConsentSource {
+  kind: 'keyword' | 'one_click' | 'agent' | 'app' | 'api'
+  id?: string
+  text?: string
+}
+
+/** One change of consent, or the current state of a channel (its last change). */
+export interface ConsentRecord {
+  channel: string
+  status: ConsentStatus
+  at: string
+  source: ConsentSource
+}
+
+/** A consent change to record, with what it writes besides the state and history rows. */
+export interface ConsentChange {
+  /** `cs_…`: the history row's id. */
+  id: string
+  contactId: string
+  channel: string
+  status: ConsentStatus
+  source: ConsentSource
+  now: string
+  /**
+   * The thread whose timeline shows the change (`te_…` event `opted_out`/`opted_in`); without
+   * one, the contact's newest thread on the channel, if any.
+   */
+  threadId?: string
+  /** App events queued only when the state changed; the store fills `thread_id` in. */
+  events: NewEvent[]
+}
+
+export interface ConsentOutcome {
+  /** False when the channel was in that state already: nothing was written. */
+  changed: boolean
+  /** The thread the timeline event went to (null: the contact has no thread on the channel). */
+  threadId: string | null
 }
 
 /** One entry of a contact's timeline. */

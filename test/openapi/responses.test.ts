@@ -6,6 +6,7 @@
  * body must match the declared schema with no undeclared field. Every operation must have been
  * answered 2xx at least once, so a new route cannot go unchecked.
  */
+import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sign } from '../../src/connectors/webhook/signature.js'
 import { userHash } from '../../src/connectors/webpush/user-hash.js'
@@ -279,6 +280,25 @@ describe('answers match the OpenAPI document', () => {
     await call(200, 'POST', path, { key: null, body })
     const forged = { key: null, body: { ...body, user_hash: userHash('other', 'user-42') } }
     expectCode(await call(401, 'POST', path, forged), 'signature_invalid')
+  })
+
+  it('consent: read, set by a key, the email one-click link; opted_out refusals', async () => {
+    const path = `/v1/contacts/${ct}/consent`
+    await call(200, 'GET', path)
+    const out = { channel: 'sms', status: 'opted_out', note: 'asked by phone' }
+    await call(200, 'PUT', path, { body: out })
+    expectCode(await call(400, 'PUT', path, { body: { channel: 'sms' } }), 'invalid_field')
+    const send = { contact_id: ct, channel: 'sms', text: 'hi' }
+    expectCode(await call(422, 'POST', '/v1/messages', { body: send }), 'opted_out')
+    await call(200, 'PUT', path, { body: { channel: 'sms', status: 'opted_in' } })
+    // This server's public_url is local (no link in mail): sign one as the daemon would.
+    const key = (await t.gw.store.kv.get('system', 'unsubscribe_secret')) ?? ''
+    const sig = createHmac('sha256', key).update(`unsubscribe.${ct}.sms`).digest('base64url')
+    const link = `/unsubscribe/${ct}.sms.${sig}`
+    await call(200, 'GET', link, { key: null })
+    await call(200, 'POST', link, { key: null, raw: 'List-Unsubscribe=One-Click' })
+    await call(400, 'POST', `${link.slice(0, -2)}xx`, { key: null })
+    await call(200, 'PUT', path, { body: { channel: 'sms', status: 'opted_in' } })
   })
 
   it('the rate limit: 429 with Retry-After once a key spent its burst', async () => {

@@ -52,6 +52,11 @@ export async function composeMail(
   }
   if (email?.inReplyTo) mail.inReplyTo = email.inReplyTo
   if (references.length > 0) mail.references = references
+  if (email?.listUnsubscribe) {
+    // RFC 8058: the URL in List-Unsubscribe, and the POST a mail client makes to it, one click.
+    mail.list = { unsubscribe: email.listUnsubscribe }
+    mail.headers = { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
+  }
   return { mail, messageId }
 }
 

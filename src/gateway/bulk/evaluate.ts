@@ -46,6 +46,7 @@ export async function evaluateRecipients(
   pace: Pace,
 ): Promise<Evaluated> {
   const facts = await svc.store.bulk.facts(contactIds, job.channel)
+  const optedOut = await svc.store.consent.optedOut(contactIds, job.channel)
   // The cap counts this chunk's own first messages too, as they would be counted one by one.
   let unreplied = await unrepliedToday(svc, job.channel, now)
   const out: Evaluated = { plans: [], eligible: 0, skipped: {}, nextDue: pace.start }
@@ -62,6 +63,7 @@ export async function evaluateRecipients(
       identity: f.identity,
       thread: null,
       activeThreads: f.activeThreads,
+      optedOut: optedOut.has(id),
     }
     const input = recipientFacts(svc, records, now, unreplied)
     const d = evaluate({ ...input, content: job.content })

@@ -14,7 +14,18 @@ export const BASE_RULES: Omit<ChannelRules, 'rate'> = {
   contact_first: false,
   window: null,
   max_unreplied_per_day: null,
+  opt_out: null,
 }
+
+/**
+ * Opt-out keywords (DESIGN §15): the set US carriers and SMS providers honour for text messaging
+ * (CTIA), which people also use on WhatsApp. Other languages are configuration.
+ */
+export const DEFAULT_OPT_OUT: NonNullable<ChannelRules['opt_out']> = Object.freeze({
+  keywords: ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'],
+  resume: ['START', 'UNSTOP'],
+  confirmation: 'You are unsubscribed and will get no more messages here. Reply START to resume.',
+})
 
 // WhatsApp's 24 h customer-service window: free-form messages only within 24 h of the last inbound.
 const WHATSAPP_WINDOW = { duration_ms: 24 * 3_600_000, after: 'templates_only' as const }
@@ -30,12 +41,14 @@ export const TYPE_RULES: Record<ChannelType, Partial<ChannelRules> & Pick<Channe
   // who never answered are the conservative defence against the number being banned.
   whatsapp: {
     window: WHATSAPP_WINDOW,
+    opt_out: DEFAULT_OPT_OUT,
     rate: { per_second: 0.5, per_recipient_per_second: 0.2 },
     max_unreplied_per_day: 50,
   },
   // Cloud API: 80 messages/s is the default throughput of a business phone number.
   'whatsapp-cloud': {
     window: WHATSAPP_WINDOW,
+    opt_out: DEFAULT_OPT_OUT,
     rate: { per_second: 80, per_recipient_per_second: 1 },
   },
   // SMTP relays throttle bursts; 10/s stays under common provider limits. Email threads may
@@ -44,5 +57,5 @@ export const TYPE_RULES: Record<ChannelType, Partial<ChannelRules> & Pick<Channe
   // Push services take high rates; a browser is only reachable after it subscribed (contact-first).
   webpush: { contact_first: true, rate: { per_second: 100, per_recipient_per_second: 1 } },
   // The app's own relay: fast by default, it applies its provider's limits itself.
-  webhook: { rate: { per_second: 1000, per_recipient_per_second: 10 } },
+  webhook: { rate: { per_second: 1000, per_recipient_per_second: 10 }, opt_out: DEFAULT_OPT_OUT },
 }

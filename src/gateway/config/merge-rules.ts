@@ -5,7 +5,7 @@
  */
 import type { ChannelType } from '../../connectors/types.js'
 import type { ChannelRules } from '../../rules/types.js'
-import { BASE_RULES, TYPE_RULES } from './defaults.js'
+import { BASE_RULES, DEFAULT_OPT_OUT, TYPE_RULES } from './defaults.js'
 import { parseDuration } from './duration.js'
 import type { RawRules } from './rules-schema.js'
 
@@ -21,6 +21,7 @@ export function mergeRules(
     closing: { ...(typed.closing ?? BASE_RULES.closing) },
     window: typed.window !== undefined && typed.window !== null ? { ...typed.window } : null,
     rate: { ...typed.rate },
+    opt_out: optOut(typed.opt_out ?? null),
   }
   for (const layer of layers) {
     if (layer === undefined) continue
@@ -56,6 +57,26 @@ export function mergeRules(
     }
     if (layer.max_unreplied_per_day !== undefined)
       r.max_unreplied_per_day = layer.max_unreplied_per_day
+    if (layer.opt_out === null || layer.opt_out === false) r.opt_out = null
+    else if (layer.opt_out !== undefined) {
+      // Turned on here, or changed: the keys left out keep what was below (the defaults at least).
+      const below = r.opt_out ?? DEFAULT_OPT_OUT
+      r.opt_out = optOut({
+        keywords: layer.opt_out.keywords ?? below.keywords,
+        resume: layer.opt_out.resume ?? below.resume,
+        confirmation:
+          layer.opt_out.confirmation === undefined
+            ? below.confirmation
+            : layer.opt_out.confirmation,
+      })
+    }
   }
   return r
+}
+
+/** A fresh copy with keywords upper-cased, as inbound text is compared (keyword-match.ts). */
+function optOut(o: ChannelRules['opt_out']): ChannelRules['opt_out'] {
+  if (o === null) return null
+  const upper = (list: readonly string[]) => [...new Set(list.map((k) => k.toUpperCase()))]
+  return { keywords: upper(o.keywords), resume: upper(o.resume), confirmation: o.confirmation }
 }

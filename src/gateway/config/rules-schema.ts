@@ -13,6 +13,12 @@ const tag = z
   .min(1, { message: 'a tag must not be empty' })
   .meta({ description: 'An allowed tag.' })
 
+const keyword = z
+  .string()
+  .trim()
+  .min(1, { message: 'a keyword must not be empty' })
+  .meta({ description: 'A keyword: the whole message, any letter case.' })
+
 export const rulesSchema = strict({
   single_open_thread: z.boolean().optional().meta({
     description:
@@ -78,6 +84,36 @@ export const rulesSchema = strict({
     description:
       'First messages a day to people who never answered (null: no cap). Default: 50 for whatsapp, else null.',
   }).optional(),
+  opt_out: z
+    .union([
+      strict({
+        keywords: z
+          .array(keyword)
+          .min(1, { message: 'must list at least one keyword (or set opt_out: false)' })
+          .optional()
+          .meta({
+            description:
+              'Inbound messages that opt the contact out of this channel, matched on the whole trimmed message, any letter case (list every language you need). Default: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT.',
+          }),
+        resume: z.array(keyword).optional().meta({
+          description: 'Inbound messages that opt the contact back in. Default: START, UNSTOP.',
+        }),
+        confirmation: z
+          .union([z.string().min(1, { message: 'use null for no confirmation' }), z.null()])
+          .optional()
+          .meta({
+            description:
+              'Sent once when a keyword opts the contact out (it passes the opt-out it confirms); null: none. Default: "You are unsubscribed and will get no more messages here. Reply START to resume."',
+          }),
+      }),
+      z.null(),
+      z.literal(false),
+    ])
+    .optional()
+    .meta({
+      description:
+        'Opt-out by keyword (DESIGN §15): a contact who sends a keyword is refused every later send on this channel (opted_out) until a resume keyword; null or false: off. Default: on for webhook, whatsapp and whatsapp-cloud, else off (email carries a one-click List-Unsubscribe link instead).',
+    }),
 }).meta({ id: 'ChannelRules', description: 'Sending rules of a channel (DESIGN §5).' })
 
 export type RawRules = z.output<typeof rulesSchema>

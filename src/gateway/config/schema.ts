@@ -30,6 +30,8 @@ export const WEBHOOK_EVENTS = [
   'thread.assigned',
   'thread.snoozed',
   'bulk.done',
+  'contact.opted_out',
+  'contact.opted_in',
 ] as const
 
 const CHANNEL_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/

@@ -13,7 +13,7 @@ export type JobPayload = Omit<OutboundPayload, 'signal'>
 
 /** The payload of `job`'s message; `{ corrupt }` names what cannot be read; null: it is gone. */
 export async function buildPayload(
-  svc: Pick<Services, 'store' | 'links'>,
+  svc: Pick<Services, 'store' | 'links' | 'unsubscribe'>,
   job: OutboxJob,
 ): Promise<JobPayload | { corrupt: string } | null> {
   const { store, links } = svc
@@ -38,6 +38,7 @@ export async function buildPayload(
       bcc: m.email.bcc,
       inReplyTo: ids.at(-1) ?? null,
       references: ids,
+      listUnsubscribe: svc.unsubscribe.url(m.contact_id, m.channel),
     }
   }
   const now = Date.now()

@@ -95,4 +95,6 @@ export const channelSecret = { kind: 'channel' } as const
 export const webhookSigned = { kind: 'channel', proofs: ['webhookSignature'] } as const
 /** Attachment links: a bearer key, or the signed `exp` + `sig` of a link we sent out. */
 export const keyOrSignedLink = { kind: 'public', proofs: ['bearer', 'signedLink'] } as const
+/** Email one-click unsubscribe: the token in the path is signed by us (consent/unsubscribe-links.ts). */
+export const signedLink = { kind: 'public', proofs: ['signedLink'] } as const
 export const open = { kind: 'public' } as const

@@ -11,6 +11,7 @@ import {
   keyOrSignedLink,
   open,
   route,
+  signedLink,
   webhookSigned,
   type Route,
 } from './route.js'
@@ -18,6 +19,7 @@ import * as s from './schemas.js'
 import * as attachments from '../attachments/index.js'
 import * as bulk from '../bulk/index.js'
 import * as channels from '../channels/index.js'
+import * as consent from '../consent/index.js'
 import * as contacts from '../contacts/index.js'
 import * as send from '../send/index.js'
 import * as threads from '../threads/index.js'
@@ -39,6 +41,8 @@ export function routes(svc: Services): Route[] {
     route({ method: 'GET', path: '/v1/contacts/:id', operationId: 'getContact', auth: anyKey, summary: 'Read a contact', responses: { 200: r.contact }, handler: contacts.getContact(svc) }),
     route({ method: 'PATCH', path: '/v1/contacts/:id', operationId: 'updateContact', auth: anyKey, summary: 'Update a contact (incl. blocked)', body: s.contactPatch, responses: { 200: r.contact, ...r.errors(409) }, handler: contacts.patchContact(svc) }),
     route({ method: 'GET', path: '/v1/contacts/:id/eligibility', operationId: 'getEligibility', auth: anyKey, summary: 'Per channel: may we send, and what', responses: { 200: r.eligibility }, handler: contacts.eligibility(svc) }),
+    route({ method: 'GET', path: '/v1/contacts/:id/consent', operationId: 'getConsent', auth: anyKey, summary: 'Consent per channel (opted in or out) and its history', responses: { 200: consent.consent }, handler: consent.getConsent(svc) }),
+    route({ method: 'PUT', path: '/v1/contacts/:id/consent', operationId: 'setConsent', auth: anyKey, summary: 'Opt the contact out of (or back in to) a channel; the key is the source', body: consent.consentBody, responses: { 200: consent.consent, ...r.errors(422) }, handler: consent.putConsent(svc) }),
     route({ method: 'GET', path: '/v1/contacts/:id/timeline', operationId: 'getTimeline', auth: anyKey, summary: 'Messages and thread events, time-ordered', query: s.pageQuery, responses: { 200: r.timelinePage }, handler: contacts.timeline(svc) }),
     route({ method: 'POST', path: '/v1/messages', operationId: 'sendMessage', auth: anyKey, summary: 'Send a message (202 once on disk; dry_run → 200 decision)', body: s.sendBody, headers: s.sendHeaders, responses: { 202: r.messageAccepted, 200: r.decision, ...r.errors(404, 409, 422) }, handler: send.sendMessage(svc) }),
     route({ method: 'GET', path: '/v1/messages/:id', operationId: 'getMessage', auth: anyKey, summary: 'A message with its status history', responses: { 200: r.message }, handler: send.getMessage(svc) }),
@@ -60,6 +64,8 @@ export function routes(svc: Services): Route[] {
     route({ method: 'POST', path: '/v1/channels/:name/status', operationId: 'receiveWebhookStatus', auth: webhookSigned, summary: 'Webhook channel: a status update (signed)', body: s.webhookStatus, verify: channels.webhookSignature(svc), responses: { 200: r.statusAccepted, ...r.errors(422) }, handler: channels.webhookStatusRoute(svc) }),
     route({ method: 'GET', path: '/v1/channels/:name/push-key', operationId: 'getPushKey', auth: open, summary: 'Web Push: the VAPID public key (public, for the site script)', responses: { 200: r.pushKey, ...r.errors(422) }, handler: channels.pushKey(svc) }),
     route({ method: 'POST', path: '/v1/channels/:name/subscriptions', operationId: 'createPushSubscription', auth: channelSecret, summary: 'Web Push: register a subscription (user_hash checked)', body: s.subscriptionBody, verify: channels.subscriptionHash(svc), responses: { 201: r.subscribed, 200: r.subscribed, ...r.errors(422) }, handler: channels.subscribe(svc) }),
+    route({ method: 'GET', path: '/unsubscribe/:token', operationId: 'unsubscribePage', auth: signedLink, summary: 'Email one-click unsubscribe: the page with its button (signed link)', responses: { 200: r.raw('text/html', 'The page'), 400: r.raw('text/html', 'Not a link we signed'), 404: r.raw('text/html', 'The contact no longer exists') }, handler: consent.unsubscribeForm(svc) }),
+    route({ method: 'POST', path: '/unsubscribe/:token', operationId: 'unsubscribeOneClick', auth: signedLink, summary: 'Email one-click unsubscribe (RFC 8058): opts the contact out of that email channel', responses: { 200: r.raw('text/html', 'Done'), 400: r.raw('text/html', 'Not a link we signed'), 404: r.raw('text/html', 'The contact no longer exists') }, handler: consent.unsubscribePost(svc) }),
     route({ method: 'POST', path: '/v1/admin/reload', operationId: 'reloadConfig', auth: adminOnly, summary: 'Re-read the config file (invalid: old one kept)', responses: { 200: r.reloaded, ...r.errors(422) }, handler: system.reload(svc) }),
     route({ method: 'GET', path: '/hooks/:type/:name', operationId: 'verifyPlatformHook', auth: channelSecret, summary: 'Platform webhook handshake (verified by the connector)', responses: r.platformReplies, handler: channels.platformHook(svc) }),
     route({ method: 'POST', path: '/hooks/:type/:name', operationId: 'receivePlatformHook', auth: channelSecret, summary: 'Platform webhook (verified by the connector)', responses: r.platformReplies, handler: channels.platformHook(svc) }),

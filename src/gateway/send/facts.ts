@@ -23,6 +23,8 @@ export interface RecipientRecords {
   thread: ThreadRecord | null
   /** The contact's open and snoozed threads when already loaded (else they are read here). */
   activeThreads?: readonly ThreadRecord[]
+  /** The contact opted out on the channel (check 3b), when already read (else read here). */
+  optedOut?: boolean
 }
 
 /**
@@ -37,8 +39,13 @@ export async function loadRecipientFacts(
   const activeThreads =
     r.activeThreads ??
     (r.contact === null ? [] : await svc.store.threads.listActiveByContact(r.contact.id))
+  const optedOut =
+    r.optedOut ??
+    (r.contact !== null &&
+      (await svc.store.consent.optedOut([r.contact.id], r.channelName)).has(r.contact.id))
   const unreplied = await unrepliedToday(svc, r.channelName, now)
-  return { input: recipientFacts(svc, { ...r, activeThreads }, now, unreplied), activeThreads }
+  const records = { ...r, activeThreads, optedOut }
+  return { input: recipientFacts(svc, records, now, unreplied), activeThreads }
 }
 
 /**
@@ -62,6 +69,7 @@ export function recipientFacts(
     targetThread: r.thread === null ? null : threadFacts(r.thread),
     templates: config.templates,
     unrepliedToday: unreplied,
+    optedOut: r.optedOut ?? false,
     now,
   }
 }
@@ -77,12 +85,21 @@ export async function contactChannelFacts(
 ): Promise<{ channel: ChannelInfo; identity: IdentityRecord | null; facts: RecipientInput }[]> {
   const identities = await svc.store.identities.listByContact(contact.id)
   const activeThreads = await svc.store.threads.listActiveByContact(contact.id)
+  const consent = await svc.store.consent.state(contact.id)
   const facts = contactFacts(contact)
   const out: { channel: ChannelInfo; identity: IdentityRecord | null; facts: RecipientInput }[] = []
   for (const { info } of Object.values(svc.config().channels)) {
     const identity = identities.find((i) => i.channel === info.name) ?? null
     if (!hasAddress(info, facts, identity === null ? null : identityFacts(identity))) continue
-    const records = { channelName: info.name, contact, identity, thread: null, activeThreads }
+    const optedOut = consent.some((c) => c.channel === info.name && c.status === 'opted_out')
+    const records = {
+      channelName: info.name,
+      contact,
+      identity,
+      thread: null,
+      activeThreads,
+      optedOut,
+    }
     const unreplied = await unrepliedToday(svc, info.name, now)
     out.push({ channel: info, identity, facts: recipientFacts(svc, records, now, unreplied) })
   }

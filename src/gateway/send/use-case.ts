@@ -30,6 +30,12 @@ import { resolveTarget } from './target.js'
  */
 const MAX_DECISIONS = 3
 
+/** How a send made by the gateway itself differs from one asked through the API. */
+export interface SendOptions {
+  /** The opt-out confirmation (DESIGN §15): the one send check 3b lets through. */
+  confirmsOptOut?: boolean
+}
+
 /**
  * `POST /v1/messages`: a decision (`dry_run`), or the message accepted (202, on disk) — or the
  * refusal as an API error. With `idempotency`, a repeated request answers what the first did.
@@ -46,6 +52,7 @@ export async function send(
   body: SendBody,
   caller: Caller,
   idempotency: Idempotency | null,
+  opts: SendOptions = {},
 ): Promise<SendOutcome> {
   if (idempotency && !body.dry_run) {
     const seen = await svc.store.idempotency.get(caller.id, idempotency.key)
@@ -62,7 +69,8 @@ export async function send(
       checkBase64: true,
       allowPrivate: svc.config().security.allow_private_urls,
     })
-    const facts = await loadRecipientFacts(svc, target, now)
+    const records = opts.confirmsOptOut === true ? { ...target, optedOut: false } : target
+    const facts = await loadRecipientFacts(svc, records, now)
     const d = evaluate({ ...facts.input, content: sendContent(body, attachments) })
     if (!d.allowed) throw refusal(d)
     if (body.dry_run) return { status: 200, body: { dry_run: true, ...decisionView(d) } }

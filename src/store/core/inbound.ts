@@ -4,6 +4,7 @@
  * message, recency and the app events. Inbound is never refused.
  */
 import type { InboundOutcome, InboundPlan } from '../types.js'
+import { recordConsent } from './consent.js'
 import { withData } from './events.js'
 import type { ThreadState } from './port.js'
 import { tx, type Program } from './program.js'
@@ -48,7 +49,11 @@ export function* receiveInbound(plan: InboundPlan): Program<InboundOutcome> {
   const ids = { contact_id: contactId, thread_id: threadId }
   const events = [...(threadCreated ? plan.events.threadOpened : []), ...plan.events.received]
   if (events.length > 0) yield* tx.enqueueEvents(withData(events, ids))
-  return { messageId: plan.newMessageId, contactId, threadId, created: true, threadCreated }
+  const out = { messageId: plan.newMessageId, contactId, threadId, created: true, threadCreated }
+  if (!plan.consent) return out
+  const change = { ...plan.consent, contactId, threadId, now: plan.now }
+  const consent = yield* recordConsent(change)
+  return consent === null ? out : { ...out, consent }
 }
 
 /** The identity's contact (locked), or a new contact and identity; marks the inbound time. */

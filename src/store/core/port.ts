@@ -26,6 +26,8 @@ import type {
   BulkCounts,
   BulkRecord,
   BulkStatus,
+  ConsentSource,
+  ConsentStatus,
   ContactPatch,
   ContactRecord,
   IdentityRecord,
@@ -118,6 +120,17 @@ export interface IdempotencyInsert {
   status: number
   response: string
   at: string
+}
+
+/** A consent change: the contact's state on the channel is replaced, the history gets the row. */
+export interface ConsentInsert {
+  /** `cs_…`: the history row. */
+  id: string
+  contact_id: string
+  channel: string
+  status: ConsentStatus
+  at: string
+  source: ConsentSource
 }
 
 /** The bulk's progress as one chunk leaves it. */
@@ -240,6 +253,14 @@ export interface TxPort {
   putIdempotency(r: IdempotencyInsert): boolean
   /** One webhook_outbox row per (event, target) with the body to sign. */
   enqueueEvents(events: readonly NewEvent[]): void
+
+  // ── Consent ───────────────────────────────────────────────────────────────────────────────
+  /** The contact's state on the channel; null when it was never set (opted in by default). */
+  consentStatus(contactId: string, channel: string): ConsentStatus | null
+  /** Replaces the state of (contact, channel) and appends the history row. */
+  saveConsent(c: ConsentInsert): void
+  /** The contact's open or snoozed thread on the channel, else its newest one there, else null. */
+  latestThreadId(contactId: string, channel: string): string | null
 
   // ── Bulk ──────────────────────────────────────────────────────────────────────────────────
   getBulk(id: string): BulkRecord | null

@@ -132,7 +132,8 @@ function* save(t: ThreadState, now: string, moved = false): Program<void> {
   if (moved) yield* tx.bumpContactVersion(t.contact_id)
 }
 
-function* event(
+/** One row of a thread's history, with a fresh time-sortable `te_` id. */
+export function* event(
   threadId: string,
   contactId: string,
   type: ThreadEventType,

@@ -24,6 +24,7 @@ import {
   finishBulk,
   recipients,
 } from './bulk.js'
+import { recordConsent } from './consent.js'
 import { receiveInbound } from './inbound.js'
 import { canAdvance } from './message-status.js'
 import { cancelQueued, recordOutcomes } from './outbox.js'
@@ -51,6 +52,7 @@ export interface CoreWrites {
     'create' | 'recipients' | 'applyChunk' | 'finish' | 'cancel' | 'cancelPending' | 'fail'
   >
   outbox: Pick<Store['outbox'], 'record' | 'cancel'>
+  consent: Pick<Store['consent'], 'record'>
 }
 
 export function coreWrites(run: RunTx): CoreWrites {
@@ -110,6 +112,7 @@ export function coreWrites(run: RunTx): CoreWrites {
       record: (outcomes) => run(recordOutcomes(outcomes)),
       cancel: (ids, at) => run(cancelQueued(ids, at)),
     },
+    consent: { record: (c) => run(recordConsent(c)) },
   }
 }
 

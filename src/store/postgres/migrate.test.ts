@@ -53,6 +53,8 @@ describe.skipIf(testStoreDialect() !== 'postgres')('PostgreSQL migrations', () =
       'blobs',
       'bulk_recipients',
       'bulks',
+      'consent',
+      'consent_history',
       'contacts',
       'idempotency',
       'identities',

@@ -18,6 +18,7 @@ import { coreWrites } from '../core/writes.js'
 import type { AcceptOutcome, Store } from '../types.js'
 import { blobTable } from './blob-table.js'
 import { bulkCounts, getBulk, listUnfinished } from './bulk-rows.js'
+import * as consent from './consent-rows.js'
 import * as contacts from './contact-reads.js'
 import { findIdentity, getContact } from './contact-rows.js'
 import { sqlOn, type Sql } from './exec.js'
@@ -137,6 +138,12 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
       },
     },
     attachments: { get: (id) => messages.getAttachment(sql, id) },
+    consent: {
+      ...core.consent,
+      state: (contactId) => consent.consentState(sql, contactId),
+      history: (contactId) => consent.consentHistory(sql, contactId),
+      optedOut: (ids, channel) => consent.optedOut(sql, ids, channel),
+    },
     blobs: blobTable(sql),
     notifications: pgNotifications(sql, url),
     sharedLocks: (o) => new PgAdvisoryLocks({ url, ...o }),

@@ -6,6 +6,7 @@
  */
 import type { AsyncTxPort } from '../core/port.js'
 import * as bulk from './bulk-rows.js'
+import * as consent from './consent-rows.js'
 import * as contacts from './contact-rows.js'
 import type { Sql } from './exec.js'
 import * as messages from './message-rows.js'
@@ -58,6 +59,10 @@ export function pgTxPort(sql: Sql): AsyncTxPort {
     getIdempotency: (keyId, key) => messages.lockIdempotency(sql, keyId, key),
     putIdempotency: (r) => messages.putIdempotency(sql, r),
     enqueueEvents: (events) => messages.enqueueEvents(sql, events),
+
+    consentStatus: (contactId, channel) => consent.consentStatus(sql, contactId, channel),
+    saveConsent: (c) => consent.saveConsent(sql, c),
+    latestThreadId: (contactId, channel) => consent.latestThreadId(sql, contactId, channel),
 
     getBulk: (id) => bulk.getBulk(sql, id),
     insertBulk: (b, now) => bulk.insertBulk(sql, b, now),

@@ -20,6 +20,7 @@ import { AttachmentRepo } from './attachment-repo.js'
 import { BlobStore } from './blob-store.js'
 import { bulkFacts } from './bulk-facts.js'
 import { BulkRows } from './bulk-rows.js'
+import { ConsentRows } from './consent-rows.js'
 import { ContactRepo } from './contact-repo.js'
 import { ContactWriter } from './contact-writer.js'
 import { EventQueue } from './event-queue.js'
@@ -47,6 +48,7 @@ export function createSqliteStore(
   const index = new SearchIndex(x)
   const identities = new IdentityRepo(x)
   const bulks = new BulkRows(x)
+  const consent = new ConsentRows(x)
   const port = sqliteTxPort({
     x,
     index,
@@ -57,6 +59,7 @@ export function createSqliteStore(
     outbox: new OutboxRows(x),
     events: new EventQueue(x),
     bulks,
+    consent,
   })
 
   /** One transaction, begun and committed in this call; never inside another. */
@@ -150,6 +153,12 @@ export function createSqliteStore(
       set: (scope, key, value) => promised(() => kv.set(scope, key, value)),
     },
     attachments: { get: (id) => promised(() => attachments.get(id)) },
+    consent: {
+      ...core.consent,
+      state: (contactId) => promised(() => consent.state(contactId)),
+      history: (contactId) => promised(() => consent.history(contactId)),
+      optedOut: (ids, channel) => promised(() => consent.optedOut(ids, channel)),
+    },
     blobs: new BlobStore(opts.blobsDir),
     async backup(file: string): Promise<void> {
       group.flush()

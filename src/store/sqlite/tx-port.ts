@@ -7,6 +7,7 @@
 import type { TxPort } from '../core/port.js'
 import type { StoredIdempotency } from '../types.js'
 import type { BulkRows } from './bulk-rows.js'
+import type { ConsentRows } from './consent-rows.js'
 import type { ContactWriter } from './contact-writer.js'
 import type { EventQueue } from './event-queue.js'
 import type { Executor } from './executor.js'
@@ -39,6 +40,7 @@ export interface PortParts {
   outbox: OutboxRows
   events: EventQueue
   bulks: BulkRows
+  consent: ConsentRows
 }
 
 export function sqliteTxPort(p: PortParts): TxPort {
@@ -96,6 +98,10 @@ export function sqliteTxPort(p: PortParts): TxPort {
       x.stmt(IDEMPOTENCY_PUT).run(r.keyId, r.key, r.bodyHash, r.status, r.response, r.at).changes >
       0,
     enqueueEvents: (events) => p.events.enqueue(events),
+
+    consentStatus: (contactId, channel) => p.consent.status(contactId, channel),
+    saveConsent: (c) => p.consent.save(c),
+    latestThreadId: (contactId, channel) => p.consent.latestThreadId(contactId, channel),
 
     getBulk: (id) => bulks.get(id),
     insertBulk: (b, now) => bulks.insert(b, now),

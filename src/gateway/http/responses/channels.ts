@@ -16,6 +16,16 @@ const rules = z
       .nullable(),
     rate: z.object({ per_second: z.number(), per_recipient_per_second: z.number() }),
     max_unreplied_per_day: z.number().int().nullable(),
+    opt_out: z
+      .object({
+        keywords: z.array(z.string()),
+        resume: z.array(z.string()),
+        confirmation: z.string().nullable(),
+      })
+      .nullable()
+      .meta({
+        description: 'Opt-out keywords (upper-cased), resume keywords, confirmation; null: off.',
+      }),
   })
   .meta({ description: "The channel's effective rules (config defaults applied)." })
 

@@ -50,12 +50,17 @@ export const threadEvent = named(
       'snoozed',
       'woke',
       'closed',
+      'opted_out',
+      'opted_in',
     ]),
     actor: z.string().meta({ description: 'A key id, `system` (scheduler) or `contact`.' }),
     data: jsonObject,
     at: timestamp,
   }),
-  { description: 'Something that happened to a thread.' },
+  {
+    description:
+      'Something that happened to a thread (opted_out/opted_in: consent on its channel changed, data.source says who).',
+  },
 )
 
 export const threadWithEvents = named(

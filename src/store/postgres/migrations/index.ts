@@ -10,6 +10,7 @@ import { undelivered } from './003-undelivered.js'
 import { bulkFailed } from './004-bulk-failed.js'
 import { contactVersion } from './005-contact-version.js'
 import { rateSlots } from './006-rate-slots.js'
+import { consent } from './007-consent.js'
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   initial,
@@ -18,6 +19,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   bulkFailed,
   contactVersion,
   rateSlots,
+  consent,
 ]
 
 /** @internal exported for its tests */

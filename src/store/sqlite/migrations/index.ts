@@ -9,6 +9,7 @@ import { undelivered } from './003-undelivered.js'
 import { bulkFailed } from './004-bulk-failed.js'
 import { contactVersion } from './005-contact-version.js'
 import { rateSlots } from './006-rate-slots.js'
+import { consent } from './007-consent.js'
 
 export const MIGRATIONS: readonly Migration[] = [
   initial,
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   bulkFailed,
   contactVersion,
   rateSlots,
+  consent,
 ]
 
 /** The schema this code knows: the last step's version. */
