@@ -61,7 +61,12 @@ function Shell({ apiKey, onSignOut }: { apiKey: string; onSignOut: () => void })
       if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return
       if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return
       e.preventDefault()
-      if (location.hash !== '#/' && location.hash !== '') location.hash = '#/'
+      // Focus at once when the box is on screen: the keys typed right after `/` must land in it
+      // (a deferred focus let a fast typist's first letters fall on the page, searching "na").
+      const box = document.getElementById('people-search')
+      if (box) return box.focus()
+      // Elsewhere the people page renders on the hash change; its box is focused once it is there.
+      location.hash = '#/'
       setTimeout(() => document.getElementById('people-search')?.focus(), 0)
     }
     addEventListener('keydown', onKey)

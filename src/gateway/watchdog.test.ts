@@ -87,8 +87,15 @@ describe('ack watchdog', () => {
     expect(await t.gw.watchdog.check(later(LIMIT_MS - 5_000))).toEqual([])
     expect((await message(id)).undelivered_after).toBeNull()
 
+    const live: string[] = []
+    const unsubscribe = t.gw.svc.live.subscribe((evs) =>
+      live.push(...evs.map((e) => `${e.type} ${String(e.data.message_id)}`)),
+    )
     const at = later(LIMIT_MS + 1_000)
     expect(await t.gw.watchdog.check(at)).toEqual([id])
+    unsubscribe()
+    // The console's timeline hears it live too.
+    expect(live).toEqual([`message.undelivered ${id}`])
     const m = await message(id)
     expect(m).toMatchObject({ status: 'sent', undelivered_after: at.toISOString() })
     expect(await undeliveredMetric('sms')).toBe(1)

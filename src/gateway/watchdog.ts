@@ -12,6 +12,7 @@ import { SupervisedLoop } from '../connectors/shared/supervised-loop.js'
 import type { Connector } from '../connectors/types.js'
 import type { MessageRecord } from '../store/types.js'
 import type { Services } from './services.js'
+import { recordEvents } from './live/index.js'
 
 /**
  * How long (ms) a `sent` message of this channel may wait for its delivery ack before it is
@@ -119,7 +120,8 @@ export class AckWatchdog {
 
   private async flag(m: MessageRecord, at: string, afterMs: number): Promise<boolean> {
     const sentAt = m.status_history.find((h) => h.status === 'sent')?.at ?? null
-    const events = this.svc.events(
+    const told = recordEvents(this.svc.events)
+    const events = told.events(
       'message.undelivered',
       {
         message_id: m.id,
@@ -136,6 +138,8 @@ export class AckWatchdog {
       at,
     )
     if (!(await this.svc.store.messages.flagUndelivered(m.id, at, events))) return false
+    // Agents see it live too (the console's timeline), webhooks or not.
+    this.svc.live.publish(told.taken())
     this.svc.metrics.undelivered.inc({ channel: m.channel })
     this.log.info(
       { message_id: m.id, channel: m.channel, sent_at: sentAt },

@@ -98,11 +98,7 @@ describe('sign-in', () => {
   })
 })
 
-// KNOWN FLAKE, to be found and fixed (not hidden): on a loaded machine this test has timed out
-// waiting for the 'Ana Lopez' link in about one full-suite run in three, and passed on its own every
-// time. Until its cause is found it may run up to three times; every assertion still holds in the
-// run that passes.
-describe('seed 001: find a closed conversation and reopen it', { retry: 2 }, () => {
+describe('seed 001: find a closed conversation and reopen it', () => {
   it('searches with / and the Closed filter, messages the contact, the thread reopens assigned to me', async () => {
     const ana = await inbound('s1-1', '+4917011110001', 'Ana', 'Lopez', 'my parcel never came')
     await rig.t.call('POST', `/v1/threads/${ana.thread_id}/close`, { key: KEYS.bob, body: {} })
@@ -110,6 +106,15 @@ describe('seed 001: find a closed conversation and reopen it', { retry: 2 }, () 
 
     const { page } = await newPage(rig)
     await signIn(rig, page, KEYS.alice)
+    // `/` focuses the search box in the same turn, so keys typed right after it land there (a
+    // deferred focus lost the first letters on a loaded machine and searched "na").
+    const focusedAtOnce = await page.evaluate<string | null>(`(() => {
+      dispatchEvent(new KeyboardEvent('keydown', { key: '/', bubbles: true }))
+      const type = document.activeElement?.getAttribute('type') ?? null
+      document.activeElement?.blur()
+      return type
+    })()`)
+    expect(focusedAtOnce).toBe('search')
     await page.keyboard.press('/')
     await page.keyboard.type('ana')
     await page.getByRole('button', { name: 'Closed', exact: true }).click()
@@ -129,6 +134,39 @@ describe('seed 001: find a closed conversation and reopen it', { retry: 2 }, () 
     await timeline.getByText('We found it, Ana!').waitFor()
     await page.getByText(/sms: open · assigned to alice/).waitFor()
     await shot(page, 'contact-page')
+    await page.context().close()
+  })
+  it('narrows the people list with Mine / All and Open / Snoozed / Closed', async () => {
+    const mine = await inbound('s1-3', '+4917011110011', 'Filo', 'Mine', 'hello')
+    const other = await inbound('s1-4', '+4917011110012', 'Filo', 'Other', 'hello')
+    const later = await inbound('s1-5', '+4917011110013', 'Filo', 'Later', 'hello')
+    const post = (thread: string, action: string, body: object) =>
+      rig.t.call('POST', `/v1/threads/${thread}/${action}`, { key: KEYS.alice, body })
+    expect((await post(mine.thread_id, 'assign', { agent: 'alice' })).status).toBe(200)
+    expect((await post(other.thread_id, 'assign', { agent: 'bob' })).status).toBe(200)
+    const until = new Date(Date.now() + 86_400_000).toISOString()
+    expect((await post(later.thread_id, 'snooze', { until })).status).toBe(200)
+
+    const { page } = await newPage(rig)
+    await signIn(rig, page, KEYS.alice)
+    await page.getByRole('searchbox', { name: 'Search people' }).fill('filo')
+    const names = () =>
+      page.getByRole('list', { name: 'Results' }).getByRole('link').allTextContents()
+    const shows = (expected: string[]) =>
+      expect.poll(async () => (await names()).sort(), POLL).toEqual([...expected].sort())
+    const press = (name: string) => page.getByRole('button', { name, exact: true }).click()
+
+    await shows(['Filo Mine', 'Filo Other', 'Filo Later'])
+    await press('Open')
+    await shows(['Filo Mine', 'Filo Other'])
+    await press('Mine')
+    await shows(['Filo Mine'])
+    await press('Snoozed')
+    await shows([])
+    await press('All')
+    await shows(['Filo Later'])
+    await press('Closed')
+    await shows([])
     await page.context().close()
   })
 })
