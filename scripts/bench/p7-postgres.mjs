@@ -7,9 +7,9 @@
  *     connections (three daemons: ~22 each, at once), the relay holding every send (accept only,
  *     as P1). Durable before each 202 on both: SQLite `synchronous = FULL`, PostgreSQL with
  *     `fsync` and `synchronous_commit` on (the bench's own cluster keeps them: lib/pg-cluster.mjs).
- *   - drain: 20 000 queued messages (1 000 contacts × 20, written by the store's own accept)
+ *   - drain: 10 000 queued messages (1 000 contacts × 10, written by the store's own accept)
  *     through the webhook channel to a relay answering at once, msg/s from the relay's first
- *     request to its 20 000th distinct Idempotency-Key. Smaller than P2's 100 000: the set is
+ *     request to its 10 000th distinct Idempotency-Key. Smaller than P2's 100 000: the set is
  *     written through the Store contract (the same code for both stores), not by bulk inserts.
  * The PostgreSQL server: `OMNIGATE_BENCH_PG_URL` (a maintenance URL; databases `omnigate_p7_*`
  * are created and dropped there), else a throwaway cluster; P7 is skipped, saying why, when there
@@ -25,11 +25,12 @@ import { benchPostgres } from './lib/pg-cluster.mjs'
 import { cpuSeconds, forkHelper, startDaemon, waitHealthy } from './lib/proc.mjs'
 
 const CONTACTS = 1000
-const PER_CONTACT = 20
+const PER_CONTACT = 10
 const DRAIN_MESSAGES = CONTACTS * PER_CONTACT
 const CONNECTIONS = 64
 const DAEMONS = 3
-const WARMUP_S = 3
+/** Longer than P1's: it also opens each of the 1 000 contacts' threads, on up to three daemons. */
+const WARMUP_S = 5
 /** Each daemon's pool: DESIGN §10's example (`pool: 10`). */
 const POOL = 10
 const UNLIMITED = { perSecond: 1_000_000, perRecipient: 1_000 }

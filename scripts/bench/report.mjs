@@ -74,10 +74,10 @@ const ROWS = [
     (r) => r.accept.three.map((x) => x.rps),
     null,
   ],
-  ['P7', 'drain 20 000, SQLite (msg/s)', (r) => r.drain.sqlite.map((x) => x.rate), null],
+  ['P7', 'drain 10 000, SQLite (msg/s)', (r) => r.drain.sqlite.map((x) => x.rate), null],
   [
     'P7',
-    'drain 20 000, PostgreSQL (msg/s)',
+    'drain 10 000, PostgreSQL (msg/s)',
     (r) => r.drain.postgres.map((x) => x.rate),
     null,
     'pg',
