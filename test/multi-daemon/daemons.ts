@@ -12,8 +12,8 @@ import { startDaemon, type Daemon } from '../reliability/helpers/daemon.js'
 export type { Daemon }
 
 /** The suite's API key (a throwaway, only ever used against local daemons). */
-export const API_KEY = 'multi-daemon-admin-key-0123456789'
-export const AUTH = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }
+const API_KEY = 'multi-daemon-admin-key-0123456789'
+const AUTH = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }
 
 /** The config every daemon of a suite shares: `store.postgres` plus the given blocks. */
 export function daemonConfig(opts: {
@@ -48,15 +48,6 @@ export async function startDaemons(dir: string, config: string, count: number): 
       }),
     ),
   )
-}
-
-/** Starts one more daemon on the suite's config (a restart), logging to `<dir>/daemon-<n>.log`. */
-export function startOneMore(dir: string, n: number): Promise<Daemon> {
-  return startDaemon({
-    config: join(dir, 'gateway.config.yaml'),
-    logFile: join(dir, `daemon-${n}.log`),
-    env: { OMNIGATE_LOG_LEVEL: 'info' },
-  })
 }
 
 /** An API call with the suite's key; the body parsed as JSON. */
