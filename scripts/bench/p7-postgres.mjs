@@ -143,7 +143,9 @@ export async function runP7({ work, runs, durationS, load }) {
               store === 'postgres' && pgCpu0 !== null ? perRequest(pgCpu1 - pgCpu0) : null
             out.accept[kind].push(r)
             log(
-              `P7 accept ${kind} run ${i + 1}: ${r.rps.toFixed(0)} req/s (${r.ok}/${r.responses} 2xx, errors ${r.errors}), p99 ${r.p99.toFixed(2)} ms`,
+              `P7 accept ${kind} run ${i + 1}: ${r.rps.toFixed(0)} req/s (${r.ok}/${r.responses} 2xx, ` +
+                `errors ${r.errors}), p99 ${r.p99.toFixed(2)} ms, CPU per request: daemon ` +
+                `${r.cpuUsPerRequest.toFixed(0)} µs, PostgreSQL ${r.pgCpuUsPerRequest?.toFixed(0) ?? '—'} µs`,
             )
           }
         } finally {
