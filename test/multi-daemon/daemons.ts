@@ -35,7 +35,10 @@ ${opts.dispatcher}channels:
 ${opts.channels}`
 }
 
-/** Starts `count` daemons at once on `config`; their logs are `<dir>/daemon-<n>.log`. */
+/**
+ * Starts `count` daemons at once on `config`; their logs are `<dir>/daemon-<n>.log`, their ids
+ * (`OMNIGATE_DAEMON_ID`, what `owner` names) `md-<n>`.
+ */
 export async function startDaemons(dir: string, config: string, count: number): Promise<Daemon[]> {
   const file = join(dir, 'gateway.config.yaml')
   writeFileSync(file, config)
@@ -44,7 +47,7 @@ export async function startDaemons(dir: string, config: string, count: number): 
       startDaemon({
         config: file,
         logFile: join(dir, `daemon-${n}.log`),
-        env: { OMNIGATE_LOG_LEVEL: 'info' },
+        env: { OMNIGATE_LOG_LEVEL: 'info', OMNIGATE_DAEMON_ID: `md-${n}` },
       }),
     ),
   )
