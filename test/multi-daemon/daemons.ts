@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import pg from 'pg'
 import { startDaemon, type Daemon } from '../reliability/helpers/daemon.js'
 
 export type { Daemon }
@@ -106,5 +107,17 @@ export function logTail(dir: string, n: number, lines = 30): string {
       .join('\n')
   } catch {
     return ''
+  }
+}
+
+/** Whether the database at `url` has table `name` (a feature of this build's migrations). */
+export async function hasTable(url: string, name: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  try {
+    const { rows } = await c.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [name])
+    return rows[0]?.t !== null && rows[0]?.t !== undefined
+  } finally {
+    await c.end()
   }
 }
