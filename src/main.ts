@@ -1,5 +1,6 @@
 /**
- * The `omnigate` command line: serve | check-config | keys new | keys vapid | migrate | backup FILE.
+ * The `omnigate` command line: serve | check-config | keys new | keys vapid | migrate | backup FILE |
+ * copy.
  * A bad flag or a missing argument is a clear message and exit code 2; a bad config exit code 1.
  */
 import { createHash, randomBytes } from 'node:crypto'
@@ -12,6 +13,7 @@ import { chooseLogFormat, createLogger } from './gateway/log.js'
 import { daemonSummary, renderStartSummary } from './gateway/start-summary.js'
 import { migratePostgresStore, migrateStore, openStore } from './store/index.js'
 import { storeLabel } from './gateway/config/store-label.js'
+import { copySqliteToPostgres, formatCopyReport } from './store/copy/index.js'
 
 class UsageError extends Error {}
 
@@ -30,6 +32,7 @@ Commands:
   keys vapid     make a VAPID key pair for a webpush channel
   migrate        apply database migrations
   backup FILE    write an online copy of the database to FILE
+  copy           copy a SQLite deployment into PostgreSQL (--from FILE.db --to URL)
 
 Run 'omnigate <command> --help' for a command's options.`,
   serve: `Usage: omnigate serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--log-format F]
@@ -64,6 +67,15 @@ ${CONFIG_HELP}`,
 Writes an online, consistent copy of the database to FILE while the daemon may be running.
 Blobs live in <data>/blobs: copy that folder too for a whole backup.
 ${CONFIG_HELP}`,
+  copy: `Usage: omnigate copy --from FILE.db --to postgres://USER:PASSWORD@HOST/DB [--blobs DIR]
+
+Copies a SQLite deployment into PostgreSQL whole (stop the daemon first): every table, the blob
+files, the contact search rebuilt. The target is migrated first and must be empty, or hold an
+unfinished copy of the same file, which is resumed (run it again after a crash or Ctrl-C).
+Prints the rows per table on each side.
+  --from FILE     the SQLite file (store.sqlite)
+  --to URL        the PostgreSQL URL (what store.postgres.url will say)
+  --blobs DIR     the blob files (default: blobs/ beside FILE)`,
 }
 
 const common = {
@@ -215,6 +227,25 @@ export async function main(argv: string[]): Promise<number> {
         }
         out(`backed up ${cfg.store.sqlite} to ${resolve(file)}`)
         return 0
+      }
+      case 'copy': {
+        const { values } = parse(rest, {
+          help: common.help,
+          from: { type: 'string' },
+          to: { type: 'string' },
+          blobs: { type: 'string' },
+        })
+        if (values.help) return (out(HELP.copy ?? ''), 0)
+        if (!values.from || !values.to)
+          throw new UsageError('copy needs --from FILE.db and --to URL')
+        const from = resolve(values.from)
+        const report = await copySqliteToPostgres({
+          from,
+          to: values.to,
+          ...(values.blobs ? { blobsDir: resolve(values.blobs) } : {}),
+        })
+        out(formatCopyReport(report, from, values.to))
+        return report.tables.every((t) => t.target >= t.source) ? 0 : 1
       }
       default:
         throw new UsageError(`unknown command: ${cmd}`)

@@ -16,7 +16,7 @@ import { OutboxWorker } from './dispatcher/outbox-worker.js'
 import { TokenBucket } from './dispatcher/rate-limiter.js'
 import { WebhookWorker } from './dispatcher/webhook-worker.js'
 import { eventFactory } from './events.js'
-import { InProcessBus } from './live/index.js'
+import { InProcessBus, SharedBus } from './live/index.js'
 import { defaultConsoleDir, mountConsole } from './console/index.js'
 import { loadCancelledBulks } from './bulk/cancelled.js'
 import { bulkRunner, type BulkRunner } from './bulk/index.js'
@@ -86,13 +86,18 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     config.server.rate_limit.burst,
   )
   const now = opts.now ?? (() => new Date())
+  // A store shared by several daemons carries live events between them (LISTEN/NOTIFY).
+  const liveLog = log.child({ component: 'live' })
+  const sharedBus = store.notifications
+    ? new SharedBus(store.notifications, { log: liveLog })
+    : null
   const svc: Services = {
     config: () => config,
     store,
     log,
     channels: null as unknown as ChannelRegistry,
     events: eventFactory(() => config),
-    live: new InProcessBus(log.child({ component: 'live' })),
+    live: sharedBus ?? new InProcessBus(liveLog),
     links: await attachmentLinks({
       kv: store.kv,
       publicUrl: () => config.server.public_url,
@@ -162,6 +167,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     outbox.start()
     webhooks.start()
   }
+  sharedBus?.start()
   const waker = snoozeWaker(svc)
   waker.start()
   const watchdog = new AckWatchdog(svc)
@@ -187,6 +193,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await outbox.stop(graceMs)
       await webhooks.stop()
       await svc.channels.stopAll()
+      await sharedBus?.close()
       await store.close()
     },
   }

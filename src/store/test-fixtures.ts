@@ -29,9 +29,11 @@ export async function openTempStore(): Promise<TempStore> {
   const file = join(dir, 'omnigate.db')
   // OMNIGATE_TEST_STORE=postgres: the same tests on a PostgreSQL database of their own, copied
   // from the migrated template (test/helpers/postgres.ts); `file` is then unused.
+  // Pool 10 like the config's default: a test's hundreds of concurrent accepts queue for a
+  // connection, and with 4 the 5 s wait for a free one ran out on a loaded machine.
   const database = `store_${basename(dir).replace(/\W/g, '_')}`.toLowerCase()
   const postgres =
-    testStoreDialect() === 'postgres' ? { url: await createTestDatabase(database), pool: 4 } : null
+    testStoreDialect() === 'postgres' ? { url: await createTestDatabase(database), pool: 10 } : null
   const open = () => openStore({ file, dataDir: dir, postgres })
   const t: TempStore = {
     store: await open(),

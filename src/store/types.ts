@@ -633,9 +633,46 @@ export interface Store {
     /** The blob's file when blobs are files (SQLite); throws on anything but a sha256 hex digest. */
     path(sha256: string): string
   }
+  /**
+   * Notifications between processes sharing this store (PostgreSQL `LISTEN/NOTIFY`); absent when
+   * the store serves one process only (SQLite). The live bus goes through it across daemons.
+   */
+  readonly notifications?: StoreNotifications
   /** Online backup to a file (SQLite). */
   backup(file: string): Promise<void>
   integrityCheck(): Promise<string>
+  close(): Promise<void>
+}
+
+/**
+ * Payloads sent to every process listening on a channel of the same database, once the sending
+ * statement commits. A payload longer than `maxPayloadBytes` is still carried (the store keeps it
+ * aside a few minutes and sends a reference its listeners resolve), so callers keep payloads
+ * under the limit for speed, not for correctness. Delivery is at most once: what a listener
+ * misses while disconnected is not replayed.
+ */
+export interface StoreNotifications {
+  /** The largest payload (UTF-8 bytes) one notification carries as it is. */
+  readonly maxPayloadBytes: number
+  /** Sends the payloads on `channel`, in order, in one transaction. Rejects on a store fault. */
+  notify(channel: string, payloads: readonly string[]): Promise<void>
+  /**
+   * Listens on `channel` on a connection of its own (never one of the pool's), reconnecting with
+   * backoff while the server is away; `onPayload` gets each payload in the order they arrive.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, hooks?: ListenHooks): Listening
+}
+
+/** What a listener tells its owner about its connection (for logs and tests). */
+export interface ListenHooks {
+  /** Listening (again): every payload sent from now on arrives. */
+  onListening?: () => void
+  /** The connection failed; `retryMs` until the next attempt. */
+  onLost?: (error: Error, retryMs: number) => void
+}
+
+export interface Listening {
+  /** Stops listening and ends its connection (idempotent). */
   close(): Promise<void>
 }
 

@@ -64,6 +64,8 @@ export async function startGateway(
     connectorFactory?: GatewayOptions['connectorFactory']
     /** PostgreSQL pass: this database instead of one of the data folder's own (a fault test's cluster). */
     postgresUrl?: string
+    /** This store whatever the pass (`omnigate copy` tests build a SQLite one in the PostgreSQL pass). */
+    dialect?: 'sqlite' | 'postgres'
     /** An existing data folder (a restart of the same gateway). */
     dir?: string
     /** Where the gateway logs (default: silent, or TEST_LOG_LEVEL). */
@@ -79,7 +81,7 @@ export async function startGateway(
   const db = join(dir, 'omnigate.db')
   // OMNIGATE_TEST_STORE=postgres: a database of this data folder's own (kept across a restart
   // with `dir`, dropped by close()), copied from the migrated template (test/helpers/postgres.ts).
-  const postgres = testStoreDialect() === 'postgres'
+  const postgres = (opts.dialect ?? testStoreDialect()) === 'postgres'
   const store = postgres
     ? `  postgres: { url: "${opts.postgresUrl ?? (await ensureTestDatabase(databaseForDir(dir)))}", pool: 4 }`
     : `  sqlite: ${db}`

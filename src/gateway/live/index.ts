@@ -3,5 +3,6 @@
  * events, and the `GET /v1/stream` SSE route the console reads.
  */
 export { InProcessBus } from './bus.js'
+export { SharedBus } from './shared-bus.js'
 export { bulkEvent, liveEvent, recordEvents, threadEvent } from './events.js'
 export { streamRoute } from './stream.js'

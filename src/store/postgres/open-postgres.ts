@@ -34,5 +34,5 @@ export async function openPostgresStore(o: OpenPostgresOptions): Promise<Postgre
     await pool.end().catch(() => undefined)
     throw error
   }
-  return createPostgresStore(pool)
+  return createPostgresStore(pool, o.url)
 }

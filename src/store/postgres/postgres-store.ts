@@ -21,6 +21,7 @@ import { bulkCounts, getBulk, listUnfinished } from './bulk-rows.js'
 import * as contacts from './contact-reads.js'
 import { findIdentity, getContact } from './contact-rows.js'
 import { sqlOn, type Sql } from './exec.js'
+import { pgNotifications } from './notifications.js'
 import { connectionLost } from './pg-faults.js'
 import { getIdempotency } from './message-rows.js'
 import * as messages from './message-reads.js'
@@ -39,7 +40,8 @@ export interface PostgresStore extends Store {
   probeWrites(now: string): Promise<{ walTruncated: boolean }>
 }
 
-export function createPostgresStore(pool: pg.Pool): PostgresStore {
+/** `url`: the pool's URL, for the notifications' own listening connections. */
+export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
   const db = new Kysely<PgSchema>({ dialect: new PostgresDialect({ pool }) })
   const work = new InFlight()
   const sql = work.guard(sqlOn(db))
@@ -134,6 +136,7 @@ export function createPostgresStore(pool: pg.Pool): PostgresStore {
     },
     attachments: { get: (id) => messages.getAttachment(sql, id) },
     blobs: blobTable(sql),
+    notifications: pgNotifications(sql, url),
     backup: () =>
       Promise.reject(
         new Error('omnigate backup copies a SQLite file; back PostgreSQL up with pg_dump'),

@@ -1,0 +1,263 @@
+/**
+ * `omnigate copy` (DESIGN §10 "moving up"): a SQLite deployment built through the API is carried
+ * to PostgreSQL and a gateway on the copy answers as the old one did — search, timeline, an
+ * attachment, an idempotent replay, a job left queued delivered; a copy cut between two batches
+ * resumes to the same counts; bad input is refused with a clear message and never the password.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { main } from '../../src/main.js'
+import { copySqliteToPostgres, type CopyReport } from '../../src/store/copy/index.js'
+import { migrate } from '../../src/store/sqlite/migrate.js'
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/sqlite/migrations/index.js'
+import { openDatabase } from '../../src/store/sqlite/open-database.js'
+import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js'
+import { KEYS, startGateway, type TestGateway } from '../helpers/harness.js'
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  testStoreDialect,
+  uniqueDatabaseName,
+} from '../helpers/postgres.js'
+
+const config = (relay: string, events: string) => `server:
+  public_url: http://127.0.0.1:9
+channels:
+  sms:
+    type: webhook
+    url: ${relay}
+    secret: sms-secret
+    address: phone
+webhooks:
+  - url: ${events}
+    secret: events-secret
+    events: [thread.opened, message.status]
+`
+
+/** Runs the CLI; what it printed and its exit code. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  const o = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((s) => ((stdout += String(s)), true))
+  const e = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((s) => ((stderr += String(s)), true))
+  try {
+    return { code: await main(args), stdout, stderr }
+  } finally {
+    o.mockRestore()
+    e.mockRestore()
+  }
+}
+
+describe('omnigate copy: bad input', () => {
+  it('an unreachable URL: a clear error naming it without its password, exit ≠ 0', async () => {
+    const src = await startGateway('', { dialect: 'sqlite' })
+    try {
+      await src.stop()
+      const url = 'postgres://omni:s3cr3t-pw@127.0.0.1:1/omnigate'
+      const r = await cli(['copy', '--from', src.db, '--to', url])
+      expect(r.code).not.toBe(0)
+      expect(r.stderr).toContain('postgres://omni:***@127.0.0.1:1/omnigate')
+      expect(r.stderr).toMatch(/cannot connect/)
+      expect(r.stdout + r.stderr).not.toContain('s3cr3t-pw')
+    } finally {
+      await src.close()
+    }
+  })
+
+  it('a missing source file: refused, exit ≠ 0, nothing created', async () => {
+    const missing = join('/tmp', `omnigate-missing-${process.pid}.db`)
+    const r = await cli(['copy', '--from', missing, '--to', 'postgres://u:pw@127.0.0.1:1/x'])
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toContain(`${missing} does not exist`)
+    expect(existsSync(missing)).toBe(false)
+    expect((await cli(['copy', '--to', 'postgres://x@y/z'])).code).toBe(2)
+  })
+})
+
+describe.runIf(testStoreDialect() === 'postgres')('omnigate copy: SQLite → PostgreSQL', () => {
+  let relay: WebhookReceiver | undefined
+  let events: WebhookReceiver | undefined
+  let src: TestGateway | undefined
+  let dst: TestGateway | undefined
+  const databases: string[] = []
+  afterEach(async () => {
+    await dst?.close()
+    await src?.close()
+    await relay?.close()
+    await events?.close()
+    for (const d of databases.splice(0)) await dropTestDatabase(d)
+    src = dst = relay = events = undefined
+  })
+
+  /** A SQLite deployment with some of everything, made through the API; stopped. */
+  async function buildSource() {
+    relay = await startWebhookReceiver({ secret: 'sms-secret' })
+    events = await startWebhookReceiver({ secret: 'events-secret' })
+    src = await startGateway(config(relay.url, events.url), { dialect: 'sqlite' })
+    const s = src
+    const ana = await s.call('POST', '/v1/contacts', {
+      body: {
+        first_name: 'Anaïs',
+        last_name: 'Moreau',
+        email: 'ana.moreau@example.com',
+        phone: '+49 170 1112233',
+      },
+    })
+    expect(ana.status).toBe(201)
+    for (let i = 0; i < 7; i++) {
+      const r = await s.call('POST', '/v1/contacts', {
+        body: { first_name: `Person${i}`, last_name: 'Filler', phone: `+4917020000${i}` },
+      })
+      expect(r.status).toBe(201)
+    }
+    const headers = { 'idempotency-key': 'order-42' }
+    const body = {
+      contact_id: ana.body.id,
+      channel: 'sms',
+      text: 'your invoice',
+      attachments: [
+        {
+          filename: 'invoice.txt',
+          content_type: 'text/plain',
+          data: Buffer.from('INVOICE 42').toString('base64'),
+        },
+      ],
+    }
+    const sent = await s.call('POST', '/v1/messages', { key: KEYS.alice, body, headers })
+    expect(sent.status).toBe(202)
+    const th = sent.body.thread_id as string
+    expect(
+      (await s.call('PUT', `/v1/threads/${th}/tags`, { body: { tags: ['vip'] } })).status,
+    ).toBe(200)
+    const bulk = await s.call('POST', '/v1/bulk', {
+      body: { filter: { q: 'filler' }, channel: 'sms', text: 'Hi {{first_name}}' },
+    })
+    expect(bulk.status).toBe(202)
+    await expect
+      .poll(async () => (await s.call('GET', `/v1/bulk/${bulk.body.id}`)).body.checked)
+      .toBe(7)
+    await s.stop()
+    return { ana: ana.body.id as string, sent, body, headers, thread: th }
+  }
+
+  const copyInto = async (
+    url: string,
+    extra: Partial<Parameters<typeof copySqliteToPostgres>[0]> = {},
+  ): Promise<CopyReport> =>
+    copySqliteToPostgres({ from: (src as TestGateway).db, to: url, ...extra })
+
+  const newDatabase = async (): Promise<string> => {
+    const name = uniqueDatabaseName('copy')
+    databases.push(name)
+    // An empty database: copy migrates it itself.
+    return createTestDatabase(name, { template: 'empty' })
+  }
+
+  it('carries everything; a gateway on the copy reads, replays and delivers as before', async () => {
+    const made = await buildSource()
+    const url = await newDatabase()
+    const r = await cli(['copy', '--from', (src as TestGateway).db, '--to', url])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    for (const table of [
+      'contacts',
+      'messages',
+      'attachments',
+      'blobs',
+      'outbox',
+      'webhook_outbox',
+      'bulks',
+    ]) {
+      const line = r.stdout.split('\n').find((l) => l.startsWith(`${table} `)) ?? ''
+      const [, source, target] = line.trim().split(/\s+/)
+      expect(Number(source), table).toBeGreaterThan(0)
+      expect(target, table).toBe(source)
+    }
+
+    dst = await startGateway(
+      config((relay as WebhookReceiver).url, (events as WebhookReceiver).url),
+      {
+        postgresUrl: url,
+        dispatcher: true,
+      },
+    )
+    const d = dst
+    for (const q of ['anais', 'Moreau', 'ana.moreau@exa', '0170 111', '+49 170 111']) {
+      const found = await d.call('GET', `/v1/contacts?q=${encodeURIComponent(q)}`)
+      expect(
+        found.body.items.map((c: { id: string }) => c.id),
+        q,
+      ).toEqual([made.ana])
+    }
+    const timeline = await d.call('GET', `/v1/contacts/${made.ana}/timeline`)
+    const items = timeline.body.items as {
+      kind: string
+      message?: { id: string; attachments: { id: string }[] }
+    }[]
+    const msg = items.find((i) => i.kind === 'message')?.message
+    expect(msg?.id).toBe(made.sent.body.id)
+    expect(items.some((i) => i.kind === 'event')).toBe(true)
+    const att = await d.call('GET', `/v1/attachments/${msg?.attachments[0]?.id ?? ''}`)
+    expect(att.status).toBe(200)
+    expect(att.text).toBe('INVOICE 42')
+    const again = await d.call('POST', '/v1/messages', {
+      key: KEYS.alice,
+      body: made.body,
+      headers: made.headers,
+    })
+    expect(again.status).toBe(202)
+    expect(again.body.id).toBe(made.sent.body.id)
+    // The jobs left queued on SQLite go out from PostgreSQL (the single send and the bulk's 7).
+    await expect.poll(() => (relay as WebhookReceiver).received.length, { timeout: 15_000 }).toBe(8)
+    const sent = await d.call('GET', `/v1/messages/${made.sent.body.id as string}`)
+    expect(sent.body.status).toBe('sent')
+    const thread = await d.call('GET', `/v1/threads/${made.thread}`)
+    expect(thread.body.tags).toEqual(['vip'])
+  })
+
+  it('a copy cut between batches resumes to the same counts; a finished one is not redone', async () => {
+    await buildSource()
+    const whole = await copyInto(await newDatabase())
+    const url = await newDatabase()
+    let batches = 0
+    await expect(
+      copyInto(url, {
+        batchSize: 2,
+        onBatch: () => {
+          if (++batches === 5) throw new Error('power cut')
+        },
+      }),
+    ).rejects.toThrow('power cut')
+    const resumed = await copyInto(url, { batchSize: 2 })
+    expect(resumed.resumed).toBe(true)
+    expect(resumed.tables).toEqual(whole.tables)
+    expect(resumed.written).toBeLessThan(whole.written)
+    const again = await copyInto(url)
+    expect(again.written).toBe(0)
+    expect(again.tables).toEqual(whole.tables)
+  })
+
+  it('refuses a target holding other data, and a source of another schema version', async () => {
+    await buildSource()
+    const url = await newDatabase()
+    dst = await startGateway('', { postgresUrl: url })
+    expect(
+      (await dst.call('POST', '/v1/contacts', { body: { first_name: 'Already' } })).status,
+    ).toBe(201)
+    await expect(copyInto(url)).rejects.toThrow(/already holds data \(contacts\)/)
+
+    // A file at an older schema (the first four migrations only).
+    const old = join((src as TestGateway).dir, 'old.db')
+    const db = openDatabase(old)
+    migrate(db, MIGRATIONS.slice(0, 4), new Date().toISOString())
+    db.close()
+    const r = await cli(['copy', '--from', old, '--to', await newDatabase()])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`schema version 4, this omnigate at ${SCHEMA_VERSION}`)
+  })
+})
