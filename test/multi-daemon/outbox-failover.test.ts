@@ -47,7 +47,7 @@ const TAKEOVER_DEADLINE_MS = LEASE_MS + 8_000
 const onPostgres = testStoreDialect() === 'postgres'
 
 describe.skipIf(!onPostgres)(
-  'three daemons on one PostgreSQL: kill -9 one under load (skipped: needs OMNIGATE_TEST_STORE=postgres)',
+  'three daemons on one PostgreSQL: kill -9 one under load (PostgreSQL only: OMNIGATE_TEST_STORE=postgres)',
   () => {
     let dir: string
     let dbName: string

@@ -69,7 +69,7 @@ async function oneLeader(ds: Daemon[]): Promise<Daemon> {
 }
 
 describe.skipIf(testStoreDialect() !== 'postgres')(
-  'three daemons on one PostgreSQL: one Telegram poller, one scheduler, failover (skipped: needs OMNIGATE_TEST_STORE=postgres)',
+  'three daemons on one PostgreSQL: one Telegram poller, one scheduler, failover (PostgreSQL only: OMNIGATE_TEST_STORE=postgres)',
   () => {
     let dir: string
     let dbName: string

@@ -29,7 +29,7 @@ const maxInAnySecond = (times: number[]): number =>
   Math.max(0, ...times.map((s) => times.filter((x) => x >= s && x < s + 1000).length))
 
 describe.skipIf(testStoreDialect() !== 'postgres')(
-  'three daemons on one PostgreSQL: shared rate limits (skipped: needs OMNIGATE_TEST_STORE=postgres)',
+  'three daemons on one PostgreSQL: shared rate limits (PostgreSQL only: OMNIGATE_TEST_STORE=postgres)',
   () => {
     let dir: string
     let dbName: string
