@@ -46,9 +46,52 @@ const ROWS = [
   ],
   ['P6', 'achieved rate (msg/s, limit 30)', (r) => r.runs.map((x) => x.rate), ge(28.5)],
   ['P6', 'one recipient (msg/s, limit 1)', (r) => r.runs.map((x) => x.hotRate), ge(0.95)],
+  ['P7', 'accept, SQLite (req/s)', (r) => r.accept.sqlite.map((x) => x.rps), null],
+  ['P7', 'accept, PostgreSQL (req/s)', (r) => r.accept.postgres.map((x) => x.rps), null, 'pg'],
+  ['P7', 'accept PostgreSQL ÷ SQLite', (r) => ratios(r.accept, 'rps'), ge(0.5)],
+  ['P7', 'accept p99, PostgreSQL (ms)', (r) => r.accept.postgres.map((x) => x.p99), null],
+  [
+    'P7',
+    'accept CPU per request, SQLite daemon (µs)',
+    (r) => r.accept.sqlite.map((x) => x.cpuUsPerRequest),
+    null,
+  ],
+  [
+    'P7',
+    'accept CPU per request, PostgreSQL daemon (µs)',
+    (r) => r.accept.postgres.map((x) => x.cpuUsPerRequest),
+    null,
+  ],
+  [
+    'P7',
+    'accept CPU per request, PostgreSQL server (µs)',
+    (r) => r.accept.postgres.map((x) => x.pgCpuUsPerRequest).filter((x) => x !== null),
+    null,
+  ],
+  [
+    'P7',
+    'accept, 3 daemons on 1 PostgreSQL (req/s)',
+    (r) => r.accept.three.map((x) => x.rps),
+    null,
+  ],
+  ['P7', 'drain 10 000, SQLite (msg/s)', (r) => r.drain.sqlite.map((x) => x.rate), null],
+  [
+    'P7',
+    'drain 10 000, PostgreSQL (msg/s)',
+    (r) => r.drain.postgres.map((x) => x.rate),
+    null,
+    'pg',
+  ],
+  ['P7', 'drain PostgreSQL ÷ SQLite', (r) => ratios(r.drain, 'rate'), ge(0.5)],
+  ['P7', 'drain, 3 daemons on 1 PostgreSQL (msg/s)', (r) => r.drain.three.map((x) => x.rate), null],
 ]
 
-/** The rows for `results` (keyed P1…P6); P5's load rows read P1's and P3's results. */
+/** PostgreSQL ÷ SQLite per run (run i of each store, measured back to back). */
+function ratios(byStore, key) {
+  return byStore.postgres.map((x, i) => x[key] / (byStore.sqlite[i]?.[key] ?? NaN))
+}
+
+/** The rows for `results` (keyed P1…P7); P5's load rows read P1's and P3's results. */
 export function figures(results) {
   const hello = results.P1 ? summary(results.P1.runs.map((x) => x.hello.rps)).median : null
   const helloCpu = results.P1
@@ -69,14 +112,18 @@ export function figures(results) {
       min: s.min,
       max: s.max,
       runs: s.runs,
-      reference: reference(ref, hello, helloCpu),
+      reference: reference(ref, hello, helloCpu, r),
       met: target && s.median !== null ? target.ok(target.worst ? s.max : s.median) : null,
     }
   })
 }
 
-function reference(ref, hello, helloCpu) {
+function reference(ref, hello, helloCpu, r) {
   if (ref === 'hello' && hello !== null) return `hello ${fmt(hello)} req/s`
+  if (ref === 'pg' && r.server) {
+    const s = r.server
+    return `PostgreSQL ${s.version}, fsync ${s.fsync}, synchronous_commit ${s.synchronous_commit}`
+  }
   if (ref === 'helloCpu' && helloCpu !== null) return `hello ${fmt(helloCpu)} µs`
   return null
 }

@@ -31,8 +31,14 @@ export function webhookChannel(relayUrl, { rate, timeout = '10s', name = 'sms' }
 `
 }
 
-/** Writes `<dir>/gateway.config.yaml` for a daemon on `db` with the given channels block. */
-export function writeConfig(dir, { db, channels, dispatcher = '', extra = '' }) {
+/**
+ * Writes `<dir>/gateway.config.yaml` for a daemon on `db` (or on `postgres`, a `{url, pool}` for
+ * `store.postgres`) with the given channels block.
+ */
+export function writeConfig(dir, { db, postgres = null, channels, dispatcher = '', extra = '' }) {
+  const store = postgres
+    ? `postgres: { url: "${postgres.url}", pool: ${postgres.pool} }`
+    : `sqlite: ${db}`
   const file = join(dir, 'gateway.config.yaml')
   writeFileSync(
     file,
@@ -44,7 +50,7 @@ auth:
   keys:
     - { id: bench, role: app, sha256: "${sha}" }
 store:
-  sqlite: ${db}
+  ${store}
 ${dispatcher ? `dispatcher:\n${dispatcher}` : ''}channels:
 ${channels}${extra}`,
   )
