@@ -28,7 +28,10 @@ const MAX_WINDOW = 1024
 /** Never closer than the in-process plan (channel-pacing.ts `RATE_HEADROOM`) at high rates. */
 const RATE_HEADROOM = 0.98
 
-/** Ms between two shared slots of a limit of `perSecond` sends a second. */
+/**
+ * Ms between two shared slots of a limit of `perSecond` sends a second.
+ * @internal exported for its tests
+ */
 export function sharedIntervalMs(perSecond: number): number {
   const n = Math.min(MAX_WINDOW, Math.max(1, Math.floor(perSecond)))
   return Math.max(1000 / perSecond + SHARED_MARGIN_MS / n, 1000 / (perSecond * RATE_HEADROOM))
