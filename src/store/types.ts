@@ -56,7 +56,16 @@ export interface ThreadRecord {
 }
 
 export type ThreadEventType =
-  'opened' | 'reopened' | 'assigned' | 'unassigned' | 'tagged' | 'snoozed' | 'woke' | 'closed'
+  | 'opened'
+  | 'reopened'
+  | 'assigned'
+  | 'unassigned'
+  | 'tagged'
+  | 'snoozed'
+  | 'woke'
+  | 'closed'
+  /** An operator sent a failed message of the thread again (`data.message_id`). */
+  | 'retried'
 
 export interface ThreadEventRecord {
   id: string
@@ -331,6 +340,25 @@ export type OutboxOutcome =
   | { kind: 'cancelled'; jobId: number; messageId: string; at: string }
   | { kind: 'released'; jobId: number; dueAtMs: number }
 
+/** An operator retry of a failed message (`messages.retry()`), decided by the gateway. */
+export interface MessageRetry {
+  id: string
+  threadId: string
+  contactId: string
+  channel: string
+  /** The key id that asked (the thread event's actor). */
+  actor: string
+  now: string
+  /** The message's status history so far, kept under the new try's. */
+  earlierHistory: MessageRecord['status_history']
+  recipientKey: string
+  dueAtMs: number
+  events: NewEvent[]
+}
+
+/** `status`: what the message was found in when it was not `failed` (null: no such message). */
+export type RetryOutcome = { ok: true } | { ok: false; status: MessageStatus | null }
+
 /** What became of one leased app-webhook delivery (`webhooks.record()`). */
 export type WebhookOutcome =
   | { kind: 'done'; id: number }
@@ -541,6 +569,8 @@ export interface Store {
      * message is still `sent` and unflagged (so once per message): resolves whether it did.
      */
     flagUndelivered(id: string, at: string, events: NewEvent[]): Promise<boolean>
+    /** Operator retry: a `failed` message queued again under its id, with a new outbox job. */
+    retry(r: MessageRetry): Promise<RetryOutcome>
   }
   /** Group-committed: resolves once the plan's transaction is durable (fsync / commit). */
   accept(plan: AcceptPlan): Promise<AcceptOutcome>

@@ -204,6 +204,12 @@ export interface TxPort {
   ): void
   /** Sets `undelivered_after` while the message is still `sent` and unflagged; whether it did. */
   flagUndelivered(id: string, at: string): boolean
+  /**
+   * Operator retry: a `failed` message → `queued` at `at` under the same id (attempts, error,
+   * later status times and the duplicate/undelivered flags cleared); `earlier` (the status
+   * history so far) is kept for its history. False when the message is not `failed`.
+   */
+  requeueMessage(id: string, at: string, earlier: MessageRecord['status_history']): boolean
 
   // ── Outbox (hot path: one statement each; status lists from core/message-status.ts) ───────
   insertOutbox(j: OutboxInsert): void

@@ -46,6 +46,7 @@ const OPS = {
   messageStatus: 1,
   setMessageStatus: 1,
   flagUndelivered: 1,
+  requeueMessage: 1,
   insertOutbox: 1,
   completeJob: 1,
   failJob: 1,

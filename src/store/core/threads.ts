@@ -132,7 +132,8 @@ function* save(t: ThreadState, now: string, moved = false): Program<void> {
   if (moved) yield* tx.bumpContactVersion(t.contact_id)
 }
 
-function* event(
+/** Records one thread event (`te_…` id made here). */
+export function* event(
   threadId: string,
   contactId: string,
   type: ThreadEventType,

@@ -27,6 +27,7 @@ import {
 import { receiveInbound } from './inbound.js'
 import { canAdvance } from './message-status.js'
 import { cancelQueued, recordOutcomes } from './outbox.js'
+import { retryMessage } from './retry.js'
 import type { ThreadState } from './port.js'
 import { tx, type Program } from './program.js'
 import { assign, close, openThread, reopen, setTags, snooze, threadRecord } from './threads.js'
@@ -44,7 +45,7 @@ export interface CoreWrites {
   contacts: Pick<Store['contacts'], 'create' | 'update'>
   identities: Pick<Store['identities'], 'optIn' | 'setReachable'>
   threads: Pick<Store['threads'], 'create' | 'close' | 'snooze' | 'assign' | 'setTags' | 'wakeDue'>
-  messages: Pick<Store['messages'], 'advance' | 'flagUndelivered'>
+  messages: Pick<Store['messages'], 'advance' | 'flagUndelivered' | 'retry'>
   inbound: Store['inbound']
   bulk: Pick<
     Store['bulk'],
@@ -95,6 +96,7 @@ export function coreWrites(run: RunTx): CoreWrites {
             return true
           })(),
         ),
+      retry: (r) => run(retryMessage(r)),
     },
     inbound: { receive: (plan) => retryConflicts(run, () => receiveInbound(plan)) },
     bulk: {

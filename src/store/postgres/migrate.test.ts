@@ -63,6 +63,7 @@ describe.skipIf(testStoreDialect() !== 'postgres')('PostgreSQL migrations', () =
       'thread_events',
       'thread_tags',
       'threads',
+      'webhook_dead_letters',
       'webhook_outbox',
     ])
     // A second run finds nothing to do.

@@ -45,6 +45,7 @@ export function pgTxPort(sql: Sql): AsyncTxPort {
     setMessageStatus: (id, status, at, extra) =>
       messages.setMessageStatus(sql, id, status, at, extra),
     flagUndelivered: (id, at) => messages.flagUndelivered(sql, id, at),
+    requeueMessage: (id, at, earlier) => messages.requeueMessage(sql, id, at, earlier),
 
     insertOutbox: (j) => messages.insertOutbox(sql, j),
     completeJob: (c) => messages.completeJob(sql, c),

@@ -80,6 +80,7 @@ export function sqliteTxPort(p: PortParts): TxPort {
     messageStatus: (id) => messages.status(id),
     setMessageStatus: (id, status, at, extra) => messages.setStatus(id, status, at, extra),
     flagUndelivered: (id, at) => messages.flagUndelivered(id, at),
+    requeueMessage: (id, at, earlier) => messages.requeue(id, at, earlier),
 
     insertOutbox: (j) => outbox.insert(j),
     completeJob: (c) => outbox.complete(c),

@@ -50,6 +50,7 @@ export const threadEvent = named(
       'snoozed',
       'woke',
       'closed',
+      'retried',
     ]),
     actor: z.string().meta({ description: 'A key id, `system` (scheduler) or `contact`.' }),
     data: jsonObject,
