@@ -363,8 +363,23 @@ export type RetryOutcome = { ok: true } | { ok: false; status: MessageStatus | n
 export type WebhookOutcome =
   | { kind: 'done'; id: number }
   | { kind: 'retry'; id: number; dueAtMs: number }
-  /** Given up: the delivery is dropped (the worker logs it with the event id). */
-  | { kind: 'failed'; id: number }
+  /**
+   * Given up: the delivery is kept as a dead letter (`webhooks.deadLetters()`) with the last
+   * error and the time (`at`, ISO) it was given up, its attempts counting this one.
+   */
+  | { kind: 'failed'; id: number; at: string; error: string }
+
+/** An app-webhook delivery that used up its retries, kept for listing and replay (DESIGN §15). */
+export interface DeadLetter {
+  /** The dead letter's own id (never reused: a replayed one is gone for good). */
+  id: number
+  eventId: string
+  target: string
+  payload: string
+  attempts: number
+  error: string | null
+  failedAt: string
+}
 
 /** Outcomes that could not be recorded (a bug, never a store fault: that rejects the whole call). */
 export interface RecordResult<O> {
@@ -648,6 +663,14 @@ export interface Store {
     /** Records delivery outcomes in one transaction. */
     record(outcomes: readonly WebhookOutcome[]): Promise<void>
     depth(): Promise<number>
+    /** Dead letters, newest first. */
+    deadLetters(limit: number, cursor?: string): Promise<Page<DeadLetter>>
+    /**
+     * Queues a dead letter again as a fresh delivery of the same event (attempts 0, due at
+     * `nowMs`) and removes it, in one transaction. Resolves the new delivery's id, null when
+     * there is no such dead letter (unknown, or replayed already).
+     */
+    replay(id: number, nowMs: number): Promise<{ deliveryId: number; eventId: string } | null>
   }
   readonly kv: {
     get(scope: string, key: string): Promise<string | null>

@@ -22,6 +22,7 @@ import * as contacts from '../contacts/index.js'
 import * as send from '../send/index.js'
 import * as threads from '../threads/index.js'
 import * as retry from '../retry/index.js'
+import * as webhooks from '../webhooks/index.js'
 import * as live from '../live/index.js'
 import * as system from './routes/system.js'
 import type { Services } from '../services.js'
@@ -63,6 +64,8 @@ export function routes(svc: Services): Route[] {
     route({ method: 'GET', path: '/v1/channels/:name/push-key', operationId: 'getPushKey', auth: open, summary: 'Web Push: the VAPID public key (public, for the site script)', responses: { 200: r.pushKey, ...r.errors(422) }, handler: channels.pushKey(svc) }),
     route({ method: 'POST', path: '/v1/channels/:name/subscriptions', operationId: 'createPushSubscription', auth: channelSecret, summary: 'Web Push: register a subscription (user_hash checked)', body: s.subscriptionBody, verify: channels.subscriptionHash(svc), responses: { 201: r.subscribed, 200: r.subscribed, ...r.errors(422) }, handler: channels.subscribe(svc) }),
     route({ method: 'POST', path: '/v1/admin/reload', operationId: 'reloadConfig', auth: adminOnly, summary: 'Re-read the config file (invalid: old one kept)', responses: { 200: r.reloaded, ...r.errors(422) }, handler: system.reload(svc) }),
+    route({ method: 'GET', path: '/v1/webhooks/deliveries', operationId: 'listWebhookDeliveries', auth: adminOnly, summary: 'App-webhook deliveries that used up their retries (dead letters), newest first', query: s.deliveryQuery, responses: { 200: r.deliveryPage }, handler: webhooks.listDeliveries(svc) }),
+    route({ method: 'POST', path: '/v1/webhooks/deliveries/:id/replay', operationId: 'replayWebhookDelivery', auth: adminOnly, summary: 'Queue a dead letter again: the same event id, a fresh delivery', responses: { 202: r.deliveryReplayed }, handler: webhooks.replayDelivery(svc) }),
     route({ method: 'GET', path: '/hooks/:type/:name', operationId: 'verifyPlatformHook', auth: channelSecret, summary: 'Platform webhook handshake (verified by the connector)', responses: r.platformReplies, handler: channels.platformHook(svc) }),
     route({ method: 'POST', path: '/hooks/:type/:name', operationId: 'receivePlatformHook', auth: channelSecret, summary: 'Platform webhook (verified by the connector)', responses: r.platformReplies, handler: channels.platformHook(svc) }),
   ]

@@ -124,6 +124,8 @@ export function createPostgresStore(pool: pg.Pool): PostgresStore {
         transaction((s) => queues.leaseWebhooks(s, nowMs, limit, leaseMs)),
       record: (outcomes) => transaction((s) => queues.recordWebhooks(s, outcomes)),
       depth: () => queues.webhookDepth(sql),
+      deadLetters: (limit, cursor) => queues.deadLetters(sql, limit, cursor),
+      replay: (id, nowMs) => transaction((s) => queues.replayDeadLetter(s, id, nowMs)),
     },
     kv: {
       get: async (scope, key) =>

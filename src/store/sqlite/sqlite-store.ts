@@ -144,6 +144,8 @@ export function createSqliteStore(
       lease: (nowMs, limit, leaseMs) => promised(() => webhooks.lease(nowMs, limit, leaseMs)),
       record: (outcomes) => promised(() => transaction(() => webhooks.record(outcomes))),
       depth: () => promised(() => webhooks.depth()),
+      deadLetters: (limit, cursor) => promised(() => webhooks.deadLetters(limit, cursor)),
+      replay: (id, nowMs) => promised(() => transaction(() => webhooks.replay(id, nowMs))),
     },
     kv: {
       get: (scope, key) => promised(() => kv.get(scope, key)),

@@ -7,7 +7,7 @@ const SQL = `
 ALTER TABLE messages ADD COLUMN earlier_history text;
 
 CREATE TABLE webhook_dead_letters (
-  id bigint PRIMARY KEY,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   event_id text NOT NULL,
   target text NOT NULL,
   payload text NOT NULL,

@@ -11,8 +11,9 @@ import type { Migration } from '../migrate.js'
 const SQL = `
 ALTER TABLE messages ADD COLUMN earlier_history TEXT;
 
+-- AUTOINCREMENT: a replayed (deleted) dead letter's id is never given to another one.
 CREATE TABLE webhook_dead_letters (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   event_id TEXT NOT NULL,
   target TEXT NOT NULL,
   payload TEXT NOT NULL,
