@@ -473,6 +473,12 @@ export interface Store {
     search(s: ContactSearch): Promise<Page<ContactRecord>>
     /** Rows for bulk: every id matching the filter (no limit), newest activity first. */
     searchIds(s: Omit<ContactSearch, 'limit' | 'cursor'>, max: number): Promise<string[]>
+    /**
+     * Erases the contact and everything about it in one transaction (DESIGN §15), leaving an
+     * `erasures` tombstone (`by`: the key id) and anonymous message counts; blobs no longer
+     * referenced are deleted. Resolves false when there is no such contact.
+     */
+    erase(id: string, at: string, by: string): Promise<boolean>
   }
   readonly identities: {
     listByContact(contactId: string): Promise<IdentityRecord[]>

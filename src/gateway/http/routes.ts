@@ -23,6 +23,7 @@ import * as send from '../send/index.js'
 import * as threads from '../threads/index.js'
 import * as retry from '../retry/index.js'
 import * as webhooks from '../webhooks/index.js'
+import * as dataRights from '../data-rights/index.js'
 import * as live from '../live/index.js'
 import * as system from './routes/system.js'
 import type { Services } from '../services.js'
@@ -40,6 +41,7 @@ export function routes(svc: Services): Route[] {
     route({ method: 'GET', path: '/v1/contacts', operationId: 'searchContacts', auth: anyKey, summary: 'Search contacts, newest activity first', query: s.contactQuery, responses: { 200: r.contactPage }, handler: contacts.searchContacts(svc) }),
     route({ method: 'GET', path: '/v1/contacts/:id', operationId: 'getContact', auth: anyKey, summary: 'Read a contact', responses: { 200: r.contact }, handler: contacts.getContact(svc) }),
     route({ method: 'PATCH', path: '/v1/contacts/:id', operationId: 'updateContact', auth: anyKey, summary: 'Update a contact (incl. blocked)', body: s.contactPatch, responses: { 200: r.contact, ...r.errors(409) }, handler: contacts.patchContact(svc) }),
+    route({ method: 'DELETE', path: '/v1/contacts/:id', operationId: 'eraseContact', auth: adminOnly, summary: 'Erase a contact and everything about it (a tombstone and anonymous counts stay)', responses: { 200: r.contactErased }, handler: dataRights.eraseContactRoute(svc) }),
     route({ method: 'GET', path: '/v1/contacts/:id/eligibility', operationId: 'getEligibility', auth: anyKey, summary: 'Per channel: may we send, and what', responses: { 200: r.eligibility }, handler: contacts.eligibility(svc) }),
     route({ method: 'GET', path: '/v1/contacts/:id/timeline', operationId: 'getTimeline', auth: anyKey, summary: 'Messages and thread events, time-ordered', query: s.pageQuery, responses: { 200: r.timelinePage }, handler: contacts.timeline(svc) }),
     route({ method: 'POST', path: '/v1/messages', operationId: 'sendMessage', auth: anyKey, summary: 'Send a message (202 once on disk; dry_run → 200 decision)', body: s.sendBody, headers: s.sendHeaders, responses: { 202: r.messageAccepted, 200: r.decision, ...r.errors(404, 409, 422) }, handler: send.sendMessage(svc) }),

@@ -129,6 +129,11 @@ export interface BulkProgress {
   now: string
 }
 
+/** What an erasure leaves to do after its commit: the blobs its attachments pointed at. */
+export interface ErasedContact {
+  blobs: string[]
+}
+
 /**
  * The row operations, in their synchronous shape (SQLite). `AsyncTxPort` is the same set with
  * each result in a Promise (PostgreSQL).
@@ -150,6 +155,12 @@ export interface TxPort {
   updateContact(id: string, patch: ContactPatch, now: string): boolean
   /** Activity (a message in or out): the contact moves to the top of "newest activity first". */
   touchContact(id: string, now: string): void
+  /**
+   * Erasure (DESIGN §15): deletes every row about the contact (messages and their attachment
+   * rows and jobs, threads and events, identities, stored answers and app events naming it), adds
+   * its messages to the anonymous counts and writes the `erasures` tombstone (`by`: a key id).
+   */
+  eraseContactRows(id: string, at: string, by: string): ErasedContact
 
   // ── Identities ────────────────────────────────────────────────────────────────────────────
   findIdentity(channel: string, address: string): IdentityRecord | null

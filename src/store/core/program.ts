@@ -25,6 +25,7 @@ const OPS = {
   insertContact: 1,
   updateContact: 1,
   touchContact: 1,
+  eraseContactRows: 1,
   findIdentity: 1,
   insertIdentity: 1,
   markInbound: 1,

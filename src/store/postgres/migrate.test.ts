@@ -54,6 +54,8 @@ describe.skipIf(testStoreDialect() !== 'postgres')('PostgreSQL migrations', () =
       'bulk_recipients',
       'bulks',
       'contacts',
+      'erased_message_counts',
+      'erasures',
       'idempotency',
       'identities',
       'kv',

@@ -76,6 +76,8 @@ export function createPostgresStore(pool: pg.Pool): PostgresStore {
       // Built by kysely's query builder on the pool: the same edge as raw statements.
       search: (s) => edge(() => contacts.searchContacts(db, s)),
       searchIds: (s, max) => edge(() => contacts.searchIds(db, s, max)),
+      // Blobs are rows here: the unreferenced ones went in the erasure's own transaction.
+      erase: async (id, at, by) => (await core.erase(id, at, by)) !== null,
     },
     identities: {
       ...core.identities,

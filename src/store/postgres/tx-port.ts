@@ -7,6 +7,7 @@
 import type { AsyncTxPort } from '../core/port.js'
 import * as bulk from './bulk-rows.js'
 import * as contacts from './contact-rows.js'
+import { eraseContactRows } from './erase-rows.js'
 import type { Sql } from './exec.js'
 import * as messages from './message-rows.js'
 import * as threads from './thread-rows.js'
@@ -14,6 +15,7 @@ import * as threads from './thread-rows.js'
 export function pgTxPort(sql: Sql): AsyncTxPort {
   return {
     lockContact: (id) => contacts.lockContact(sql, id),
+    eraseContactRows: (id, at, by) => eraseContactRows(sql, id, at, by),
     bumpContactVersion: (id) => contacts.bumpContactVersion(sql, id),
     getContact: (id) => contacts.getContact(sql, id),
     insertContact: (c, now) => contacts.insertContact(sql, c, now),

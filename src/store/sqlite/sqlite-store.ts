@@ -81,6 +81,9 @@ export function createSqliteStore(
   const webhooks = new WebhookRepo(x)
   const kv = new KvRepo(x)
   const idempotency = new IdempotencyRepo(x)
+  const blobs = new BlobStore(opts.blobsDir)
+  const referenced = (sha256: string): boolean =>
+    x.stmt('SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1').get(sha256) !== undefined
 
   return {
     contacts: {
@@ -89,6 +92,13 @@ export function createSqliteStore(
       findByExternalId: (externalId) => promised(() => contacts.findByExternalId(externalId)),
       search: (s) => promised(() => contacts.search(s)),
       searchIds: (s, max) => promised(() => contacts.searchIds(s, max)),
+      // Blob files go once the rows are gone for good; one a send took up meanwhile stays.
+      erase: async (id, at, by) => {
+        const erased = await core.erase(id, at, by)
+        if (!erased) return false
+        for (const sha256 of erased.blobs) if (!referenced(sha256)) await blobs.remove(sha256)
+        return true
+      },
     },
     identities: {
       ...core.identities,
@@ -152,7 +162,7 @@ export function createSqliteStore(
       set: (scope, key, value) => promised(() => kv.set(scope, key, value)),
     },
     attachments: { get: (id) => promised(() => attachments.get(id)) },
-    blobs: new BlobStore(opts.blobsDir),
+    blobs,
     async backup(file: string): Promise<void> {
       group.flush()
       await db.backup(file)

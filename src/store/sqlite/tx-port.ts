@@ -13,6 +13,7 @@ import type { Executor } from './executor.js'
 import type { IdentityRepo } from './identity-repo.js'
 import type { MessageWriter } from './message-writer.js'
 import type { OutboxRows } from './outbox-rows.js'
+import { eraseContactRows } from './erase-rows.js'
 import { toContact } from './rows.js'
 import type { ContactRow } from './schema.js'
 import type { SearchIndex } from './search-index.js'
@@ -47,6 +48,7 @@ export function sqliteTxPort(p: PortParts): TxPort {
   const marks: number[] = []
   return {
     lockContact: (id) => contacts.lock(id),
+    eraseContactRows: (id, at, by) => eraseContactRows(x, id, at, by),
     bumpContactVersion: (id) => contacts.bumpVersion(id),
     getContact: (id) => {
       const row = x.stmt(CONTACT).get(id) as ContactRow | undefined

@@ -15,6 +15,20 @@ CREATE TABLE webhook_dead_letters (
   error text,
   failed_at text COLLATE "C" NOT NULL
 );
+
+CREATE TABLE erasures (
+  contact_id text COLLATE "C" PRIMARY KEY,
+  erased_at text COLLATE "C" NOT NULL,
+  erased_by text NOT NULL
+);
+
+CREATE TABLE erased_message_counts (
+  channel text NOT NULL,
+  direction text NOT NULL,
+  status text NOT NULL,
+  n bigint NOT NULL,
+  PRIMARY KEY (channel, direction, status)
+);
 `
 
 export const dataRights: PgMigration = { version: 9, name: 'data-rights', up: SQL }

@@ -5,6 +5,9 @@
  *   `[{status, at}]`) so the message's status history still shows them.
  * - `webhook_dead_letters`: app-webhook deliveries that used up their retries, kept for
  *   `GET /v1/webhooks/deliveries?status=failed` and replay (they used to be dropped).
+ * - `erasures`: the tombstone of each erased contact (`DELETE /v1/contacts/{id}`): its id, when and
+ *   which key — nothing about the person. `erased_message_counts` keeps the anonymous counts of
+ *   the messages erased with it (per channel, direction and status).
  */
 import type { Migration } from '../migrate.js'
 
@@ -20,6 +23,20 @@ CREATE TABLE webhook_dead_letters (
   attempts INTEGER NOT NULL,
   error TEXT,
   failed_at TEXT NOT NULL
+);
+
+CREATE TABLE erasures (
+  contact_id TEXT PRIMARY KEY,
+  erased_at TEXT NOT NULL,
+  erased_by TEXT NOT NULL
+);
+
+CREATE TABLE erased_message_counts (
+  channel TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  status TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (channel, direction, status)
 );
 `
 
