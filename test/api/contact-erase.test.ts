@@ -142,3 +142,45 @@ describe('DELETE /v1/contacts/{id}', () => {
     expect(unknown.body.error.code).toBe('not_found')
   })
 })
+
+describe('GET /v1/contacts/{id}/export', () => {
+  it('holds the profile, identities, threads with events, messages with history and signed links', async () => {
+    const e = await erin()
+    const r = await t.call('GET', `/v1/contacts/${e.contact_id}/export`)
+    expect(r.status).toBe(200)
+    expect(r.body.contact).toMatchObject({
+      id: e.contact_id,
+      first_name: 'Erin',
+      last_name: 'Zabriskie',
+      identities: [{ channel: 'sms', address: PHONE }],
+    })
+    expect(r.body.threads).toHaveLength(1)
+    expect(r.body.threads[0].events.map((x: { type: string }) => x.type)).toContain('opened')
+    expect(r.body.messages.map((m: { text: string }) => m.text)).toEqual([
+      'Erinsecret question',
+      'Erinreply',
+    ])
+    expect(r.body.messages[1].status_history.map((h: { status: string }) => h.status)).toEqual([
+      'queued',
+    ])
+    expect(r.body.attachments).toHaveLength(1)
+    const link = new URL(r.body.attachments[0].url as string)
+    expect(r.body.attachments[0]).toMatchObject({ message_id: e.out.id, filename: 'erin.txt' })
+    // The link works without a key, as the ones we send out do.
+    const file = await t.call('GET', `${link.pathname}${link.search}`, { key: null })
+    expect(file.status).toBe(200)
+    expect(file.text).toBe('Erinfile')
+    // After the erasure, nothing to export, and the old link leads nowhere.
+    expect((await t.call('DELETE', `/v1/contacts/${e.contact_id}`)).status).toBe(200)
+    expect((await t.call('GET', `/v1/contacts/${e.contact_id}/export`)).status).toBe(404)
+    expect((await t.call('GET', `${link.pathname}${link.search}`, { key: null })).status).toBe(404)
+  })
+
+  it('answers 403 to an agent key and 404 to an unknown contact', async () => {
+    const e = await erin()
+    const agent = await t.call('GET', `/v1/contacts/${e.contact_id}/export`, { key: KEYS.alice })
+    expect(agent.status).toBe(403)
+    const unknown = await t.call('GET', '/v1/contacts/ct_01jzzzzzzzzzzzzzzzzzzzzzzz/export')
+    expect(unknown.status).toBe(404)
+  })
+})
