@@ -16,7 +16,7 @@ export const contactErased = named(
   },
 )
 
-export const exportedAttachment = named(
+const exportedAttachment = named(
   'ExportedAttachment',
   z.object({
     id: idOf('att'),
