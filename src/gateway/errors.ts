@@ -49,6 +49,8 @@ export const API_ERRORS = {
   external_id_taken: 409,
   thread_conflict: 409,
   thread_closed: 409,
+  message_already_sent: 409,
+  message_not_failed: 409,
   body_too_large: 413,
   url_forbidden: 422,
   config_invalid: 422,

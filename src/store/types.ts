@@ -67,6 +67,8 @@ export type ThreadEventType =
   /** Consent changed on the thread's channel (DESIGN §15): `data` holds the source. */
   | 'opted_out'
   | 'opted_in'
+  /** An operator sent a failed message of the thread again (`data.message_id`). */
+  | 'retried'
 
 export interface ThreadEventRecord {
   id: string
@@ -373,12 +375,46 @@ export type OutboxOutcome =
   | { kind: 'cancelled'; jobId: number; messageId: string; at: string }
   | { kind: 'released'; jobId: number; dueAtMs: number }
 
+/** An operator retry of a failed message (`messages.retry()`), decided by the gateway. */
+export interface MessageRetry {
+  id: string
+  threadId: string
+  contactId: string
+  channel: string
+  /** The key id that asked (the thread event's actor). */
+  actor: string
+  now: string
+  /** The message's status history so far, kept under the new try's. */
+  earlierHistory: MessageRecord['status_history']
+  recipientKey: string
+  dueAtMs: number
+  events: NewEvent[]
+}
+
+/** `status`: what the message was found in when it was not `failed` (null: no such message). */
+export type RetryOutcome = { ok: true } | { ok: false; status: MessageStatus | null }
+
 /** What became of one leased app-webhook delivery (`webhooks.record()`). */
 export type WebhookOutcome =
   | { kind: 'done'; id: number }
   | { kind: 'retry'; id: number; dueAtMs: number }
-  /** Given up: the delivery is dropped (the worker logs it with the event id). */
-  | { kind: 'failed'; id: number }
+  /**
+   * Given up: the delivery is kept as a dead letter (`webhooks.deadLetters()`) with the last
+   * error and the time (`at`, ISO) it was given up, its attempts counting this one.
+   */
+  | { kind: 'failed'; id: number; at: string; error: string }
+
+/** An app-webhook delivery that used up its retries, kept for listing and replay (DESIGN §15). */
+export interface DeadLetter {
+  /** The dead letter's own id (never reused: a replayed one is gone for good). */
+  id: number
+  eventId: string
+  target: string
+  payload: string
+  attempts: number
+  error: string | null
+  failedAt: string
+}
 
 /** Outcomes that could not be recorded (a bug, never a store fault: that rejects the whole call). */
 export interface RecordResult<O> {
@@ -472,6 +508,12 @@ export interface Store {
     search(s: ContactSearch): Promise<Page<ContactRecord>>
     /** Rows for bulk: every id matching the filter (no limit), newest activity first. */
     searchIds(s: Omit<ContactSearch, 'limit' | 'cursor'>, max: number): Promise<string[]>
+    /**
+     * Erases the contact and everything about it in one transaction (DESIGN §15), leaving an
+     * `erasures` tombstone (`by`: the key id) and anonymous message counts; blobs no longer
+     * referenced are deleted. Resolves false when there is no such contact.
+     */
+    erase(id: string, at: string, by: string): Promise<boolean>
   }
   readonly identities: {
     listByContact(contactId: string): Promise<IdentityRecord[]>
@@ -583,6 +625,8 @@ export interface Store {
      * message is still `sent` and unflagged (so once per message): resolves whether it did.
      */
     flagUndelivered(id: string, at: string, events: NewEvent[]): Promise<boolean>
+    /** Operator retry: a `failed` message queued again under its id, with a new outbox job. */
+    retry(r: MessageRetry): Promise<RetryOutcome>
   }
   /** Group-committed: resolves once the plan's transaction is durable (fsync / commit). */
   accept(plan: AcceptPlan): Promise<AcceptOutcome>
@@ -669,6 +713,14 @@ export interface Store {
     /** Records delivery outcomes in one transaction. */
     record(outcomes: readonly WebhookOutcome[]): Promise<void>
     depth(): Promise<number>
+    /** Dead letters, newest first. */
+    deadLetters(limit: number, cursor?: string): Promise<Page<DeadLetter>>
+    /**
+     * Queues a dead letter again as a fresh delivery of the same event (attempts 0, due at
+     * `nowMs`) and removes it, in one transaction. Resolves the new delivery's id, null when
+     * there is no such dead letter (unknown, or replayed already).
+     */
+    replay(id: number, nowMs: number): Promise<{ deliveryId: number; eventId: string } | null>
   }
   readonly kv: {
     get(scope: string, key: string): Promise<string | null>

@@ -301,6 +301,55 @@ describe('answers match the OpenAPI document', () => {
     await call(200, 'PUT', path, { body: { channel: 'sms', status: 'opted_in' } })
   })
 
+  it('data rights: retry, dead letters, export, erase (DESIGN §15)', async () => {
+    // A send the relay refuses for good is failed; the operator sends it again.
+    relay.enqueue({ kind: 'status', status: 400 })
+    const failed = (
+      await call(202, 'POST', '/v1/messages', {
+        body: { to: { channel: 'sms', address: '+491705550100' }, text: 'once more' },
+      })
+    ).body
+    await expect
+      .poll(async () => (await call(200, 'GET', `/v1/messages/${failed.id}`)).body.status, {
+        timeout: 5000,
+      })
+      .toBe('failed')
+    await call(202, 'POST', `/v1/messages/${failed.id}/retry`, { key: KEYS.alice })
+    expectCode(
+      await call(409, 'POST', `/v1/messages/${failed.id}/retry`, { key: KEYS.alice }),
+      'message_not_failed',
+    )
+    await expect
+      .poll(async () => (await call(200, 'GET', `/v1/messages/${failed.id}`)).body.status, {
+        timeout: 5000,
+      })
+      .toBe('sent')
+    expectCode(
+      await call(409, 'POST', `/v1/messages/${failed.id}/retry`, { key: KEYS.alice }),
+      'message_already_sent',
+    )
+    // An event for a webhook no longer configured is given up at once: a dead letter.
+    const th = failed.thread_id as string
+    const event = {
+      id: 'ev_01jb2m7c4d5e6f7g8h9j0k1m2p',
+      type: 'thread.closed',
+      created_at: new Date().toISOString(),
+      data: {},
+      targets: ['http://127.0.0.1:9/removed'],
+    }
+    await t.gw.svc.store.threads.close(th, false, 'ops', new Date().toISOString(), [event])
+    const list = async () => (await call(200, 'GET', '/v1/webhooks/deliveries?status=failed')).body
+    await expect.poll(async () => (await list()).items.length, { timeout: 5000 }).toBe(1)
+    const [dead] = (await list()).items
+    await call(202, 'POST', `/v1/webhooks/deliveries/${dead.id}/replay`)
+    await call(404, 'POST', `/v1/webhooks/deliveries/${dead.id}/replay`)
+    await call(403, 'GET', '/v1/webhooks/deliveries', { key: KEYS.alice })
+    await call(200, 'GET', `/v1/contacts/${failed.contact_id}/export`)
+    await call(403, 'GET', `/v1/contacts/${failed.contact_id}/export`, { key: KEYS.alice })
+    await call(200, 'DELETE', `/v1/contacts/${failed.contact_id}`)
+    await call(404, 'DELETE', `/v1/contacts/${failed.contact_id}`)
+  })
+
   it('the rate limit: 429 with Retry-After once a key spent its burst', async () => {
     let last = 0
     for (let n = 0; n <= BURST && last !== 429; n++) {

@@ -305,6 +305,7 @@ describe('overrides and the result', () => {
       url: 'https://app.example/other',
       secret: 's',
       events: ['bulk.done'],
+      retry: { attempts: 30, backoff_max_ms: 3_600_000 },
     })
   })
 })

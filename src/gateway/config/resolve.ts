@@ -94,6 +94,7 @@ export function resolveConfig(validated: Validated, opts: ResolveOptions): Resol
       secret: w.secret,
       // `*` is spelt out, so a consumer only asks `events.includes(event)`.
       events: w.events.includes('*') ? [...WEBHOOK_EVENTS] : [...new Set(w.events)],
+      retry: { attempts: w.retry.attempts, backoff_max_ms: ms(w.retry.backoff_max) },
     })),
     warnings,
   }

@@ -98,6 +98,19 @@ const webhookTarget = strict({
     .array(z.enum([...WEBHOOK_EVENTS, '*']))
     .min(1, { message: 'must list at least one event (or "*")' })
     .meta({ description: 'Events to send; "*" for all.' }),
+  // DESIGN §15: a delivery that used up its tries is kept as a dead letter (replayable).
+  retry: strict({
+    attempts: num({
+      int: true,
+      min: 1,
+      description: 'Tries per event before it becomes a dead letter.',
+    }).prefault(30),
+    backoff_max: duration('Longest wait between tries (they start at 1s and double).').default(
+      '1h',
+    ),
+  })
+    .prefault({})
+    .meta({ description: 'Retry schedule of this webhook.' }),
 })
 
 /** The whole file. */

@@ -70,6 +70,8 @@ export interface WebhookTarget {
   url: string
   secret: string
   events: string[]
+  /** Tries before a delivery becomes a dead letter, and the longest wait between two (ms). */
+  retry: { attempts: number; backoff_max_ms: number }
 }
 
 export interface ResolvedConfig {

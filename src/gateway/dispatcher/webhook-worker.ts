@@ -1,7 +1,8 @@
 /**
  * App webhooks (DESIGN §6): events queued in the store with the change they report are POSTed to
  * each configured URL as `{id, type, created_at, data}`, signed `X-Omnigate-Signature: sha256=…`,
- * retried with backoff (a receiver dedupes by `id`), and given up after `MAX_ATTEMPTS`. It runs on
+ * retried with backoff (a receiver dedupes by `id`) on the webhook's `retry` schedule, and kept as
+ * a dead letter once its tries are used up (`GET /v1/webhooks/deliveries`, DESIGN §15). It runs on
  * the supervised loop: a database error is logged, counted and backed off, and delivery goes on
  * once the store answers again; a row that cannot be read is dropped (`corrupt_record`).
  */
@@ -13,9 +14,11 @@ import { SupervisedLoop, type TickOutcome } from '../../connectors/shared/superv
 import type { Services } from '../services.js'
 import { retryDelay } from './backoff.js'
 
-/** ≈ 1 day of retries with the curve below: a receiver down overnight still gets everything. */
-const MAX_ATTEMPTS = 30
-const POLICY = { baseMs: 1000, maxMs: 60 * 60 * 1000 }
+/**
+ * The first retry's wait; it doubles up to the webhook's `retry.backoff_max`.
+ * @internal exported for its tests
+ */
+export const WEBHOOK_BACKOFF_BASE_MS = 1000
 const TIMEOUT_MS = 10_000
 const BATCH = 50
 const LEASE_MS = 60_000
@@ -83,15 +86,16 @@ export class WebhookWorker {
         'an app-webhook delivery cannot be read; dropped',
       )
       this.svc.metrics.corrupt.inc({ kind: 'webhook_delivery' })
-      return { kind: 'failed', id: d.id }
+      return given(d, 'corrupt_record')
     }
     const target = this.svc.config().webhooks.find((w) => w.url === d.target)
     if (!target) {
       // The webhook was removed from the config: nobody to deliver to.
-      return { kind: 'failed', id: d.id }
+      return given(d, 'webhook_removed')
     }
     let outcome: 'ok' | 'retry' | 'fail' = 'retry'
     let retryAfterMs: number | undefined
+    let error = 'no answer'
     try {
       // Loaded on first use: a daemon without app webhooks does not pay undici's memory.
       const { request } = await import('undici')
@@ -117,6 +121,7 @@ export class WebhookWorker {
       else {
         retryAfterMs = parseRetryAfter(res.headers['retry-after'])
       }
+      error = `HTTP ${res.statusCode}`
       if (outcome !== 'ok')
         this.log.info({ event_id: d.eventId, status: res.statusCode }, 'webhook not accepted')
     } catch (err) {
@@ -124,19 +129,26 @@ export class WebhookWorker {
         { event_id: d.eventId, err: { message: (err as Error).message } },
         'webhook delivery failed',
       )
+      error = (err as Error).name === 'TimeoutError' ? 'timeout' : 'network error'
     }
     const attempt = d.attempts + 1
     if (outcome === 'ok') return { kind: 'done', id: d.id }
-    if (outcome === 'fail' || attempt >= MAX_ATTEMPTS) {
-      this.log.warn({ event_id: d.eventId, attempts: attempt }, 'webhook given up')
-      return { kind: 'failed', id: d.id }
+    if (outcome === 'fail' || attempt >= target.retry.attempts) {
+      this.log.warn({ event_id: d.eventId, attempts: attempt }, 'webhook given up: a dead letter')
+      return given(d, error)
     }
+    const policy = { baseMs: WEBHOOK_BACKOFF_BASE_MS, maxMs: target.retry.backoff_max_ms }
     return {
       kind: 'retry',
       id: d.id,
-      dueAtMs: Date.now() + retryDelay(attempt, POLICY, retryAfterMs),
+      dueAtMs: Date.now() + retryDelay(attempt, policy, retryAfterMs),
     }
   }
+}
+
+/** Given up: kept as a dead letter with what went wrong last (never a receiver's body). */
+function given(d: WebhookDelivery, error: string): WebhookOutcome {
+  return { kind: 'failed', id: d.id, at: new Date().toISOString(), error }
 }
 
 /** The row holds an event we can sign and send: a JSON object whose `id` is the row's event id. */

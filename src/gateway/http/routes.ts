@@ -23,6 +23,9 @@ import * as consent from '../consent/index.js'
 import * as contacts from '../contacts/index.js'
 import * as send from '../send/index.js'
 import * as threads from '../threads/index.js'
+import * as retry from '../retry/index.js'
+import * as webhooks from '../webhooks/index.js'
+import * as dataRights from '../data-rights/index.js'
 import * as live from '../live/index.js'
 import * as system from './routes/system.js'
 import type { Services } from '../services.js'
@@ -40,12 +43,15 @@ export function routes(svc: Services): Route[] {
     route({ method: 'GET', path: '/v1/contacts', operationId: 'searchContacts', auth: anyKey, summary: 'Search contacts, newest activity first', query: s.contactQuery, responses: { 200: r.contactPage }, handler: contacts.searchContacts(svc) }),
     route({ method: 'GET', path: '/v1/contacts/:id', operationId: 'getContact', auth: anyKey, summary: 'Read a contact', responses: { 200: r.contact }, handler: contacts.getContact(svc) }),
     route({ method: 'PATCH', path: '/v1/contacts/:id', operationId: 'updateContact', auth: anyKey, summary: 'Update a contact (incl. blocked)', body: s.contactPatch, responses: { 200: r.contact, ...r.errors(409) }, handler: contacts.patchContact(svc) }),
+    route({ method: 'DELETE', path: '/v1/contacts/:id', operationId: 'eraseContact', auth: adminOnly, summary: 'Erase a contact and everything about it (a tombstone and anonymous counts stay)', responses: { 200: r.contactErased }, handler: dataRights.eraseContactRoute(svc) }),
+    route({ method: 'GET', path: '/v1/contacts/:id/export', operationId: 'exportContact', auth: adminOnly, summary: 'Everything held about a contact as JSON, attachments as signed links', responses: { 200: r.contactExport }, handler: dataRights.exportContactRoute(svc) }),
     route({ method: 'GET', path: '/v1/contacts/:id/eligibility', operationId: 'getEligibility', auth: anyKey, summary: 'Per channel: may we send, and what', responses: { 200: r.eligibility }, handler: contacts.eligibility(svc) }),
     route({ method: 'GET', path: '/v1/contacts/:id/consent', operationId: 'getConsent', auth: anyKey, summary: 'Consent per channel (opted in or out) and its history', responses: { 200: consent.consent }, handler: consent.getConsent(svc) }),
     route({ method: 'PUT', path: '/v1/contacts/:id/consent', operationId: 'setConsent', auth: anyKey, summary: 'Opt the contact out of (or back in to) a channel; the key is the source', body: consent.consentBody, responses: { 200: consent.consent, ...r.errors(422) }, handler: consent.putConsent(svc) }),
     route({ method: 'GET', path: '/v1/contacts/:id/timeline', operationId: 'getTimeline', auth: anyKey, summary: 'Messages and thread events, time-ordered', query: s.pageQuery, responses: { 200: r.timelinePage }, handler: contacts.timeline(svc) }),
     route({ method: 'POST', path: '/v1/messages', operationId: 'sendMessage', auth: anyKey, summary: 'Send a message (202 once on disk; dry_run → 200 decision)', body: s.sendBody, headers: s.sendHeaders, responses: { 202: r.messageAccepted, 200: r.decision, ...r.errors(404, 409, 422) }, handler: send.sendMessage(svc) }),
     route({ method: 'GET', path: '/v1/messages/:id', operationId: 'getMessage', auth: anyKey, summary: 'A message with its status history', responses: { 200: r.message }, handler: send.getMessage(svc) }),
+    route({ method: 'POST', path: '/v1/messages/:id/retry', operationId: 'retryMessage', auth: agents, summary: 'Send a failed message again under its id (rules re-checked now)', responses: { 202: r.message, ...r.errors(404, 409, 422) }, handler: retry.retryMessageRoute(svc) }),
     route({ method: 'POST', path: '/v1/bulk', operationId: 'createBulk', auth: anyKey, summary: 'Bulk send to a filter or ids (202 once on disk; dry_run → 200 counts)', body: s.bulkBody, responses: { 202: r.bulk, 200: r.bulkDryRun, ...r.errors(422) }, handler: bulk.createBulkRoute(svc) }),
     route({ method: 'GET', path: '/v1/bulk/:id', operationId: 'getBulk', auth: anyKey, summary: 'A bulk: status, counts per message status, skipped by code', responses: { 200: r.bulk }, handler: bulk.getBulkRoute(svc) }),
     route({ method: 'POST', path: '/v1/bulk/:id/cancel', operationId: 'cancelBulk', auth: anyKey, summary: 'Cancel what of a bulk is not sent yet', responses: { 200: r.bulk }, handler: bulk.cancelBulkRoute(svc) }),
@@ -67,6 +73,8 @@ export function routes(svc: Services): Route[] {
     route({ method: 'GET', path: '/unsubscribe/:token', operationId: 'unsubscribePage', auth: signedLink, summary: 'Email one-click unsubscribe: the page with its button (signed link)', responses: { 200: r.raw('text/html', 'The page'), 400: r.raw('text/html', 'Not a link we signed'), 404: r.raw('text/html', 'The contact no longer exists') }, handler: consent.unsubscribeForm(svc) }),
     route({ method: 'POST', path: '/unsubscribe/:token', operationId: 'unsubscribeOneClick', auth: signedLink, summary: 'Email one-click unsubscribe (RFC 8058): opts the contact out of that email channel', responses: { 200: r.raw('text/html', 'Done'), 400: r.raw('text/html', 'Not a link we signed'), 404: r.raw('text/html', 'The contact no longer exists') }, handler: consent.unsubscribePost(svc) }),
     route({ method: 'POST', path: '/v1/admin/reload', operationId: 'reloadConfig', auth: adminOnly, summary: 'Re-read the config file (invalid: old one kept)', responses: { 200: r.reloaded, ...r.errors(422) }, handler: system.reload(svc) }),
+    route({ method: 'GET', path: '/v1/webhooks/deliveries', operationId: 'listWebhookDeliveries', auth: adminOnly, summary: 'App-webhook deliveries that used up their retries (dead letters), newest first', query: s.deliveryQuery, responses: { 200: r.deliveryPage }, handler: webhooks.listDeliveries(svc) }),
+    route({ method: 'POST', path: '/v1/webhooks/deliveries/:id/replay', operationId: 'replayWebhookDelivery', auth: adminOnly, summary: 'Queue a dead letter again: the same event id, a fresh delivery', responses: { 202: r.deliveryReplayed }, handler: webhooks.replayDelivery(svc) }),
     route({ method: 'GET', path: '/hooks/:type/:name', operationId: 'verifyPlatformHook', auth: channelSecret, summary: 'Platform webhook handshake (verified by the connector)', responses: r.platformReplies, handler: channels.platformHook(svc) }),
     route({ method: 'POST', path: '/hooks/:type/:name', operationId: 'receivePlatformHook', auth: channelSecret, summary: 'Platform webhook (verified by the connector)', responses: r.platformReplies, handler: channels.platformHook(svc) }),
   ]

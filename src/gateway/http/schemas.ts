@@ -220,6 +220,18 @@ export const contactQuery = z
 
 export const pageQuery = z.object({ limit, cursor }).strict()
 
+/** `GET /v1/webhooks/deliveries`: only dead letters are listed (DESIGN §15). */
+export const deliveryQuery = z
+  .object({
+    status: z
+      .enum(['failed'])
+      .default('failed')
+      .meta({ description: 'Deliveries that used up their retries (the only status listed).' }),
+    limit,
+    cursor,
+  })
+  .strict()
+
 export const threadCreate = z
   .object({
     contact_id: id('ct'),

@@ -142,6 +142,11 @@ export interface BulkProgress {
   now: string
 }
 
+/** What an erasure leaves to do after its commit: the blobs its attachments pointed at. */
+export interface ErasedContact {
+  blobs: string[]
+}
+
 /**
  * The row operations, in their synchronous shape (SQLite). `AsyncTxPort` is the same set with
  * each result in a Promise (PostgreSQL).
@@ -163,6 +168,12 @@ export interface TxPort {
   updateContact(id: string, patch: ContactPatch, now: string): boolean
   /** Activity (a message in or out): the contact moves to the top of "newest activity first". */
   touchContact(id: string, now: string): void
+  /**
+   * Erasure (DESIGN §15): deletes every row about the contact (messages and their attachment
+   * rows and jobs, threads and events, identities, stored answers and app events naming it), adds
+   * its messages to the anonymous counts and writes the `erasures` tombstone (`by`: a key id).
+   */
+  eraseContactRows(id: string, at: string, by: string): ErasedContact
 
   // ── Identities ────────────────────────────────────────────────────────────────────────────
   findIdentity(channel: string, address: string): IdentityRecord | null
@@ -217,6 +228,12 @@ export interface TxPort {
   ): void
   /** Sets `undelivered_after` while the message is still `sent` and unflagged; whether it did. */
   flagUndelivered(id: string, at: string): boolean
+  /**
+   * Operator retry: a `failed` message → `queued` at `at` under the same id (attempts, error,
+   * later status times and the duplicate/undelivered flags cleared); `earlier` (the status
+   * history so far) is kept for its history. False when the message is not `failed`.
+   */
+  requeueMessage(id: string, at: string, earlier: MessageRecord['status_history']): boolean
 
   // ── Outbox (hot path: one statement each; status lists from core/message-status.ts) ───────
   insertOutbox(j: OutboxInsert): void

@@ -132,7 +132,7 @@ function* save(t: ThreadState, now: string, moved = false): Program<void> {
   if (moved) yield* tx.bumpContactVersion(t.contact_id)
 }
 
-/** One row of a thread's history, with a fresh time-sortable `te_` id. */
+/** Records one thread event (`te_…` id made here). */
 export function* event(
   threadId: string,
   contactId: string,

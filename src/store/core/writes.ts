@@ -28,7 +28,8 @@ import { recordConsent } from './consent.js'
 import { receiveInbound } from './inbound.js'
 import { canAdvance } from './message-status.js'
 import { cancelQueued, recordOutcomes } from './outbox.js'
-import type { ThreadState } from './port.js'
+import { retryMessage } from './retry.js'
+import type { ErasedContact, ThreadState } from './port.js'
 import { tx, type Program } from './program.js'
 import { assign, close, openThread, reopen, setTags, snooze, threadRecord } from './threads.js'
 
@@ -43,9 +44,11 @@ const CONFLICT_RETRIES = 2
 
 export interface CoreWrites {
   contacts: Pick<Store['contacts'], 'create' | 'update'>
+  /** Erasure: what the dialect deletes after the commit (blob files), null for no contact. */
+  erase(id: string, at: string, by: string): Promise<ErasedContact | null>
   identities: Pick<Store['identities'], 'optIn' | 'setReachable'>
   threads: Pick<Store['threads'], 'create' | 'close' | 'snooze' | 'assign' | 'setTags' | 'wakeDue'>
-  messages: Pick<Store['messages'], 'advance' | 'flagUndelivered'>
+  messages: Pick<Store['messages'], 'advance' | 'flagUndelivered' | 'retry'>
   inbound: Store['inbound']
   bulk: Pick<
     Store['bulk'],
@@ -69,6 +72,13 @@ export function coreWrites(run: RunTx): CoreWrites {
           })(),
         ),
     },
+    erase: (id, at, by) =>
+      run(
+        (function* () {
+          if (!(yield* tx.lockContact(id))) return null
+          return yield* tx.eraseContactRows(id, at, by)
+        })(),
+      ),
     identities: {
       optIn: (contactId, i, now) => retryConflicts(run, () => optIn(contactId, i, now)),
       setReachable: (channel, address, reachable) =>
@@ -97,6 +107,7 @@ export function coreWrites(run: RunTx): CoreWrites {
             return true
           })(),
         ),
+      retry: (r) => run(retryMessage(r)),
     },
     inbound: { receive: (plan) => retryConflicts(run, () => receiveInbound(plan)) },
     bulk: {

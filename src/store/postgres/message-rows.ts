@@ -164,6 +164,22 @@ export async function flagUndelivered(sql: Sql, id: string, at: string): Promise
   return (await sql.run(FLAG_UNDELIVERED, [id, at])) > 0
 }
 
+/** Operator retry (migration 8 keeps the earlier tries' history). */
+const REQUEUE = `UPDATE messages SET status = 'queued', earlier_history = $3, queued_at = $2,
+    attempts = 0, error_code = NULL, error_message = NULL, possible_duplicate = false,
+    undelivered_after = NULL, sending_at = NULL, sent_at = NULL, delivered_at = NULL,
+    read_at = NULL, failed_at = NULL, cancelled_at = NULL
+  WHERE id = $1 AND status = 'failed'`
+
+export async function requeueMessage(
+  sql: Sql,
+  id: string,
+  at: string,
+  earlier: readonly { status: string; at: string }[],
+): Promise<boolean> {
+  return (await sql.run(REQUEUE, [id, at, JSON.stringify(earlier)])) > 0
+}
+
 export async function insertOutbox(sql: Sql, j: OutboxInsert): Promise<void> {
   await sql.run(INSERT_JOB, [j.messageId, j.channel, j.recipientKey, j.dueAt, PRIORITY[j.priority]])
 }

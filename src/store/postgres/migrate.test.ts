@@ -56,6 +56,8 @@ describe.skipIf(testStoreDialect() !== 'postgres')('PostgreSQL migrations', () =
       'consent',
       'consent_history',
       'contacts',
+      'erased_message_counts',
+      'erasures',
       'idempotency',
       'identities',
       'kv',
@@ -66,6 +68,7 @@ describe.skipIf(testStoreDialect() !== 'postgres')('PostgreSQL migrations', () =
       'thread_events',
       'thread_tags',
       'threads',
+      'webhook_dead_letters',
       'webhook_outbox',
     ])
     // A second run finds nothing to do.

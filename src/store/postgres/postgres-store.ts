@@ -81,6 +81,8 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
       // Built by kysely's query builder on the pool: the same edge as raw statements.
       search: (s) => edge(() => contacts.searchContacts(db, s)),
       searchIds: (s, max) => edge(() => contacts.searchIds(db, s, max)),
+      // Blobs are rows here: the unreferenced ones went in the erasure's own transaction.
+      erase: async (id, at, by) => (await core.erase(id, at, by)) !== null,
     },
     identities: {
       ...core.identities,
@@ -129,6 +131,8 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
         transaction((s) => queues.leaseWebhooks(s, nowMs, limit, leaseMs)),
       record: (outcomes) => transaction((s) => queues.recordWebhooks(s, outcomes)),
       depth: () => queues.webhookDepth(sql),
+      deadLetters: (limit, cursor) => queues.deadLetters(sql, limit, cursor),
+      replay: (id, nowMs) => transaction((s) => queues.replayDeadLetter(s, id, nowMs)),
     },
     kv: {
       get: async (scope, key) =>

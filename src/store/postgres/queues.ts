@@ -6,7 +6,8 @@
  * leasing at once take different rows and never wait on each other) and stamp the lease, in the
  * transaction that marks the messages `sending`.
  */
-import type { OutboxJob, WebhookDelivery, WebhookOutcome } from '../types.js'
+import { encodeCursor, seqCursor } from '../sqlite/cursor.js'
+import type { DeadLetter, OutboxJob, Page, WebhookDelivery, WebhookOutcome } from '../types.js'
 import type { Sql } from './exec.js'
 import { PRIORITY, fromStatuses } from './message-rows.js'
 
@@ -43,6 +44,17 @@ const WEBHOOK_DONE = `DELETE FROM webhook_outbox WHERE id = ANY($1)`
 const WEBHOOK_RETRY = `UPDATE webhook_outbox SET due_at = $2, lease_until = 0,
   attempts = attempts + 1 WHERE id = $1`
 const WEBHOOK_DEPTH = `SELECT count(*) AS n FROM webhook_outbox`
+// Migration 8: a delivery that used up its retries is kept as a dead letter (DESIGN §15).
+const WEBHOOK_DEAD = `INSERT INTO webhook_dead_letters (event_id, target, payload, attempts,
+    error, failed_at)
+  SELECT event_id, target, payload, attempts + 1, $2, $3 FROM webhook_outbox WHERE id = $1`
+const DEAD_COLUMNS = `id, event_id AS "eventId", target, payload, attempts, error,
+  failed_at AS "failedAt"`
+const DEAD_PAGE = `SELECT ${DEAD_COLUMNS} FROM webhook_dead_letters WHERE id < $1
+  ORDER BY id DESC LIMIT $2`
+const DEAD_TAKE = `DELETE FROM webhook_dead_letters WHERE id = $1 RETURNING ${DEAD_COLUMNS}`
+const WEBHOOK_REQUEUE = `INSERT INTO webhook_outbox (event_id, target, payload, due_at)
+  VALUES ($1, $2, $3, $4) RETURNING id`
 
 /** Call inside a transaction: the lease and the `sending` marks commit together. */
 export async function leaseOutbox(
@@ -107,7 +119,9 @@ export async function leaseWebhooks(
 
 /** Call inside a transaction: the tick's outcomes commit together. */
 export async function recordWebhooks(sql: Sql, outcomes: readonly WebhookOutcome[]): Promise<void> {
-  // Given up (`failed`) drops the delivery like `done`: the worker logs it with the event id.
+  for (const o of outcomes) {
+    if (o.kind === 'failed') await sql.run(WEBHOOK_DEAD, [o.id, o.error, o.at])
+  }
   const gone = outcomes.filter((o) => o.kind !== 'retry').map((o) => o.id)
   if (gone.length > 0) await sql.run(WEBHOOK_DONE, [gone])
   for (const o of outcomes) if (o.kind === 'retry') await sql.run(WEBHOOK_RETRY, [o.id, o.dueAtMs])
@@ -115,4 +129,35 @@ export async function recordWebhooks(sql: Sql, outcomes: readonly WebhookOutcome
 
 export async function webhookDepth(sql: Sql): Promise<number> {
   return (await sql.one<{ n: number }>(WEBHOOK_DEPTH))?.n ?? 0
+}
+
+/** Dead letters, newest first (`{items, next_cursor}` like every list). */
+export async function deadLetters(
+  sql: Sql,
+  limit: number,
+  cursor?: string,
+): Promise<Page<DeadLetter>> {
+  const before = seqCursor(cursor)
+  if (before === null) return { items: [], next_cursor: null }
+  const rows = await sql.rows<DeadLetter>(DEAD_PAGE, [before ?? Number.MAX_SAFE_INTEGER, limit + 1])
+  const items = rows.slice(0, limit)
+  const last = items[items.length - 1]
+  return { items, next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null }
+}
+
+/** Call inside a transaction: the dead letter becomes a fresh delivery of the same event. */
+export async function replayDeadLetter(
+  sql: Sql,
+  id: number,
+  nowMs: number,
+): Promise<{ deliveryId: number; eventId: string } | null> {
+  const d = await sql.one<DeadLetter>(DEAD_TAKE, [id])
+  if (!d) return null
+  const row = await sql.one<{ id: number }>(WEBHOOK_REQUEUE, [
+    d.eventId,
+    d.target,
+    d.payload,
+    nowMs,
+  ])
+  return { deliveryId: row?.id ?? 0, eventId: d.eventId }
 }

@@ -94,6 +94,8 @@ export interface PgMessagesTable {
   failed_at: string | null
   cancelled_at: string | null
   undelivered_after: string | null
+  /** Migration 8: the status history of the tries before an operator retry (JSON), or null. */
+  earlier_history: string | null
 }
 
 export interface PgAttachmentsTable {

@@ -8,6 +8,7 @@ import type { AsyncTxPort } from '../core/port.js'
 import * as bulk from './bulk-rows.js'
 import * as consent from './consent-rows.js'
 import * as contacts from './contact-rows.js'
+import { eraseContactRows } from './erase-rows.js'
 import type { Sql } from './exec.js'
 import * as messages from './message-rows.js'
 import * as threads from './thread-rows.js'
@@ -15,6 +16,7 @@ import * as threads from './thread-rows.js'
 export function pgTxPort(sql: Sql): AsyncTxPort {
   return {
     lockContact: (id) => contacts.lockContact(sql, id),
+    eraseContactRows: (id, at, by) => eraseContactRows(sql, id, at, by),
     bumpContactVersion: (id) => contacts.bumpContactVersion(sql, id),
     getContact: (id) => contacts.getContact(sql, id),
     insertContact: (c, now) => contacts.insertContact(sql, c, now),
@@ -46,6 +48,7 @@ export function pgTxPort(sql: Sql): AsyncTxPort {
     setMessageStatus: (id, status, at, extra) =>
       messages.setMessageStatus(sql, id, status, at, extra),
     flagUndelivered: (id, at) => messages.flagUndelivered(sql, id, at),
+    requeueMessage: (id, at, earlier) => messages.requeueMessage(sql, id, at, earlier),
 
     insertOutbox: (j) => messages.insertOutbox(sql, j),
     completeJob: (c) => messages.completeJob(sql, c),

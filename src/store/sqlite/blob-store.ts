@@ -40,6 +40,11 @@ export class BlobStore implements BlobsApi {
     return readFile(this.path(sha256))
   }
 
+  /** Deletes a blob's file (erasure: no attachment references it any more); absent is fine. */
+  async remove(sha256: string): Promise<void> {
+    await rm(this.path(sha256), { force: true })
+  }
+
   /** The file of a blob; throws on anything but a lowercase hex sha256 (no path tricks). */
   path(sha256: string): string {
     if (!SHA256_RE.test(sha256)) throw new Error('not a sha256 hex digest')

@@ -14,6 +14,12 @@ const DEDUPE = `SELECT id, contact_id, thread_id FROM messages
 const STATUS_OF = `SELECT status FROM messages WHERE id = ?`
 const FLAG_UNDELIVERED = `UPDATE messages SET undelivered_after = ?
   WHERE id = ? AND direction = 'out' AND status = 'sent' AND undelivered_after IS NULL`
+/** Operator retry (migration 8 keeps the earlier tries' history). */
+const REQUEUE = `UPDATE messages SET status = 'queued', earlier_history = ?, queued_at = ?,
+    attempts = 0, error_code = NULL, error_message = NULL, possible_duplicate = 0,
+    undelivered_after = NULL, sending_at = NULL, sent_at = NULL, delivered_at = NULL,
+    read_at = NULL, failed_at = NULL, cancelled_at = NULL
+  WHERE id = ? AND status = 'failed'`
 const INSERT_ATTACHMENT = `INSERT INTO attachments
     (id, message_id, sha256, filename, content_type, size, created_at)
   VALUES (?, ?, ?, ?, ?, ?, ?)`
@@ -84,6 +90,10 @@ export class MessageWriter {
       message: extra.error?.message ?? null,
       pmid: extra.platformMessageId ?? null,
     })
+  }
+
+  requeue(id: string, at: string, earlier: readonly { status: string; at: string }[]): boolean {
+    return this.x.stmt(REQUEUE).run(JSON.stringify(earlier), at, id).changes > 0
   }
 
   flagUndelivered(id: string, at: string): boolean {

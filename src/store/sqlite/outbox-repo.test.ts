@@ -216,7 +216,7 @@ describe('webhook queue', () => {
     targets,
   })
 
-  it('leases deliveries, retries later, and drops done or failed ones', async () => {
+  it('leases deliveries, retries later, drops done ones and keeps failed ones as dead letters', async () => {
     const id = (await t.fx.contact({ first_name: 'A' }).thread('tg')).threadIds[0] ?? ''
     await t.store.threads.close(id, false, 'a', t.fx.now(), [
       event('ev_1', ['https://a.example', 'https://b.example']),
@@ -239,7 +239,30 @@ describe('webhook queue', () => {
     expect(await t.store.webhooks.lease(T0 + 999, 10, LEASE_MS)).toEqual([])
     const [again] = await t.store.webhooks.lease(T0 + 1000, 10, LEASE_MS)
     expect(again).toMatchObject({ id: d1.id, attempts: 1, target: d1.target })
-    await t.store.webhooks.record([{ kind: 'failed', id: d1.id }])
+    await t.store.webhooks.record([
+      { kind: 'failed', id: d1.id, at: '2025-01-01T00:00:00.000Z', error: 'HTTP 500' },
+    ])
+    expect(await t.store.webhooks.depth()).toBe(0)
+    // Given up: kept as a dead letter, its last try counted, and replayable once.
+    const dead = await t.store.webhooks.deadLetters(10)
+    expect(dead.items).toEqual([
+      {
+        id: expect.any(Number),
+        eventId: d1.eventId,
+        target: d1.target,
+        payload: d1.payload,
+        attempts: 2,
+        error: 'HTTP 500',
+        failedAt: '2025-01-01T00:00:00.000Z',
+      },
+    ])
+    const deadId = dead.items[0]!.id
+    expect(await t.store.webhooks.replay(deadId, T0)).toMatchObject({ eventId: d1.eventId })
+    expect(await t.store.webhooks.replay(deadId, T0)).toBeNull()
+    expect((await t.store.webhooks.deadLetters(10)).items).toEqual([])
+    const [fresh] = await t.store.webhooks.lease(T0, 10, LEASE_MS)
+    expect(fresh).toMatchObject({ eventId: d1.eventId, attempts: 0, payload: d1.payload })
+    await t.store.webhooks.record([{ kind: 'done', id: fresh!.id }])
     expect(await t.store.webhooks.depth()).toBe(0)
     // Expired lease: due again.
     await t.store.threads.close(id, false, 'a', t.fx.now(), [event('ev_3', ['https://a.example'])])

@@ -137,7 +137,22 @@ function statusHistory(r: MessageRow): MessageRecord['status_history'] {
     if (at !== null) history.push({ status, at })
   }
   // Stable sort: equal times keep the status order.
-  return history.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+  history.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+  return [...earlierHistory(r.earlier_history ?? null), ...history]
+}
+
+/** The tries before an operator retry (migration 8); an unreadable value reads as none. */
+function earlierHistory(text: string | null): MessageRecord['status_history'] {
+  if (text === null) return []
+  const v = tryParse(text)
+  if (!Array.isArray(v)) return []
+  return v.filter(
+    (h): h is { status: MessageStatus; at: string } =>
+      typeof h === 'object' &&
+      h !== null &&
+      STATUS_ORDER.includes((h as { status: MessageStatus }).status) &&
+      typeof (h as { at: unknown }).at === 'string',
+  )
 }
 
 function parseObject(

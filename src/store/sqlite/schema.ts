@@ -101,6 +101,8 @@ export interface MessagesTable {
   cancelled_at: string | null
   /** Migration 3: when the ack watchdog flagged the message (no delivery ack in time). */
   undelivered_after: string | null
+  /** Migration 8: the status history of the tries before an operator retry (JSON), or null. */
+  earlier_history?: string | null
 }
 
 export interface AttachmentsTable {

@@ -84,6 +84,9 @@ export function createSqliteStore(
   const webhooks = new WebhookRepo(x)
   const kv = new KvRepo(x)
   const idempotency = new IdempotencyRepo(x)
+  const blobs = new BlobStore(opts.blobsDir)
+  const referenced = (sha256: string): boolean =>
+    x.stmt('SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1').get(sha256) !== undefined
 
   return {
     contacts: {
@@ -92,6 +95,13 @@ export function createSqliteStore(
       findByExternalId: (externalId) => promised(() => contacts.findByExternalId(externalId)),
       search: (s) => promised(() => contacts.search(s)),
       searchIds: (s, max) => promised(() => contacts.searchIds(s, max)),
+      // Blob files go once the rows are gone for good; one a send took up meanwhile stays.
+      erase: async (id, at, by) => {
+        const erased = await core.erase(id, at, by)
+        if (!erased) return false
+        for (const sha256 of erased.blobs) if (!referenced(sha256)) await blobs.remove(sha256)
+        return true
+      },
     },
     identities: {
       ...core.identities,
@@ -147,6 +157,8 @@ export function createSqliteStore(
       lease: (nowMs, limit, leaseMs) => promised(() => webhooks.lease(nowMs, limit, leaseMs)),
       record: (outcomes) => promised(() => transaction(() => webhooks.record(outcomes))),
       depth: () => promised(() => webhooks.depth()),
+      deadLetters: (limit, cursor) => promised(() => webhooks.deadLetters(limit, cursor)),
+      replay: (id, nowMs) => promised(() => transaction(() => webhooks.replay(id, nowMs))),
     },
     kv: {
       get: (scope, key) => promised(() => kv.get(scope, key)),
@@ -159,7 +171,7 @@ export function createSqliteStore(
       history: (contactId) => promised(() => consent.history(contactId)),
       optedOut: (ids, channel) => promised(() => consent.optedOut(ids, channel)),
     },
-    blobs: new BlobStore(opts.blobsDir),
+    blobs,
     async backup(file: string): Promise<void> {
       group.flush()
       await db.backup(file)

@@ -14,6 +14,7 @@ import type { Executor } from './executor.js'
 import type { IdentityRepo } from './identity-repo.js'
 import type { MessageWriter } from './message-writer.js'
 import type { OutboxRows } from './outbox-rows.js'
+import { eraseContactRows } from './erase-rows.js'
 import { toContact } from './rows.js'
 import type { ContactRow } from './schema.js'
 import type { SearchIndex } from './search-index.js'
@@ -49,6 +50,7 @@ export function sqliteTxPort(p: PortParts): TxPort {
   const marks: number[] = []
   return {
     lockContact: (id) => contacts.lock(id),
+    eraseContactRows: (id, at, by) => eraseContactRows(x, id, at, by),
     bumpContactVersion: (id) => contacts.bumpVersion(id),
     getContact: (id) => {
       const row = x.stmt(CONTACT).get(id) as ContactRow | undefined
@@ -82,6 +84,7 @@ export function sqliteTxPort(p: PortParts): TxPort {
     messageStatus: (id) => messages.status(id),
     setMessageStatus: (id, status, at, extra) => messages.setStatus(id, status, at, extra),
     flagUndelivered: (id, at) => messages.flagUndelivered(id, at),
+    requeueMessage: (id, at, earlier) => messages.requeue(id, at, earlier),
 
     insertOutbox: (j) => outbox.insert(j),
     completeJob: (c) => outbox.complete(c),

@@ -52,6 +52,7 @@ export const threadEvent = named(
       'closed',
       'opted_out',
       'opted_in',
+      'retried',
     ]),
     actor: z.string().meta({ description: 'A key id, `system` (scheduler) or `contact`.' }),
     data: jsonObject,

@@ -11,6 +11,7 @@ import { bulkFailed } from './004-bulk-failed.js'
 import { contactVersion } from './005-contact-version.js'
 import { rateSlots } from './006-rate-slots.js'
 import { consent } from './007-consent.js'
+import { dataRights } from './008-data-rights.js'
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   initial,
@@ -20,6 +21,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   contactVersion,
   rateSlots,
   consent,
+  dataRights,
 ]
 
 /** @internal exported for its tests */

@@ -10,6 +10,7 @@ import { bulkFailed } from './004-bulk-failed.js'
 import { contactVersion } from './005-contact-version.js'
 import { rateSlots } from './006-rate-slots.js'
 import { consent } from './007-consent.js'
+import { dataRights } from './008-data-rights.js'
 
 export const MIGRATIONS: readonly Migration[] = [
   initial,
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   contactVersion,
   rateSlots,
   consent,
+  dataRights,
 ]
 
 /** The schema this code knows: the last step's version. */
