@@ -214,8 +214,10 @@ describe.runIf(testStoreDialect() === 'postgres')('omnigate copy: SQLite → Pos
     expect(again.body.id).toBe(made.sent.body.id)
     // The jobs left queued on SQLite go out from PostgreSQL (the single send and the bulk's 7).
     await expect.poll(() => (relay as WebhookReceiver).received.length, { timeout: 15_000 }).toBe(8)
-    const sent = await d.call('GET', `/v1/messages/${made.sent.body.id as string}`)
-    expect(sent.body.status).toBe('sent')
+    // The receiver has it; the outcome is committed right after the answer comes back.
+    const status = async () =>
+      (await d.call('GET', `/v1/messages/${made.sent.body.id as string}`)).body.status as string
+    await expect.poll(status, { timeout: 15_000 }).toBe('sent')
     const thread = await d.call('GET', `/v1/threads/${made.thread}`)
     expect(thread.body.tags).toEqual(['vip'])
   })

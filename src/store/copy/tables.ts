@@ -137,6 +137,7 @@ export const COPY_TABLES: readonly CopyTable[] = [
       'failed_at',
       'cancelled_at',
       'undelivered_after',
+      'earlier_history',
     ],
     booleans: ['possible_duplicate'],
     identity: 'seq',
@@ -213,6 +214,39 @@ export const COPY_TABLES: readonly CopyTable[] = [
     name: 'idempotency',
     key: ['key_id', 'key'],
     columns: ['key_id', 'key', 'body_hash', 'status', 'response', 'created_at'],
+  },
+  {
+    name: 'consent',
+    key: ['contact_id', 'channel'],
+    columns: ['contact_id', 'channel', 'status', 'at', 'source_kind', 'source_id', 'source_text'],
+  },
+  {
+    name: 'consent_history',
+    key: ['seq'],
+    columns: [
+      'seq',
+      'id',
+      'contact_id',
+      'channel',
+      'status',
+      'at',
+      'source_kind',
+      'source_id',
+      'source_text',
+    ],
+    identity: 'seq',
+  },
+  {
+    name: 'webhook_dead_letters',
+    key: ['id'],
+    columns: ['id', 'event_id', 'target', 'payload', 'attempts', 'error', 'failed_at'],
+    identity: 'id',
+  },
+  { name: 'erasures', key: ['contact_id'], columns: ['contact_id', 'erased_at', 'erased_by'] },
+  {
+    name: 'erased_message_counts',
+    key: ['channel', 'direction', 'status'],
+    columns: ['channel', 'direction', 'status', 'n'],
   },
   // The daemon's own settings (the attachment link secret …): the source's win, so links signed
   // before the move still open.
