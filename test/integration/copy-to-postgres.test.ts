@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { main } from '../../src/main.js'
 import { copySqliteToPostgres, type CopyReport } from '../../src/store/copy/index.js'
+import { COPY_TABLES } from '../../src/store/copy/tables.js'
 import { migrate } from '../../src/store/sqlite/migrate.js'
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/sqlite/migrations/index.js'
 import { openDatabase } from '../../src/store/sqlite/open-database.js'
@@ -76,6 +77,29 @@ describe('omnigate copy: bad input', () => {
     expect(r.stderr).toContain(`${missing} does not exist`)
     expect(existsSync(missing)).toBe(false)
     expect((await cli(['copy', '--to', 'postgres://x@y/z'])).code).toBe(2)
+  })
+})
+
+describe('omnigate copy: what it carries', () => {
+  it('lists every table of the SQLite schema but the ones rebuilt or kept per store', async () => {
+    const src = await startGateway('', { dialect: 'sqlite' })
+    try {
+      await src.stop()
+      const db = openDatabase(src.db, { readonly: true })
+      const tables = (
+        db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as {
+          name: string
+        }[]
+      ).map((r) => r.name)
+      db.close()
+      // Rebuilt on PostgreSQL (search), the migration record, SQLite's own, and rate slots (a
+      // PostgreSQL table: SQLite's one daemon paces in memory, so it is always empty).
+      const notCarried = /^(contacts_fts.*|schema_migrations|sqlite_sequence|rate_slots)$/
+      const carried = new Set(COPY_TABLES.map((t) => t.name))
+      expect(tables.filter((n) => !notCarried.test(n) && !carried.has(n))).toEqual([])
+    } finally {
+      await src.close()
+    }
   })
 })
 
