@@ -49,6 +49,7 @@ export const API_ERRORS = {
   external_id_taken: 409,
   thread_conflict: 409,
   thread_closed: 409,
+  message_not_cancellable: 409,
   body_too_large: 413,
   url_forbidden: 422,
   config_invalid: 422,

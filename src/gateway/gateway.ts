@@ -44,6 +44,8 @@ export interface GatewayOptions {
   consoleDir?: string
   /** The readiness clock (ms): tests move it to make a loop stale without waiting 30 s. */
   healthClock?: () => number
+  /** The dispatcher's lease clock (ms): tests move it past a scheduled send's time. */
+  leaseClock?: () => number
   /** Test seam: runs on the SQLite connection once it is open (see `OpenStoreOptions.onOpen`). */
   onStoreOpen?: OpenStoreOptions['onOpen']
 }
@@ -154,7 +156,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   // Before the dispatcher leases anything: a cancelled bulk's jobs must not go out after a restart.
   await loadCancelledBulks(svc)
   await svc.channels.apply(config)
-  const outbox = new OutboxWorker(svc)
+  const outbox = new OutboxWorker(svc, opts.leaseClock)
   const webhooks = new WebhookWorker(svc)
   outboxRef.w = outbox
   outboxRef.h = webhooks

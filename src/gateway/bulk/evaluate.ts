@@ -11,6 +11,7 @@ import type { AcceptPlan } from '../../store/types.js'
 import type { Caller } from '../http/route.js'
 import { buildAcceptPlan, contactFacts, recipientFacts, unrepliedToday } from '../send/index.js'
 import type { Services } from '../services.js'
+import { factsForLater } from '../schedule/send-at.js'
 
 /** When the chunk's first message is due and how far apart the next ones go (ms, wall clock). */
 export interface Pace {
@@ -24,6 +25,8 @@ export interface BulkJob {
   channel: string
   caller: Caller
   content: SendContent
+  /** A scheduled bulk: its messages are held until then (DESIGN §14). */
+  sendAt?: Date | null
 }
 
 export interface Evaluated {
@@ -64,7 +67,7 @@ export async function evaluateRecipients(
       activeThreads: f.activeThreads,
     }
     const input = recipientFacts(svc, records, now, unreplied)
-    const d = evaluate({ ...input, content: job.content })
+    const d = evaluate({ ...(job.sendAt ? factsForLater(input) : input), content: job.content })
     if (!d.allowed) {
       skip(d.code ?? 'refused')
       continue
@@ -81,6 +84,7 @@ export async function evaluateRecipients(
         now,
         bulk: { id: job.id, dueAt },
         activeThreads: f.activeThreads,
+        sendAt: job.sendAt ?? null,
       }),
     )
   }

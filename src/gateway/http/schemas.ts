@@ -28,6 +28,12 @@ const attachmentInput = z
     message: 'give exactly one of data (base64) or url',
   })
 
+/** DESIGN §14: a scheduled send's time (ISO-8601 with an offset); see gateway/schedule/. */
+const sendAt = z.iso.datetime({ offset: true }).meta({
+  description:
+    'Send at this time (ISO-8601 with offset). In the past: at once; more than a year ahead: 422 invalid_field. The rules are checked now and again at this time.',
+})
+
 export const sendBody = z
   .object({
     contact_id: id('ct').optional(),
@@ -63,6 +69,7 @@ export const sendBody = z
       .optional(),
     tags: z.array(z.string().min(1).max(64)).max(50).optional(),
     dry_run: z.boolean().optional(),
+    send_at: sendAt.optional(),
   })
   .strict()
   .refine((b) => [b.contact_id, b.to, b.thread_id].filter((x) => x !== undefined).length === 1, {
@@ -128,6 +135,7 @@ export const bulkBody = z
       .optional(),
     tags: z.array(z.string().min(1).max(64)).max(50).optional(),
     dry_run: z.boolean().optional(),
+    send_at: sendAt.optional(),
   })
   .strict()
   .refine((b) => (b.filter === undefined) !== (b.contact_ids === undefined), {

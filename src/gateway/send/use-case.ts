@@ -21,6 +21,7 @@ import { loadRecipientFacts } from './facts.js'
 import { replay, type Idempotency, type SendOutcome } from './idempotency.js'
 import { buildAcceptPlan } from './plan.js'
 import { resolveTarget } from './target.js'
+import { factsForLater, resolveSendAt } from '../schedule/send-at.js'
 
 /**
  * How many times a send is decided before it is applied without the version guard. A send is
@@ -63,7 +64,9 @@ export async function send(
       allowPrivate: svc.config().security.allow_private_urls,
     })
     const facts = await loadRecipientFacts(svc, target, now)
-    const d = evaluate({ ...facts.input, content: sendContent(body, attachments) })
+    const sendAt = resolveSendAt(body.send_at, now)
+    const input = sendAt ? factsForLater(facts.input) : facts.input
+    const d = evaluate({ ...input, content: sendContent(body, attachments) })
     if (!d.allowed) throw refusal(d)
     if (body.dry_run) return { status: 200, body: { dry_run: true, ...decisionView(d) } }
 
@@ -74,6 +77,7 @@ export async function send(
       attachments: stored,
       now,
       activeThreads: facts.activeThreads,
+      sendAt,
     })
     if (decision === MAX_DECISIONS && 'existing' in plan.contact) delete plan.contact.version
     const response = acceptedView(plan)
@@ -168,6 +172,7 @@ function acceptedView(plan: AcceptPlan): z.output<typeof messageAccepted> {
       size: a.size,
     })),
     created_at: plan.now,
+    send_at: plan.message.send_at ?? null,
   }
 }
 

@@ -94,6 +94,7 @@ export interface PgMessagesTable {
   failed_at: string | null
   cancelled_at: string | null
   undelivered_after: string | null
+  send_at?: string | null
 }
 
 export interface PgAttachmentsTable {

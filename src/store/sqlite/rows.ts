@@ -123,6 +123,7 @@ export function toMessage(r: MessageRow, attachments: AttachmentRecord[]): Messa
     attempts: r.attempts,
     possible_duplicate: r.possible_duplicate === 1,
     undelivered_after: r.undelivered_after,
+    send_at: r.send_at ?? null,
     created_at: r.created_at,
     status_history: statusHistory(r),
   }

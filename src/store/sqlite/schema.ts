@@ -101,6 +101,8 @@ export interface MessagesTable {
   cancelled_at: string | null
   /** Migration 3: when the ack watchdog flagged the message (no delivery ack in time). */
   undelivered_after: string | null
+  /** Migration 10: when a held (scheduled or deferred) message goes out; null: at once. */
+  send_at?: string | null
 }
 
 export interface AttachmentsTable {

@@ -9,6 +9,7 @@ import { bulk } from './002-bulk.js'
 import { undelivered } from './003-undelivered.js'
 import { bulkFailed } from './004-bulk-failed.js'
 import { contactVersion } from './005-contact-version.js'
+import { schedule } from './010-schedule.js'
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   initial,
@@ -16,6 +17,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   undelivered,
   bulkFailed,
   contactVersion,
+  schedule,
 ]
 
 /** @internal exported for its tests */

@@ -8,6 +8,7 @@ import { bulk } from './002-bulk.js'
 import { undelivered } from './003-undelivered.js'
 import { bulkFailed } from './004-bulk-failed.js'
 import { contactVersion } from './005-contact-version.js'
+import { schedule } from './010-schedule.js'
 
 export const MIGRATIONS: readonly Migration[] = [
   initial,
@@ -15,6 +16,7 @@ export const MIGRATIONS: readonly Migration[] = [
   undelivered,
   bulkFailed,
   contactVersion,
+  schedule,
 ]
 
 /** The schema this code knows: the last step's version. */

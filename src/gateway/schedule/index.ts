@@ -1,0 +1,7 @@
+/**
+ * Time-based sending (DESIGN §14): scheduled sends (`send_at`: read in `send-at.ts`, checked again
+ * by the dispatcher in `recheck.ts`) and cancelling a message not sent yet (`cancel.ts`).
+ */
+export { cancelMessageRoute } from './cancel.js'
+export { factsForLater, resolveSendAt, SEND_AT_MAX_AHEAD_MS } from './send-at.js'
+export { recheckHeld } from './recheck.js'
