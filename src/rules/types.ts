@@ -2,8 +2,10 @@
  * Types of the pure policy module (DESIGN §5). `rules/` imports nothing of ours but types.
  */
 import type { ChannelLimits, ChannelType, TypeCapabilities } from '../connectors/types.js'
+import type { SendWindow } from './send-window.js'
 
 export type { ChannelLimits, ChannelType, TypeCapabilities }
+export type { SendWindow } from './send-window.js'
 
 /** Effective rules of one channel: type defaults < `defaults.rules` < the channel's own `rules`. */
 export interface ChannelRules {
@@ -18,6 +20,8 @@ export interface ChannelRules {
   rate: { per_second: number; per_recipient_per_second: number }
   /** WhatsApp Web pacing: first messages per day to people who never answered (null: no cap). */
   max_unreplied_per_day: number | null
+  /** Quiet hours (DESIGN §14): sends outside are deferred to the next opening; absent: none. */
+  send_window?: SendWindow | null
 }
 
 export interface ChannelInfo {
