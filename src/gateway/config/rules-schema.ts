@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { duration, nullableNum, num, strict } from './schema-parts.js'
+import { sendWindowSchema } from './send-window-schema.js'
 
 const WINDOW_AFTER = ['templates_only', 'deny'] as const
 
@@ -78,6 +79,7 @@ export const rulesSchema = strict({
     description:
       'First messages a day to people who never answered (null: no cap). Default: 50 for whatsapp, else null.',
   }).optional(),
+  send_window: sendWindowSchema.optional(),
 }).meta({ id: 'ChannelRules', description: 'Sending rules of a channel (DESIGN §5).' })
 
 export type RawRules = z.output<typeof rulesSchema>
