@@ -26,6 +26,7 @@ export function contactView(
     external_id: c.external_id,
     attributes: c.attributes,
     blocked: c.blocked,
+    timezone: c.timezone ?? null,
     identities: identities.map(identityView),
     created_at: c.created_at,
     updated_at: c.updated_at,

@@ -20,6 +20,8 @@ export interface ContactRecord {
   external_id: string | null
   attributes: Record<string, unknown>
   blocked: boolean
+  /** Migration 10: the contact's IANA time zone (send windows with `timezone: contact`). */
+  timezone?: string | null
   created_at: string
   updated_at: string
   last_activity_at: string
@@ -137,6 +139,7 @@ export interface NewContact {
   external_id?: string | null
   attributes?: Record<string, unknown>
   blocked?: boolean
+  timezone?: string | null
 }
 
 export interface ContactPatch {
@@ -147,6 +150,7 @@ export interface ContactPatch {
   external_id?: string | null
   attributes?: Record<string, unknown>
   blocked?: boolean
+  timezone?: string | null
 }
 
 export interface ContactSearch {

@@ -11,7 +11,7 @@ import type { AcceptPlan } from '../../store/types.js'
 import type { Caller } from '../http/route.js'
 import { buildAcceptPlan, contactFacts, recipientFacts, unrepliedToday } from '../send/index.js'
 import type { Services } from '../services.js'
-import { factsForLater } from '../schedule/send-at.js'
+import { deferral, factsForLater } from '../schedule/send-at.js'
 
 /** When the chunk's first message is due and how far apart the next ones go (ms, wall clock). */
 export interface Pace {
@@ -76,6 +76,9 @@ export async function evaluateRecipients(
     out.eligible++
     if (job.id === null) continue
     const dueAt = Math.round(pace.start + out.plans.length * pace.intervalMs)
+    // Each recipient's send window (their own zone with `timezone: contact`) may defer theirs.
+    const at = new Date(Math.max(dueAt, job.sendAt?.getTime() ?? 0))
+    const deferred = deferral(input, f.contact.timezone, at)
     out.plans.push(
       buildAcceptPlan(svc, { ...records, newContact: contactFacts(f.contact) }, d, {
         caller: job.caller,
@@ -84,7 +87,7 @@ export async function evaluateRecipients(
         now,
         bulk: { id: job.id, dueAt },
         activeThreads: f.activeThreads,
-        sendAt: job.sendAt ?? null,
+        sendAt: deferred ?? job.sendAt ?? null,
       }),
     )
   }

@@ -148,6 +148,10 @@ export class OutboxWorker {
       return this.fail(job, { code: 'message_missing', message: 'the message of this job is gone' })
     if ('corrupt' in payload) return this.quarantine(job, payload.corrupt)
     if ('refused' in payload) return this.fail(job, payload.refused)
+    if ('deferUntil' in payload) {
+      this.outcomes.record({ kind: 'release', jobId: job.jobId, due: payload.deferUntil })
+      return
+    }
     const wire = await this.pacing.claimWire(job, () => this.dropIfCancelled(job))
     if (!wire) return
     // From the claim to the hand-over nothing waits.

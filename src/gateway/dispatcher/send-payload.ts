@@ -15,19 +15,23 @@ export type JobPayload = Omit<OutboundPayload, 'signal'>
 
 /**
  * The payload of `job`'s message; `{ corrupt }` names what cannot be read; `{ refused }` is a
- * held (scheduled) message the rules refuse now (schedule/recheck.ts); null: it is gone.
+ * held (scheduled) message the rules refuse now, `{ deferUntil }` one whose send window is closed
+ * now (schedule/recheck.ts); null: it is gone.
  */
 export async function buildPayload(
   svc: Services,
   job: OutboxJob,
-): Promise<JobPayload | { corrupt: string } | { refused: MessageError } | null> {
+): Promise<
+  JobPayload | { corrupt: string } | { refused: MessageError } | { deferUntil: number } | null
+> {
   const { store, links } = svc
   const m = await store.messages.get(job.messageId)
   if (!m) return null
   if (m.unreadable) return { corrupt: m.unreadable.join(', ') }
   if (m.send_at) {
-    const refused = await recheckHeld(svc, m)
-    if (refused) return { refused }
+    const held = await recheckHeld(svc, m)
+    if (held.kind === 'refused') return { refused: held.error }
+    if (held.kind === 'defer') return { deferUntil: held.until }
   }
   let contact: ContactRecord | null
   try {

@@ -4,6 +4,7 @@
  * dropped, so a typo in `thread_id` cannot turn into a new conversation.
  */
 import { z } from 'zod'
+import { isTimeZone } from '../../rules/index.js'
 
 const id = (prefix: string) =>
   z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), `must be an id starting with ${prefix}_`)
@@ -167,6 +168,13 @@ export const contactCreate = z
     external_id: z.string().max(200).nullable().optional(),
     attributes: attributes.optional(),
     blocked: z.boolean().optional(),
+    timezone: z
+      .string()
+      .max(64)
+      .refine(isTimeZone, { message: 'not an IANA time zone name (Europe/Berlin)' })
+      .nullable()
+      .optional()
+      .meta({ description: "The contact's IANA time zone, for send windows (null: unknown)." }),
     identities: z
       .array(
         z.object({ channel: z.string().min(1), address: z.string().min(1).max(2048) }).strict(),

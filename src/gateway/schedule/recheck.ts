@@ -7,12 +7,33 @@
  * good — the thread, tags, the rendered content — stays decided.
  */
 import { evaluateRecipient } from '../../rules/evaluate.js'
+import { deferredUntil } from '../../rules/index.js'
 import type { MessageError, MessageRecord } from '../../store/types.js'
 import { recipientFacts } from '../send/facts.js'
 import type { Services } from '../services.js'
 
-/** A held message whose check refuses now: it ends `failed` with the rule's code, unsent. */
-export async function recheckHeld(svc: Services, m: MessageRecord): Promise<MessageError | null> {
+/**
+ * What becomes of a held message now: it goes; it is refused (it ends `failed` with the rule's
+ * code, unsent); or the channel's send window is closed at this moment (the contact's zone
+ * changed since it was accepted) and it waits for the next opening (`until`, ms), never dropped.
+ */
+export type HeldCheck =
+  { kind: 'go' } | { kind: 'refused'; error: MessageError } | { kind: 'defer'; until: number }
+
+export async function recheckHeld(svc: Services, m: MessageRecord): Promise<HeldCheck> {
+  const error = await refusalNow(svc, m)
+  if (error) return { kind: 'refused', error }
+  const channel = svc.config().channels[m.channel]?.info
+  const contact = await svc.store.contacts.get(m.contact_id)
+  const identity = await svc.store.identities.find(m.channel, m.address)
+  const now = svc.now()
+  const until = channel
+    ? deferredUntil(channel, contact?.timezone, identity?.last_inbound_at ?? null, now)
+    : null
+  return until ? { kind: 'defer', until: until.getTime() } : { kind: 'go' }
+}
+
+async function refusalNow(svc: Services, m: MessageRecord): Promise<MessageError | null> {
   const contact = await svc.store.contacts.get(m.contact_id)
   if (!contact) return { code: 'not_found', message: `contact ${m.contact_id} is gone` }
   const identity = await svc.store.identities.find(m.channel, m.address)

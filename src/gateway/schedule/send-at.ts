@@ -2,7 +2,7 @@
  * A send's `send_at` (DESIGN §14), read once at request time: in the past (or now) it means "at
  * once", beyond a year it is refused, in between the message is held in the outbox until then.
  */
-import type { RecipientInput } from '../../rules/index.js'
+import { deferredUntil, type RecipientInput } from '../../rules/index.js'
 import { ApiError } from '../errors.js'
 
 /** How far ahead a send may be scheduled: past this it is almost surely a typo in the year. */
@@ -39,4 +39,18 @@ export function factsForLater(input: RecipientInput): RecipientInput {
   const { channel, identity } = input
   if (channel === null || channel.rules.window === null || identity === null) return input
   return { ...input, identity: { ...identity, last_inbound_at: input.now.toISOString() } }
+}
+
+/**
+ * The channel's send window (DESIGN §14): when a send due at `at` must wait for the window's next
+ * opening, that time; null when it may go at `at` (no window, inside it, or a reply while the
+ * contact wrote less than an hour before).
+ */
+export function deferral(
+  input: RecipientInput,
+  contactTimezone: string | null | undefined,
+  at: Date,
+): Date | null {
+  if (input.channel === null) return null
+  return deferredUntil(input.channel, contactTimezone, input.identity?.last_inbound_at ?? null, at)
 }

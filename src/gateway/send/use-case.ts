@@ -21,7 +21,7 @@ import { loadRecipientFacts } from './facts.js'
 import { replay, type Idempotency, type SendOutcome } from './idempotency.js'
 import { buildAcceptPlan } from './plan.js'
 import { resolveTarget } from './target.js'
-import { factsForLater, resolveSendAt } from '../schedule/send-at.js'
+import { deferral, factsForLater, resolveSendAt } from '../schedule/send-at.js'
 
 /**
  * How many times a send is decided before it is applied without the version guard. A send is
@@ -68,6 +68,7 @@ export async function send(
     const input = sendAt ? factsForLater(facts.input) : facts.input
     const d = evaluate({ ...input, content: sendContent(body, attachments) })
     if (!d.allowed) throw refusal(d)
+    const deferred = deferral(facts.input, target.contact?.timezone, sendAt ?? now)
     if (body.dry_run) return { status: 200, body: { dry_run: true, ...decisionView(d) } }
 
     stored ??= await storeBlobs(svc, attachments)
@@ -77,10 +78,10 @@ export async function send(
       attachments: stored,
       now,
       activeThreads: facts.activeThreads,
-      sendAt,
+      sendAt: deferred ?? sendAt,
     })
     if (decision === MAX_DECISIONS && 'existing' in plan.contact) delete plan.contact.version
-    const response = acceptedView(plan)
+    const response = { ...acceptedView(plan), deferred_until: deferred?.toISOString() ?? null }
     if (idempotency) {
       plan.idempotency = {
         keyId: caller.id,

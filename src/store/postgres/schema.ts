@@ -22,6 +22,7 @@ export interface PgContactsTable {
   /** tsvector literal written by search-vector.ts. */
   search: string
   version: Generated<number>
+  timezone?: string | null
 }
 
 export interface PgIdentitiesTable {

@@ -34,6 +34,7 @@ export function toContact(r: ContactRow): ContactRecord {
     external_id: r.external_id,
     attributes: parseObject(r.attributes, 'contacts', r.id, 'attributes'),
     blocked: r.blocked === 1,
+    timezone: r.timezone ?? null,
     created_at: r.created_at,
     updated_at: r.updated_at,
     last_activity_at: r.last_activity_at,

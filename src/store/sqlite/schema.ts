@@ -20,6 +20,8 @@ export interface ContactsTable {
   last_activity_at: string
   /** Migration 5: moved by writes that change where a send lands (core/threads.ts). */
   version: Generated<number>
+  /** Migration 10: an IANA zone name. */
+  timezone?: string | null
 }
 
 export interface ContactsFtsTable {

@@ -153,6 +153,10 @@ export const messageAccepted = named(
     send_at: maybeTimestamp.optional().meta({
       description: 'A held message: when it goes out (null: at once).',
     }),
+    deferred_until: maybeTimestamp.optional().meta({
+      description:
+        "When the channel's send window deferred the send: its next opening (then also `send_at`).",
+    }),
   }),
   {
     description:
