@@ -25,7 +25,7 @@ export interface SendWindow {
 }
 
 /** A reply inside a live conversation (the contact wrote this recently) is never deferred. */
-export const LIVE_CONVERSATION_MS = 3600_000
+const LIVE_CONVERSATION_MS = 3600_000
 
 const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const
 const MINUTE = 60_000

@@ -9,7 +9,7 @@ import { isTimeZone, parseDays, parseHours, type SendWindow } from '../../rules/
 import { strict } from './schema-parts.js'
 
 /** With `timezone: contact`, the zone of a contact without one (unless `fallback_timezone`). */
-export const DEFAULT_FALLBACK_TIMEZONE = 'UTC'
+const DEFAULT_FALLBACK_TIMEZONE = 'UTC'
 
 const zone = (what: string) =>
   z.string().refine(isTimeZone, { message: `${what}: not an IANA time zone name (Europe/Berlin)` })

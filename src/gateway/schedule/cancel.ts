@@ -12,7 +12,7 @@ import { liveEvent } from '../live/index.js'
 import type { Services } from '../services.js'
 import { messageView } from '../views.js'
 
-export async function cancelMessage(svc: Services, id: string): Promise<JsonResult> {
+async function cancelMessage(svc: Services, id: string): Promise<JsonResult> {
   const m = await svc.store.messages.get(id)
   if (!m) throw notFound('message', id)
   if (m.status === 'cancelled') return { status: 200, body: messageView(m) }

@@ -3,5 +3,3 @@
  * by the dispatcher in `recheck.ts`) and cancelling a message not sent yet (`cancel.ts`).
  */
 export { cancelMessageRoute } from './cancel.js'
-export { factsForLater, resolveSendAt, SEND_AT_MAX_AHEAD_MS } from './send-at.js'
-export { recheckHeld } from './recheck.js'

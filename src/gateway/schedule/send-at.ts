@@ -6,7 +6,7 @@ import { deferredUntil, type RecipientInput } from '../../rules/index.js'
 import { ApiError } from '../errors.js'
 
 /** How far ahead a send may be scheduled: past this it is almost surely a typo in the year. */
-export const SEND_AT_MAX_AHEAD_MS = 366 * 24 * 3600_000
+const SEND_AT_MAX_AHEAD_MS = 366 * 24 * 3600_000
 
 /**
  * When the send goes out: null for "at once" (no `send_at`, or one not after `now`), else the
