@@ -51,6 +51,7 @@ export const API_ERRORS = {
   thread_closed: 409,
   message_already_sent: 409,
   message_not_failed: 409,
+  message_not_cancellable: 409,
   body_too_large: 413,
   url_forbidden: 422,
   config_invalid: 422,

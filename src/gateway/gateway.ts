@@ -46,6 +46,8 @@ export interface GatewayOptions {
   consoleDir?: string
   /** The readiness clock (ms): tests move it to make a loop stale without waiting 30 s. */
   healthClock?: () => number
+  /** The dispatcher's lease clock (ms): tests move it past a scheduled send's time. */
+  leaseClock?: () => number
   /** Test seam: runs on the SQLite connection once it is open (see `OpenStoreOptions.onOpen`). */
   onStoreOpen?: OpenStoreOptions['onOpen']
   /** This daemon's id (default `OMNIGATE_DAEMON_ID`, else `<hostname>-<pid>`); tests name theirs. */
@@ -198,7 +200,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   await loadCancelledBulks(svc)
   cluster.start()
   await svc.channels.apply(config)
-  const outbox = new OutboxWorker(svc)
+  const outbox = new OutboxWorker(svc, opts.leaseClock)
   const webhooks = new WebhookWorker(svc)
   outboxRef.w = outbox
   outboxRef.h = webhooks

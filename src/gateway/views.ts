@@ -26,6 +26,7 @@ export function contactView(
     external_id: c.external_id,
     attributes: c.attributes,
     blocked: c.blocked,
+    timezone: c.timezone ?? null,
     identities: identities.map(identityView),
     created_at: c.created_at,
     updated_at: c.updated_at,
@@ -72,6 +73,7 @@ export function messageView(m: MessageRecord): z.output<typeof message> {
     attempts: m.attempts,
     possible_duplicate: m.possible_duplicate,
     undelivered_after: m.undelivered_after,
+    send_at: m.send_at ?? null,
     created_at: m.created_at,
     status_history: m.status_history,
     // Only on a damaged row: the columns shown as null because they could not be read.

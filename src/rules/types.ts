@@ -2,8 +2,10 @@
  * Types of the pure policy module (DESIGN §5). `rules/` imports nothing of ours but types.
  */
 import type { ChannelLimits, ChannelType, TypeCapabilities } from '../connectors/types.js'
+import type { SendWindow } from './send-window.js'
 
 export type { ChannelLimits, ChannelType, TypeCapabilities }
+export type { SendWindow } from './send-window.js'
 
 /** Effective rules of one channel: type defaults < `defaults.rules` < the channel's own `rules`. */
 export interface ChannelRules {
@@ -23,6 +25,8 @@ export interface ChannelRules {
    * inbound text, case-insensitively; stored upper-cased. `confirmation` null: none is sent.
    */
   opt_out: { keywords: string[]; resume: string[]; confirmation: string | null } | null
+  /** Quiet hours (DESIGN §14): sends outside are deferred to the next opening; absent: none. */
+  send_window?: SendWindow | null
 }
 
 export interface ChannelInfo {

@@ -20,6 +20,8 @@ export interface ContactRecord {
   external_id: string | null
   attributes: Record<string, unknown>
   blocked: boolean
+  /** Migration 9: the contact's IANA time zone (send windows with `timezone: contact`). */
+  timezone?: string | null
   created_at: string
   updated_at: string
   last_activity_at: string
@@ -125,6 +127,11 @@ export interface MessageRecord {
   possible_duplicate: boolean
   /** When the ack watchdog flagged it: `sent`, but no delivery ack in time (null: never flagged). */
   undelivered_after: string | null
+  /**
+   * A held message (DESIGN §14): when it goes out — the caller's `send_at`, or a send window's
+   * next opening. The dispatcher checks the rules again when it leases its job. Null: at once.
+   */
+  send_at?: string | null
   created_at: string
   /** One entry per status reached, in order. */
   status_history: { status: MessageStatus; at: string }[]
@@ -144,6 +151,7 @@ export interface NewContact {
   external_id?: string | null
   attributes?: Record<string, unknown>
   blocked?: boolean
+  timezone?: string | null
 }
 
 export interface ContactPatch {
@@ -154,6 +162,7 @@ export interface ContactPatch {
   external_id?: string | null
   attributes?: Record<string, unknown>
   blocked?: boolean
+  timezone?: string | null
 }
 
 export interface ContactSearch {
@@ -203,6 +212,8 @@ export interface AcceptPlan {
     template: { name: string; variables: Record<string, string> } | null
     email: { from: string; subject: string | null; bcc: string[] } | null
     bulk_id?: string | null
+    /** A held message: when it goes out (its outbox job is due then). Absent: at once. */
+    send_at?: string | null
   }
   /** Blobs are written (fsync'd) before the plan is submitted; these rows link them to the message. */
   attachments: {

@@ -72,6 +72,8 @@ export async function startGateway(
     log?: Logger
     /** The readiness clock (ms), to make loops stale without waiting 30 s. */
     healthClock?: () => number
+    /** The dispatcher's lease clock (ms), to make a scheduled send due without waiting. */
+    leaseClock?: () => number
     /** Runs on the SQLite connection once open (a test caps `max_page_count` on it). */
     onStoreOpen?: GatewayOptions['onStoreOpen']
     /** The daemon id (several in-process gateways share a host name and a pid). */
@@ -101,6 +103,7 @@ export async function startGateway(
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.healthClock ? { healthClock: opts.healthClock } : {}),
     ...(opts.daemonId ? { daemonId: opts.daemonId } : {}),
+    ...(opts.leaseClock ? { leaseClock: opts.leaseClock } : {}),
   })
   await gw.svc.channels.settled()
   return {

@@ -208,6 +208,12 @@ describe('answers match the OpenAPI document', () => {
     const read = await call(200, 'GET', `/v1/messages/${sent.id}`)
     expect(read.body.status).toBe('delivered')
     await call(404, 'GET', '/v1/messages/msg_01jb2m7c4d5e6f7g8h9j0k1m2n')
+    expectCode(await call(409, 'POST', `/v1/messages/${sent.id}/cancel`), 'message_not_cancellable')
+    const later = { ...send, send_at: new Date(Date.now() + 3_600_000).toISOString() }
+    const held = (await call(202, 'POST', '/v1/messages', { body: later })).body
+    expect((await call(200, 'POST', `/v1/messages/${held.id}/cancel`)).body.status).toBe(
+      'cancelled',
+    )
 
     const att = `/v1/attachments/${sent.attachments[0]?.id ?? ''}`
     expect((await call(200, 'GET', att)).text).toBe('label')

@@ -11,6 +11,7 @@ import type { AcceptPlan } from '../../store/types.js'
 import type { Caller } from '../http/route.js'
 import { buildAcceptPlan, contactFacts, recipientFacts, unrepliedToday } from '../send/index.js'
 import type { Services } from '../services.js'
+import { deferral, factsForLater } from '../schedule/send-at.js'
 
 /** When the chunk's first message is due and how far apart the next ones go (ms, wall clock). */
 export interface Pace {
@@ -24,6 +25,8 @@ export interface BulkJob {
   channel: string
   caller: Caller
   content: SendContent
+  /** A scheduled bulk: its messages are held until then (DESIGN §14). */
+  sendAt?: Date | null
 }
 
 export interface Evaluated {
@@ -66,7 +69,7 @@ export async function evaluateRecipients(
       optedOut: optedOut.has(id),
     }
     const input = recipientFacts(svc, records, now, unreplied)
-    const d = evaluate({ ...input, content: job.content })
+    const d = evaluate({ ...(job.sendAt ? factsForLater(input) : input), content: job.content })
     if (!d.allowed) {
       skip(d.code ?? 'refused')
       continue
@@ -75,6 +78,9 @@ export async function evaluateRecipients(
     out.eligible++
     if (job.id === null) continue
     const dueAt = Math.round(pace.start + out.plans.length * pace.intervalMs)
+    // Each recipient's send window (their own zone with `timezone: contact`) may defer theirs.
+    const at = new Date(Math.max(dueAt, job.sendAt?.getTime() ?? 0))
+    const deferred = deferral(input, f.contact.timezone, at)
     out.plans.push(
       buildAcceptPlan(svc, { ...records, newContact: contactFacts(f.contact) }, d, {
         caller: job.caller,
@@ -83,6 +89,7 @@ export async function evaluateRecipients(
         now,
         bulk: { id: job.id, dueAt },
         activeThreads: f.activeThreads,
+        sendAt: deferred ?? job.sendAt ?? null,
       }),
     )
   }

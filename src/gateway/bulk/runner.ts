@@ -16,7 +16,7 @@ import type { Services } from '../services.js'
 import { cancelledBulks } from './cancelled.js'
 import { CONTACT_GONE, evaluateRecipients } from './evaluate.js'
 import { BulkPacer } from './pacer.js'
-import { callerOf, readSpec, sendContent, type BulkSpec } from './spec.js'
+import { callerOf, readSpec, sendAtOf, sendContent, type BulkSpec } from './spec.js'
 
 /**
  * Recipients per chunk (one transaction). Measured on a 2-core VM: ≈ 60 µs a recipient (rules
@@ -189,7 +189,13 @@ export class BulkRunner {
     const ids = await store.bulk.recipients(b.id, b.checked, this.chunkSize)
     const perSecond = this.svc.config().channels[b.channel]?.info.rules.rate.per_second ?? 1
     const pace = this.pacer.pace(b.channel, perSecond, b.next_due_at, Date.now())
-    const job = { id: b.id, channel: b.channel, caller: callerOf(b), content: sendContent(spec) }
+    const job = {
+      id: b.id,
+      channel: b.channel,
+      caller: callerOf(b),
+      content: sendContent(spec),
+      sendAt: sendAtOf(spec),
+    }
     // No ids left before `total`: the snapshot is short (never written so); skip the rest.
     const r =
       ids.length > 0

@@ -20,13 +20,20 @@ export const bulkSpec = z.object({
   variables: stringMap,
   tags: z.array(z.string()),
   email: z.object({ from: z.string().nullable(), subject: z.string().nullable() }).nullable(),
+  /** A scheduled bulk (DESIGN §14): its messages are held until then; absent in older rows. */
+  send_at: z.string().nullable().optional(),
 })
 export type BulkSpec = z.infer<typeof bulkSpec>
 
 /** The spec of a request; `filter` is the resolved one (null when ids were given). */
-export function specOf(body: BulkBody, filter: Record<string, string> | null): BulkSpec {
+export function specOf(
+  body: BulkBody,
+  filter: Record<string, string> | null,
+  sendAt: Date | null = null,
+): BulkSpec {
   return {
     filter,
+    send_at: sendAt?.toISOString() ?? null,
     text: body.text ?? null,
     template: body.template
       ? { name: body.template.name, variables: body.template.variables ?? {} }
@@ -59,4 +66,9 @@ export function sendContent(spec: BulkSpec): SendContent {
 /** Who the bulk's messages are from: the key that made it, as agent or app. */
 export function callerOf(b: BulkRecord): Caller {
   return { id: b.author.id ?? 'unknown', role: b.author.kind === 'app' ? 'app' : 'agent' }
+}
+
+/** When a scheduled bulk's messages go out (null: at once). */
+export function sendAtOf(spec: BulkSpec): Date | null {
+  return spec.send_at ? new Date(spec.send_at) : null
 }

@@ -13,6 +13,7 @@ import { evaluateRecipients, type BulkJob } from './evaluate.js'
 import { bulkRunner } from './runner.js'
 import { sendContent, specOf } from './spec.js'
 import { bulkView } from './view.js'
+import { resolveSendAt } from '../schedule/send-at.js'
 
 /** Recipients a dry run checks between two turns of the event loop (≈ 15 ms of work). */
 const DRY_RUN_CHUNK = 1000
@@ -30,15 +31,17 @@ export async function createBulk(
   caller: Caller,
 ): Promise<BulkOutcome> {
   checkRequest(svc, body)
+  const sendAt = resolveSendAt(body.send_at, svc.now())
   const filter = body.filter ? resolveFilter(body.filter, caller) : null
   const contactIds = filter ? await audience(svc, filter) : [...new Set(body.contact_ids ?? [])]
-  const spec = specOf(body, filter)
+  const spec = specOf(body, filter, sendAt)
   if (body.dry_run) {
     const job: BulkJob = {
       id: null,
       channel: body.channel,
       caller,
       content: sendContent(spec),
+      sendAt,
     }
     return { status: 200, body: await dryRun(svc, job, contactIds) }
   }
@@ -53,7 +56,8 @@ export async function createBulk(
       author: { kind: caller.role === 'app' ? 'app' : 'agent', id: caller.id },
       spec,
       contactIds,
-      next_due_at: 0,
+      // A scheduled bulk is paced from its time on.
+      next_due_at: sendAt?.getTime() ?? 0,
     },
     svc.now().toISOString(),
   )

@@ -8,6 +8,7 @@ import type { ChannelRules } from '../../rules/types.js'
 import { BASE_RULES, DEFAULT_OPT_OUT, TYPE_RULES } from './defaults.js'
 import { parseDuration } from './duration.js'
 import type { RawRules } from './rules-schema.js'
+import { resolveSendWindow } from './send-window-schema.js'
 
 /** Layers `layers` (lowest first) over the type's defaults. */
 export function mergeRules(
@@ -70,6 +71,7 @@ export function mergeRules(
             : layer.opt_out.confirmation,
       })
     }
+    if (layer.send_window !== undefined) r.send_window = resolveSendWindow(layer.send_window)
   }
   return r
 }

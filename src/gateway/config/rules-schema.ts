@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { duration, nullableNum, num, strict } from './schema-parts.js'
+import { sendWindowSchema } from './send-window-schema.js'
 
 const WINDOW_AFTER = ['templates_only', 'deny'] as const
 
@@ -114,6 +115,7 @@ export const rulesSchema = strict({
       description:
         'Opt-out by keyword (DESIGN §15): a contact who sends a keyword is refused every later send on this channel (opted_out) until a resume keyword; null or false: off. Default: on for webhook, whatsapp and whatsapp-cloud, else off (email carries a one-click List-Unsubscribe link instead).',
     }),
+  send_window: sendWindowSchema.optional(),
 }).meta({ id: 'ChannelRules', description: 'Sending rules of a channel (DESIGN §5).' })
 
 export type RawRules = z.output<typeof rulesSchema>

@@ -4,7 +4,7 @@
  * so the answer and a real send agree (test/api/eligibility-agreement.test.ts).
  */
 import type { z } from 'zod'
-import { eligibility } from '../../rules/index.js'
+import { deferredUntil, eligibility } from '../../rules/index.js'
 import type { eligibility as eligibilitySchema } from '../http/responses/index.js'
 import type { Services } from '../services.js'
 import { contactChannelFacts } from '../send/index.js'
@@ -16,9 +16,14 @@ export async function contactEligibility(
   contactId: string,
 ): Promise<z.output<typeof eligibilitySchema>> {
   const c = await mustContact(svc, contactId)
-  const channels = (await contactChannelFacts(svc, c, svc.now())).map(
+  const now = svc.now()
+  const channels = (await contactChannelFacts(svc, c, now)).map(
     ({ channel, identity, facts }) => {
       const e = eligibility(facts)
+      // A send now would wait for the channel's send window to open (DESIGN §14).
+      const deferred = e.can_send
+        ? deferredUntil(channel, c.timezone, identity?.last_inbound_at ?? null, now)
+        : null
       return {
         channel: channel.name,
         type: channel.type,
@@ -30,6 +35,7 @@ export async function contactEligibility(
         rule: e.rule ?? null,
         window_expires_at: e.window_expires_at ?? null,
         thread_id: e.thread_id ?? null,
+        deferred_until: deferred?.toISOString() ?? null,
       }
     },
   )

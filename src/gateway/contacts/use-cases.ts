@@ -53,6 +53,7 @@ export async function createContact(
         external_id: b.external_id ?? null,
         attributes: b.attributes ?? {},
         blocked: b.blocked ?? false,
+        timezone: b.timezone ?? null,
       },
       identities,
       svc.now().toISOString(),

@@ -14,14 +14,14 @@ export const IDLE_POLL_MS = 500
 export type Lease = { jobs: OutboxJob[] } | { idleMs: number }
 
 /** One lease of at most `count` jobs. A store error is reported to the store faults and thrown. */
-export async function leaseDue(svc: Services, count: number): Promise<Lease> {
+export async function leaseDue(svc: Services, count: number, nowMs = Date.now()): Promise<Lease> {
   const cfg = svc.config().dispatcher
   let jobs: OutboxJob[]
   let due: number | null = null
   // Stateful channels another daemon owns: their jobs are its to send (DESIGN §10).
   const skip = svc.channels.ownedElsewhere()
   try {
-    jobs = await svc.store.outbox.lease(Date.now(), Math.min(cfg.batch, count), cfg.lease_ms, skip)
+    jobs = await svc.store.outbox.lease(nowMs, Math.min(cfg.batch, count), cfg.lease_ms, skip)
     if (jobs.length === 0) due = await svc.store.outbox.nextDue(skip)
   } catch (err) {
     svc.storeFaults.report(err, 'leasing outbox jobs')

@@ -41,7 +41,11 @@ export class OutboxWorker {
   private saturated = false
   private readonly log: Logger
 
-  constructor(private readonly svc: Services) {
+  /** `leaseClock` (ms) decides which jobs are due; tests move it past a scheduled send's time. */
+  constructor(
+    private readonly svc: Services,
+    private readonly leaseClock: () => number = Date.now,
+  ) {
     this.log = svc.log.child({ component: 'outbox' })
     this.pacing = new ChannelPacing(
       (channel) => svc.config().channels[channel]?.info.rules.rate ?? UNKNOWN_CHANNEL_RATE,
@@ -92,7 +96,7 @@ export class OutboxWorker {
     const free = this.svc.config().dispatcher.concurrency - this.inflight.size
     this.saturated = free <= 0
     if (this.saturated) return { waitMs: IDLE_POLL_MS }
-    const lease = await leaseDue(this.svc, free)
+    const lease = await leaseDue(this.svc, free, this.leaseClock())
     if ('idleMs' in lease) return { waitMs: lease.idleMs }
     for (const job of lease.jobs) this.track(job, this.process(job))
     // Let the sends just started make progress before leasing more.
@@ -144,6 +148,11 @@ export class OutboxWorker {
     if (!payload)
       return this.fail(job, { code: 'message_missing', message: 'the message of this job is gone' })
     if ('corrupt' in payload) return this.quarantine(job, payload.corrupt)
+    if ('refused' in payload) return this.fail(job, payload.refused)
+    if ('deferUntil' in payload) {
+      this.outcomes.record({ kind: 'release', jobId: job.jobId, due: payload.deferUntil })
+      return
+    }
     const claim = await this.claimWire(job)
     if (claim.kind !== 'send') return
     const { wire } = claim

@@ -5,21 +5,34 @@
  * half-read; a message that is gone answers null.
  */
 import type { OutboundPayload } from '../../connectors/types.js'
-import { CorruptRecord, type ContactRecord, type OutboxJob } from '../../store/types.js'
+import { CorruptRecord, type ContactRecord, type MessageError } from '../../store/types.js'
+import type { OutboxJob } from '../../store/types.js'
+import { recheckHeld } from '../schedule/recheck.js'
 import type { Services } from '../services.js'
 
 /** A job's payload, ready for `connector.send()` once a signal is added. */
 export type JobPayload = Omit<OutboundPayload, 'signal'>
 
-/** The payload of `job`'s message; `{ corrupt }` names what cannot be read; null: it is gone. */
+/**
+ * The payload of `job`'s message; `{ corrupt }` names what cannot be read; `{ refused }` is a
+ * held (scheduled) message the rules refuse now, `{ deferUntil }` one whose send window is closed
+ * now (schedule/recheck.ts); null: it is gone.
+ */
 export async function buildPayload(
-  svc: Pick<Services, 'store' | 'links' | 'unsubscribe'>,
+  svc: Services,
   job: OutboxJob,
-): Promise<JobPayload | { corrupt: string } | null> {
+): Promise<
+  JobPayload | { corrupt: string } | { refused: MessageError } | { deferUntil: number } | null
+> {
   const { store, links } = svc
   const m = await store.messages.get(job.messageId)
   if (!m) return null
   if (m.unreadable) return { corrupt: m.unreadable.join(', ') }
+  if (m.send_at) {
+    const held = await recheckHeld(svc, m)
+    if (held.kind === 'refused') return { refused: held.error }
+    if (held.kind === 'defer') return { deferUntil: held.until }
+  }
   let contact: ContactRecord | null
   try {
     contact = await store.contacts.get(m.contact_id)

@@ -22,6 +22,7 @@ import * as channels from '../channels/index.js'
 import * as consent from '../consent/index.js'
 import * as contacts from '../contacts/index.js'
 import * as send from '../send/index.js'
+import * as schedule from '../schedule/index.js'
 import * as threads from '../threads/index.js'
 import * as retry from '../retry/index.js'
 import * as webhooks from '../webhooks/index.js'
@@ -52,6 +53,7 @@ export function routes(svc: Services): Route[] {
     route({ method: 'POST', path: '/v1/messages', operationId: 'sendMessage', auth: anyKey, summary: 'Send a message (202 once on disk; dry_run → 200 decision)', body: s.sendBody, headers: s.sendHeaders, responses: { 202: r.messageAccepted, 200: r.decision, ...r.errors(404, 409, 422) }, handler: send.sendMessage(svc) }),
     route({ method: 'GET', path: '/v1/messages/:id', operationId: 'getMessage', auth: anyKey, summary: 'A message with its status history', responses: { 200: r.message }, handler: send.getMessage(svc) }),
     route({ method: 'POST', path: '/v1/messages/:id/retry', operationId: 'retryMessage', auth: agents, summary: 'Send a failed message again under its id (rules re-checked now)', responses: { 202: r.message, ...r.errors(404, 409, 422) }, handler: retry.retryMessageRoute(svc) }),
+    route({ method: 'POST', path: '/v1/messages/:id/cancel', operationId: 'cancelMessage', auth: anyKey, summary: 'Cancel a queued or scheduled message not on the wire yet', responses: { 200: r.message, ...r.errors(404, 409) }, handler: schedule.cancelMessageRoute(svc) }),
     route({ method: 'POST', path: '/v1/bulk', operationId: 'createBulk', auth: anyKey, summary: 'Bulk send to a filter or ids (202 once on disk; dry_run → 200 counts)', body: s.bulkBody, responses: { 202: r.bulk, 200: r.bulkDryRun, ...r.errors(422) }, handler: bulk.createBulkRoute(svc) }),
     route({ method: 'GET', path: '/v1/bulk/:id', operationId: 'getBulk', auth: anyKey, summary: 'A bulk: status, counts per message status, skipped by code', responses: { 200: r.bulk }, handler: bulk.getBulkRoute(svc) }),
     route({ method: 'POST', path: '/v1/bulk/:id/cancel', operationId: 'cancelBulk', auth: anyKey, summary: 'Cancel what of a bulk is not sent yet', responses: { 200: r.bulk }, handler: bulk.cancelBulkRoute(svc) }),

@@ -4,6 +4,7 @@
  * dropped, so a typo in `thread_id` cannot turn into a new conversation.
  */
 import { z } from 'zod'
+import { isTimeZone } from '../../rules/index.js'
 
 const id = (prefix: string) =>
   z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), `must be an id starting with ${prefix}_`)
@@ -27,6 +28,12 @@ const attachmentInput = z
   .refine((a) => (a.data === undefined) !== (a.url === undefined), {
     message: 'give exactly one of data (base64) or url',
   })
+
+/** DESIGN §14: a scheduled send's time (ISO-8601 with an offset); see gateway/schedule/. */
+const sendAt = z.iso.datetime({ offset: true }).meta({
+  description:
+    'Send at this time (ISO-8601 with offset). In the past: at once; more than a year ahead: 422 invalid_field. The rules are checked now and again at this time.',
+})
 
 export const sendBody = z
   .object({
@@ -63,6 +70,7 @@ export const sendBody = z
       .optional(),
     tags: z.array(z.string().min(1).max(64)).max(50).optional(),
     dry_run: z.boolean().optional(),
+    send_at: sendAt.optional(),
   })
   .strict()
   .refine((b) => [b.contact_id, b.to, b.thread_id].filter((x) => x !== undefined).length === 1, {
@@ -128,6 +136,7 @@ export const bulkBody = z
       .optional(),
     tags: z.array(z.string().min(1).max(64)).max(50).optional(),
     dry_run: z.boolean().optional(),
+    send_at: sendAt.optional(),
   })
   .strict()
   .refine((b) => (b.filter === undefined) !== (b.contact_ids === undefined), {
@@ -159,6 +168,13 @@ export const contactCreate = z
     external_id: z.string().max(200).nullable().optional(),
     attributes: attributes.optional(),
     blocked: z.boolean().optional(),
+    timezone: z
+      .string()
+      .max(64)
+      .refine(isTimeZone, { message: 'not an IANA time zone name (Europe/Berlin)' })
+      .nullable()
+      .optional()
+      .meta({ description: "The contact's IANA time zone, for send windows (null: unknown)." }),
     identities: z
       .array(
         z.object({ channel: z.string().min(1), address: z.string().min(1).max(2048) }).strict(),

@@ -31,6 +31,8 @@ export interface PlanOptions {
   bulk?: { id: string; dueAt: number }
   /** The contact's active threads the decision was made on (the reused thread is one of them). */
   activeThreads: readonly ThreadRecord[]
+  /** A scheduled send (DESIGN §14): held until then, and checked again then. */
+  sendAt?: Date | null
 }
 
 export function buildAcceptPlan(
@@ -121,10 +123,17 @@ export function buildAcceptPlan(
       template: d.rendered?.template ?? null,
       email: d.rendered?.email ?? null,
       bulk_id: o.bulk?.id ?? null,
+      send_at: o.sendAt ? o.sendAt.toISOString() : null,
     },
     attachments: o.attachments,
     // The dispatcher leases by the wall clock, not the rules' clock (`now` may be a test's).
-    outbox: { dueAt: o.bulk?.dueAt ?? Date.now(), recipientKey: `${t.channelName}:${address}` },
+    outbox: { dueAt: heldUntil(o) ?? o.bulk?.dueAt ?? Date.now(), recipientKey: `${t.channelName}:${address}` },
     events,
   }
+}
+
+/** A held send's due time: a bulk's paced time when later (its pace starts at `send_at`). */
+function heldUntil(o: PlanOptions): number | null {
+  if (!o.sendAt) return null
+  return Math.max(o.sendAt.getTime(), o.bulk?.dueAt ?? 0)
 }

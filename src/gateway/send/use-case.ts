@@ -21,6 +21,7 @@ import { loadRecipientFacts } from './facts.js'
 import { replay, type Idempotency, type SendOutcome } from './idempotency.js'
 import { buildAcceptPlan } from './plan.js'
 import { resolveTarget } from './target.js'
+import { deferral, factsForLater, resolveSendAt } from '../schedule/send-at.js'
 
 /**
  * How many times a send is decided before it is applied without the version guard. A send is
@@ -71,8 +72,11 @@ export async function send(
     })
     const records = opts.confirmsOptOut === true ? { ...target, optedOut: false } : target
     const facts = await loadRecipientFacts(svc, records, now)
-    const d = evaluate({ ...facts.input, content: sendContent(body, attachments) })
+    const sendAt = resolveSendAt(body.send_at, now)
+    const input = sendAt ? factsForLater(facts.input) : facts.input
+    const d = evaluate({ ...input, content: sendContent(body, attachments) })
     if (!d.allowed) throw refusal(d)
+    const deferred = deferral(facts.input, target.contact?.timezone, sendAt ?? now)
     if (body.dry_run) return { status: 200, body: { dry_run: true, ...decisionView(d) } }
 
     stored ??= await storeBlobs(svc, attachments)
@@ -82,9 +86,10 @@ export async function send(
       attachments: stored,
       now,
       activeThreads: facts.activeThreads,
+      sendAt: deferred ?? sendAt,
     })
     if (decision === MAX_DECISIONS && 'existing' in plan.contact) delete plan.contact.version
-    const response = acceptedView(plan)
+    const response = { ...acceptedView(plan), deferred_until: deferred?.toISOString() ?? null }
     if (idempotency) {
       plan.idempotency = {
         keyId: caller.id,
@@ -176,6 +181,7 @@ function acceptedView(plan: AcceptPlan): z.output<typeof messageAccepted> {
       size: a.size,
     })),
     created_at: plan.now,
+    send_at: plan.message.send_at ?? null,
   }
 }
 

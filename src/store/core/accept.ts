@@ -78,6 +78,7 @@ export function* acceptPlan(plan: AcceptPlan): Program<AcceptOutcome> {
     bulk_id: m.bulk_id ?? null,
     created_at: now,
     queued_at: now,
+    send_at: m.send_at ?? null,
   })
   if (plan.attachments.length > 0) yield* tx.insertAttachments(m.id, plan.attachments, now)
   yield* tx.insertOutbox({

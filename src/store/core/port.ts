@@ -90,6 +90,8 @@ export interface MessageInsert {
   platform_message_id: string | null
   bulk_id: string | null
   created_at: string
+  /** A held message: when it goes out (migration 9); absent or null: at once. */
+  send_at?: string | null
   /** Status times known at insert. */
   queued_at?: string
   sent_at?: string

@@ -13,8 +13,8 @@ import { contactSearchVector } from './search-vector.js'
 import { uniqueViolation } from './unique-violation.js'
 
 const INSERT_CONTACT = `INSERT INTO contacts (id, first_name, last_name, email, phone, external_id,
-    attributes, blocked, created_at, updated_at, last_activity_at, search)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $10)
+    attributes, blocked, created_at, updated_at, last_activity_at, search, timezone)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $10, $11)
   ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO NOTHING`
 const OWNER = `SELECT id FROM contacts WHERE external_id = $1`
 const SEARCH_FIELDS = `SELECT first_name, last_name, email, phone FROM contacts WHERE id = $1`
@@ -36,7 +36,7 @@ const SET_REACHABLE = `UPDATE identities SET reachable = $1 WHERE channel = $2 A
 
 const SEARCHED = ['first_name', 'last_name', 'email', 'phone'] as const
 /** Patch keys and their columns, in a fixed order (the SET list is built from the ones present). */
-const PATCHABLE = [...SEARCHED, 'external_id', 'attributes', 'blocked'] as const
+const PATCHABLE = [...SEARCHED, 'external_id', 'attributes', 'blocked', 'timezone'] as const
 
 export async function getContact(sql: Sql, id: string): Promise<ContactRecord | null> {
   const row = await sql.one<PgContactRow>(`SELECT ${CONTACT_COLUMNS} FROM contacts WHERE id = $1`, [
@@ -65,6 +65,7 @@ export async function insertContact(sql: Sql, c: NewContact, now: string): Promi
     c.blocked ?? false,
     now,
     contactSearchVector(c),
+    c.timezone ?? null,
   ])
   if (inserted === 0) throw await externalIdTaken(sql, c.external_id ?? null)
 }

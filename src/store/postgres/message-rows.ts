@@ -27,8 +27,9 @@ export const fromStatuses = (to: MessageStatus): string =>
 // insert does nothing and the core runs the write again, which then finds it (findInbound).
 const INSERT = `INSERT INTO messages (id, thread_id, contact_id, channel, direction, author_kind,
     author_id, address, text, template, email, email_message_id, status, platform_message_id,
-    bulk_id, created_at, queued_at, sent_at, delivered_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+    bulk_id, created_at, queued_at, sent_at, delivered_at, send_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+    $20)
   ON CONFLICT (channel, platform_message_id)
     WHERE direction = 'in' AND platform_message_id IS NOT NULL DO NOTHING`
 const DEDUPE = `SELECT id, contact_id, thread_id FROM messages
@@ -101,6 +102,7 @@ export async function insertMessage(sql: Sql, m: MessageInsert): Promise<void> {
     m.queued_at ?? null,
     m.sent_at ?? null,
     m.delivered_at ?? null,
+    m.send_at ?? null,
   ])
   if (n === 0) {
     // Only the inbound dedupe index is the arbiter: the same platform message, stored already.

@@ -22,6 +22,7 @@ export interface PgContactsTable {
   /** tsvector literal written by search-vector.ts. */
   search: string
   version: Generated<number>
+  timezone?: string | null
 }
 
 export interface PgIdentitiesTable {
@@ -96,6 +97,7 @@ export interface PgMessagesTable {
   undelivered_after: string | null
   /** Migration 8: the status history of the tries before an operator retry (JSON), or null. */
   earlier_history: string | null
+  send_at?: string | null
 }
 
 export interface PgAttachmentsTable {

@@ -12,8 +12,8 @@ import { contactSearchText, type ContactSearchFields } from './search-text.js'
 import { uniqueViolation } from './unique-violation.js'
 
 const INSERT = `INSERT INTO contacts (id, first_name, last_name, email, phone, external_id,
-    attributes, blocked, created_at, updated_at, last_activity_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    attributes, blocked, created_at, updated_at, last_activity_at, timezone)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 const SEARCH_FIELDS = `SELECT seq, first_name, last_name, email, phone FROM contacts WHERE id = ?`
 const EXTERNAL_ID_OWNER = `SELECT id FROM contacts WHERE external_id = ?`
 const RECENCY = `SELECT seq, (SELECT max(seq) FROM contacts) AS top FROM contacts WHERE id = ?`
@@ -47,6 +47,7 @@ export class ContactWriter {
           now,
           now,
           now,
+          c.timezone ?? null,
         ),
     )
     this.index.insert(Number(r.lastInsertRowid), contactSearchText(c))
@@ -62,6 +63,7 @@ export class ContactWriter {
     if (patch.external_id !== undefined) set.external_id = patch.external_id
     if (patch.attributes !== undefined) set.attributes = JSON.stringify(patch.attributes)
     if (patch.blocked !== undefined) set.blocked = patch.blocked ? 1 : 0
+    if (patch.timezone !== undefined) set.timezone = patch.timezone
     const r = this.externalIdFree(patch.external_id, () =>
       this.x.run(qb.updateTable('contacts').set(set).where('id', '=', id)),
     )

@@ -7,8 +7,8 @@ import type { Executor } from './executor.js'
 
 const INSERT = `INSERT INTO messages (id, thread_id, contact_id, channel, direction, author_kind,
     author_id, address, text, template, email, email_message_id, status, platform_message_id,
-    bulk_id, created_at, queued_at, sent_at, delivered_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    bulk_id, created_at, queued_at, sent_at, delivered_at, send_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 const DEDUPE = `SELECT id, contact_id, thread_id FROM messages
   WHERE channel = ? AND platform_message_id = ? AND direction = 'in'`
 const STATUS_OF = `SELECT status FROM messages WHERE id = ?`
@@ -50,6 +50,7 @@ export class MessageWriter {
         m.queued_at ?? null,
         m.sent_at ?? null,
         m.delivered_at ?? null,
+        m.send_at ?? null,
       )
   }
 

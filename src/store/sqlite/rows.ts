@@ -34,6 +34,7 @@ export function toContact(r: ContactRow): ContactRecord {
     external_id: r.external_id,
     attributes: parseObject(r.attributes, 'contacts', r.id, 'attributes'),
     blocked: r.blocked === 1,
+    timezone: r.timezone ?? null,
     created_at: r.created_at,
     updated_at: r.updated_at,
     last_activity_at: r.last_activity_at,
@@ -123,6 +124,7 @@ export function toMessage(r: MessageRow, attachments: AttachmentRecord[]): Messa
     attempts: r.attempts,
     possible_duplicate: r.possible_duplicate === 1,
     undelivered_after: r.undelivered_after,
+    send_at: r.send_at ?? null,
     created_at: r.created_at,
     status_history: statusHistory(r),
   }

@@ -20,6 +20,8 @@ export interface ContactsTable {
   last_activity_at: string
   /** Migration 5: moved by writes that change where a send lands (core/threads.ts). */
   version: Generated<number>
+  /** Migration 9: an IANA zone name. */
+  timezone?: string | null
 }
 
 export interface ContactsFtsTable {
@@ -103,6 +105,8 @@ export interface MessagesTable {
   undelivered_after: string | null
   /** Migration 8: the status history of the tries before an operator retry (JSON), or null. */
   earlier_history?: string | null
+  /** Migration 9: when a held (scheduled or deferred) message goes out; null: at once. */
+  send_at?: string | null
 }
 
 export interface AttachmentsTable {

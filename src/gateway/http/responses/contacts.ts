@@ -30,6 +30,7 @@ export const contact = named(
     external_id: z.string().nullable().meta({ description: "Your app's own user id." }),
     attributes: jsonObject.meta({ description: 'Your data, for personalisation.' }),
     blocked: z.boolean(),
+    timezone: z.string().nullable().optional().meta({ description: 'IANA time zone, or null.' }),
     identities: z.array(identity),
     created_at: timestamp,
     updated_at: timestamp,
@@ -84,6 +85,10 @@ const channelEligibility = named(
     reason: z.string().nullable(),
     rule: z.string().nullable(),
     window_expires_at: maybeTimestamp,
+    deferred_until: maybeTimestamp.optional().meta({
+      description:
+        "When the channel's send window next opens, if a send now would wait for it (null: it would go now).",
+    }),
     thread_id: idOf('th')
       .nullable()
       .meta({ description: 'The active thread a send would go into.' }),

@@ -86,6 +86,10 @@ export const message = named(
     undelivered_after: maybeTimestamp.meta({
       description: 'When the ack watchdog flagged it: sent, but no delivery ack in time.',
     }),
+    send_at: maybeTimestamp.optional().meta({
+      description:
+        'A held message (scheduled, or deferred to a send window): when it goes out; it is `queued` until then.',
+    }),
     created_at: timestamp,
     status_history: z.array(statusChange),
   }),
@@ -146,6 +150,13 @@ export const messageAccepted = named(
     email: messageEmail.nullable(),
     attachments: z.array(messageAttachment),
     created_at: timestamp,
+    send_at: maybeTimestamp.optional().meta({
+      description: 'A held message: when it goes out (null: at once).',
+    }),
+    deferred_until: maybeTimestamp.optional().meta({
+      description:
+        "When the channel's send window deferred the send: its next opening (then also `send_at`).",
+    }),
   }),
   {
     description:

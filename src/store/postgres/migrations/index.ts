@@ -12,6 +12,7 @@ import { contactVersion } from './005-contact-version.js'
 import { rateSlots } from './006-rate-slots.js'
 import { consent } from './007-consent.js'
 import { dataRights } from './008-data-rights.js'
+import { schedule } from './009-schedule.js'
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   initial,
@@ -22,6 +23,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   rateSlots,
   consent,
   dataRights,
+  schedule,
 ]
 
 /** @internal exported for its tests */

@@ -11,6 +11,7 @@ import { contactVersion } from './005-contact-version.js'
 import { rateSlots } from './006-rate-slots.js'
 import { consent } from './007-consent.js'
 import { dataRights } from './008-data-rights.js'
+import { schedule } from './009-schedule.js'
 
 export const MIGRATIONS: readonly Migration[] = [
   initial,
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   rateSlots,
   consent,
   dataRights,
+  schedule,
 ]
 
 /** The schema this code knows: the last step's version. */
