@@ -88,13 +88,19 @@ export function deferredUntil(
   return nextOpening(w, zoneOf(w, contactTimezone), at)
 }
 
-/** The zone a window is read in for this contact. */
+/**
+ * The zone a window is read in for this contact.
+ * @internal exported for its tests
+ */
 export function zoneOf(w: SendWindow, contactTimezone: string | null | undefined): string {
   if (w.timezone !== 'contact') return w.timezone
   return contactTimezone && isTimeZone(contactTimezone) ? contactTimezone : w.fallback
 }
 
-/** null when the window is open at `at`, else the first instant after `at` when it is. */
+/**
+ * null when the window is open at `at`, else the first instant after `at` when it is.
+ * @internal exported for its tests
+ */
 export function nextOpening(w: SendWindow, zone: string, at: Date): Date | null {
   const t = at.getTime()
   const today = localParts(zone, t)

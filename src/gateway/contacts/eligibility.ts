@@ -17,27 +17,25 @@ export async function contactEligibility(
 ): Promise<z.output<typeof eligibilitySchema>> {
   const c = await mustContact(svc, contactId)
   const now = svc.now()
-  const channels = (await contactChannelFacts(svc, c, now)).map(
-    ({ channel, identity, facts }) => {
-      const e = eligibility(facts)
-      // A send now would wait for the channel's send window to open (DESIGN §14).
-      const deferred = e.can_send
-        ? deferredUntil(channel, c.timezone, identity?.last_inbound_at ?? null, now)
-        : null
-      return {
-        channel: channel.name,
-        type: channel.type,
-        address: e.address ?? identity?.address ?? null,
-        can_send: e.can_send,
-        allowed_kinds: e.allowed_kinds,
-        code: e.code ?? null,
-        reason: e.message ?? null,
-        rule: e.rule ?? null,
-        window_expires_at: e.window_expires_at ?? null,
-        thread_id: e.thread_id ?? null,
-        deferred_until: deferred?.toISOString() ?? null,
-      }
-    },
-  )
+  const channels = (await contactChannelFacts(svc, c, now)).map(({ channel, identity, facts }) => {
+    const e = eligibility(facts)
+    // A send now would wait for the channel's send window to open (DESIGN §14).
+    const deferred = e.can_send
+      ? deferredUntil(channel, c.timezone, identity?.last_inbound_at ?? null, now)
+      : null
+    return {
+      channel: channel.name,
+      type: channel.type,
+      address: e.address ?? identity?.address ?? null,
+      can_send: e.can_send,
+      allowed_kinds: e.allowed_kinds,
+      code: e.code ?? null,
+      reason: e.message ?? null,
+      rule: e.rule ?? null,
+      window_expires_at: e.window_expires_at ?? null,
+      thread_id: e.thread_id ?? null,
+      deferred_until: deferred?.toISOString() ?? null,
+    }
+  })
   return { contact_id: c.id, channels }
 }

@@ -127,7 +127,10 @@ export function buildAcceptPlan(
     },
     attachments: o.attachments,
     // The dispatcher leases by the wall clock, not the rules' clock (`now` may be a test's).
-    outbox: { dueAt: heldUntil(o) ?? o.bulk?.dueAt ?? Date.now(), recipientKey: `${t.channelName}:${address}` },
+    outbox: {
+      dueAt: heldUntil(o) ?? o.bulk?.dueAt ?? Date.now(),
+      recipientKey: `${t.channelName}:${address}`,
+    },
     events,
   }
 }
