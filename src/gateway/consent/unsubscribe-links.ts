@@ -44,8 +44,10 @@ export async function unsubscribeLinks(opts: {
       const m = TOKEN.exec(token)
       if (!m) return null
       const [, contactId = '', channel = '', sig = ''] = m
-      const given = Buffer.from(sig, 'base64url')
-      const want = mac(contactId, channel)
+      // Compared as the text we sign: base64url's last character carries spare bits, so several
+      // spellings decode to the same bytes, and only the one we wrote is the link.
+      const given = Buffer.from(sig)
+      const want = Buffer.from(mac(contactId, channel).toString('base64url'))
       if (given.length !== want.length || !timingSafeEqual(given, want)) return null
       return { contactId, channel }
     },
