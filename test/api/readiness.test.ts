@@ -5,8 +5,17 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { startGateway, type TestGateway } from '../helpers/harness.js'
+import { testStoreDialect } from '../helpers/postgres.js'
 
-const LOOPS = ['bulk', 'outbox', 'snooze', 'watchdog', 'webhooks']
+// A daemon on PostgreSQL also keeps its cluster locks (scheduler, stateful channels) in a loop.
+const LOOPS = [
+  'bulk',
+  ...(testStoreDialect() === 'postgres' ? ['cluster'] : []),
+  'outbox',
+  'snooze',
+  'watchdog',
+  'webhooks',
+]
 
 let t: TestGateway
 let offset = 0
