@@ -112,10 +112,12 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     config.server.rate_limit.burst,
   )
   const now = opts.now ?? (() => new Date())
-  // A store shared by several daemons carries live events between them (LISTEN/NOTIFY).
+  // A store shared by several daemons carries live events between them (LISTEN/NOTIFY). The bus's
+  // origin is its own random id, not the daemon id: two gateways of one process must not take
+  // each other's events for their own.
   const liveLog = log.child({ component: 'live' })
   const sharedBus = store.notifications
-    ? new SharedBus(store.notifications, { origin: id, log: liveLog })
+    ? new SharedBus(store.notifications, { log: liveLog })
     : null
   const svc: Services = {
     config: () => config,

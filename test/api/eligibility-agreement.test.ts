@@ -226,6 +226,9 @@ templates:
       },
     )
     const g = t
+    // A WhatsApp Web session is stateful: on PostgreSQL its connector starts once this daemon
+    // holds the channel's lock, a moment after the gateway is up.
+    await expect.poll(() => client !== null, { timeout: 10_000 }).toBe(true)
     if (client === null) throw new Error('the WhatsApp connector made no client')
     ;(client as FakeWWebClient).becomeReady()
     const first = await contact(g, on('wa', '+4915110000001'))
