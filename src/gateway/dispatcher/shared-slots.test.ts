@@ -14,13 +14,15 @@ describe('shared slot intervals', () => {
     },
   )
 
-  it.each([1, 2, 10, 30, 100])('at %s/s: within 5 % of a whole limit (P6)', (perSecond) => {
-    expect(1000 / sharedIntervalMs(perSecond)).toBeGreaterThanOrEqual(perSecond * 0.95)
+  // Within 10 % of a whole limit: the margin for the jitter between daemons (P6's 5 % is what one
+  // daemon pacing in memory keeps; see SHARED_MARGIN_MS).
+  it.each([1, 2, 10, 30, 100])('at %s/s: within 10 % of a whole limit', (perSecond) => {
+    expect(1000 / sharedIntervalMs(perSecond)).toBeGreaterThanOrEqual(perSecond * 0.9)
   })
 
   it('keys the channel and the channel’s recipient apart', () => {
     const limits = sharedLimits('sms', '+15550001', { per_second: 30, per_recipient_per_second: 1 })
     expect(limits.map((l) => l.key)).toEqual(['c:sms', 'r:sms:+15550001'])
-    expect(limits[1]?.intervalMs).toBeCloseTo(1040, 6)
+    expect(limits[1]?.intervalMs).toBeCloseTo(1100, 6)
   })
 })
