@@ -37,6 +37,14 @@ interface Pending {
 /** The wall clock with sub-ms resolution (epoch ms). */
 const wallNow = (): number => performance.timeOrigin + performance.now()
 
+/**
+ * Whether the PostgreSQL store offers its shared slots to the dispatcher. OFF for now: a leased
+ * batch asks for its slots in the order its sends reach the wire, not in lease order, so a single
+ * send could wait behind the bulk jobs leased with it (the bulk suite's "leased first" checks
+ * failed on PostgreSQL). Until slots are reserved in lease order, each daemon paces alone.
+ */
+export const SHARED_PACING = false
+
 export function sharedPacing(sql: Sql): SharedPacing {
   let queue: Pending[] = []
   let busy = false
