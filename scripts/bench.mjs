@@ -8,12 +8,14 @@
  *   npm run bench                      # everything (about 10 minutes on 2 cores)
  *   npm run bench -- --only P1,P4      # some of it
  *   npm run bench -- --runs 5 --duration 10
+ *   npm run bench -- --compare         # also name figures > 20 % worse than bench/baseline.json
+ *   npm run bench -- --save-baseline   # make this run the baseline (commit the file)
  *
  * How each figure is measured, and why: docs/benchmarks.md.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ensureBuilt } from './bench/lib/build.mjs'
 import { ROOT } from './bench/lib/paths.mjs'
@@ -24,6 +26,9 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     duration: { type: 'string', default: '8' },
     keep: { type: 'boolean', default: false },
+    compare: { type: 'boolean', default: false },
+    baseline: { type: 'string', default: 'bench/baseline.json' },
+    'save-baseline': { type: 'boolean', default: false },
   },
 })
 const only = new Set((values.only ?? 'P1,P2,P3,P4,P5,P6,P7').toUpperCase().split(','))
@@ -82,3 +87,31 @@ mkdirSync(dir, { recursive: true })
 const file = join(dir, `${meta.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`)
 writeFileSync(file, `${JSON.stringify({ meta, figures: rows, raw: results }, null, 2)}\n`)
 note(`wrote ${file}`)
+
+// The regression guard: the committed baseline is whole runs of the same scenarios, so only the
+// figures measured in both are compared (a run with --only compares those).
+const baselineFile = resolve(ROOT, values.baseline)
+if (values['save-baseline']) {
+  // A run of some scenarios (--only) replaces their figures and keeps the others'.
+  const kept = existsSync(baselineFile)
+    ? JSON.parse(readFileSync(baselineFile, 'utf8')).figures
+    : []
+  const ran = new Set(rows.filter((r) => r.measured).map((r) => `${r.id} ${r.what}`))
+  const merged = [
+    ...kept.filter((r) => !ran.has(`${r.id} ${r.what}`)),
+    ...rows.filter((r) => r.measured),
+  ]
+  writeFileSync(baselineFile, `${JSON.stringify({ meta, figures: merged }, null, 2)}\n`)
+  note(`wrote the baseline ${baselineFile}`)
+} else if (values.compare) {
+  if (!existsSync(baselineFile)) {
+    note(`no baseline at ${baselineFile}: run with --save-baseline first`)
+    process.exitCode = 2
+  } else {
+    const { regressions, describeRegressions } = await import('./bench/compare.mjs')
+    const base = JSON.parse(readFileSync(baselineFile, 'utf8'))
+    const found = regressions(base.figures, rows)
+    process.stdout.write(`\n${describeRegressions(found, base.meta).join('\n')}\n`)
+    if (found.length > 0) process.exitCode = 1
+  }
+}

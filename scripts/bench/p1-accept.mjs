@@ -6,6 +6,11 @@
  * Accept only: the channel's relay reads each request and never answers within the run, so the
  * dispatcher fills its 64 send slots at once and then waits — the figure is the API's accept path
  * (rules, render, group commit, fsync), not the API competing with dispatch (that is P2).
+ *
+ * With dispatch (DESIGN §8 P1 as it reads now): after the accept-only runs the relay answers at
+ * once, the backlog they left is drained, and the same load runs again while the dispatcher
+ * delivers what is accepted — the steady state an app sees. The outbox depth before and after
+ * each of those runs says whether the dispatcher keeps up (no backlog growth).
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -76,6 +81,24 @@ export async function runP1({ work, runs, durationS, load }) {
           `RSS max ${rssMax.toFixed(0)} MB`,
       )
     }
+    await relay.request({ cmd: 'mode', mode: 'ok' })
+    await waitDrained(daemon.url, DRAIN_WAIT_MS)
+    for (let i = 0; i < runs; i++) {
+      const before = await outboxDepth(daemon.url)
+      const daemonCpu = cpuSeconds(daemon.pid)
+      const acc = (await load.request({ cmd: 'run', spec: { ...send, durationS } })).result
+      acc.cpuUsPerRequest = ((cpuSeconds(daemon.pid) - daemonCpu) / acc.responses) * 1e6
+      const after = await outboxDepth(daemon.url)
+      acc.backlogGrowth = after - before
+      const run = out.runs[i]
+      if (run) run.withDispatch = acc
+      log(
+        `P1 run ${i + 1} with dispatch: accept ${acc.rps.toFixed(0)} req/s, p99 ` +
+          `${acc.p99?.toFixed(2)} ms, outbox ${before} → ${after}, CPU ` +
+          `${acc.cpuUsPerRequest.toFixed(0)} µs/request`,
+      )
+      await waitDrained(daemon.url, DRAIN_WAIT_MS)
+    }
   } finally {
     // Let the held sends go (they fail as resets and are retried) so a graceful stop is quick.
     await relay.request({ cmd: 'mode', mode: 'ok' })
@@ -84,6 +107,24 @@ export async function runP1({ work, runs, durationS, load }) {
     await hello.close()
   }
   return out
+}
+
+/** How long to wait for the outbox to empty between runs with dispatch (ms). */
+const DRAIN_WAIT_MS = 120_000
+
+/** The daemon's `omnigate_outbox_depth` gauge. */
+async function outboxDepth(url) {
+  const text = await (await fetch(`${url}/metrics`, { headers: AUTH })).text()
+  const m = /^omnigate_outbox_depth (\d+)/m.exec(text)
+  if (!m) throw new Error('omnigate_outbox_depth missing from /metrics')
+  return Number(m[1])
+}
+
+/** Waits until the outbox is empty, or `ms` passes (the next run then starts with a backlog). */
+async function waitDrained(url, ms) {
+  const end = Date.now() + ms
+  while (Date.now() < end && (await outboxDepth(url)) > 0)
+    await new Promise((r) => setTimeout(r, 250))
 }
 
 function log(s) {

@@ -26,6 +26,32 @@ const ROWS = [
     null,
     'helloCpu',
   ],
+  [
+    'P1',
+    'accept with dispatch (req/s)',
+    (r) => r.runs.flatMap((x) => (x.withDispatch ? [x.withDispatch.rps] : [])),
+    null,
+    'hello',
+  ],
+  [
+    'P1',
+    'accept with dispatch ÷ hello',
+    (r) => r.runs.flatMap((x) => (x.withDispatch ? [x.withDispatch.rps / x.hello.rps] : [])),
+    ge(0.25),
+  ],
+  [
+    'P1',
+    'accept with dispatch p99 (ms)',
+    (r) => r.runs.flatMap((x) => (x.withDispatch ? [x.withDispatch.p99] : [])),
+    le(10),
+  ],
+  [
+    'P1',
+    'outbox growth over a run with dispatch (jobs)',
+    (r) => r.runs.flatMap((x) => (x.withDispatch ? [x.withDispatch.backlogGrowth] : [])),
+    // "No backlog growth": at most the jobs in flight in the 64 send slots when the load stops.
+    le(64),
+  ],
   ['P2', 'webhook drain (msg/s)', (r) => r.webhook.map((x) => x.rate), ge(20000)],
   ['P2', 'no-op drain (msg/s)', (r) => r.noop.map((x) => x.rate), ge(50000)],
   ['P3', 'bulk 100 000 enqueued (s)', (r) => r.runs.map((x) => x.enqueueS), le(5)],
