@@ -128,7 +128,7 @@ describe('cancelling a bulk the dispatcher is working on', () => {
     expect(handedOver.length).toBeLessThan(RECIPIENTS)
 
     await expect
-      .poll(async () => (await progress(bulkId)).finished_at, { timeout: 5000 })
+      .poll(async () => (await progress(bulkId)).finished_at, { timeout: 20_000 })
       .toEqual(expect.any(String))
     const done = await progress(bulkId)
     const sent = relay.acceptedByKey.size
