@@ -541,6 +541,8 @@ export interface Store {
      * stay with `merged_into` set. Nothing is written unless the outcome is `ok`.
      */
     merge(m: ContactMerge): Promise<MergeOutcome>
+    /** The ids of the contacts merged into this one, sorted. */
+    mergedInto(id: string): Promise<string[]>
   }
   readonly identities: {
     listByContact(contactId: string): Promise<IdentityRecord[]>
