@@ -129,7 +129,9 @@ describe('contacts.merge', () => {
     const ana = await t.fx.contact({ first_name: 'Ana' }).thread('tg')
     const dup = await t.fx.contact({ first_name: 'Dup' }).thread('tg').thread('sms')
     const p = await plan(ana.id, [dup.id])
-    expect(p.closes).toEqual([{ threadId: ana.threadIds[0], keptThreadId: dup.threadIds[0], events: [] }])
+    expect(p.closes).toEqual([
+      { threadId: ana.threadIds[0], keptThreadId: dup.threadIds[0], events: [] },
+    ])
     const out = await store.contacts.merge(p)
     expect(out).toMatchObject({ ok: true, closed: [ana.threadIds[0]] })
     const older = (await store.threads.get(ana.threadIds[0]!))!
@@ -145,9 +147,10 @@ describe('contacts.merge', () => {
       status: 'open',
       contact_id: ana.id,
     })
-    expect((await store.threads.listActiveByContact(ana.id)).map((x) => x.channel).sort()).toEqual(
-      ['sms', 'tg'],
-    )
+    expect((await store.threads.listActiveByContact(ana.id)).map((x) => x.channel).sort()).toEqual([
+      'sms',
+      'tg',
+    ])
   })
 
   it('writes nothing when the threads moved since the plan (stale), then applies a fresh plan', async () => {

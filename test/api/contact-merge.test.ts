@@ -126,9 +126,7 @@ describe('POST /v1/contacts/{id}/merge', () => {
     // The timeline holds every message of both, and the merge itself.
     const items = (await t.call('GET', `/v1/contacts/${ana}/timeline?limit=100`)).body.items
     const texts = items.flatMap((i: any) => (i.kind === 'message' ? [i.message.text] : []))
-    expect(texts).toEqual(
-      expect.arrayContaining(['Ana on sms', 'Anna on sms', 'Anna on chat']),
-    )
+    expect(texts).toEqual(expect.arrayContaining(['Ana on sms', 'Anna on sms', 'Anna on chat']))
     expect(items.filter((i: any) => i.event?.type === 'contact_merged')).toMatchObject([
       { event: { contact_id: ana, data: { from: [dup] } } },
     ])

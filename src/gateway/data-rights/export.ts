@@ -39,7 +39,11 @@ export const exportContactRoute =
       threads: [],
       messages: [],
       attachments: [],
-      consent: { contact_id: id, channels: state.map(consentView), history: history.map(consentView) },
+      consent: {
+        contact_id: id,
+        channels: state.map(consentView),
+        history: history.map(consentView),
+      },
       merged,
       dead_letters: (await deadLettersNaming(svc, [id, ...merged])).map(deliveryView),
     }

@@ -60,12 +60,14 @@ export const COPY_TABLES: readonly CopyTable[] = [
     computed: {
       // A merged contact is found through its survivor (its vector: merged-search.ts).
       search: (r) =>
-        r.merged_into != null ? '' : contactSearchVector({
-          first_name: str(r.first_name),
-          last_name: str(r.last_name),
-          email: str(r.email),
-          phone: str(r.phone),
-        }),
+        r.merged_into != null
+          ? ''
+          : contactSearchVector({
+              first_name: str(r.first_name),
+              last_name: str(r.last_name),
+              email: str(r.email),
+              phone: str(r.phone),
+            }),
     },
   },
   {

@@ -67,7 +67,8 @@ function* identify(plan: InboundPlan): Program<string> {
     const lock = yield* tx.lockContact(contactId)
     // Merged while this waited for the lock (DESIGN §15): the identity went to the survivor.
     if (lock?.merged_into) {
-      contactId = (yield* tx.findIdentity(plan.channel, plan.address))?.contact_id ?? lock.merged_into
+      contactId =
+        (yield* tx.findIdentity(plan.channel, plan.address))?.contact_id ?? lock.merged_into
       yield* tx.lockContact(contactId)
     }
   } else {

@@ -7,12 +7,7 @@
  * one record stays blocked); recency is the latest. An active-thread clash on one channel keeps
  * the newest thread and closes the others (event `merged`, app events `thread.closed`).
  */
-import type {
-  ContactMerge,
-  ContactPatch,
-  ContactRecord,
-  MergeOutcome,
-} from '../types.js'
+import type { ContactMerge, ContactPatch, ContactRecord, MergeOutcome } from '../types.js'
 import type { ThreadState } from './port.js'
 import { tx, type Program } from './program.js'
 import { event } from './threads.js'
@@ -35,7 +30,11 @@ export function mergeClashes(active: readonly ThreadState[]): MergeClash[] {
   for (const threads of byChannel.values()) {
     if (new Set(threads.map((t) => t.contact_id)).size < 2) continue
     const sorted = [...threads].sort((a, b) =>
-      a.created_at === b.created_at ? b.id.localeCompare(a.id) : b.created_at < a.created_at ? -1 : 1,
+      a.created_at === b.created_at
+        ? b.id.localeCompare(a.id)
+        : b.created_at < a.created_at
+          ? -1
+          : 1,
     )
     const kept = sorted[0]
     if (!kept) continue
@@ -126,4 +125,3 @@ function* mustGet(id: string): Program<ContactRecord> {
   if (!c) throw new Error(`contact ${id} vanished inside its own transaction`)
   return c
 }
-

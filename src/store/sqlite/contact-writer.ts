@@ -91,8 +91,7 @@ export class ContactWriter {
   /** The one writer is exclusive: no lock to take, only the version to read. */
   lock(id: string): { version: number; merged_into: string | null } | null {
     const row = this.x.stmt(VERSION).get(id) as
-      | { version: number; merged_into: string | null }
-      | undefined
+      { version: number; merged_into: string | null } | undefined
     return row ? { version: row.version, merged_into: row.merged_into ?? null } : null
   }
 

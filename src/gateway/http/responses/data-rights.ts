@@ -42,7 +42,9 @@ export const contactExport = named(
     threads: z.array(threadWithEvents),
     messages: z.array(message),
     attachments: z.array(exportedAttachment),
-    consent: consent.meta({ description: 'Consent per channel and its history, as GET …/consent.' }),
+    consent: consent.meta({
+      description: 'Consent per channel and its history, as GET …/consent.',
+    }),
     merged: z.array(idOf('ct')).meta({
       description: 'The ids of the contacts merged into this one (their data is included above).',
     }),
@@ -63,11 +65,7 @@ export const contactMerged = named(
 )
 
 /** 301 to a read of a merged contact: `Location: /v1/contacts/<survivor>`. */
-export const contactMoved = named(
-  'ContactMoved',
-  z.object({ merged_into: idOf('ct') }),
-  {
-    description: 'The contact was merged into another: read the survivor (Location) instead.',
-    examples: [{ merged_into: 'ct_01jb2m6x3v8k4q9r7s5t1w0y2z' }],
-  },
-)
+export const contactMoved = named('ContactMoved', z.object({ merged_into: idOf('ct') }), {
+  description: 'The contact was merged into another: read the survivor (Location) instead.',
+  examples: [{ merged_into: 'ct_01jb2m6x3v8k4q9r7s5t1w0y2z' }],
+})
