@@ -199,6 +199,24 @@ describe('contacts.merge', () => {
     expect(await store.consent.state(dup.id)).toEqual([])
   })
 
+  it('a consent change addressed to a merged contact (a link mailed before) is the survivor’s', async () => {
+    const ana = await t.fx.contact({ first_name: 'Ana' }).thread('mail')
+    const dup = await t.fx.contact({ first_name: 'Dup' })
+    expect(await store.contacts.merge(await plan(ana.id, [dup.id]))).toMatchObject({ ok: true })
+    const out = await store.consent.record({
+      id: 'cs_link',
+      contactId: dup.id,
+      channel: 'mail',
+      status: 'opted_out',
+      source: { kind: 'one_click' },
+      now: t.fx.now(),
+      events: [],
+    })
+    expect(out).toEqual({ changed: true, threadId: ana.threadIds[0] })
+    expect(await store.consent.optedOut([ana.id], 'mail')).toEqual(new Set([ana.id]))
+    expect(await store.consent.state(dup.id)).toEqual([])
+  })
+
   it('refuses unknown and merged contacts; chains point at the last survivor', async () => {
     const a = await t.fx.contact({ first_name: 'A' })
     const b = await t.fx.contact({ first_name: 'B' })
