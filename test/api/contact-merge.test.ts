@@ -238,15 +238,23 @@ describe('POST /v1/contacts/{id}/merge', () => {
 
   it('loses no send accepted for a merged contact while the merge runs', async () => {
     const { ana, dup } = await anaAndDuplicate()
-    const sends = Array.from({ length: 20 }, (_, n) =>
-      t.call('POST', '/v1/messages', {
-        key: KEYS.alice,
-        body: { contact_id: dup, channel: 'sms', text: `race ${n}` },
-      }),
-    )
-    const merged = merge(ana, [dup])
+    // Sends started one after another, the merge among them: some commit before it (and move),
+    // some are decided on the duplicate's facts and commit after it (decided again), some start
+    // after it (resolved to the survivor at once).
+    const sends: ReturnType<typeof t.call>[] = []
+    let merged: ReturnType<typeof t.call> | undefined
+    for (let n = 0; n < 20; n++) {
+      if (n === 8) merged = merge(ana, [dup])
+      sends.push(
+        t.call('POST', '/v1/messages', {
+          key: KEYS.alice,
+          body: { contact_id: dup, channel: 'sms', text: `race ${n}` },
+        }),
+      )
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
     const answers = await Promise.all(sends)
-    expect((await merged).status).toBe(200)
+    expect((await merged)?.status).toBe(200)
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(202))
     for (const a of answers) {
       const m = await t.call('GET', `/v1/messages/${a.body.id}`)
