@@ -273,8 +273,19 @@ describe('POST /v1/contacts/{id}/merge', () => {
       .toBe(20)
   })
 
-  it('the export holds consent, merged ids and everything moved', async () => {
-    const { ana, dup } = await anaAndDuplicate()
+  it('the export holds consent, merged ids, dead letters and everything moved', async () => {
+    const { ana, dup, chat } = await anaAndDuplicate()
+    // An app event about the duplicate for a webhook no longer configured: a dead letter at once.
+    const event = {
+      id: 'ev_01jb2m7c4d5e6f7g8h9j0k1m2p',
+      type: 'thread.closed',
+      created_at: new Date().toISOString(),
+      data: { contact_id: dup, thread_id: chat.thread_id },
+      targets: ['http://127.0.0.1:9/removed'],
+    }
+    await t.gw.svc.store.threads.close(chat.thread_id, false, 'ops', event.created_at, [event])
+    const dead = async () => (await t.call('GET', '/v1/webhooks/deliveries')).body.items.length
+    await expect.poll(dead, { timeout: 5000 }).toBe(1)
     expect((await merge(ana, [dup])).status).toBe(200)
     const r = await t.call('GET', `/v1/contacts/${ana}/export`)
     expect(r.status).toBe(200)
@@ -285,7 +296,9 @@ describe('POST /v1/contacts/{id}/merge', () => {
     expect(r.body.messages.map((m: { text: string }) => m.text)).toEqual(
       expect.arrayContaining(['Ana on sms', 'Anna on sms', 'Anna on chat']),
     )
-    expect(r.body.dead_letters).toEqual([])
+    expect(r.body.dead_letters).toMatchObject([
+      { event_id: event.id, status: 'failed', event: { data: { contact_id: dup } } },
+    ])
     expect((await t.call('GET', `/v1/contacts/${ana}/export`, { key: KEYS.alice })).status).toBe(
       403,
     )
