@@ -106,6 +106,20 @@ describe('contacts.merge', () => {
     expect(await store.contacts.mergedInto(ana.id)).toEqual([dup.id])
   })
 
+  it('the target takes the first external id it lacks; the other merged contacts keep theirs', async () => {
+    const ana = await t.fx.contact({ first_name: 'Ana' })
+    const one = await t.fx.contact({ first_name: 'One', external_id: 'crm-1' })
+    const two = await t.fx.contact({ first_name: 'Two', external_id: 'crm-2' })
+    expect(await store.contacts.merge(await plan(ana.id, [one.id, two.id]))).toMatchObject({
+      ok: true,
+      contact: { external_id: 'crm-1' },
+    })
+    expect(await store.contacts.findByExternalId('crm-2')).toMatchObject({
+      id: two.id,
+      merged_into: ana.id,
+    })
+  })
+
   it('search finds the survivor by a merged contact’s fields and never lists the merged one', async () => {
     const ana = await t.fx.contact({ first_name: 'Ana', email: 'ana@example.com' })
     const dup = await t.fx.contact({

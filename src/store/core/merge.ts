@@ -58,11 +58,11 @@ export function* mergeContacts(m: ContactMerge): Program<MergeOutcome> {
   const target = yield* mustGet(m.into)
   const merged: ContactRecord[] = []
   for (const id of m.from) merged.push(yield* mustGet(id))
+  // The external id is unique: the one merged contact whose id the target takes gives it up
+  // first (the others keep theirs, on their merged rows).
+  const giver = target.external_id === null ? merged.find((c) => c.external_id !== null) : undefined
+  if (giver) yield* tx.updateContact(giver.id, { external_id: null }, m.now)
   for (const c of merged) {
-    // The external id is unique: the merged contact gives it up before the target may take it.
-    if (c.external_id !== null && target.external_id === null) {
-      yield* tx.updateContact(c.id, { external_id: null }, m.now)
-    }
     yield* tx.mergeContactRows(c.id, m.into)
     yield* tx.bumpContactVersion(c.id)
   }
