@@ -57,6 +57,7 @@ export const API_ERRORS = {
   config_invalid: 422,
   attachment_unavailable: 422,
   too_many_recipients: 422,
+  merge_invalid: 422,
   rate_limited: 429,
   internal: 500,
   channel_not_ready: 503,

@@ -22,6 +22,11 @@ export interface ContactRecord {
   blocked: boolean
   /** Migration 9: the contact's IANA time zone (send windows with `timezone: contact`). */
   timezone?: string | null
+  /**
+   * Migration 10: the contact this one was merged into (DESIGN §15), null for a live contact.
+   * Chains are flattened at each merge, so it names the survivor.
+   */
+  merged_into?: string | null
   created_at: string
   updated_at: string
   last_activity_at: string
@@ -71,6 +76,10 @@ export type ThreadEventType =
   | 'opted_in'
   /** An operator sent a failed message of the thread again (`data.message_id`). */
   | 'retried'
+  /** Closed by a contact merge: another active thread on its channel was kept (`data.kept_thread_id`). */
+  | 'merged'
+  /** Contacts were merged into this thread's contact (`data.from`: their ids). */
+  | 'contact_merged'
 
 export interface ThreadEventRecord {
   id: string
@@ -525,6 +534,15 @@ export interface Store {
      * referenced are deleted. Resolves false when there is no such contact.
      */
     erase(id: string, at: string, by: string): Promise<boolean>
+    /**
+     * Merges contacts into one in a single transaction (DESIGN §15, `ContactMerge`): every
+     * contact involved locked in id order and its version bumped; identities, threads, messages,
+     * events and consent of each `from` moved to `into`; the target's fields win; the merged rows
+     * stay with `merged_into` set. Nothing is written unless the outcome is `ok`.
+     */
+    merge(m: ContactMerge): Promise<MergeOutcome>
+    /** The ids of the contacts merged into this one, sorted. */
+    mergedInto(id: string): Promise<string[]>
   }
   readonly identities: {
     listByContact(contactId: string): Promise<IdentityRecord[]>
@@ -875,6 +893,31 @@ export interface ConsentOutcome {
   /** The thread the timeline event went to (null: the contact has no thread on the channel). */
   threadId: string | null
 }
+
+/**
+ * A merge as the gateway plans it: which active threads it expects to close (the older ones of a
+ * clash on one channel, `mergeClashes()` in store/core/merge.ts) with the app events of each close,
+ * and the `contact.merged` app events. The store decides the clashes again under the locks; when
+ * they differ from the plan (a thread opened or closed meanwhile) nothing is written: `stale`.
+ */
+export interface ContactMerge {
+  into: string
+  /** Live contacts, without `into`, without duplicates. */
+  from: string[]
+  now: string
+  /** The key id that asked (the thread events' actor). */
+  actor: string
+  closes: { threadId: string; keptThreadId: string; events: NewEvent[] }[]
+  events: NewEvent[]
+}
+
+export type MergeOutcome =
+  | { ok: true; contact: ContactRecord; closed: string[] }
+  /** No such contact (unknown or erased). */
+  | { ok: false; code: 'not_found'; id: string }
+  /** This one was merged into `into` meanwhile: resolve again. */
+  | { ok: false; code: 'merged'; id: string; into: string }
+  | { ok: false; code: 'stale' }
 
 /** One entry of a contact's timeline. */
 export type TimelineItem =

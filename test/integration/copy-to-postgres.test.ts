@@ -103,6 +103,27 @@ describe('omnigate copy: what it carries', () => {
   })
 })
 
+describe('omnigate copy: every column', () => {
+  it('carries every column of each table it copies (a new migration’s column too)', async () => {
+    const src = await startGateway('', { dialect: 'sqlite' })
+    try {
+      await src.stop()
+      const db = openDatabase(src.db, { readonly: true })
+      const missing = COPY_TABLES.flatMap((t) => {
+        const cols = (db.prepare(`PRAGMA table_info("${t.name}")`).all() as { name: string }[])
+          .map((c) => c.name)
+          // SQLite's own row numbers where the table copies them under another name (`from`).
+          .filter((c) => !Object.values(t.from ?? {}).includes(c))
+        return cols.filter((c) => !t.columns.includes(c)).map((c) => `${t.name}.${c}`)
+      })
+      db.close()
+      expect(missing).toEqual([])
+    } finally {
+      await src.close()
+    }
+  })
+})
+
 describe.runIf(testStoreDialect() === 'postgres')('omnigate copy: SQLite → PostgreSQL', () => {
   let relay: WebhookReceiver | undefined
   let events: WebhookReceiver | undefined
@@ -133,6 +154,12 @@ describe.runIf(testStoreDialect() === 'postgres')('omnigate copy: SQLite → Pos
       },
     })
     expect(ana.status).toBe(201)
+    // A duplicate merged into Ana (DESIGN §15): its row, merged_into and Ana's search carry over.
+    const dup = await s.call('POST', '/v1/contacts', {
+      body: { first_name: 'Dupont', email: 'dup.moreau@work.example' },
+    })
+    const into = `/v1/contacts/${ana.body.id as string}/merge`
+    expect((await s.call('POST', into, { body: { from: [dup.body.id] } })).status).toBe(200)
     for (let i = 0; i < 7; i++) {
       const r = await s.call('POST', '/v1/contacts', {
         body: { first_name: `Person${i}`, last_name: 'Filler', phone: `+4917020000${i}` },
@@ -166,7 +193,14 @@ describe.runIf(testStoreDialect() === 'postgres')('omnigate copy: SQLite → Pos
       .poll(async () => (await s.call('GET', `/v1/bulk/${bulk.body.id}`)).body.checked)
       .toBe(7)
     await s.stop()
-    return { ana: ana.body.id as string, sent, body, headers, thread: th }
+    return {
+      ana: ana.body.id as string,
+      dup: dup.body.id as string,
+      sent,
+      body,
+      headers,
+      thread: th,
+    }
   }
 
   const copyInto = async (
@@ -211,7 +245,9 @@ describe.runIf(testStoreDialect() === 'postgres')('omnigate copy: SQLite → Pos
       },
     )
     const d = dst
-    for (const q of ['anais', 'Moreau', 'ana.moreau@exa', '0170 111', '+49 170 111']) {
+    const moved = await d.call('GET', `/v1/contacts/${made.dup}`)
+    expect([moved.status, moved.body]).toEqual([301, { merged_into: made.ana }])
+    for (const q of ['anais', 'Moreau', 'ana.moreau@exa', '0170 111', '+49 170 111', 'Dupont']) {
       const found = await d.call('GET', `/v1/contacts?q=${encodeURIComponent(q)}`)
       expect(
         found.body.items.map((c: { id: string }) => c.id),

@@ -350,6 +350,12 @@ describe('answers match the OpenAPI document', () => {
     await call(202, 'POST', `/v1/webhooks/deliveries/${dead.id}/replay`)
     await call(404, 'POST', `/v1/webhooks/deliveries/${dead.id}/replay`)
     await call(403, 'GET', '/v1/webhooks/deliveries', { key: KEYS.alice })
+    const dup = await call(201, 'POST', '/v1/contacts', { body: { first_name: 'Dup' } })
+    const into = `/v1/contacts/${failed.contact_id}/merge`
+    await call(200, 'POST', into, { body: { from: [dup.body.id] } })
+    expectCode(await call(422, 'POST', into, { body: { from: [] } }), 'merge_invalid')
+    await call(301, 'GET', `/v1/contacts/${dup.body.id}`)
+    await call(301, 'GET', `/v1/contacts/${dup.body.id}/export`)
     await call(200, 'GET', `/v1/contacts/${failed.contact_id}/export`)
     await call(403, 'GET', `/v1/contacts/${failed.contact_id}/export`, { key: KEYS.alice })
     await call(200, 'DELETE', `/v1/contacts/${failed.contact_id}`)

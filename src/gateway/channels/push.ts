@@ -12,6 +12,7 @@ import { apiError } from '../errors.js'
 import type { subscriptionBody } from '../http/schemas.js'
 import { newId } from '../ids.js'
 import { checkPublicUrl } from '../net/url-guard.js'
+import { liveContact } from '../contacts/merged.js'
 import type { Services } from '../services.js'
 import { channelOfType } from './channel-of-type.js'
 
@@ -89,6 +90,8 @@ export async function subscribe(
     email = n.address
   }
   let contact = await svc.store.contacts.findByExternalId(b.external_id)
+  // Merged into another (DESIGN §15): the subscription is the survivor's.
+  if (contact?.merged_into) contact = await liveContact(svc, contact.id)
   contact ??= await svc.store.contacts.create(
     {
       id: newId('ct'),

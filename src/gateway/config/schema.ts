@@ -32,6 +32,7 @@ export const WEBHOOK_EVENTS = [
   'bulk.done',
   'contact.opted_out',
   'contact.opted_in',
+  'contact.merged',
 ] as const
 
 const CHANNEL_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/

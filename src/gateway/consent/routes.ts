@@ -6,7 +6,7 @@ import type { ConsentRecord, ConsentSource } from '../../store/types.js'
 import { notFound, ruleError } from '../errors.js'
 import type { Caller, JsonResult, RouteInput } from '../http/route.js'
 import type { Services } from '../services.js'
-import { mustContact } from '../contacts/use-cases.js'
+import { liveContact, mustContact } from '../contacts/use-cases.js'
 import { changeConsent } from './record.js'
 import type { ConsentBody } from './schemas.js'
 
@@ -27,9 +27,9 @@ export const getConsent =
 export const putConsent =
   (svc: Services) =>
   async (i: RouteInput<ConsentBody, unknown>): Promise<JsonResult> => {
-    const id = i.params['id'] ?? ''
+    // Addressed to a merged contact: the survivor's consent changes (DESIGN §15).
+    const id = (await liveContact(svc, i.params['id'] ?? '')).id
     const { channel, status, note } = i.body
-    await mustContact(svc, id)
     if (svc.config().channels[channel] === undefined) {
       throw ruleError(
         'channel_unknown',

@@ -7,7 +7,9 @@ export {
   createContact,
   eligibility,
   getContact,
+  mergeContact,
   patchContact,
   searchContacts,
   timeline,
 } from './routes.js'
+export { ContactMoved, liveContact, mustContact } from './merged.js'

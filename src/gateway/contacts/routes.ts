@@ -1,10 +1,17 @@
 /** The contact routes' handlers: create, search, read, update, eligibility, timeline (DESIGN §6). */
 import type { z } from 'zod'
 import type { JsonResult, RouteInput } from '../http/route.js'
-import type { contactCreate, contactPatch, contactQuery, pageQuery } from '../http/schemas.js'
+import type {
+  contactCreate,
+  contactMerge,
+  contactPatch,
+  contactQuery,
+  pageQuery,
+} from '../http/schemas.js'
 import type { Services } from '../services.js'
 import { contactView, eventView, messageView } from '../views.js'
 import { contactEligibility } from './eligibility.js'
+import { mergeContacts } from './merge.js'
 import {
   createContact as create,
   mustContact,
@@ -52,6 +59,18 @@ export const patchContact =
     status: 200,
     body: view(await updateContact(svc, i.params.id ?? '', i.body)),
   })
+
+/** `POST /v1/contacts/{id}/merge`: the survivor as GET answers it, and the ids merged into it. */
+export const mergeContact =
+  (svc: Services) =>
+  async (i: In<z.infer<typeof contactMerge>>): Promise<JsonResult> => {
+    const actor = i.caller?.id ?? 'system'
+    const out = await mergeContacts(svc, i.params.id ?? '', i.body.from, actor)
+    return {
+      status: 200,
+      body: { ...view(await withIdentities(svc, out.contact)), merged: out.merged },
+    }
+  }
 
 /** "May I message this contact on channel X, and what?" for every channel it can be reached on. */
 export const eligibility =

@@ -9,6 +9,7 @@ import { apiError, notFound, ruleError } from '../errors.js'
 import type { ContactCreate, ContactPatchBody } from '../http/schemas.js'
 import { newId } from '../ids.js'
 import type { Services } from '../services.js'
+import { liveContact } from './merged.js'
 
 /** A contact with its identities, as the views want them. */
 export interface ContactWithIdentities {
@@ -75,8 +76,10 @@ export async function updateContact(
     ...(b.phone !== undefined ? { phone: normalizeContactPhone(b.phone) } : {}),
     ...(b.email !== undefined ? { email: normalizeContactEmail(b.email) } : {}),
   }
+  // Addressed to a merged contact: the survivor is changed (DESIGN §15).
+  const live = await liveContact(svc, id)
   try {
-    const c = await svc.store.contacts.update(id, patch, svc.now().toISOString())
+    const c = await svc.store.contacts.update(live.id, patch, svc.now().toISOString())
     if (!c) throw notFound('contact', id)
     return await withIdentities(svc, c)
   } catch (e) {
@@ -84,12 +87,7 @@ export async function updateContact(
   }
 }
 
-/** A contact, or `not_found`. */
-export async function mustContact(svc: Services, id: string): Promise<ContactRecord> {
-  const c = await svc.store.contacts.get(id)
-  if (!c) throw notFound('contact', id)
-  return c
-}
+export { liveContact, mustContact } from './merged.js'
 
 export async function withIdentities(
   svc: Services,

@@ -9,12 +9,14 @@
 import { apiError, notFound } from '../errors.js'
 import type { JsonResult, RouteInput } from '../http/route.js'
 import type { Services } from '../services.js'
+import { liveContact } from '../contacts/merged.js'
 
 export const eraseContactRoute =
   (svc: Services) =>
   async (i: RouteInput<unknown, unknown>): Promise<JsonResult> => {
     if (!i.caller) throw apiError('unauthorized', 'missing API key')
-    const id = i.params.id ?? ''
+    // Addressed to a merged contact: the survivor and every contact merged into it (DESIGN §15).
+    const id = (await liveContact(svc, i.params.id ?? '')).id
     const at = svc.now().toISOString()
     if (!(await svc.store.contacts.erase(id, at, i.caller.id))) throw notFound('contact', id)
     svc.log.info(

@@ -1,16 +1,21 @@
 /**
  * `GET /v1/contacts/{id}/export` (admin, DESIGN §15): everything we hold about the person in one
  * JSON document — the profile with its identities, every thread with its events, every message
- * (both directions) with its status history, and each attachment as a signed, expiring link to
- * `GET /v1/attachments/{id}` (no key needed until `expires_at`, `security.attachment_link_ttl`).
+ * (both directions) with its status history, each attachment as a signed, expiring link to
+ * `GET /v1/attachments/{id}` (no key needed until `expires_at`, `security.attachment_link_ttl`),
+ * the consent state and history (as `GET …/consent`), the ids of the contacts merged into it
+ * (their rows moved here, so the sections above hold them) and the app-webhook dead letters that
+ * name any of these ids. A merged id answers 301 to its survivor, as every read does.
  */
 import type { z } from 'zod'
-import type { MessageRecord, ThreadRecord } from '../../store/types.js'
-import { apiError, notFound } from '../errors.js'
+import type { ConsentRecord, DeadLetter, MessageRecord, ThreadRecord } from '../../store/types.js'
+import { mustContact } from '../contacts/merged.js'
+import { apiError } from '../errors.js'
 import type { contactExport } from '../http/responses/data-rights.js'
 import type { JsonResult, RouteInput } from '../http/route.js'
 import type { Services } from '../services.js'
 import { contactView, eventView, messageView, threadView } from '../views.js'
+import { deliveryView } from '../webhooks/routes.js'
 
 /** Rows per store read while walking the pages (the API's own page maximum). */
 const PAGE = 200
@@ -19,9 +24,13 @@ export const exportContactRoute =
   (svc: Services) =>
   async (i: RouteInput<unknown, unknown>): Promise<JsonResult> => {
     if (!i.caller) throw apiError('unauthorized', 'missing API key')
-    const id = i.params.id ?? ''
-    const contact = await svc.store.contacts.get(id)
-    if (!contact) throw notFound('contact', id)
+    const contact = await mustContact(svc, i.params.id ?? '')
+    const id = contact.id
+    const merged = await mergedIds(svc, id)
+    const [state, history] = await Promise.all([
+      svc.store.consent.state(id),
+      svc.store.consent.history(id),
+    ])
     const identities = await svc.store.identities.listByContact(id)
     const threads = await allThreads(svc, id)
     const out: z.output<typeof contactExport> = {
@@ -30,6 +39,13 @@ export const exportContactRoute =
       threads: [],
       messages: [],
       attachments: [],
+      consent: {
+        contact_id: id,
+        channels: state.map(consentView),
+        history: history.map(consentView),
+      },
+      merged,
+      dead_letters: (await deadLettersNaming(svc, [id, ...merged])).map(deliveryView),
     }
     const nowMs = Date.now()
     const expires = new Date(nowMs + svc.config().security.attachment_link_ttl_ms).toISOString()
@@ -78,4 +94,25 @@ async function allMessages(svc: Services, threadId: string): Promise<MessageReco
     cursor = page.next_cursor ?? undefined
   } while (cursor !== undefined)
   return all
+}
+
+/** The ids of the contacts merged into this one (the store keeps them with `merged_into`). */
+function mergedIds(svc: Services, id: string): Promise<string[]> {
+  return svc.store.contacts.mergedInto(id)
+}
+
+/** Dead letters whose event names one of the ids (ids are ULIDs: a quoted match is exact). */
+async function deadLettersNaming(svc: Services, ids: readonly string[]): Promise<DeadLetter[]> {
+  const out: DeadLetter[] = []
+  let cursor: string | undefined
+  do {
+    const page = await svc.store.webhooks.deadLetters(PAGE, cursor)
+    out.push(...page.items.filter((d) => ids.some((id) => d.payload.includes(`"${id}"`))))
+    cursor = page.next_cursor ?? undefined
+  } while (cursor !== undefined)
+  return out
+}
+
+function consentView(r: ConsentRecord) {
+  return { channel: r.channel, status: r.status, at: r.at, source: r.source }
 }

@@ -7,6 +7,7 @@ import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { BlankEnv } from 'hono/types'
 import type { z } from 'zod'
+import { ContactMoved } from '../contacts/merged.js'
 import { ApiError, apiError } from '../errors.js'
 import { storeUnavailable } from '../health/store-faults.js'
 import type { Services } from '../services.js'
@@ -21,6 +22,10 @@ export function buildApp(svc: Services, routes: readonly Route[]): Hono {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err)
+    // A read of a merged contact (DESIGN §15): where it lives now.
+    if (err instanceof ContactMoved) {
+      return c.json({ merged_into: err.mergedInto }, 301, { Location: err.location })
+    }
     // The store could not do it now (locked, disk full): 503, nothing stored; retry later.
     const fault = svc.storeFaults.report(err, `${c.req.method} ${c.req.path}`)
     if (fault) return errorResponse(c, storeUnavailable(fault))

@@ -199,6 +199,15 @@ export type ContactCreate = z.infer<typeof contactCreate>
 export const contactPatch = contactCreate.omit({ identities: true })
 export type ContactPatchBody = z.infer<typeof contactPatch>
 
+/** `POST /v1/contacts/{id}/merge`; the count (1–50) is checked by the use-case (`merge_invalid`). */
+export const contactMerge = z
+  .object({
+    from: z.array(z.string().min(1).max(64)).meta({
+      description: 'The contacts that go into this one (1 to 50 ids).',
+    }),
+  })
+  .strict()
+
 const limit = z.coerce
   .number()
   .int()

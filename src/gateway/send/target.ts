@@ -9,6 +9,7 @@ import type { ContactFacts, IdentityFacts } from '../../rules/types.js'
 import type { ContactRecord, IdentityRecord, ThreadRecord } from '../../store/types.js'
 import { apiError, notFound, ruleError } from '../errors.js'
 import type { SendBody } from '../http/schemas.js'
+import { liveContact } from '../contacts/merged.js'
 import type { Services } from '../services.js'
 import { NO_CONTACT } from './facts.js'
 
@@ -164,8 +165,7 @@ async function addressTarget(svc: Services, to: NonNullable<SendBody['to']>): Pr
   }
 }
 
-async function mustContact(svc: Services, id: string): Promise<ContactRecord> {
-  const c = await svc.store.contacts.get(id)
-  if (!c) throw notFound('contact', id)
-  return c
+/** A send to a merged contact goes to its survivor (DESIGN §15). */
+function mustContact(svc: Services, id: string): Promise<ContactRecord> {
+  return liveContact(svc, id)
 }

@@ -10,6 +10,7 @@ import { apiError, notFound, refusal, ruleError } from '../errors.js'
 import type { Caller } from '../http/route.js'
 import { newId } from '../ids.js'
 import { threadEvent } from '../live/index.js'
+import { liveContact } from '../contacts/merged.js'
 import type { Services } from '../services.js'
 
 /** A new thread (`POST /v1/threads`), assigned to the agent who starts it. */
@@ -18,7 +19,8 @@ export async function startThread(
   req: { contact_id: string; channel: string; tags?: string[] | undefined },
   caller: Caller | null,
 ): Promise<ThreadRecord> {
-  if (!(await svc.store.contacts.get(req.contact_id))) throw notFound('contact', req.contact_id)
+  // A thread for a merged contact is the survivor's (DESIGN §15).
+  req = { ...req, contact_id: (await liveContact(svc, req.contact_id)).id }
   const ch = svc.config().channels[req.channel]
   if (!ch)
     throw ruleError(

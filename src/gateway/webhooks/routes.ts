@@ -37,7 +37,8 @@ export const replayDelivery =
     return { status: 202, body: { id: out.deliveryId, event_id: out.eventId, status: 'queued' } }
   }
 
-function deliveryView(d: DeadLetter): z.output<typeof delivery> {
+/** A dead letter as the API shows it (also in a contact's export). */
+export function deliveryView(d: DeadLetter): z.output<typeof delivery> {
   const event = parseEvent(d.payload)
   return {
     id: d.id,

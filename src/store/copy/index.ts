@@ -25,6 +25,7 @@ import { openDatabase } from '../sqlite/open-database.js'
 import type { SqliteDatabase } from '../sqlite/sqlite-database.js'
 import { blobFiles, copyBlobs } from './copy-blobs.js'
 import { copyTable, countRows, readProgress, writeProgress } from './copy-table.js'
+import { reindexSurvivors } from './merged-search.js'
 import { COPY_TABLES } from './tables.js'
 
 /** Rows per batch: large enough for few round trips, small enough to commit often. */
@@ -120,6 +121,7 @@ async function run(
   for (const t of COPY_TABLES) {
     written += await copyTable(src, c, t, o.batchSize ?? BATCH_ROWS, o.onBatch)
   }
+  await reindexSurvivors(c)
   const blobsDir = o.blobsDir ?? join(dirname(o.from), 'blobs')
   written += await copyBlobs(blobsDir, c, o.onBatch)
   await writeProgress(c, 'finished_at', now().toISOString())

@@ -44,6 +44,8 @@ const CONTACT_COLUMNS = [
   'updated_at',
   'last_activity_at',
   'version',
+  'timezone',
+  'merged_into',
 ]
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
@@ -56,13 +58,16 @@ export const COPY_TABLES: readonly CopyTable[] = [
     booleans: ['blocked'],
     sequence: { name: 'contacts_seq', column: 'seq' },
     computed: {
+      // A merged contact is found through its survivor (its vector: merged-search.ts).
       search: (r) =>
-        contactSearchVector({
-          first_name: str(r.first_name),
-          last_name: str(r.last_name),
-          email: str(r.email),
-          phone: str(r.phone),
-        }),
+        r.merged_into != null
+          ? ''
+          : contactSearchVector({
+              first_name: str(r.first_name),
+              last_name: str(r.last_name),
+              email: str(r.email),
+              phone: str(r.phone),
+            }),
     },
   },
   {
@@ -138,6 +143,7 @@ export const COPY_TABLES: readonly CopyTable[] = [
       'cancelled_at',
       'undelivered_after',
       'earlier_history',
+      'send_at',
     ],
     booleans: ['possible_duplicate'],
     identity: 'seq',

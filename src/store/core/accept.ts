@@ -46,6 +46,8 @@ export function* acceptPlan(plan: AcceptPlan): Program<AcceptOutcome> {
     // facts were read (then the caller reads them again and decides again).
     const lock = yield* tx.lockContact(contactId)
     if (!lock) throw new Error(`contact ${contactId} does not exist`)
+    // Merged meanwhile (DESIGN §15): decided again, the send then resolves to the survivor.
+    if (lock.merged_into) return { ok: false, code: 'stale' }
     const expected = plan.contact.version
     if (expected !== undefined && lock.version !== expected) return { ok: false, code: 'stale' }
   }

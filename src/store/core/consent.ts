@@ -10,8 +10,13 @@ import { withData } from './events.js'
 import { tx, type Program } from './program.js'
 import { event } from './threads.js'
 
-export function* recordConsent(c: ConsentChange): Program<ConsentOutcome | null> {
-  if ((yield* tx.lockContact(c.contactId)) === null) return null
+export function* recordConsent(change: ConsentChange): Program<ConsentOutcome | null> {
+  const lock = yield* tx.lockContact(change.contactId)
+  if (lock === null) return null
+  // A merged contact's consent is its survivor's (DESIGN §15): an unsubscribe link mailed
+  // before the merge opts the survivor out. Merges flatten chains: one step reaches it.
+  const c = lock.merged_into ? { ...change, contactId: lock.merged_into } : change
+  if (c !== change && (yield* tx.lockContact(c.contactId)) === null) return null
   const was = (yield* tx.consentStatus(c.contactId, c.channel)) ?? 'opted_in'
   if (was === c.status) return { changed: false, threadId: null }
   yield* tx.saveConsent({

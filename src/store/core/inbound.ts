@@ -64,7 +64,13 @@ function* identify(plan: InboundPlan): Program<string> {
   if (found) {
     identityId = found.id
     contactId = found.contact_id
-    yield* tx.lockContact(contactId)
+    const lock = yield* tx.lockContact(contactId)
+    // Merged while this waited for the lock (DESIGN §15): the identity went to the survivor.
+    if (lock?.merged_into) {
+      contactId =
+        (yield* tx.findIdentity(plan.channel, plan.address))?.contact_id ?? lock.merged_into
+      yield* tx.lockContact(contactId)
+    }
   } else {
     identityId = plan.newIdentityId
     contactId = plan.newContact.id

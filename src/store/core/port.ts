@@ -160,7 +160,7 @@ export interface TxPort {
    * UPDATE`; SQLite: nothing to take, the one writer is exclusive) and reads its `version`, the
    * optimistic guard of accept. Null when the contact does not exist.
    */
-  lockContact(id: string): { version: number } | null
+  lockContact(id: string): { version: number; merged_into: string | null } | null
   /** version + 1: a write that may change which thread a send to this contact lands in. */
   bumpContactVersion(id: string): void
   getContact(id: string): ContactRecord | null
@@ -176,6 +176,17 @@ export interface TxPort {
    * its messages to the anonymous counts and writes the `erasures` tombstone (`by`: a key id).
    */
   eraseContactRows(id: string, at: string, by: string): ErasedContact
+  /**
+   * Merge (DESIGN §15): moves the identities, threads, thread events, messages and consent rows
+   * of `from` to `into` (consent on a channel both have: `opted_out` wins, else the target's
+   * row), sets `from.merged_into` (and of the contacts merged into `from` before) and drops its
+   * own search text. A message of a bulk that `into` also got stays on `from` (one per bulk).
+   */
+  mergeContactRows(from: string, into: string): void
+  /** Rewrites the contact's search text from its fields and those of the contacts merged into it. */
+  reindexContact(id: string): void
+  /** The ids of the contacts merged into this one. */
+  mergedIds(id: string): string[]
 
   // ── Identities ────────────────────────────────────────────────────────────────────────────
   findIdentity(channel: string, address: string): IdentityRecord | null
@@ -280,6 +291,8 @@ export interface TxPort {
   saveConsent(c: ConsentInsert): void
   /** The contact's open or snoozed thread on the channel, else its newest one there, else null. */
   latestThreadId(contactId: string, channel: string): string | null
+  /** The contact's newest thread on any channel, else null. */
+  newestThreadId(contactId: string): string | null
 
   // ── Bulk ──────────────────────────────────────────────────────────────────────────────────
   getBulk(id: string): BulkRecord | null

@@ -7,7 +7,7 @@ import { inSavepoint, runAsync, runSync, tx, type Program } from './program.js'
 function recordingPort(): { port: TxPort; ran: string[] } {
   const ran: string[] = []
   const ops: Partial<TxPort> = {
-    lockContact: (id) => (ran.push(`lock ${id}`), { version: 3 }),
+    lockContact: (id) => (ran.push(`lock ${id}`), { version: 3, merged_into: null }),
     insertIdentity: (i) => {
       ran.push(`insert ${i.address}`)
       if (i.address === 'taken') throw new StoreConflict('identity_taken')

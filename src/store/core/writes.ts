@@ -26,6 +26,7 @@ import {
 } from './bulk.js'
 import { recordConsent } from './consent.js'
 import { receiveInbound } from './inbound.js'
+import { mergeContacts } from './merge.js'
 import { canAdvance } from './message-status.js'
 import { cancelQueued, recordOutcomes } from './outbox.js'
 import { retryMessage } from './retry.js'
@@ -43,7 +44,7 @@ export type RunTx = <T>(program: Program<T>) => Promise<T>
 const CONFLICT_RETRIES = 2
 
 export interface CoreWrites {
-  contacts: Pick<Store['contacts'], 'create' | 'update'>
+  contacts: Pick<Store['contacts'], 'create' | 'update' | 'merge'>
   /** Erasure: what the dialect deletes after the commit (blob files), null for no contact. */
   erase(id: string, at: string, by: string): Promise<ErasedContact | null>
   identities: Pick<Store['identities'], 'optIn' | 'setReachable'>
@@ -71,12 +72,20 @@ export function coreWrites(run: RunTx): CoreWrites {
             return yield* mustContact(id)
           })(),
         ),
+      merge: (m) => run(mergeContacts(m)),
     },
     erase: (id, at, by) =>
       run(
         (function* () {
           if (!(yield* tx.lockContact(id))) return null
-          return yield* tx.eraseContactRows(id, at, by)
+          // The contacts merged into it still hold their own fields: they go too, each with
+          // its tombstone, so their ids answer as erased.
+          const blobs: string[] = []
+          for (const merged of yield* tx.mergedIds(id)) {
+            blobs.push(...(yield* tx.eraseContactRows(merged, at, by)).blobs)
+          }
+          const erased = yield* tx.eraseContactRows(id, at, by)
+          return { blobs: [...new Set([...blobs, ...erased.blobs])] }
         })(),
       ),
     identities: {

@@ -9,6 +9,7 @@ import { StoreConflict } from '../types.js'
 import type { Sql } from './exec.js'
 import { CONTACT_COLUMNS, toContact, toIdentity, type PgContactRow } from './rows.js'
 import type { PgIdentityRow } from './rows.js'
+import { reindexContact } from './merge-rows.js'
 import { contactSearchVector } from './search-vector.js'
 import { uniqueViolation } from './unique-violation.js'
 
@@ -21,7 +22,7 @@ const SEARCH_FIELDS = `SELECT first_name, last_name, email, phone FROM contacts 
 // Activity: to the top of "newest first". A sequence, so two daemons never take one number.
 const TOUCH = `UPDATE contacts SET seq = nextval('contacts_seq'), last_activity_at = $2
   WHERE id = $1`
-const LOCK = `SELECT version FROM contacts WHERE id = $1 FOR UPDATE`
+const LOCK = `SELECT version, merged_into FROM contacts WHERE id = $1 FOR UPDATE`
 const BUMP = `UPDATE contacts SET version = version + 1 WHERE id = $1`
 const FIND_IDENTITY = `SELECT * FROM identities WHERE channel = $1 AND address = $2`
 const INSERT_IDENTITY = `INSERT INTO identities (id, contact_id, channel, address, reachable,
@@ -45,8 +46,12 @@ export async function getContact(sql: Sql, id: string): Promise<ContactRecord | 
   return row ? toContact(row) : null
 }
 
-export async function lockContact(sql: Sql, id: string): Promise<{ version: number } | null> {
-  return (await sql.one<{ version: number }>(LOCK, [id])) ?? null
+export async function lockContact(
+  sql: Sql,
+  id: string,
+): Promise<{ version: number; merged_into: string | null } | null> {
+  const row = await sql.one<{ version: number; merged_into: string | null }>(LOCK, [id])
+  return row ? { version: row.version, merged_into: row.merged_into ?? null } : null
 }
 
 export async function bumpContactVersion(sql: Sql, id: string): Promise<void> {
@@ -96,6 +101,18 @@ export async function updateContact(
   }
   const text = `UPDATE contacts SET updated_at = $2${sets.map((s) => `, ${s}`).join('')}
     WHERE id = $1`
+  const updated = await updateRow(sql, text, params, patch)
+  // A survivor's vector also holds the fields of the contacts merged into it (DESIGN §15).
+  if (updated && SEARCHED.some((k) => patch[k] !== undefined)) await reindexContact(sql, id)
+  return updated
+}
+
+async function updateRow(
+  sql: Sql,
+  text: string,
+  params: unknown[],
+  patch: ContactPatch,
+): Promise<boolean> {
   if (patch.external_id == null) return (await sql.run(text, params)) > 0
   // A taken external id must not abort the transaction: the savepoint takes the failure.
   await sql.run('SAVEPOINT contact_update')

@@ -37,7 +37,12 @@ const CONTACT_COLUMNS = [
 
 function baseQuery(db: Kysely<PgSchema>, f: SearchFilter, limit: number, before?: number) {
   const tsquery = searchQuery(f.q)
-  let q = db.selectFrom('contacts as c').orderBy('c.seq', 'desc').limit(limit)
+  // Merged contacts are found through their survivor only (DESIGN §15).
+  let q = db
+    .selectFrom('contacts as c')
+    .where('c.merged_into', 'is', null)
+    .orderBy('c.seq', 'desc')
+    .limit(limit)
   if (tsquery !== null) q = q.where(sql<SqlBool>`c.search @@ ${tsquery}::tsquery`)
   if (before !== undefined) q = q.where('c.seq', '<', before)
   const threads = threadFilter(db, f)

@@ -31,6 +31,7 @@ import * as queues from './queues.js'
 import { SHARED_PACING, sharedPacing } from './rate-slots.js'
 import type { PgSchema } from './schema.js'
 import * as threads from './thread-reads.js'
+import { mergedIds } from './merge-rows.js'
 import { pgTxPort } from './tx-port.js'
 
 const KV_GET = `SELECT value FROM kv WHERE scope = $1 AND key = $2`
@@ -81,6 +82,7 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
       // Built by kysely's query builder on the pool: the same edge as raw statements.
       search: (s) => edge(() => contacts.searchContacts(db, s)),
       searchIds: (s, max) => edge(() => contacts.searchIds(db, s, max)),
+      mergedInto: (id) => mergedIds(sql, id),
       // Blobs are rows here: the unreferenced ones went in the erasure's own transaction.
       erase: async (id, at, by) => (await core.erase(id, at, by)) !== null,
     },

@@ -10,7 +10,7 @@ import * as sqlite from '../sqlite/rows.js'
 import type { MessageRow, ThreadEventRow, ThreadRow } from '../sqlite/schema.js'
 
 export const CONTACT_COLUMNS = `id, seq, first_name, last_name, email, phone, external_id,
-  attributes, blocked, created_at, updated_at, last_activity_at, version, timezone`
+  attributes, blocked, created_at, updated_at, last_activity_at, version, timezone, merged_into`
 export const ATTACHMENT_COLUMNS = `id, message_id, sha256, filename, content_type, size, created_at`
 
 export interface PgContactRow {
@@ -28,6 +28,7 @@ export interface PgContactRow {
   last_activity_at: string
   version: number
   timezone?: string | null
+  merged_into?: string | null
 }
 
 export interface PgIdentityRow {

@@ -23,6 +23,8 @@ export interface PgContactsTable {
   search: string
   version: Generated<number>
   timezone?: string | null
+  /** Migration 10: the survivor this contact was merged into. */
+  merged_into?: string | null
 }
 
 export interface PgIdentitiesTable {

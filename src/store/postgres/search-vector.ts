@@ -11,6 +11,7 @@
 import {
   contactSearchText,
   matchQuery,
+  mergedSearchText,
   type ContactSearchFields,
   type SearchText,
 } from '../sqlite/search-text.js'
@@ -63,6 +64,11 @@ function searchVector(text: SearchText): string {
 /** The vector of a contact's fields as stored in `contacts.search`. */
 export function contactSearchVector(c: ContactSearchFields): string {
   return searchVector(contactSearchText(c))
+}
+
+/** The vector of a contact and the contacts merged into it, its own fields first (DESIGN §15). */
+export function mergedSearchVector(rows: readonly ContactSearchFields[]): string {
+  return searchVector(mergedSearchText(rows))
 }
 
 /**

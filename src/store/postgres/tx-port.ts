@@ -10,13 +10,19 @@ import * as consent from './consent-rows.js'
 import * as contacts from './contact-rows.js'
 import { eraseContactRows } from './erase-rows.js'
 import type { Sql } from './exec.js'
+import * as merge from './merge-rows.js'
 import * as messages from './message-rows.js'
 import * as threads from './thread-rows.js'
+
+const NEWEST_THREAD = `SELECT id FROM threads WHERE contact_id = $1 ORDER BY seq DESC LIMIT 1`
 
 export function pgTxPort(sql: Sql): AsyncTxPort {
   return {
     lockContact: (id) => contacts.lockContact(sql, id),
     eraseContactRows: (id, at, by) => eraseContactRows(sql, id, at, by),
+    mergeContactRows: (from, into) => merge.mergeContactRows(sql, from, into),
+    reindexContact: (id) => merge.reindexContact(sql, id),
+    mergedIds: (id) => merge.mergedIds(sql, id),
     bumpContactVersion: (id) => contacts.bumpContactVersion(sql, id),
     getContact: (id) => contacts.getContact(sql, id),
     insertContact: (c, now) => contacts.insertContact(sql, c, now),
@@ -66,6 +72,8 @@ export function pgTxPort(sql: Sql): AsyncTxPort {
     consentStatus: (contactId, channel) => consent.consentStatus(sql, contactId, channel),
     saveConsent: (c) => consent.saveConsent(sql, c),
     latestThreadId: (contactId, channel) => consent.latestThreadId(sql, contactId, channel),
+    newestThreadId: async (contactId) =>
+      (await sql.one<{ id: string }>(NEWEST_THREAD, [contactId]))?.id ?? null,
 
     getBulk: (id) => bulk.getBulk(sql, id),
     insertBulk: (b, now) => bulk.insertBulk(sql, b, now),

@@ -45,13 +45,19 @@ export function searchQuery(
       .selectFrom('contacts_fts as f')
       .innerJoin('contacts as c', 'c.seq', 'f.rowid')
       .where(sql<SqlBool>`f.contacts_fts MATCH ${match}`)
+      .where('c.merged_into', 'is', null)
       .orderBy('f.rowid', 'desc')
       .limit(limit)
     if (before !== undefined) q = q.where('f.rowid', '<', before)
     if (threads) q = q.where(threads)
     return pick === 'ids' ? q.select('c.id').compile() : q.selectAll('c').compile()
   }
-  let q = qb.selectFrom('contacts as c').orderBy('c.seq', 'desc').limit(limit)
+  // Merged contacts are found through their survivor only (DESIGN §15).
+  let q = qb
+    .selectFrom('contacts as c')
+    .where('c.merged_into', 'is', null)
+    .orderBy('c.seq', 'desc')
+    .limit(limit)
   if (before !== undefined) q = q.where('c.seq', '<', before)
   if (threads) q = q.where(threads)
   return pick === 'ids' ? q.select('c.id').compile() : q.selectAll('c').compile()

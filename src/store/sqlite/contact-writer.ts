@@ -8,18 +8,20 @@ import { StoreConflict } from '../types.js'
 import { qb, type Executor } from './executor.js'
 import type { ContactsTable } from './schema.js'
 import type { SearchIndex } from './search-index.js'
-import { contactSearchText, type ContactSearchFields } from './search-text.js'
+import { contactSearchText, mergedSearchText, type ContactSearchFields } from './search-text.js'
 import { uniqueViolation } from './unique-violation.js'
 
 const INSERT = `INSERT INTO contacts (id, first_name, last_name, email, phone, external_id,
     attributes, blocked, created_at, updated_at, last_activity_at, timezone)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-const SEARCH_FIELDS = `SELECT seq, first_name, last_name, email, phone FROM contacts WHERE id = ?`
+// The contact's own row first, then the ones merged into it (their fields find the survivor).
+const SEARCH_FIELDS = `SELECT seq, first_name, last_name, email, phone FROM contacts
+  WHERE id = ? OR merged_into = ? ORDER BY merged_into IS NOT NULL, seq`
 const EXTERNAL_ID_OWNER = `SELECT id FROM contacts WHERE external_id = ?`
 const RECENCY = `SELECT seq, (SELECT max(seq) FROM contacts) AS top FROM contacts WHERE id = ?`
 const MOVE = `UPDATE contacts SET seq = ?, last_activity_at = ? WHERE id = ?`
 const ACTIVE_AT = `UPDATE contacts SET last_activity_at = ? WHERE id = ?`
-const VERSION = `SELECT version FROM contacts WHERE id = ?`
+const VERSION = `SELECT version, merged_into FROM contacts WHERE id = ?`
 const BUMP = `UPDATE contacts SET version = version + 1 WHERE id = ?`
 
 const SEARCHED_FIELDS = ['first_name', 'last_name', 'email', 'phone'] as const
@@ -87,19 +89,30 @@ export class ContactWriter {
   }
 
   /** The one writer is exclusive: no lock to take, only the version to read. */
-  lock(id: string): { version: number } | null {
-    return (this.x.stmt(VERSION).get(id) as { version: number } | undefined) ?? null
+  lock(id: string): { version: number; merged_into: string | null } | null {
+    const row = this.x.stmt(VERSION).get(id) as
+      { version: number; merged_into: string | null } | undefined
+    return row ? { version: row.version, merged_into: row.merged_into ?? null } : null
   }
 
   bumpVersion(id: string): void {
     this.x.stmt(BUMP).run(id)
   }
 
-  /** Rewrites the search row after a change of name, email or phone. */
-  private reindex(id: string): void {
-    const row = this.x.stmt(SEARCH_FIELDS).get(id) as
-      (ContactSearchFields & { seq: number }) | undefined
-    if (row) this.index.replace(row.seq, contactSearchText(row))
+  /**
+   * Rewrites the search row after a change of name, email or phone, or a merge: the contact's
+   * fields and those of the contacts merged into it.
+   */
+  reindex(id: string): void {
+    const rows = this.x.stmt(SEARCH_FIELDS).all(id, id) as (ContactSearchFields & { seq: number })[]
+    const own = rows[0]
+    if (own) this.index.replace(own.seq, mergedSearchText(rows))
+  }
+
+  /** Drops a merged contact's own search row (the survivor's row carries its fields). */
+  unindex(id: string): void {
+    const row = this.x.stmt(RECENCY).get(id) as { seq: number } | undefined
+    if (row) this.index.remove(row.seq)
   }
 
   /** Runs the write; a taken external id becomes StoreConflict('external_id_taken'). */

@@ -35,6 +35,7 @@ export function toContact(r: ContactRow): ContactRecord {
     attributes: parseObject(r.attributes, 'contacts', r.id, 'attributes'),
     blocked: r.blocked === 1,
     timezone: r.timezone ?? null,
+    merged_into: r.merged_into ?? null,
     created_at: r.created_at,
     updated_at: r.updated_at,
     last_activity_at: r.last_activity_at,

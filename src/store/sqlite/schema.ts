@@ -22,6 +22,8 @@ export interface ContactsTable {
   version: Generated<number>
   /** Migration 9: an IANA zone name. */
   timezone?: string | null
+  /** Migration 10: the survivor this contact was merged into. */
+  merged_into?: string | null
 }
 
 export interface ContactsFtsTable {

@@ -43,6 +43,11 @@ export class SearchIndex {
     this.write(seq, text)
   }
 
+  /** Removes the text at `seq` (a contact merged into another: found through the survivor). */
+  remove(seq: number): void {
+    this.x.stmt(DELETE).run(seq)
+  }
+
   /** Runs `fn` with index writes deferred, then applies them in rowid order (same transaction). */
   batch<T>(fn: () => T): T {
     this.deferred = []

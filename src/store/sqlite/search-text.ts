@@ -38,6 +38,25 @@ export function contactSearchText(c: ContactSearchFields): SearchText {
 }
 
 /**
+ * The search text of a contact and the contacts merged into it (DESIGN §15): each field holds the
+ * values of all of them, the contact's own first, so the survivor is found by any of their names,
+ * emails or phones. With one contact it is `contactSearchText`.
+ */
+export function mergedSearchText(rows: readonly ContactSearchFields[]): SearchText {
+  const join = (values: (string | null)[]) => {
+    const kept = [...new Set(values.filter((v): v is string => v !== null && v !== ''))]
+    return kept.length === 0 ? null : kept.join(' ')
+  }
+  const texts = rows.map(contactSearchText)
+  return {
+    first_name: join(texts.map((t) => t.first_name)),
+    last_name: join(texts.map((t) => t.last_name)),
+    email: join(texts.map((t) => t.email)),
+    phone: join(texts.map((t) => t.phone)),
+  }
+}
+
+/**
  * `+49 170 1234567` → `491701234567 1701234567 01701234567`: international digits, the national
  * number, and the national number with a trunk `0` (how people in most countries dial it).
  * @internal exported for its tests

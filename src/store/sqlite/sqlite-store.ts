@@ -37,6 +37,7 @@ import { SearchIndex } from './search-index.js'
 import type { SqliteDatabase } from './sqlite-database.js'
 import { ThreadRepo } from './thread-repo.js'
 import { ThreadRows } from './thread-rows.js'
+import { mergedIds } from './merge-rows.js'
 import { sqliteTxPort } from './tx-port.js'
 import { WebhookRepo } from './webhook-repo.js'
 
@@ -95,6 +96,7 @@ export function createSqliteStore(
       findByExternalId: (externalId) => promised(() => contacts.findByExternalId(externalId)),
       search: (s) => promised(() => contacts.search(s)),
       searchIds: (s, max) => promised(() => contacts.searchIds(s, max)),
+      mergedInto: (id) => promised(() => mergedIds(x, id)),
       // Blob files go once the rows are gone for good; one a send took up meanwhile stays.
       erase: async (id, at, by) => {
         const erased = await core.erase(id, at, by)

@@ -15,12 +15,14 @@ import type { IdentityRepo } from './identity-repo.js'
 import type { MessageWriter } from './message-writer.js'
 import type { OutboxRows } from './outbox-rows.js'
 import { eraseContactRows } from './erase-rows.js'
+import { mergeContactRows, mergedIds } from './merge-rows.js'
 import { toContact } from './rows.js'
 import type { ContactRow } from './schema.js'
 import type { SearchIndex } from './search-index.js'
 import type { ThreadRows } from './thread-rows.js'
 
 const CONTACT = `SELECT * FROM contacts WHERE id = ?`
+const NEWEST_THREAD = `SELECT id FROM threads WHERE contact_id = ? ORDER BY seq DESC LIMIT 1`
 const IDEMPOTENCY_GET = `SELECT body_hash AS bodyHash, status, response FROM idempotency
   WHERE key_id = ? AND key = ?`
 const IDEMPOTENCY_PUT = `INSERT INTO idempotency
@@ -51,6 +53,9 @@ export function sqliteTxPort(p: PortParts): TxPort {
   return {
     lockContact: (id) => contacts.lock(id),
     eraseContactRows: (id, at, by) => eraseContactRows(x, id, at, by),
+    mergeContactRows: (from, into) => mergeContactRows(x, contacts, from, into),
+    reindexContact: (id) => contacts.reindex(id),
+    mergedIds: (id) => mergedIds(x, id),
     bumpContactVersion: (id) => contacts.bumpVersion(id),
     getContact: (id) => {
       const row = x.stmt(CONTACT).get(id) as ContactRow | undefined
@@ -105,6 +110,8 @@ export function sqliteTxPort(p: PortParts): TxPort {
     consentStatus: (contactId, channel) => p.consent.status(contactId, channel),
     saveConsent: (c) => p.consent.save(c),
     latestThreadId: (contactId, channel) => p.consent.latestThreadId(contactId, channel),
+    newestThreadId: (contactId) =>
+      (x.stmt(NEWEST_THREAD).get(contactId) as { id: string } | undefined)?.id ?? null,
 
     getBulk: (id) => bulks.get(id),
     insertBulk: (b, now) => bulks.insert(b, now),

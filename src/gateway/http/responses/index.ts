@@ -16,7 +16,7 @@ export { decision, message, messageAccepted, messagePage } from './messages.js'
 export { health, openApiDocument, readiness, reloaded } from './system.js'
 export { thread, threadEvent, threadPage, threadWithEvents } from './threads.js'
 export { deliveryPage, deliveryReplayed } from './webhooks.js'
-export { contactErased, contactExport } from './data-rights.js'
+export { contactErased, contactExport, contactMerged, contactMoved } from './data-rights.js'
 
 /**
  * Error statuses a route answers besides those every route of its kind does (the OpenAPI document

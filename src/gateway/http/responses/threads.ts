@@ -53,6 +53,8 @@ export const threadEvent = named(
       'opted_out',
       'opted_in',
       'retried',
+      'merged',
+      'contact_merged',
     ]),
     actor: z.string().meta({ description: 'A key id, `system` (scheduler) or `contact`.' }),
     data: jsonObject,
@@ -60,7 +62,7 @@ export const threadEvent = named(
   }),
   {
     description:
-      'Something that happened to a thread (opted_out/opted_in: consent on its channel changed, data.source says who).',
+      'Something that happened to a thread (opted_out/opted_in: consent on its channel changed, data.source says who; merged: closed by a contact merge, data.kept_thread_id; contact_merged: contacts were merged into its contact, data.from).',
   },
 )
 
