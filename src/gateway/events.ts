@@ -18,6 +18,7 @@ export type EventType =
   | 'bulk.done'
   | 'contact.opted_out'
   | 'contact.opted_in'
+  | 'automation.skipped'
 
 export type EventFactory = (
   type: EventType,

@@ -4,7 +4,12 @@
  * 2026-10-25 they repeat 02:00–03:00), and `{{next_open}}`'s wording.
  */
 import { describe, expect, it } from 'vitest'
-import { businessOpening, describeNextOpening, isBusinessOpen, type BusinessHours } from './index.js'
+import {
+  businessOpening,
+  describeNextOpening,
+  isBusinessOpen,
+  type BusinessHours,
+} from './index.js'
 
 const H = (h: number, m = 0) => h * 60 + m
 const WEEKDAY = { start: H(9), end: H(17, 30) }

@@ -95,11 +95,15 @@ describe('automation firings', () => {
     expect(silent).toEqual([
       { id: thread.id, contact_id: c.id, channel: 'tg', last_at: last.created_at },
     ])
-    expect(await t.store.automations.silentThreads({ ...q, before: last.created_at })).toHaveLength(1)
+    expect(await t.store.automations.silentThreads({ ...q, before: last.created_at })).toHaveLength(
+      1,
+    )
     const earlier = new Date(Date.parse(last.created_at) - 1).toISOString()
     expect(await t.store.automations.silentThreads({ ...q, before: earlier })).toEqual([])
     expect(await t.store.automations.silentThreads({ ...q, channels: ['wa'] })).toEqual([])
-    expect(await t.store.automations.silentThreads({ ...q, channels: ['wa', 'tg'] })).toHaveLength(1)
+    expect(await t.store.automations.silentThreads({ ...q, channels: ['wa', 'tg'] })).toHaveLength(
+      1,
+    )
     await t.store.automations.claim({
       automation: 'nudge',
       triggerKey: silenceKey(thread.id, last.created_at),
