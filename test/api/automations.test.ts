@@ -50,8 +50,18 @@ automations:
     send: { text: "Bye {{first_name}}" }
 `
 
-const start = (dir?: string) =>
-  startGateway(config(), { dispatcher: true, now: () => clock, ...(dir ? { dir } : {}) })
+/** A gateway whose scheduler leads (on PostgreSQL the lock is taken a moment after start). */
+async function start(dir?: string): Promise<TestGateway> {
+  const g = await startGateway(config(), {
+    dispatcher: true,
+    now: () => clock,
+    ...(dir ? { dir } : {}),
+  })
+  for (let i = 0; i < 200 && g.gw.automations() === null; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return g
+}
 
 beforeEach(async () => {
   // Saturday 2025-01-18 11:00 in Berlin: closed until Monday 09:00. In the past: app events
@@ -160,6 +170,10 @@ describe('automations', () => {
     t.gw.svc.live.publish([opened])
     await runner().idle()
     expect(await byAutomation(c.thread_id, 'greet')).toHaveLength(1)
+    // The restarted runner does listen: a new visit event (first_visit as the widget says) greets.
+    t.gw.svc.live.publish([{ ...opened, id: 'ev_second_visit' }])
+    await runner().idle()
+    expect(await byAutomation(c.thread_id, 'greet')).toHaveLength(2)
   })
 
   it('nudge: after 24 h of silence either way, once per silence, its own send not counted', async () => {
