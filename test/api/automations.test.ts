@@ -5,11 +5,12 @@
  * nudge on a silent thread that the automation's own send does not re-arm; no loop on the
  * automation's own messages; a refused send recorded as `automation.skipped` (app webhook, metric).
  */
+import { readFileSync, writeFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sign } from '../../src/connectors/webhook/signature.js'
 import { liveEvent } from '../../src/gateway/live/index.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js'
-import { startGateway, type TestGateway } from '../helpers/harness.js'
+import { KEYS, startGateway, type TestGateway } from '../helpers/harness.js'
 
 const HOUR = 3600_000
 
@@ -253,5 +254,25 @@ describe('automations', () => {
     expect(metrics.text).toMatch(
       /omnigate_automation_skipped_total\{automation="bye",code="variable_missing"\} 1/,
     )
+  })
+
+  it('a reload applies new automations; no_agent_online follows agent-key calls', async () => {
+    const extra = `  - name: nobody
+    on: message.inbound
+    if: { channel: [chat], no_agent_online: true }
+    tag: [unattended]
+`
+    writeFileSync(t.file, readFileSync(t.file, 'utf8') + extra)
+    const reloaded = await t.call('POST', '/v1/admin/reload')
+    expect(reloaded.status).toBe(200)
+    const a = await inbound('chat', 'visitor-4', 'hello')
+    expect((await t.call('GET', `/v1/threads/${a.thread_id}`)).body.tags).toEqual(['unattended'])
+    // An agent's call: someone is online for 5 minutes, so the next person is not tagged.
+    expect((await t.call('GET', '/v1/threads', { key: KEYS.alice })).status).toBe(200)
+    const b = await inbound('chat', 'visitor-5', 'hello')
+    expect((await t.call('GET', `/v1/threads/${b.thread_id}`)).body.tags).toEqual([])
+    clock = new Date(clock.getTime() + 6 * 60_000)
+    const c = await inbound('chat', 'visitor-6', 'hello')
+    expect((await t.call('GET', `/v1/threads/${c.thread_id}`)).body.tags).toEqual(['unattended'])
   })
 })
