@@ -102,7 +102,7 @@ export function triggerOf(e: LiveEvent): Trigger | null {
   const author = d['author']
   if (by?.startsWith('automation:')) return null
   if (typeof author === 'object' && author !== null && 'kind' in author) {
-    if ((author as { kind: unknown }).kind === 'automation') return null
+    if (author.kind === 'automation') return null
   }
   const contactId = str('contact_id')
   const channel = str('channel')

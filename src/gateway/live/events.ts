@@ -14,11 +14,7 @@ import type { LiveEvent } from './bus.js'
  * presence between daemons (`agent.presence`: `{agent, until}`, automations/presence.ts).
  */
 export type LiveEventType =
-  | EventType
-  | 'thread.tagged'
-  | 'bulk.progress'
-  | 'webchat.opened'
-  | 'agent.presence'
+  EventType | 'thread.tagged' | 'bulk.progress' | 'webchat.opened' | 'agent.presence'
 
 /** One live event, with a fresh id. */
 export function liveEvent(
