@@ -9,7 +9,12 @@ import { createConnector } from '../connectors/index.js'
 import { openStore, type OpenStoreOptions } from '../store/index.js'
 import type { SharedLocks, Store } from '../store/types.js'
 import { attachmentLinks } from './attachments/index.js'
-import { automationRunner, Presence, type AutomationRunner } from './automations/index.js'
+import {
+  automationRunner,
+  Presence,
+  storePresenceTransport,
+  type AutomationRunner,
+} from './automations/index.js'
 import { ChannelRegistry } from './channels/registry.js'
 import { Cluster, Scheduler, daemonId, localLocks, type LockBackend } from './cluster/index.js'
 import { isLocalUrl, unsubscribeLinks } from './consent/index.js'
@@ -168,7 +173,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     cluster,
     leader: () => schedulerRef.s?.leader ?? false,
   }
-  const presence = new Presence(svc.live, () => svc.now().getTime())
+  const presence = new Presence(
+    () => svc.now().getTime(),
+    store.notifications ? storePresenceTransport(store.notifications, log) : null,
+  )
   svc.presence = presence
   presence.start()
   svc.channels = new ChannelRegistry(

@@ -85,7 +85,7 @@ export function describeNextOpening(bh: BusinessHours, at: Date): string {
 }
 
 /** `YYYY-MM-DD` of a local date. */
-export function isoDate(d: Ymd): string {
+function isoDate(d: Ymd): string {
   return `${String(d.y).padStart(4, '0')}-${pad(d.mo)}-${pad(d.d)}`
 }
 

@@ -15,7 +15,6 @@ export {
   describeNextOpening,
   isBusinessOpen,
   type BusinessHours,
-  type DayHours,
 } from './business-hours.js'
 export type { Refusal } from './refusal.js'
 export { normalizeAddress } from './address.js'

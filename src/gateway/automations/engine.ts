@@ -178,6 +178,6 @@ export class AutomationEngine {
 }
 
 /** Who an automation acts as, in thread events and `by` fields. */
-export function actor(a: Automation): string {
+function actor(a: Automation): string {
   return `automation:${a.name}`
 }

@@ -2,13 +2,40 @@
  * Which agents are online, for the automations' `no_agent_online` (DESIGN §14): an agent is
  * online while a console stream (`GET /v1/stream`) of theirs is open, or for 5 minutes after an
  * API call made with an agent key. Kept in memory per daemon; across daemons (PostgreSQL) each
- * daemon tells the others through the live bus: an `agent.presence` event `{agent, until}` —
- * "count this agent online until then" — at most once a minute per agent for API calls, and every
- * minute while a stream is open (valid two minutes, so a closed stream elsewhere stops counting
- * within two minutes). The scheduler's daemon, which runs the automations, reads both.
+ * daemon tells the others over the store's notifications — the live bus's transport, on a channel
+ * of its own (`omnigate_presence`) so consoles never see it — a payload `{agent, until}`: "count
+ * this agent online until then", at most once a minute per agent for API calls, and every minute
+ * while a stream is open (valid two minutes, so a closed stream elsewhere stops counting within
+ * two minutes). The scheduler's daemon, which runs the automations, reads both.
  */
-import type { LiveBus, LiveEvent } from '../live/bus.js'
-import { liveEvent } from '../live/events.js'
+import type { Logger } from 'pino'
+import type { StoreNotifications } from '../../store/types.js'
+
+/** The notification channel presence goes over between daemons. */
+const PRESENCE_CHANNEL = 'omnigate_presence'
+
+/** How presence reaches the other daemons (none on SQLite: one daemon). */
+export interface PresenceTransport {
+  /** Sends one payload to every daemon (this one included); never throws, never waits. */
+  send(payload: string): void
+  /** Listens; the returned function stops it. */
+  listen(onPayload: (payload: string) => void): () => void
+}
+
+/** Presence over the store's notifications (PostgreSQL LISTEN/NOTIFY). */
+export function storePresenceTransport(n: StoreNotifications, log: Logger): PresenceTransport {
+  return {
+    send(payload) {
+      n.notify(PRESENCE_CHANNEL, [payload]).catch((err: unknown) => {
+        log.warn({ err, component: 'presence' }, 'could not tell other daemons of an agent online')
+      })
+    },
+    listen(onPayload) {
+      const l = n.listen(PRESENCE_CHANNEL, onPayload)
+      return () => void l.close()
+    },
+  }
+}
 
 /** How long an agent-key API call counts as the agent being online. */
 export const API_CALL_PRESENCE_MS = 5 * 60_000
@@ -28,15 +55,13 @@ export class Presence {
   private unsubscribe: (() => void) | null = null
 
   constructor(
-    private readonly bus: LiveBus,
     private readonly clock: () => number,
+    private readonly transport: PresenceTransport | null = null,
   ) {}
 
   /** Listens to the other daemons' announcements. */
   start(): void {
-    this.unsubscribe = this.bus.subscribe((events) => {
-      for (const e of events) if (e.type === 'agent.presence') this.heard(e)
-    })
+    this.unsubscribe = this.transport?.listen((p) => this.heard(p)) ?? null
   }
 
   stop(): void {
@@ -87,10 +112,15 @@ export class Presence {
     return false
   }
 
-  private heard(e: LiveEvent): void {
-    const agent = e.data['agent']
-    const until = Date.parse(String(e.data['until']))
-    if (typeof agent === 'string' && Number.isFinite(until)) this.extend(agent, until)
+  private heard(payload: string): void {
+    let data: { agent?: unknown; until?: unknown }
+    try {
+      data = JSON.parse(payload) as typeof data
+    } catch {
+      return
+    }
+    const until = Date.parse(String(data.until))
+    if (typeof data.agent === 'string' && Number.isFinite(until)) this.extend(data.agent, until)
   }
 
   private extend(agent: string, until: number): void {
@@ -103,11 +133,8 @@ export class Presence {
   }
 
   private announce(agent: string, until: number): void {
-    const now = this.clock()
-    this.announced.set(agent, now)
-    const at = new Date(now).toISOString()
-    this.bus.publish([
-      liveEvent('agent.presence', { agent, until: new Date(until).toISOString() }, at),
-    ])
+    if (!this.transport) return
+    this.announced.set(agent, this.clock())
+    this.transport.send(JSON.stringify({ agent, until: new Date(until).toISOString() }))
   }
 }

@@ -95,7 +95,7 @@ export function automationRunner(svc: Services): AutomationRunner {
  * reply loops): automations only send, tag and assign, none of which is a trigger, and an event
  * naming an automation as its actor is dropped all the same.
  */
-export function triggerOf(e: LiveEvent): Trigger | null {
+function triggerOf(e: LiveEvent): Trigger | null {
   const d = e.data
   const str = (k: string): string | null => (typeof d[k] === 'string' ? d[k] : null)
   const by = str('by')

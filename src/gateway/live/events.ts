@@ -9,12 +9,11 @@ import type { BulkRecord, ThreadRecord } from '../../store/types.js'
 import type { LiveEvent } from './bus.js'
 
 /**
- * The types the live stream carries: the app-webhook ones plus thread tags, bulk progress, web
- * chat visits (`webchat.opened`: `{contact_id, channel, thread_id?, first_visit}`) and agents'
- * presence between daemons (`agent.presence`: `{agent, until}`, automations/presence.ts).
+ * The types the live stream carries: the app-webhook ones plus thread tags, bulk progress and web
+ * chat visits (`webchat.opened`: `{contact_id, channel, thread_id?, first_visit}`, a trigger of
+ * automations).
  */
-export type LiveEventType =
-  EventType | 'thread.tagged' | 'bulk.progress' | 'webchat.opened' | 'agent.presence'
+export type LiveEventType = EventType | 'thread.tagged' | 'bulk.progress' | 'webchat.opened'
 
 /** One live event, with a fresh id. */
 export function liveEvent(
