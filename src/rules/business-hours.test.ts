@@ -9,7 +9,7 @@ import {
   describeNextOpening,
   isBusinessOpen,
   type BusinessHours,
-} from './index.js'
+} from './business-hours.js'
 
 const H = (h: number, m = 0) => h * 60 + m
 const WEEKDAY = { start: H(9), end: H(17, 30) }

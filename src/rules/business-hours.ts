@@ -42,7 +42,10 @@ const MONTHS = [
   'December',
 ]
 
-/** `'open'` at `at`, else the next opening after it (`'never'`: no opening within a year). */
+/**
+ * `'open'` at `at`, else the next opening after it (`'never'`: no opening within a year).
+ * @internal exported for its tests
+ */
 export function businessOpening(bh: BusinessHours, at: Date): 'open' | Date | 'never' {
   const t = at.getTime()
   const today = localParts(bh.timezone, t)

@@ -10,12 +10,7 @@ export { checkTagsAllowed } from './tag-check.js'
 export { strictSingleOpen } from './thread-check.js'
 export { countsAsUnreplied, startOfDay } from './unreplied-cap.js'
 export { deferredUntil, isTimeZone, parseDays, parseHours } from './send-window.js'
-export {
-  businessOpening,
-  describeNextOpening,
-  isBusinessOpen,
-  type BusinessHours,
-} from './business-hours.js'
+export { describeNextOpening, isBusinessOpen, type BusinessHours } from './business-hours.js'
 export type { Refusal } from './refusal.js'
 export { normalizeAddress } from './address.js'
 export { splitDisplayName } from './display-name.js'

@@ -37,7 +37,7 @@ export function storePresenceTransport(n: StoreNotifications, log: Logger): Pres
   }
 }
 
-/** How long an agent-key API call counts as the agent being online. */
+/** How long an agent-key API call counts as the agent being online. @internal (its test reads it) */
 export const API_CALL_PRESENCE_MS = 5 * 60_000
 /** How often a daemon repeats what it knows (streams open, recent calls) to the others. */
 const ANNOUNCE_EVERY_MS = 60_000
