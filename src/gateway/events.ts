@@ -19,6 +19,7 @@ export type EventType =
   | 'contact.opted_out'
   | 'contact.opted_in'
   | 'contact.merged'
+  | 'automation.skipped'
 
 export type EventFactory = (
   type: EventType,

@@ -9,6 +9,12 @@ import { createConnector } from '../connectors/index.js'
 import { openStore, type OpenStoreOptions } from '../store/index.js'
 import type { SharedLocks, Store } from '../store/types.js'
 import { attachmentLinks } from './attachments/index.js'
+import {
+  automationRunner,
+  Presence,
+  storePresenceTransport,
+  type AutomationRunner,
+} from './automations/index.js'
 import { ChannelRegistry } from './channels/registry.js'
 import { Cluster, Scheduler, daemonId, localLocks, type LockBackend } from './cluster/index.js'
 import { isLocalUrl, unsubscribeLinks } from './consent/index.js'
@@ -67,6 +73,8 @@ export interface Gateway {
   cluster: Cluster
   /** Runs the singletons (snooze waker, bulk runner) while this daemon holds the scheduler lock. */
   scheduler: Scheduler
+  /** The automations' runner of this leadership term (DESIGN §14); null while not the leader. */
+  automations(): AutomationRunner | null
   /** Graceful stop: in-flight sends get `graceMs`, the rest stays queued. */
   stop(graceMs?: number): Promise<void>
 }
@@ -165,6 +173,12 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     cluster,
     leader: () => schedulerRef.s?.leader ?? false,
   }
+  const presence = new Presence(
+    () => svc.now().getTime(),
+    store.notifications ? storePresenceTransport(store.notifications, log) : null,
+  )
+  svc.presence = presence
+  presence.start()
   svc.channels = new ChannelRegistry(
     log,
     {
@@ -214,7 +228,12 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const bulk = bulkRunner(svc)
   // One daemon at a time runs these (DESIGN §10); each finds its work in the store, so a new
   // leader picks up where the last one was. Automations and fallback timers join this list.
-  const scheduler = new Scheduler(cluster, log, [() => snoozeWaker(svc), () => bulk])
+  const automationsRef: { r: AutomationRunner | null } = { r: null }
+  const scheduler = new Scheduler(cluster, log, [
+    () => snoozeWaker(svc),
+    () => bulk,
+    () => (automationsRef.r = automationRunner(svc)),
+  ])
   schedulerRef.s = scheduler
   scheduler.start()
   // Not a singleton: it watches only channels whose connector is connected here, and a watched
@@ -232,10 +251,12 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     bulk,
     cluster,
     scheduler,
+    automations: () => (scheduler.leader ? automationsRef.r : null),
     async stop(graceMs = 10_000) {
       if (stopping) return
       stopping = true
       await scheduler.stop()
+      presence.stop()
       svc.storeFaults.stop()
       await watchdog.stop()
       await outbox.stop(graceMs)

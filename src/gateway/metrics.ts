@@ -19,6 +19,10 @@ export interface Metrics {
   corrupt: Counter<'kind'>
   /** Store faults the daemon could not ride out (answered 503, or a write put off): busy, full, io. */
   storeErrors: Counter<'kind'>
+  /** Automations that acted on a trigger (DESIGN §14). */
+  automationFired: Counter<'automation'>
+  /** Automation sends refused (or failing), by the refusal code; never retried. */
+  automationSkipped: Counter<'automation' | 'code'>
 }
 
 /** Prefix of prom-client's default process and Node.js metrics (`omnigate_process_cpu_…`). */
@@ -99,6 +103,18 @@ export function createMetrics(gauges: {
       name: 'omnigate_store_errors_total',
       help: 'Store faults answered 503 or putting a write off, by kind (busy, full, io)',
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    automationFired: new Counter({
+      name: 'omnigate_automation_fired_total',
+      help: 'Automations that acted on a trigger (sent, tagged or assigned)',
+      labelNames: ['automation'],
+      registers: [registry],
+    }),
+    automationSkipped: new Counter({
+      name: 'omnigate_automation_skipped_total',
+      help: 'Automation sends refused by the rules (or failing), by code; never retried',
+      labelNames: ['automation', 'code'],
       registers: [registry],
     }),
   }

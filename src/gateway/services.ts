@@ -15,6 +15,7 @@ import type { Metrics } from './metrics.js'
 import type { Health } from './health/index.js'
 import type { StoreFaults } from './health/store-faults.js'
 import type { Cluster } from './cluster/index.js'
+import type { Presence } from './automations/presence.js'
 
 export interface Services {
   config(): ResolvedConfig
@@ -46,4 +47,6 @@ export interface Services {
   cluster: Cluster
   /** True while this daemon runs the scheduler's singletons (always on SQLite). */
   leader(): boolean
+  /** Agents online (console streams, agent-key calls) for automations' `no_agent_online`. */
+  presence?: Presence
 }

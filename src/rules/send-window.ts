@@ -117,7 +117,8 @@ export function nextOpening(w: SendWindow, zone: string, at: Date): Date | null 
   return null // no allowed day: the config refuses that, so never reached
 }
 
-interface Ymd {
+/** A local calendar date. */
+export interface Ymd {
   y: number
   mo: number
   d: number
@@ -126,9 +127,9 @@ interface Ymd {
 /**
  * The first instant whose local date and time in `zone` is at or after `minutes` on `ymd`: the
  * wall time itself, its first occurrence when the clocks repeat it, the end of the gap when they
- * skip it.
+ * skip it. Business hours (`business-hours.ts`) read their openings the same way.
  */
-function firstInstantAtOrAfter(zone: string, ymd: Ymd, minutes: number): number {
+export function firstInstantAtOrAfter(zone: string, ymd: Ymd, minutes: number): number {
   const wall = Date.UTC(ymd.y, ymd.mo - 1, ymd.d) + minutes * MINUTE
   // The zone's offsets a day either side cover any transition on that day.
   const offsets = new Set([offsetAt(zone, wall - DAY), offsetAt(zone, wall + DAY)])
@@ -159,7 +160,8 @@ function offsetAt(zone: string, t: number): number {
   return localWall(zone, whole) - whole
 }
 
-function localParts(zone: string, t: number): Ymd & { h: number; mi: number; s: number } {
+/** The local date and time of instant `t` in `zone`. */
+export function localParts(zone: string, t: number): Ymd & { h: number; mi: number; s: number } {
   const parts: Record<string, number> = {}
   for (const p of formatter(zone).formatToParts(t)) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value)

@@ -792,6 +792,31 @@ export interface Store {
      */
     record(change: ConsentChange): Promise<ConsentOutcome | null>
   }
+  /** Automation firings (DESIGN §14): what fired for which trigger, durable across restarts. */
+  readonly automations: {
+    /**
+     * Records that `automation` acts on a trigger, in one transaction with the contact locked:
+     * `seen` when that trigger is recorded already (an event seen twice, a restart), `too_soon`
+     * when `oncePerMs` is set and the automation fired (not skipped) for the contact less than
+     * that before `at`, `no_contact` when the contact is gone; else `claimed` and the row written.
+     */
+    claim(f: AutomationFiring): Promise<FiringClaim>
+    /** Marks a claimed firing as refused with `code` and queues `events`, in one transaction. */
+    skip(automation: string, triggerKey: string, code: string, events: NewEvent[]): Promise<void>
+    /**
+     * Open threads (of `channels`, or any when null) whose last message that no automation wrote
+     * is at or before `before`, whose silence period (`silenceKey()`) `automation` has no row
+     * for yet; longest silent first, at most `limit`.
+     */
+    silentThreads(q: {
+      automation: string
+      before: string
+      channels: readonly string[] | null
+      limit: number
+    }): Promise<SilentThread[]>
+    /** The contact's inbound messages, counted up to `max`. */
+    inboundCount(contactId: string, max: number): Promise<number>
+  }
   /** Online backup to a file (SQLite). */
   backup(file: string): Promise<void>
   integrityCheck(): Promise<string>
@@ -867,6 +892,34 @@ export interface ConsentRecord {
   status: ConsentStatus
   at: string
   source: ConsentSource
+}
+
+/** An automation acting on one trigger (DESIGN §14), as `Store.automations.claim` records it. */
+export interface AutomationFiring {
+  automation: string
+  /** What fired it, unique per automation: `msg:<id>`, `ev:<event id>`, `silentKey()` … */
+  triggerKey: string
+  contactId: string
+  threadId: string | null
+  at: string
+  /** `once_per` in ms, or null for no limit. */
+  oncePerMs: number | null
+}
+
+export type FiringClaim = 'claimed' | 'seen' | 'too_soon' | 'no_contact'
+
+/** A thread nobody wrote in for a while (automations' own sends not counted). */
+export interface SilentThread {
+  id: string
+  contact_id: string
+  channel: string
+  /** The last message's time, either direction, automations' own sends not counted. */
+  last_at: string
+}
+
+/** The trigger key of a thread's silence period: one firing per automation until someone writes. */
+export function silenceKey(threadId: string, lastAt: string): string {
+  return `silent:${threadId}:${lastAt}`
 }
 
 /** A consent change to record, with what it writes besides the state and history rows. */

@@ -9,6 +9,7 @@ import { testStoreDialect } from '../helpers/postgres.js'
 
 // A daemon on PostgreSQL also keeps its cluster locks (scheduler, stateful channels) in a loop.
 const LOOPS = [
+  'automations',
   'bulk',
   ...(testStoreDialect() === 'postgres' ? ['cluster'] : []),
   'outbox',

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { ChannelType } from '../../connectors/types.js'
+import { checkAutomations } from './automation-checks.js'
 import { CHANNEL_SCHEMAS } from './channel-schema.js'
 import { TYPE_RULES } from './defaults.js'
 import { parseDuration } from './duration.js'
@@ -34,6 +35,7 @@ export function crossCheck(input: unknown): Finding[] {
     ...checkChannels(root),
     ...checkBackoff(obj(root['dispatcher'])),
     ...checkStore(obj(root['store'])),
+    ...checkAutomations(root),
   ]
 }
 

@@ -9,6 +9,7 @@ import type { ChannelType } from '../../connectors/types.js'
 import { CHANNEL_CAPABILITIES } from '../../connectors/capabilities.js'
 import { CHANNEL_LIMITS } from '../../connectors/limits.js'
 import type { ChannelInfo } from '../../rules/types.js'
+import { resolveAutomations, resolveBusinessHours } from './automations-schema.js'
 import { missingSentence, type MissingVar } from './env.js'
 import { mergeRules } from './merge-rules.js'
 import { parseDuration } from './duration.js'
@@ -96,6 +97,8 @@ export function resolveConfig(validated: Validated, opts: ResolveOptions): Resol
       events: w.events.includes('*') ? [...WEBHOOK_EVENTS] : [...new Set(w.events)],
       retry: { attempts: w.retry.attempts, backoff_max_ms: ms(w.retry.backoff_max) },
     })),
+    business_hours: resolveBusinessHours(raw.business_hours),
+    automations: resolveAutomations(raw.automations),
     warnings,
   }
 }

@@ -4,6 +4,7 @@
  * `config/` is generated from it (json-schema.ts); `resolve.ts` turns its output into ResolvedConfig.
  */
 import { z } from 'zod'
+import { automationsSchema, businessHoursSchema } from './automations-schema.js'
 import { channelSchema } from './channel-schema.js'
 import { rulesSchema } from './rules-schema.js'
 import {
@@ -33,6 +34,7 @@ export const WEBHOOK_EVENTS = [
   'contact.opted_out',
   'contact.opted_in',
   'contact.merged',
+  'automation.skipped',
 ] as const
 
 const CHANNEL_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/
@@ -186,6 +188,8 @@ export const configSchema = strict({
     .array(webhookTarget)
     .default([])
     .meta({ description: 'Events pushed to your apps, HMAC-signed.' }),
+  business_hours: businessHoursSchema.optional(),
+  automations: automationsSchema,
 })
 
 export type RawConfig = z.output<typeof configSchema>

@@ -5,7 +5,9 @@
  */
 import type { ChannelSettings } from '../../connectors/index.js'
 import type { ChannelTimeout } from '../../connectors/shared/settings-parts.js'
+import type { BusinessHours } from '../../rules/business-hours.js'
 import type { ChannelInfo, TemplateDef } from '../../rules/types.js'
+import type { Automation } from './automations-schema.js'
 import type { DisabledRawChannel } from './channel-schema.js'
 
 export type Role = 'admin' | 'agent' | 'app'
@@ -119,6 +121,10 @@ export interface ResolvedConfig {
   channels: Record<string, ChannelConfig>
   templates: Record<string, TemplateDef>
   webhooks: WebhookTarget[]
+  /** `business_hours` (DESIGN §14), null when not given. */
+  business_hours: BusinessHours | null
+  /** `automations` (DESIGN §14), in the file's order. */
+  automations: Automation[]
   /** Non-fatal findings (disabled channels naming their variable …), printed by check-config. */
   warnings: string[]
 }

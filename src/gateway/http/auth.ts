@@ -36,6 +36,8 @@ export function authenticate(svc: Services, c: Context, roles: readonly Role[]):
       },
     )
   }
+  // DESIGN §14 `no_agent_online`: an agent key's call counts the agent online for a while.
+  if (caller.role === 'agent') svc.presence?.apiCall(caller.id)
   return caller
 }
 

@@ -8,8 +8,12 @@ import { newId } from '../ids.js'
 import type { BulkRecord, ThreadRecord } from '../../store/types.js'
 import type { LiveEvent } from './bus.js'
 
-/** The types the live stream carries: the app-webhook ones plus thread tags and bulk progress. */
-export type LiveEventType = EventType | 'thread.tagged' | 'bulk.progress'
+/**
+ * The types the live stream carries: the app-webhook ones plus thread tags, bulk progress and web
+ * chat visits (`webchat.opened`: `{contact_id, channel, thread_id?, first_visit}`, a trigger of
+ * automations).
+ */
+export type LiveEventType = EventType | 'thread.tagged' | 'bulk.progress' | 'webchat.opened'
 
 /** One live event, with a fresh id. */
 export function liveEvent(

@@ -21,6 +21,14 @@ const RETRY_MS = 3_000
 export interface StreamOptions {
   heartbeatMs?: number
   maxBuffered?: number
+  /** Called once when the stream ends (the console's agent goes offline here). */
+  onEnd?: () => void
+}
+
+/** An open console counts its agent online (automations' `no_agent_online`) until it ends. */
+function presenceOf(svc: Services, caller: RouteInput<unknown, unknown>['caller']): StreamOptions {
+  const presence = svc.presence
+  return presence && caller ? { onEnd: presence.streamOpened(caller.id) } : {}
 }
 
 /** @internal The SSE encoding of one event: `id`, `event` (its type) and one `data` line of JSON. */
@@ -49,6 +57,7 @@ export function openStream(
           done = true
           unsubscribe()
           clearInterval(heartbeat)
+          opts.onEnd?.()
           signal?.removeEventListener('abort', onAbort)
         }
         const send = (text: string): void => {
@@ -81,8 +90,8 @@ export function openStream(
 
 /** The route handler: the caller is already authenticated with an agent or admin key. */
 export function streamRoute(svc: Services, opts: StreamOptions = {}) {
-  return ({ c }: RouteInput<unknown, unknown>): Response =>
-    new Response(openStream(svc.live, c.req.raw.signal, opts), {
+  return ({ c, caller }: RouteInput<unknown, unknown>): Response =>
+    new Response(openStream(svc.live, c.req.raw.signal, { ...opts, ...presenceOf(svc, caller) }), {
       status: 200,
       headers: {
         'content-type': 'text/event-stream; charset=utf-8',

@@ -33,6 +33,8 @@ export interface PlanOptions {
   activeThreads: readonly ThreadRecord[]
   /** A scheduled send (DESIGN §14): held until then, and checked again then. */
   sendAt?: Date | null
+  /** Who the message is authored by when not the caller's key: an automation (DESIGN §14). */
+  author?: { kind: 'automation'; id: string }
 }
 
 export function buildAcceptPlan(
@@ -117,7 +119,7 @@ export function buildAcceptPlan(
     message: {
       id: newId('msg'),
       channel: t.channelName,
-      author: { kind: caller.role === 'app' ? 'app' : 'agent', id: caller.id },
+      author: o.author ?? { kind: caller.role === 'app' ? 'app' : 'agent', id: caller.id },
       address,
       text: d.rendered?.text ?? null,
       template: d.rendered?.template ?? null,

@@ -35,6 +35,8 @@ const MAX_DECISIONS = 3
 export interface SendOptions {
   /** The opt-out confirmation (DESIGN §15): the one send check 3b lets through. */
   confirmsOptOut?: boolean
+  /** An automation's send (DESIGN §14): authored by it, not by the caller's key. */
+  author?: { kind: 'automation'; id: string }
 }
 
 /**
@@ -87,6 +89,7 @@ export async function send(
       now,
       activeThreads: facts.activeThreads,
       sendAt: deferred ?? sendAt,
+      ...(opts.author ? { author: opts.author } : {}),
     })
     if (decision === MAX_DECISIONS && 'existing' in plan.contact) delete plan.contact.version
     const response = { ...acceptedView(plan), deferred_until: deferred?.toISOString() ?? null }

@@ -250,6 +250,11 @@ export const COPY_TABLES: readonly CopyTable[] = [
   },
   { name: 'erasures', key: ['contact_id'], columns: ['contact_id', 'erased_at', 'erased_by'] },
   {
+    name: 'automation_firings',
+    key: ['automation', 'trigger_key'],
+    columns: ['automation', 'trigger_key', 'contact_id', 'thread_id', 'fired_at', 'skipped_code'],
+  },
+  {
     name: 'erased_message_counts',
     key: ['channel', 'direction', 'status'],
     columns: ['channel', 'direction', 'status', 'n'],

@@ -124,6 +124,15 @@ export interface IdempotencyInsert {
   at: string
 }
 
+/** An automation firing row (migration 11). */
+export interface AutomationFiringInsert {
+  automation: string
+  trigger_key: string
+  contact_id: string
+  thread_id: string | null
+  fired_at: string
+}
+
 /** A consent change: the contact's state on the channel is replaced, the history gets the row. */
 export interface ConsentInsert {
   /** `cs_…`: the history row. */
@@ -283,6 +292,14 @@ export interface TxPort {
   putIdempotency(r: IdempotencyInsert): boolean
   /** One webhook_outbox row per (event, target) with the body to sign. */
   enqueueEvents(events: readonly NewEvent[]): void
+
+  // ── Automations ─────────────────────────────────────────────────────────────────────────
+  /** The latest `fired_at` of the automation for the contact, refusals (skipped) not counted. */
+  lastAutomationFiring(automation: string, contactId: string): string | null
+  /** Inserts the firing; false when (automation, trigger_key) is there already. */
+  insertAutomationFiring(f: AutomationFiringInsert): boolean
+  /** Sets the firing's `skipped_code`. */
+  skipAutomationFiring(automation: string, triggerKey: string, code: string): void
 
   // ── Consent ───────────────────────────────────────────────────────────────────────────────
   /** The contact's state on the channel; null when it was never set (opted in by default). */

@@ -20,6 +20,9 @@ export type TxSteps = {
 /** Every operation of the port, listed once (the type checks that none is missing or extra). */
 const OPS = {
   lockContact: 1,
+  lastAutomationFiring: 1,
+  insertAutomationFiring: 1,
+  skipAutomationFiring: 1,
   bumpContactVersion: 1,
   getContact: 1,
   insertContact: 1,

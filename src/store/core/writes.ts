@@ -25,6 +25,7 @@ import {
   recipients,
 } from './bulk.js'
 import { recordConsent } from './consent.js'
+import { claimFiring, skipFiring } from './automations.js'
 import { receiveInbound } from './inbound.js'
 import { mergeContacts } from './merge.js'
 import { canAdvance } from './message-status.js'
@@ -57,6 +58,7 @@ export interface CoreWrites {
   >
   outbox: Pick<Store['outbox'], 'record' | 'cancel'>
   consent: Pick<Store['consent'], 'record'>
+  automations: Pick<Store['automations'], 'claim' | 'skip'>
 }
 
 export function coreWrites(run: RunTx): CoreWrites {
@@ -133,6 +135,10 @@ export function coreWrites(run: RunTx): CoreWrites {
       cancel: (ids, at) => run(cancelQueued(ids, at)),
     },
     consent: { record: (c) => run(recordConsent(c)) },
+    automations: {
+      claim: (f) => run(claimFiring(f)),
+      skip: (automation, key, code, events) => run(skipFiring(automation, key, code, events)),
+    },
   }
 }
 

@@ -23,6 +23,7 @@ const BY_CONTACT = [
   `DELETE FROM identities WHERE contact_id = $1`,
   `DELETE FROM consent WHERE contact_id = $1`,
   `DELETE FROM consent_history WHERE contact_id = $1`,
+  `DELETE FROM automation_firings WHERE contact_id = $1`,
   `DELETE FROM contacts WHERE id = $1`,
 ]
 /** Stored JSON that names the contact (a send's idempotent answer, app events). */

@@ -50,6 +50,7 @@ describe.skipIf(testStoreDialect() !== 'postgres')('PostgreSQL migrations', () =
     )
     expect(rows.map((r) => r.t)).toEqual([
       'attachments',
+      'automation_firings',
       'blobs',
       'bulk_recipients',
       'bulks',

@@ -18,6 +18,7 @@ import { coreWrites } from '../core/writes.js'
 import type { AcceptOutcome, Store } from '../types.js'
 import { blobTable } from './blob-table.js'
 import { bulkCounts, getBulk, listUnfinished } from './bulk-rows.js'
+import * as automations from './automation-rows.js'
 import * as consent from './consent-rows.js'
 import * as contacts from './contact-reads.js'
 import { findIdentity, getContact } from './contact-rows.js'
@@ -149,6 +150,11 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
       state: (contactId) => consent.consentState(sql, contactId),
       history: (contactId) => consent.consentHistory(sql, contactId),
       optedOut: (ids, channel) => consent.optedOut(sql, ids, channel),
+    },
+    automations: {
+      ...core.automations,
+      silentThreads: (q) => automations.silentThreads(sql, q),
+      inboundCount: (contactId, max) => automations.inboundCount(sql, contactId, max),
     },
     blobs: blobTable(sql),
     notifications: pgNotifications(sql, url),

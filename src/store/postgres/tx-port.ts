@@ -5,6 +5,7 @@
  * name at every level: PostgreSQL resolves it to the innermost open one, as SQLite does.
  */
 import type { AsyncTxPort } from '../core/port.js'
+import * as automations from './automation-rows.js'
 import * as bulk from './bulk-rows.js'
 import * as consent from './consent-rows.js'
 import * as contacts from './contact-rows.js'
@@ -68,6 +69,12 @@ export function pgTxPort(sql: Sql): AsyncTxPort {
     getIdempotency: (keyId, key) => messages.lockIdempotency(sql, keyId, key),
     putIdempotency: (r) => messages.putIdempotency(sql, r),
     enqueueEvents: (events) => messages.enqueueEvents(sql, events),
+
+    lastAutomationFiring: (automation, contactId) =>
+      automations.lastFiring(sql, automation, contactId),
+    insertAutomationFiring: (f) => automations.insertFiring(sql, f),
+    skipAutomationFiring: (automation, key, code) =>
+      automations.skipFiring(sql, automation, key, code),
 
     consentStatus: (contactId, channel) => consent.consentStatus(sql, contactId, channel),
     saveConsent: (c) => consent.saveConsent(sql, c),

@@ -27,6 +27,7 @@ const BY_CONTACT = [
   `DELETE FROM identities WHERE contact_id = ?`,
   `DELETE FROM consent WHERE contact_id = ?`,
   `DELETE FROM consent_history WHERE contact_id = ?`,
+  `DELETE FROM automation_firings WHERE contact_id = ?`,
   `DELETE FROM contacts WHERE id = ?`,
 ]
 /** Stored JSON that names the contact (a send's idempotent answer, app events). */

@@ -21,6 +21,7 @@ import { BlobStore } from './blob-store.js'
 import { bulkFacts } from './bulk-facts.js'
 import { BulkRows } from './bulk-rows.js'
 import { ConsentRows } from './consent-rows.js'
+import { AutomationRows } from './automation-rows.js'
 import { ContactRepo } from './contact-repo.js'
 import { ContactWriter } from './contact-writer.js'
 import { EventQueue } from './event-queue.js'
@@ -50,6 +51,7 @@ export function createSqliteStore(
   const identities = new IdentityRepo(x)
   const bulks = new BulkRows(x)
   const consent = new ConsentRows(x)
+  const automations = new AutomationRows(x)
   const port = sqliteTxPort({
     x,
     index,
@@ -61,6 +63,7 @@ export function createSqliteStore(
     events: new EventQueue(x),
     bulks,
     consent,
+    automations,
   })
 
   /** One transaction, begun and committed in this call; never inside another. */
@@ -172,6 +175,11 @@ export function createSqliteStore(
       state: (contactId) => promised(() => consent.state(contactId)),
       history: (contactId) => promised(() => consent.history(contactId)),
       optedOut: (ids, channel) => promised(() => consent.optedOut(ids, channel)),
+    },
+    automations: {
+      ...core.automations,
+      silentThreads: (q) => promised(() => automations.silent(q)),
+      inboundCount: (contactId, max) => promised(() => automations.inboundCount(contactId, max)),
     },
     blobs,
     async backup(file: string): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import type { TxPort } from '../core/port.js'
 import type { StoredIdempotency } from '../types.js'
+import type { AutomationRows } from './automation-rows.js'
 import type { BulkRows } from './bulk-rows.js'
 import type { ConsentRows } from './consent-rows.js'
 import type { ContactWriter } from './contact-writer.js'
@@ -44,6 +45,7 @@ export interface PortParts {
   events: EventQueue
   bulks: BulkRows
   consent: ConsentRows
+  automations: AutomationRows
 }
 
 export function sqliteTxPort(p: PortParts): TxPort {
@@ -106,6 +108,10 @@ export function sqliteTxPort(p: PortParts): TxPort {
       x.stmt(IDEMPOTENCY_PUT).run(r.keyId, r.key, r.bodyHash, r.status, r.response, r.at).changes >
       0,
     enqueueEvents: (events) => p.events.enqueue(events),
+
+    lastAutomationFiring: (automation, contactId) => p.automations.last(automation, contactId),
+    insertAutomationFiring: (f) => p.automations.insert(f),
+    skipAutomationFiring: (automation, key, code) => p.automations.skip(automation, key, code),
 
     consentStatus: (contactId, channel) => p.consent.status(contactId, channel),
     saveConsent: (c) => p.consent.save(c),

@@ -14,6 +14,7 @@ import { consent } from './007-consent.js'
 import { dataRights } from './008-data-rights.js'
 import { schedule } from './009-schedule.js'
 import { merge } from './010-merge.js'
+import { automations } from './011-automations.js'
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   initial,
@@ -26,6 +27,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   dataRights,
   schedule,
   merge,
+  automations,
 ]
 
 /** @internal exported for its tests */

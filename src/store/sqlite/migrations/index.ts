@@ -13,6 +13,7 @@ import { consent } from './007-consent.js'
 import { dataRights } from './008-data-rights.js'
 import { schedule } from './009-schedule.js'
 import { merge } from './010-merge.js'
+import { automations } from './011-automations.js'
 
 export const MIGRATIONS: readonly Migration[] = [
   initial,
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   dataRights,
   schedule,
   merge,
+  automations,
 ]
 
 /** The schema this code knows: the last step's version. */
