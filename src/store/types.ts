@@ -266,11 +266,13 @@ export interface SharedSlot {
 /**
  * Rate slots shared by every daemon on one database (DESIGN §10, "rate limits are shared"):
  * present where several daemons may share a store (PostgreSQL), absent where one daemon is the
- * whole truth (SQLite). `reserve` takes the latest next slot of the send's limits, if it is at
- * most `holdMs` away, and moves each limit on by its interval, atomically among all daemons.
+ * whole truth (SQLite). `reserve` takes the latest next slot of the send's limits, no earlier
+ * than `leadMs` from now (default 0) and if it is at most `holdMs` after that, and moves each limit
+ * on by its interval, atomically among all daemons. Calls of one process are reserved in the order
+ * they were made.
  */
 export interface SharedPacing {
-  reserve(limits: readonly SharedLimit[], holdMs: number): Promise<SharedSlot>
+  reserve(limits: readonly SharedLimit[], holdMs: number, leadMs?: number): Promise<SharedSlot>
 }
 
 export interface StoredIdempotency {

@@ -9,7 +9,7 @@
  */
 import type { Connector } from '../../connectors/types.js'
 import type { ChannelRules } from '../../rules/types.js'
-import type { OutboxJob, SharedPacing } from '../../store/types.js'
+import type { OutboxJob, SharedPacing, SharedSlot } from '../../store/types.js'
 import { loopLag } from './loop-lag.js'
 import { Pacer, SlotCalendar } from './rate-limiter.js'
 import { sendJitterMs } from './send-jitter.js'
@@ -36,6 +36,16 @@ const WIRE_MARGIN_MS = 20
 const WRITE_WAIT_MAX_MS = 1000
 /** Jobs are held in memory for their rate slot at most this long; later slots go back to the store. */
 const HOLD_MAX_MS = 1000
+/**
+ * A shared slot is asked for this long before the send it is for, and is no earlier than that: the
+ * time to read the job's message and build its payload meanwhile (a few round trips), so the slot
+ * is not already past when the send is ready (a send more than `SHARED_LATE_MS` after its slot
+ * takes a new one, at the back of the line). Asked for in lease order (`reserveShared`), so a
+ * lease's first jobs — single sends before bulks — get the earliest slots among all daemons.
+ * Sends on PostgreSQL wait this much longer when the channel is idle; a busy channel's slots are
+ * further off anyway.
+ */
+export const SHARED_LEAD_MS = 50
 
 /** A channel's rates, as configured (sends per second). */
 export type ChannelRate = ChannelRules['rate']
@@ -120,6 +130,22 @@ export class ChannelPacing {
   }
 
   /**
+   * The job's shared slot (where the store shares them), asked for now: call it in lease order,
+   * `SHARED_LEAD_MS` before the job's planned slot (`slot()`), so the shared slots go in the
+   * order the lease gave the jobs. Undefined without shared slots. The answer is awaited by
+   * `claimWire`; a job that ends before (its payload refused, its bulk cancelled) leaves its slot
+   * unused, which only spaces the channel's sends a little more.
+   */
+  reserveShared(job: OutboxJob): Promise<SharedSlot> | undefined {
+    const limits =
+      this.shared && sharedLimits(job.channel, job.recipientKey, this.rateOf(job.channel))
+    if (!this.shared || !limits) return undefined
+    const asked = this.shared.reserve(limits, HOLD_MAX_MS, SHARED_LEAD_MS)
+    asked.catch(() => undefined) // its error is met where it is awaited, or nowhere if unused
+    return asked
+  }
+
+  /**
    * A busy event loop can wake a held send late and the next one on time, and a send on a new
    * connection is written only after the connect: wait until the channel's and the recipient's
    * last sends, as written, leave room for this one (wire-spacing.ts), so the receiving end never
@@ -127,9 +153,15 @@ export class ChannelPacing {
    * first waits for its slot among all daemons, and takes a new one if it would leave more than
    * `SHARED_LATE_MS` after it. `dropped` when `dropped()` says the job is not to be sent any more
    * (its bulk was cancelled): checked after every wait, right before the claim, so after a cancel
-   * answered nothing of the bulk is handed over any more. A store error (shared slots) throws.
+   * answered nothing of the bulk is handed over any more. `asked` is the shared slot reserved in
+   * lease order (`reserveShared`); a new one is asked for only when it was missed. A store error
+   * (shared slots) throws.
    */
-  async claimWire(job: OutboxJob, dropped: () => boolean): Promise<WireClaim> {
+  async claimWire(
+    job: OutboxJob,
+    dropped: () => boolean,
+    asked?: Promise<SharedSlot>,
+  ): Promise<WireClaim> {
     const pace = this.pacing(job.channel, false)
     const limits = [
       { key: `c:${job.channel}`, perSecond: pace.chLimit },
@@ -138,10 +170,12 @@ export class ChannelPacing {
     const shared = this.shared
     const sharedFor =
       shared && sharedLimits(job.channel, job.recipientKey, this.rateOf(job.channel))
+    let first = asked
     for (;;) {
       let latest = Infinity
       if (shared && sharedFor) {
-        const slot = await shared.reserve(sharedFor, HOLD_MAX_MS)
+        const slot = await (first ?? shared.reserve(sharedFor, HOLD_MAX_MS, SHARED_LEAD_MS))
+        first = undefined
         if (!slot.reserved) return { kind: 'hold', due: Math.ceil(slot.at) }
         const wait = slot.at - Date.now()
         if (wait > 0) await new Promise((r) => setTimeout(r, Math.ceil(wait)))

@@ -14,10 +14,10 @@
 import type { Logger } from 'pino'
 import { SupervisedLoop, type TickOutcome } from '../../connectors/shared/supervised-loop.js'
 import { SendError } from '../../connectors/types.js'
-import type { MessageError, OutboxJob } from '../../store/types.js'
+import type { MessageError, OutboxJob, SharedSlot } from '../../store/types.js'
 import { cancelledBulks } from '../bulk/cancelled.js'
 import type { Services } from '../services.js'
-import { ChannelPacing, type WireClaim } from './channel-pacing.js'
+import { ChannelPacing, SHARED_LEAD_MS, type WireClaim } from './channel-pacing.js'
 import { IDLE_POLL_MS, leaseDue } from './leasing.js'
 import { decideFailure, raceAbort, toSendError } from './send-failure.js'
 import { OutcomeBatch } from './send-outcomes.js'
@@ -143,7 +143,13 @@ export class OutboxWorker {
       this.outcomes.record({ kind: 'release', jobId: job.jobId, due: slot.due })
       return
     }
-    if (slot.at > now) await new Promise((r) => setTimeout(r, slot.at - now))
+    // The shared slot (several daemons) is asked for SHARED_LEAD_MS before the planned one:
+    // at once, in lease order, for jobs planned now; in slot order for the others.
+    const early = slot.at - SHARED_LEAD_MS - now
+    if (early > 0) await new Promise((r) => setTimeout(r, early))
+    const asked = this.pacing.reserveShared(job)
+    const wait = slot.at - Date.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
     const payload = await buildPayload(this.svc, job)
     if (!payload)
       return this.fail(job, { code: 'message_missing', message: 'the message of this job is gone' })
@@ -153,7 +159,7 @@ export class OutboxWorker {
       this.outcomes.record({ kind: 'release', jobId: job.jobId, due: payload.deferUntil })
       return
     }
-    const claim = await this.claimWire(job)
+    const claim = await this.claimWire(job, asked)
     if (claim.kind !== 'send') return
     const { wire } = claim
     // From the claim to the hand-over nothing waits.
@@ -189,10 +195,10 @@ export class OutboxWorker {
    * The job's room on the wire (channel-pacing.ts). A shared slot too far off, or a store that
    * cannot reserve one now, sends the job back to the store to wait.
    */
-  private async claimWire(job: OutboxJob): Promise<WireClaim> {
+  private async claimWire(job: OutboxJob, asked?: Promise<SharedSlot>): Promise<WireClaim> {
     let claim: WireClaim
     try {
-      claim = await this.pacing.claimWire(job, () => this.dropIfCancelled(job))
+      claim = await this.pacing.claimWire(job, () => this.dropIfCancelled(job), asked)
     } catch (err) {
       this.svc.storeFaults.report(err, 'reserving a rate slot')
       claim = { kind: 'hold', due: Date.now() + NOT_READY_DELAY_MS }
