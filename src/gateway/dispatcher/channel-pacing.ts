@@ -153,7 +153,9 @@ export class ChannelPacing {
    * first waits for its slot among all daemons, and takes a new one if it would leave more than
    * `SHARED_LATE_MS` after it. `dropped` when `dropped()` says the job is not to be sent any more
    * (its bulk was cancelled): checked after every wait, right before the claim, so after a cancel
-   * answered nothing of the bulk is handed over any more. `asked` is the shared slot reserved in
+   * answered nothing of the bulk is handed over any more; where the store is shared by several
+   * daemons, `recheck` (a bulk job's) reads whether another daemon cancelled it meanwhile, right
+   * before the claim, and `dropped()` is asked again. `asked` is the shared slot reserved in
    * lease order (`reserveShared`); a new one is asked for only when it was missed. A store error
    * (shared slots) throws.
    */
@@ -161,6 +163,7 @@ export class ChannelPacing {
     job: OutboxJob,
     dropped: () => boolean,
     asked?: Promise<SharedSlot>,
+    recheck?: () => Promise<unknown>,
   ): Promise<WireClaim> {
     const pace = this.pacing(job.channel, false)
     const limits = [
@@ -184,6 +187,10 @@ export class ChannelPacing {
       for (;;) {
         await this.spacing.ready(limits)
         if (dropped()) return { kind: 'dropped' }
+        if (recheck) {
+          await recheck()
+          if (dropped()) return { kind: 'dropped' }
+        }
         if (Date.now() > latest) break // too late for the shared slot: take a new one
         const wire = this.spacing.tryStart(limits)
         if (wire) return { kind: 'send', wire }

@@ -198,7 +198,14 @@ export class OutboxWorker {
   private async claimWire(job: OutboxJob, asked?: Promise<SharedSlot>): Promise<WireClaim> {
     let claim: WireClaim
     try {
-      claim = await this.pacing.claimWire(job, () => this.dropIfCancelled(job), asked)
+      const { bulkId } = job
+      const cancelled = cancelledBulks(this.svc)
+      claim = await this.pacing.claimWire(
+        job,
+        () => this.dropIfCancelled(job),
+        asked,
+        bulkId === null || !cancelled.confirms ? undefined : () => cancelled.confirm(bulkId),
+      )
     } catch (err) {
       this.svc.storeFaults.report(err, 'reserving a rate slot')
       claim = { kind: 'hold', due: Date.now() + NOT_READY_DELAY_MS }
