@@ -246,6 +246,11 @@ export interface OutboxJob {
   dueAt: number
   /** The bulk the message belongs to (null for a single send): a cancelled bulk's job is not sent. */
   bulkId: string | null
+  /**
+   * The job's message as the lease read it, where the store reads it with the lease (PostgreSQL:
+   * one read for the batch instead of one a job); null when it is gone. Absent: read it by id.
+   */
+  message?: MessageRecord | null
 }
 
 /** One limit a send counts against, for a slot shared by every daemon (`Store.pacing`). */

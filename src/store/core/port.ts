@@ -247,6 +247,16 @@ export interface TxPort {
     platformMessageId: string | null
     possibleDuplicate: boolean
   }): void
+  /** `completeJob` for each (in one or two statements where the dialect can: the dispatcher's tick). */
+  completeJobs(
+    list: readonly {
+      jobId: number
+      messageId: string
+      at: string
+      platformMessageId: string | null
+      possibleDuplicate: boolean
+    }[],
+  ): void
   /** Job deleted; message → failed where movableFrom('failed') allows, attempt counted. */
   failJob(c: { jobId: number; messageId: string; at: string; error: MessageError }): void
   /** Job due again at `dueAtMs`, lease released; the message keeps its status, counts the attempt. */

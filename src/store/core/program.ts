@@ -50,6 +50,7 @@ const OPS = {
   requeueMessage: 1,
   insertOutbox: 1,
   completeJob: 1,
+  completeJobs: 1,
   failJob: 1,
   retryJob: 1,
   cancelLeasedJob: 1,

@@ -52,6 +52,7 @@ export function pgTxPort(sql: Sql): AsyncTxPort {
 
     insertOutbox: (j) => messages.insertOutbox(sql, j),
     completeJob: (c) => messages.completeJob(sql, c),
+    completeJobs: (list) => messages.completeJobs(sql, list),
     failJob: (c) => messages.failJob(sql, c),
     retryJob: (c) => messages.retryJob(sql, c),
     cancelLeasedJob: (jobId, messageId, at) => messages.cancelLeasedJob(sql, jobId, messageId, at),

@@ -88,6 +88,9 @@ export function sqliteTxPort(p: PortParts): TxPort {
 
     insertOutbox: (j) => outbox.insert(j),
     completeJob: (c) => outbox.complete(c),
+    completeJobs: (list) => {
+      for (const c of list) outbox.complete(c) // prepared statements: a batch costs no more
+    },
     failJob: (c) => outbox.fail(c),
     retryJob: (c) => outbox.retry(c),
     cancelLeasedJob: (jobId, messageId, at) => outbox.cancelLeased(jobId, messageId, at),
