@@ -37,15 +37,28 @@ const WRITE_WAIT_MAX_MS = 1000
 /** Jobs are held in memory for their rate slot at most this long; later slots go back to the store. */
 const HOLD_MAX_MS = 1000
 /**
- * A shared slot is asked for this long before the send it is for, and is no earlier than that: the
- * time to read the job's message and build its payload meanwhile (a few round trips), so the slot
+ * A shared slot is asked for a lead before the send it is for, and is no earlier than that: the
+ * time to build the job's payload meanwhile (its contact read) and to get the answer, so the slot
  * is not already past when the send is ready (a send more than `SHARED_LATE_MS` after its slot
  * takes a new one, at the back of the line). Asked for in lease order (`reserveShared`), so a
- * lease's first jobs — single sends before bulks — get the earliest slots among all daemons.
- * Sends on PostgreSQL wait this much longer when the channel is idle; a busy channel's slots are
- * further off anyway.
+ * lease's first jobs — single sends before bulks — get the earliest slots among all daemons. The
+ * lead follows what jobs took (an average of the time from a job's planned slot to its being
+ * ready, 1.5× that plus 3 ms), within these bounds (ms): a send waits that much on an idle
+ * channel, and a concurrency slot is held meanwhile, so it is kept as short as the store allows.
  */
-export const SHARED_LEAD_MS = 50
+const SHARED_LEAD_MIN_MS = 5
+const SHARED_LEAD_MAX_MS = 100
+/** The lead before anything was measured (a few round trips on a loaded machine). */
+const SHARED_LEAD_START_MS = 20
+/** Weight of the latest measurement in the average. */
+const SHARED_LEAD_WEIGHT = 0.2
+
+/** A shared slot asked for in lease order (`reserveShared`), to be claimed by `claimWire`. */
+export interface SharedAsk {
+  slot: Promise<SharedSlot>
+  /** When the job was planned to be ready to go (ms): its lead is measured from here. */
+  from: number
+}
 
 /** A channel's rates, as configured (sends per second). */
 export type ChannelRate = ChannelRules['rate']
@@ -88,6 +101,8 @@ export class ChannelPacing {
   private readonly spacing = new WireSpacing(() => WIRE_MARGIN_MS + this.lag.current())
   /** Connectors seen to finish a send without reporting its write: never held back for it. */
   private readonly silent = new WeakSet<Connector>()
+  /** Average time (ms) from a job's planned slot to its being ready (payload, shared answer). */
+  private readyMs = (SHARED_LEAD_START_MS - 3) / 1.5
 
   /**
    * `rateOf` reads a channel's rates from the live config (a reload may change them); `shared`
@@ -129,20 +144,26 @@ export class ChannelPacing {
     return { kind: 'send', at: slot }
   }
 
+  /** How long before a job's planned slot its shared slot is asked for (ms). */
+  get sharedLeadMs(): number {
+    const lead = this.readyMs * 1.5 + 3
+    return Math.round(Math.min(SHARED_LEAD_MAX_MS, Math.max(SHARED_LEAD_MIN_MS, lead)))
+  }
+
   /**
    * The job's shared slot (where the store shares them), asked for now: call it in lease order,
-   * `SHARED_LEAD_MS` before the job's planned slot (`slot()`), so the shared slots go in the
-   * order the lease gave the jobs. Undefined without shared slots. The answer is awaited by
+   * `sharedLeadMs` before the job's planned slot `plannedAt` (`slot()`), so the shared slots go in
+   * the order the lease gave the jobs. Undefined without shared slots. The answer is awaited by
    * `claimWire`; a job that ends before (its payload refused, its bulk cancelled) leaves its slot
    * unused, which only spaces the channel's sends a little more.
    */
-  reserveShared(job: OutboxJob): Promise<SharedSlot> | undefined {
+  reserveShared(job: OutboxJob, plannedAt: number): SharedAsk | undefined {
     const limits =
       this.shared && sharedLimits(job.channel, job.recipientKey, this.rateOf(job.channel))
     if (!this.shared || !limits) return undefined
-    const asked = this.shared.reserve(limits, HOLD_MAX_MS, SHARED_LEAD_MS)
-    asked.catch(() => undefined) // its error is met where it is awaited, or nowhere if unused
-    return asked
+    const slot = this.shared.reserve(limits, HOLD_MAX_MS, this.sharedLeadMs)
+    slot.catch(() => undefined) // its error is met where it is awaited, or nowhere if unused
+    return { slot, from: Math.max(Date.now(), plannedAt) }
   }
 
   /**
@@ -162,7 +183,7 @@ export class ChannelPacing {
   async claimWire(
     job: OutboxJob,
     dropped: () => boolean,
-    asked?: Promise<SharedSlot>,
+    asked?: SharedAsk,
     recheck?: () => Promise<unknown>,
   ): Promise<WireClaim> {
     const pace = this.pacing(job.channel, false)
@@ -177,7 +198,9 @@ export class ChannelPacing {
     for (;;) {
       let latest = Infinity
       if (shared && sharedFor) {
-        const slot = await (first ?? shared.reserve(sharedFor, HOLD_MAX_MS, SHARED_LEAD_MS))
+        const slot = await (first?.slot ??
+          shared.reserve(sharedFor, HOLD_MAX_MS, this.sharedLeadMs))
+        if (first) this.learnLead(Date.now() - first.from)
         first = undefined
         if (!slot.reserved) return { kind: 'hold', due: Math.ceil(slot.at) }
         const wait = slot.at - Date.now()
@@ -196,6 +219,11 @@ export class ChannelPacing {
         if (wire) return { kind: 'send', wire }
       }
     }
+  }
+
+  /** One job was ready `ms` after its planned slot (payload built, shared slot answered). */
+  private learnLead(ms: number): void {
+    this.readyMs += SHARED_LEAD_WEIGHT * (Math.max(0, ms) - this.readyMs)
   }
 
   /** Right after `connector.send()` was called with `wire.written` as its `onWrite`. */

@@ -14,10 +14,10 @@
 import type { Logger } from 'pino'
 import { SupervisedLoop, type TickOutcome } from '../../connectors/shared/supervised-loop.js'
 import { SendError } from '../../connectors/types.js'
-import type { MessageError, MessageRecord, OutboxJob, SharedSlot } from '../../store/types.js'
+import type { MessageError, MessageRecord, OutboxJob } from '../../store/types.js'
 import { cancelledBulks } from '../bulk/cancelled.js'
 import type { Services } from '../services.js'
-import { ChannelPacing, SHARED_LEAD_MS, type WireClaim } from './channel-pacing.js'
+import { ChannelPacing, type SharedAsk, type WireClaim } from './channel-pacing.js'
 import { IDLE_POLL_MS, leaseDue } from './leasing.js'
 import { decideFailure, raceAbort, toSendError } from './send-failure.js'
 import { OutcomeBatch } from './send-outcomes.js'
@@ -143,11 +143,11 @@ export class OutboxWorker {
       this.outcomes.record({ kind: 'release', jobId: job.jobId, due: slot.due })
       return
     }
-    // The shared slot (several daemons) is asked for SHARED_LEAD_MS before the planned one:
-    // at once, in lease order, for jobs planned now; in slot order for the others.
-    const early = slot.at - SHARED_LEAD_MS - now
+    // The shared slot (several daemons) is asked for a lead before the planned one: at once, in
+    // lease order, for jobs planned now; in slot order for the others.
+    const early = slot.at - this.pacing.sharedLeadMs - now
     if (early > 0) await new Promise((r) => setTimeout(r, early))
-    const asked = this.pacing.reserveShared(job)
+    const asked = this.pacing.reserveShared(job, slot.at)
     const wait = slot.at - Date.now()
     if (wait > 0) await new Promise((r) => setTimeout(r, wait))
     const message = await jobMessage(this.svc, job)
@@ -197,7 +197,7 @@ export class OutboxWorker {
    * The job's room on the wire (channel-pacing.ts). A shared slot too far off, or a store that
    * cannot reserve one now, sends the job back to the store to wait.
    */
-  private async claimWire(job: OutboxJob, asked?: Promise<SharedSlot>): Promise<WireClaim> {
+  private async claimWire(job: OutboxJob, asked?: SharedAsk): Promise<WireClaim> {
     let claim: WireClaim
     try {
       const { bulkId } = job

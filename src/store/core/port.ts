@@ -293,6 +293,11 @@ export interface TxPort {
 
   // ── Bulk ──────────────────────────────────────────────────────────────────────────────────
   getBulk(id: string): BulkRecord | null
+  /**
+   * `getBulk`, its row locked until the transaction ends (PostgreSQL `FOR UPDATE`): a chunk and a
+   * cancel of one bulk on two daemons (or two connections) go one after the other.
+   */
+  lockBulk(id: string): BulkRecord | null
   /** The job row (status running); the recipients go in pages (`insertRecipientPage`). */
   insertBulk(b: Omit<NewBulk, 'contactIds'> & { total: number }, now: string): void
   insertRecipientPage(bulkId: string, page: number, contactIds: readonly string[]): void

@@ -64,6 +64,7 @@ const OPS = {
   saveConsent: 1,
   latestThreadId: 1,
   getBulk: 1,
+  lockBulk: 1,
   insertBulk: 1,
   insertRecipientPage: 1,
   recipientPage: 1,

@@ -69,6 +69,7 @@ export function pgTxPort(sql: Sql): AsyncTxPort {
     latestThreadId: (contactId, channel) => consent.latestThreadId(sql, contactId, channel),
 
     getBulk: (id) => bulk.getBulk(sql, id),
+    lockBulk: (id) => bulk.lockBulk(sql, id),
     insertBulk: (b, now) => bulk.insertBulk(sql, b, now),
     insertRecipientPage: (id, page, ids) => bulk.insertRecipientPage(sql, id, page, ids),
     recipientPage: (id, page) => bulk.recipientPage(sql, id, page),

@@ -110,6 +110,7 @@ export function sqliteTxPort(p: PortParts): TxPort {
     latestThreadId: (contactId, channel) => p.consent.latestThreadId(contactId, channel),
 
     getBulk: (id) => bulks.get(id),
+    lockBulk: (id) => bulks.get(id), // one writer: the transaction is the lock
     insertBulk: (b, now) => bulks.insert(b, now),
     insertRecipientPage: (id, page, ids) => bulks.insertPage(id, page, ids),
     recipientPage: (id, page) => bulks.page(id, page),
