@@ -255,6 +255,11 @@ export interface OutboxJob {
   dueAt: number
   /** The bulk the message belongs to (null for a single send): a cancelled bulk's job is not sent. */
   bulkId: string | null
+  /**
+   * The job's message as the lease read it, where the store reads it with the lease (PostgreSQL:
+   * one read for the batch instead of one a job); null when it is gone. Absent: read it by id.
+   */
+  message?: MessageRecord | null
 }
 
 /** One limit a send counts against, for a slot shared by every daemon (`Store.pacing`). */
@@ -275,11 +280,13 @@ export interface SharedSlot {
 /**
  * Rate slots shared by every daemon on one database (DESIGN §10, "rate limits are shared"):
  * present where several daemons may share a store (PostgreSQL), absent where one daemon is the
- * whole truth (SQLite). `reserve` takes the latest next slot of the send's limits, if it is at
- * most `holdMs` away, and moves each limit on by its interval, atomically among all daemons.
+ * whole truth (SQLite). `reserve` takes the latest next slot of the send's limits, no earlier
+ * than `leadMs` from now (default 0) and if it is at most `holdMs` after that, and moves each limit
+ * on by its interval, atomically among all daemons. Calls of one process are reserved in the order
+ * they were made.
  */
 export interface SharedPacing {
-  reserve(limits: readonly SharedLimit[], holdMs: number): Promise<SharedSlot>
+  reserve(limits: readonly SharedLimit[], holdMs: number, leadMs?: number): Promise<SharedSlot>
 }
 
 export interface StoredIdempotency {

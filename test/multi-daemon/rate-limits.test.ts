@@ -17,7 +17,6 @@ import {
   uniqueDatabaseName,
 } from '../helpers/postgres.js'
 import { api, daemonConfig, hasTable, startDaemons, type Daemon } from './daemons.js'
-import { SHARED_PACING } from '../../src/store/postgres/rate-slots.js'
 
 const DAEMONS = 3
 const PER_SECOND = 10
@@ -43,8 +42,7 @@ describe.skipIf(testStoreDialect() !== 'postgres')(
       dir = mkdtempSync(join(tmpdir(), 'omnigate-multi-rate-'))
       dbName = uniqueDatabaseName('multi_rate')
       const pgUrl = await createTestDatabase(dbName)
-      // Off while the store keeps its shared slots off (rate-slots.ts SHARED_PACING says why).
-      shared = SHARED_PACING && (await hasTable(pgUrl, 'rate_slots'))
+      shared = await hasTable(pgUrl, 'rate_slots')
       if (!shared) return
       relay = await startArrivalRecorder()
       // Two jobs a lease: the daemons take turns at the backlog, so all three send at once.
@@ -70,10 +68,7 @@ describe.skipIf(testStoreDialect() !== 'postgres')(
     })
 
     it(`holds ${PER_SECOND}/s and ${PER_RECIPIENT}/s per recipient at the receiver for ${DAEMONS} daemons together`, async (ctx) => {
-      if (!shared)
-        ctx.skip(
-          'this build paces each daemon alone (rate-slots.ts SHARED_PACING off, or no rate_slots table)',
-        )
+      if (!shared) ctx.skip('this build paces each daemon alone (no rate_slots table)')
       const addresses = [
         ...Array.from({ length: HOT }, () => 'hot'),
         ...Array.from({ length: OTHERS }, (_, i) => `other-${i}`),

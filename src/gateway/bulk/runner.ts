@@ -119,6 +119,9 @@ export class BulkRunner {
     const b = await store.bulk.cancel(id, at)
     if (!b || b.status !== 'cancelled' || b.finished_at !== null) return b
     cancelledBulks(this.svc).add(id)
+    // Other daemons (one PostgreSQL) hold leased jobs of it too: they stop at this event, or at
+    // the store's answer they read right before each bulk send (bulk/cancelled.ts).
+    this.svc.live.publish(bulkEvent('bulk.progress', b, at))
     while ((await store.bulk.cancelPending(id, at, Date.now(), CANCEL_CHUNK)) === CANCEL_CHUNK) {
       await nextTurn()
     }

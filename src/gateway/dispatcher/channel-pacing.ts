@@ -9,7 +9,7 @@
  */
 import type { Connector } from '../../connectors/types.js'
 import type { ChannelRules } from '../../rules/types.js'
-import type { OutboxJob, SharedPacing } from '../../store/types.js'
+import type { OutboxJob, SharedPacing, SharedSlot } from '../../store/types.js'
 import { loopLag } from './loop-lag.js'
 import { Pacer, SlotCalendar } from './rate-limiter.js'
 import { sendJitterMs } from './send-jitter.js'
@@ -36,6 +36,29 @@ const WIRE_MARGIN_MS = 20
 const WRITE_WAIT_MAX_MS = 1000
 /** Jobs are held in memory for their rate slot at most this long; later slots go back to the store. */
 const HOLD_MAX_MS = 1000
+/**
+ * A shared slot is asked for a lead before the send it is for, and is no earlier than that: the
+ * time to build the job's payload meanwhile (its contact read) and to get the answer, so the slot
+ * is not already past when the send is ready (a send more than `SHARED_LATE_MS` after its slot
+ * takes a new one, at the back of the line). Asked for in lease order (`reserveShared`), so a
+ * lease's first jobs — single sends before bulks — get the earliest slots among all daemons. The
+ * lead follows what jobs took (an average of the time from a job's planned slot to its being
+ * ready, 1.5× that plus 3 ms), within these bounds (ms): a send waits that much on an idle
+ * channel, and a concurrency slot is held meanwhile, so it is kept as short as the store allows.
+ */
+const SHARED_LEAD_MIN_MS = 5
+const SHARED_LEAD_MAX_MS = 100
+/** The lead before anything was measured (a few round trips on a loaded machine). */
+const SHARED_LEAD_START_MS = 20
+/** Weight of the latest measurement in the average. */
+const SHARED_LEAD_WEIGHT = 0.2
+
+/** A shared slot asked for in lease order (`reserveShared`), to be claimed by `claimWire`. */
+export interface SharedAsk {
+  slot: Promise<SharedSlot>
+  /** When the job was planned to be ready to go (ms): its lead is measured from here. */
+  from: number
+}
 
 /** A channel's rates, as configured (sends per second). */
 export type ChannelRate = ChannelRules['rate']
@@ -78,6 +101,8 @@ export class ChannelPacing {
   private readonly spacing = new WireSpacing(() => WIRE_MARGIN_MS + this.lag.current())
   /** Connectors seen to finish a send without reporting its write: never held back for it. */
   private readonly silent = new WeakSet<Connector>()
+  /** Average time (ms) from a job's planned slot to its being ready (payload, shared answer). */
+  private readyMs = (SHARED_LEAD_START_MS - 3) / 1.5
 
   /**
    * `rateOf` reads a channel's rates from the live config (a reload may change them); `shared`
@@ -119,6 +144,28 @@ export class ChannelPacing {
     return { kind: 'send', at: slot }
   }
 
+  /** How long before a job's planned slot its shared slot is asked for (ms). */
+  get sharedLeadMs(): number {
+    const lead = this.readyMs * 1.5 + 3
+    return Math.round(Math.min(SHARED_LEAD_MAX_MS, Math.max(SHARED_LEAD_MIN_MS, lead)))
+  }
+
+  /**
+   * The job's shared slot (where the store shares them), asked for now: call it in lease order,
+   * `sharedLeadMs` before the job's planned slot `plannedAt` (`slot()`), so the shared slots go in
+   * the order the lease gave the jobs. Undefined without shared slots. The answer is awaited by
+   * `claimWire`; a job that ends before (its payload refused, its bulk cancelled) leaves its slot
+   * unused, which only spaces the channel's sends a little more.
+   */
+  reserveShared(job: OutboxJob, plannedAt: number): SharedAsk | undefined {
+    const limits =
+      this.shared && sharedLimits(job.channel, job.recipientKey, this.rateOf(job.channel))
+    if (!this.shared || !limits) return undefined
+    const slot = this.shared.reserve(limits, HOLD_MAX_MS, this.sharedLeadMs)
+    slot.catch(() => undefined) // its error is met where it is awaited, or nowhere if unused
+    return { slot, from: Math.max(Date.now(), plannedAt) }
+  }
+
   /**
    * A busy event loop can wake a held send late and the next one on time, and a send on a new
    * connection is written only after the connect: wait until the channel's and the recipient's
@@ -127,9 +174,18 @@ export class ChannelPacing {
    * first waits for its slot among all daemons, and takes a new one if it would leave more than
    * `SHARED_LATE_MS` after it. `dropped` when `dropped()` says the job is not to be sent any more
    * (its bulk was cancelled): checked after every wait, right before the claim, so after a cancel
-   * answered nothing of the bulk is handed over any more. A store error (shared slots) throws.
+   * answered nothing of the bulk is handed over any more; where the store is shared by several
+   * daemons, `recheck` (a bulk job's) reads whether another daemon cancelled it meanwhile, right
+   * before the claim, and `dropped()` is asked again. `asked` is the shared slot reserved in
+   * lease order (`reserveShared`); a new one is asked for only when it was missed. A store error
+   * (shared slots) throws.
    */
-  async claimWire(job: OutboxJob, dropped: () => boolean): Promise<WireClaim> {
+  async claimWire(
+    job: OutboxJob,
+    dropped: () => boolean,
+    asked?: SharedAsk,
+    recheck?: () => Promise<unknown>,
+  ): Promise<WireClaim> {
     const pace = this.pacing(job.channel, false)
     const limits = [
       { key: `c:${job.channel}`, perSecond: pace.chLimit },
@@ -138,10 +194,14 @@ export class ChannelPacing {
     const shared = this.shared
     const sharedFor =
       shared && sharedLimits(job.channel, job.recipientKey, this.rateOf(job.channel))
+    let first = asked
     for (;;) {
       let latest = Infinity
       if (shared && sharedFor) {
-        const slot = await shared.reserve(sharedFor, HOLD_MAX_MS)
+        const slot = await (first?.slot ??
+          shared.reserve(sharedFor, HOLD_MAX_MS, this.sharedLeadMs))
+        if (first) this.learnLead(Date.now() - first.from)
+        first = undefined
         if (!slot.reserved) return { kind: 'hold', due: Math.ceil(slot.at) }
         const wait = slot.at - Date.now()
         if (wait > 0) await new Promise((r) => setTimeout(r, Math.ceil(wait)))
@@ -150,11 +210,20 @@ export class ChannelPacing {
       for (;;) {
         await this.spacing.ready(limits)
         if (dropped()) return { kind: 'dropped' }
+        if (recheck) {
+          await recheck()
+          if (dropped()) return { kind: 'dropped' }
+        }
         if (Date.now() > latest) break // too late for the shared slot: take a new one
         const wire = this.spacing.tryStart(limits)
         if (wire) return { kind: 'send', wire }
       }
     }
+  }
+
+  /** One job was ready `ms` after its planned slot (payload built, shared slot answered). */
+  private learnLead(ms: number): void {
+    this.readyMs += SHARED_LEAD_WEIGHT * (Math.max(0, ms) - this.readyMs)
   }
 
   /** Right after `connector.send()` was called with `wire.written` as its `onWrite`. */

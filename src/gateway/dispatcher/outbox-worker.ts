@@ -14,14 +14,14 @@
 import type { Logger } from 'pino'
 import { SupervisedLoop, type TickOutcome } from '../../connectors/shared/supervised-loop.js'
 import { SendError } from '../../connectors/types.js'
-import type { MessageError, OutboxJob } from '../../store/types.js'
+import type { MessageError, MessageRecord, OutboxJob } from '../../store/types.js'
 import { cancelledBulks } from '../bulk/cancelled.js'
 import type { Services } from '../services.js'
-import { ChannelPacing, type WireClaim } from './channel-pacing.js'
+import { ChannelPacing, type SharedAsk, type WireClaim } from './channel-pacing.js'
 import { IDLE_POLL_MS, leaseDue } from './leasing.js'
 import { decideFailure, raceAbort, toSendError } from './send-failure.js'
 import { OutcomeBatch } from './send-outcomes.js'
-import { buildPayload } from './send-payload.js'
+import { buildPayload, jobMessage } from './send-payload.js'
 
 /** A channel that is not connected is retried this much later, without counting an attempt. */
 // Short, so a channel that (re)connects starts sending within a second; the release writes are
@@ -143,9 +143,16 @@ export class OutboxWorker {
       this.outcomes.record({ kind: 'release', jobId: job.jobId, due: slot.due })
       return
     }
-    if (slot.at > now) await new Promise((r) => setTimeout(r, slot.at - now))
-    const payload = await buildPayload(this.svc, job)
-    if (!payload)
+    // The shared slot (several daemons) is asked for a lead before the planned one: at once, in
+    // lease order, for jobs planned now; in slot order for the others.
+    const early = slot.at - this.pacing.sharedLeadMs - now
+    if (early > 0) await new Promise((r) => setTimeout(r, early))
+    const asked = this.pacing.reserveShared(job, slot.at)
+    const wait = slot.at - Date.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    const message = await jobMessage(this.svc, job)
+    const payload = await buildPayload(this.svc, job, message)
+    if (!payload || !message)
       return this.fail(job, { code: 'message_missing', message: 'the message of this job is gone' })
     if ('corrupt' in payload) return this.quarantine(job, payload.corrupt)
     if ('refused' in payload) return this.fail(job, payload.refused)
@@ -153,7 +160,7 @@ export class OutboxWorker {
       this.outcomes.record({ kind: 'release', jobId: job.jobId, due: payload.deferUntil })
       return
     }
-    const claim = await this.claimWire(job)
+    const claim = await this.claimWire(job, asked)
     if (claim.kind !== 'send') return
     const { wire } = claim
     // From the claim to the hand-over nothing waits.
@@ -171,6 +178,7 @@ export class OutboxWorker {
         messageId: job.messageId,
         at: new Date().toISOString(),
         platformMessageId: res.platformMessageId ?? null,
+        message,
       })
       this.svc.metrics.sent.inc({ channel: job.channel })
       this.svc.metrics.dispatchLatency.observe(
@@ -179,7 +187,7 @@ export class OutboxWorker {
       )
     } catch (err) {
       const e = toSendError(err, signal, this.stopCtl.signal)
-      this.onError(job, e, Date.now() - started, connector.capabilities.idempotentSends)
+      this.onError(job, e, Date.now() - started, connector.capabilities.idempotentSends, message)
     } finally {
       wire.settled()
     }
@@ -189,10 +197,17 @@ export class OutboxWorker {
    * The job's room on the wire (channel-pacing.ts). A shared slot too far off, or a store that
    * cannot reserve one now, sends the job back to the store to wait.
    */
-  private async claimWire(job: OutboxJob): Promise<WireClaim> {
+  private async claimWire(job: OutboxJob, asked?: SharedAsk): Promise<WireClaim> {
     let claim: WireClaim
     try {
-      claim = await this.pacing.claimWire(job, () => this.dropIfCancelled(job))
+      const { bulkId } = job
+      const cancelled = cancelledBulks(this.svc)
+      claim = await this.pacing.claimWire(
+        job,
+        () => this.dropIfCancelled(job),
+        asked,
+        bulkId === null || !cancelled.confirms ? undefined : () => cancelled.confirm(bulkId),
+      )
     } catch (err) {
       this.svc.storeFaults.report(err, 'reserving a rate slot')
       claim = { kind: 'hold', due: Date.now() + NOT_READY_DELAY_MS }
@@ -215,7 +230,13 @@ export class OutboxWorker {
   }
 
   /** A failed send, decided on its `SendError` kind alone (send-failure.ts). */
-  private onError(job: OutboxJob, e: SendError, tookMs: number, idempotent: boolean): void {
+  private onError(
+    job: OutboxJob,
+    e: SendError,
+    tookMs: number,
+    idempotent: boolean,
+    message?: MessageRecord,
+  ): void {
     const attempt = job.attempts + 1
     this.log.info(
       {
@@ -260,13 +281,22 @@ export class OutboxWorker {
           const { channel, messageId } = job
           this.outcomes.record({ kind: 'unreachable', channel, messageId, at })
         }
-        return this.fail(job, decision.error)
+        return this.fail(job, decision.error, message)
     }
   }
 
-  private fail(job: OutboxJob, error: MessageError): void {
+  /** `message`: the job's message as read for the send, when it was (saves a read for the event). */
+  private fail(job: OutboxJob, error: MessageError, message?: MessageRecord): void {
     const at = new Date().toISOString()
-    this.outcomes.record({ kind: 'failed', jobId: job.jobId, messageId: job.messageId, at, error })
+    const { jobId, messageId } = job
+    this.outcomes.record({
+      kind: 'failed',
+      jobId,
+      messageId,
+      at,
+      error,
+      ...(message && { message }),
+    })
     this.svc.metrics.failed.inc({ channel: job.channel, code: error.code })
   }
 

@@ -12,10 +12,27 @@ import type { Services } from '../services.js'
 
 /** What became of one job, to be written. Times are fixed when the outcome is decided. */
 export type SendOutcome =
-  /** Handed over and accepted: the message is `sent`, the job goes. */
-  | { kind: 'sent'; jobId: number; messageId: string; at: string; platformMessageId: string | null }
+  /**
+   * Handed over and accepted: the message is `sent`, the job goes. `message`: as read for the
+   * send (its status event is built from it; without it the message is read again).
+   */
+  | {
+      kind: 'sent'
+      jobId: number
+      messageId: string
+      at: string
+      platformMessageId: string | null
+      message?: MessageRecord
+    }
   /** Failed for good: the message is `failed` with `error`, the job goes. */
-  | { kind: 'failed'; jobId: number; messageId: string; at: string; error: MessageError }
+  | {
+      kind: 'failed'
+      jobId: number
+      messageId: string
+      at: string
+      error: MessageError
+      message?: MessageRecord
+    }
   /** Tried again at `due` (ms), one attempt counted. */
   | {
       kind: 'retry'
@@ -34,18 +51,23 @@ export type SendOutcome =
 
 /**
  * The store's outcomes for a tick's: data, with the `message.status` events built here from the
- * messages as they are now (read before the transaction; what an event reports — ids, channel —
- * does not change). `unreachable` marks the identity in the transaction of the message's failure.
+ * messages as read for their send (carried with the outcome), or read now before the transaction
+ * (what an event reports — ids, channel — does not change). `unreachable` marks the identity in the transaction of the message's failure.
  */
 async function storeOutcomes(
   svc: Pick<Services, 'store' | 'events'>,
   batch: readonly SendOutcome[],
 ): Promise<OutboxOutcome[]> {
   const ids = new Set<string>()
-  for (const o of batch)
-    if (o.kind === 'sent' || o.kind === 'failed' || o.kind === 'unreachable') ids.add(o.messageId)
   const messages = new Map<string, MessageRecord>()
+  for (const o of batch) {
+    if ((o.kind === 'sent' || o.kind === 'failed') && o.message)
+      messages.set(o.messageId, o.message)
+    else if (o.kind === 'sent' || o.kind === 'failed' || o.kind === 'unreachable')
+      ids.add(o.messageId)
+  }
   for (const id of ids) {
+    if (messages.has(id)) continue
     const m = await svc.store.messages.get(id)
     if (m) messages.set(id, m)
   }

@@ -5,7 +5,12 @@
  * half-read; a message that is gone answers null.
  */
 import type { OutboundPayload } from '../../connectors/types.js'
-import { CorruptRecord, type ContactRecord, type MessageError } from '../../store/types.js'
+import {
+  CorruptRecord,
+  type ContactRecord,
+  type MessageError,
+  type MessageRecord,
+} from '../../store/types.js'
 import type { OutboxJob } from '../../store/types.js'
 import { recheckHeld } from '../schedule/recheck.js'
 import type { Services } from '../services.js'
@@ -14,18 +19,26 @@ import type { Services } from '../services.js'
 export type JobPayload = Omit<OutboundPayload, 'signal'>
 
 /**
- * The payload of `job`'s message; `{ corrupt }` names what cannot be read; `{ refused }` is a
- * held (scheduled) message the rules refuse now, `{ deferUntil }` one whose send window is closed
- * now (schedule/recheck.ts); null: it is gone.
+ * The job's message as stored: the one its lease read with it (`OutboxJob.message`, PostgreSQL),
+ * or read now. It is carried to the job's outcome, so the status event needs no second read.
+ */
+export async function jobMessage(svc: Services, job: OutboxJob): Promise<MessageRecord | null> {
+  return job.message !== undefined ? job.message : svc.store.messages.get(job.messageId)
+}
+
+/**
+ * The payload of `job`'s message `m` (`jobMessage`); `{ corrupt }` names what cannot be read;
+ * `{ refused }` is a held (scheduled) message the rules refuse now, `{ deferUntil }` one whose
+ * send window is closed now (schedule/recheck.ts); null: it is gone.
  */
 export async function buildPayload(
   svc: Services,
   job: OutboxJob,
+  m: MessageRecord | null,
 ): Promise<
   JobPayload | { corrupt: string } | { refused: MessageError } | { deferUntil: number } | null
 > {
   const { store, links } = svc
-  const m = await store.messages.get(job.messageId)
   if (!m) return null
   if (m.unreadable) return { corrupt: m.unreadable.join(', ') }
   if (m.send_at) {

@@ -79,7 +79,8 @@ export function* applyChunk(c: BulkChunk): Program<BulkRecord | null> {
 }
 
 function* chunk(c: BulkChunk, savepoints: boolean): Program<BulkRecord | null> {
-  const b = yield* tx.getBulk(c.bulkId)
+  // Locked: a cancel committed meanwhile is seen here, or waits for this chunk (never lost).
+  const b = yield* tx.lockBulk(c.bulkId)
   if (!b || b.status !== 'running' || b.checked !== c.from) return null
   if (b.unreadable?.includes('skipped')) throw new CorruptRecord('bulks', b.id, 'skipped')
   const skipped = { ...b.skipped }

@@ -1,7 +1,10 @@
 /**
- * What became of leased outbox jobs, recorded as data in one transaction (the dispatcher's tick):
- * each outcome in its own savepoint, so one that cannot be recorded is undone alone. The status
- * moves are the port's outcome operations, whose SQL takes its lists from `movableFrom()`.
+ * What became of leased outbox jobs, recorded as data in one transaction (the dispatcher's tick).
+ * First all together (`recordAll`: the sent ones in one port call, no savepoints: each savepoint
+ * is two more round trips on PostgreSQL); should one of them fail, the transaction is undone and
+ * `recordOutcomes` runs instead, each outcome in its own savepoint, so one that cannot be
+ * recorded is undone alone. The status moves are the port's outcome operations, whose SQL takes
+ * its lists from `movableFrom()` (forward-only): the same rules either way.
  */
 import { storeFault } from '../store-fault.js'
 import type { OutboxOutcome, RecordResult } from '../types.js'
@@ -21,6 +24,24 @@ export function* recordOutcomes(
     }
   }
   return { rejected }
+}
+
+/**
+ * The outcomes without savepoints: sent ones in one `completeJobs` and their events in one
+ * `enqueueEvents`, the rest one by one. Throws on the first that fails (the caller undoes the
+ * transaction and runs `recordOutcomes`).
+ */
+export function* recordAll(
+  outcomes: readonly OutboxOutcome[],
+): Program<RecordResult<OutboxOutcome>> {
+  const sent = outcomes.filter((o) => o.kind === 'sent')
+  if (sent.length > 0) {
+    yield* tx.completeJobs(sent)
+    const events = sent.flatMap((o) => o.events)
+    if (events.length > 0) yield* tx.enqueueEvents(events)
+  }
+  for (const o of outcomes) if (o.kind !== 'sent') yield* recordOne(o)
+  return { rejected: [] }
 }
 
 function* recordOne(o: OutboxOutcome): Program<void> {

@@ -267,6 +267,16 @@ export interface TxPort {
     platformMessageId: string | null
     possibleDuplicate: boolean
   }): void
+  /** `completeJob` for each (in one or two statements where the dialect can: the dispatcher's tick). */
+  completeJobs(
+    list: readonly {
+      jobId: number
+      messageId: string
+      at: string
+      platformMessageId: string | null
+      possibleDuplicate: boolean
+    }[],
+  ): void
   /** Job deleted; message → failed where movableFrom('failed') allows, attempt counted. */
   failJob(c: { jobId: number; messageId: string; at: string; error: MessageError }): void
   /** Job due again at `dueAtMs`, lease released; the message keeps its status, counts the attempt. */
@@ -313,6 +323,11 @@ export interface TxPort {
 
   // ── Bulk ──────────────────────────────────────────────────────────────────────────────────
   getBulk(id: string): BulkRecord | null
+  /**
+   * `getBulk`, its row locked until the transaction ends (PostgreSQL `FOR UPDATE`): a chunk and a
+   * cancel of one bulk on two daemons (or two connections) go one after the other.
+   */
+  lockBulk(id: string): BulkRecord | null
   /** The job row (status running); the recipients go in pages (`insertRecipientPage`). */
   insertBulk(b: Omit<NewBulk, 'contactIds'> & { total: number }, now: string): void
   insertRecipientPage(bulkId: string, page: number, contactIds: readonly string[]): void

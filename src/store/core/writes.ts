@@ -14,6 +14,7 @@ import type {
   Store,
   ThreadRecord,
 } from '../types.js'
+import { storeFault } from '../store-fault.js'
 import { StoreConflict } from '../types.js'
 import {
   applyChunk,
@@ -29,7 +30,7 @@ import { claimFiring, skipFiring } from './automations.js'
 import { receiveInbound } from './inbound.js'
 import { mergeContacts } from './merge.js'
 import { canAdvance } from './message-status.js'
-import { cancelQueued, recordOutcomes } from './outbox.js'
+import { cancelQueued, recordAll, recordOutcomes } from './outbox.js'
 import { retryMessage } from './retry.js'
 import type { ErasedContact, ThreadState } from './port.js'
 import { tx, type Program } from './program.js'
@@ -131,7 +132,16 @@ export function coreWrites(run: RunTx): CoreWrites {
       fail: (id, now, error, events) => run(failBulk(id, now, error, events)),
     },
     outbox: {
-      record: (outcomes) => run(recordOutcomes(outcomes)),
+      record: async (outcomes) => {
+        try {
+          return await run(recordAll(outcomes))
+        } catch (error) {
+          // A store fault fails the call as one; an outcome that cannot be recorded (a bug) is
+          // found and set aside by the savepoint per outcome.
+          if (storeFault(error)) throw error
+          return run(recordOutcomes(outcomes))
+        }
+      },
       cancel: (ids, at) => run(cancelQueued(ids, at)),
     },
     consent: { record: (c) => run(recordConsent(c)) },

@@ -39,6 +39,7 @@ const INSERT = `INSERT INTO bulks (id, channel, status, author_kind, author_id, 
   VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $8)`
 const INSERT_PAGE = `INSERT INTO bulk_recipients (bulk_id, page, contact_ids) VALUES ($1, $2, $3)`
 const GET = `SELECT ${COLUMNS} FROM bulks WHERE id = $1`
+const LOCK = `SELECT ${COLUMNS} FROM bulks WHERE id = $1 FOR UPDATE`
 const UNFINISHED = `SELECT ${COLUMNS} FROM bulks WHERE finished_at IS NULL ORDER BY seq`
 const PAGE = `SELECT contact_ids FROM bulk_recipients WHERE bulk_id = $1 AND page = $2`
 const DELETE_PAGES = `DELETE FROM bulk_recipients WHERE bulk_id = $1`
@@ -60,6 +61,12 @@ const FAIL = `UPDATE bulks SET status = 'failed', error_code = $2, error_message
 
 export async function getBulk(sql: Sql, id: string): Promise<BulkRecord | null> {
   const row = await sql.one<BulkRow>(GET, [id])
+  return row ? toBulk(row) : null
+}
+
+/** Call inside a transaction: the row stays locked until it ends. */
+export async function lockBulk(sql: Sql, id: string): Promise<BulkRecord | null> {
+  const row = await sql.one<BulkRow>(LOCK, [id])
   return row ? toBulk(row) : null
 }
 

@@ -93,6 +93,11 @@ export async function getAttachment(sql: Sql, id: string): Promise<AttachmentRec
 }
 
 /** Rows → records with their attachments (one query for the page). */
+export const withAttachments = (
+  sql: Sql,
+  rows: readonly PgMessageRow[],
+): Promise<MessageRecord[]> => hydrate(sql, rows)
+
 async function hydrate(sql: Sql, rows: readonly PgMessageRow[]): Promise<MessageRecord[]> {
   if (rows.length === 0) return []
   const atts = new Map<string, AttachmentRecord[]>()

@@ -52,6 +52,15 @@ const SENT = `UPDATE messages SET
     attempts = attempts + 1, possible_duplicate = possible_duplicate OR $4,
     error_code = NULL, error_message = NULL
   WHERE id = $1`
+// The tick's sent outcomes at once (completeJobs): one DELETE and one UPDATE for the batch.
+const DELETE_JOBS = `DELETE FROM outbox WHERE job_id = ANY($1::bigint[])`
+const SENT_MANY = `UPDATE messages m SET
+    status = CASE WHEN m.status IN (${fromStatuses('sent')}) THEN 'sent' ELSE m.status END,
+    sent_at = coalesce(m.sent_at, u.at), platform_message_id = coalesce(u.pmid, m.platform_message_id),
+    attempts = m.attempts + 1, possible_duplicate = m.possible_duplicate OR u.dup,
+    error_code = NULL, error_message = NULL
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[]) AS u(id, at, pmid, dup)
+  WHERE m.id = u.id`
 // A status report may have moved the message past `sent` already; failed never overrides that.
 const FAILABLE = `status IN (${fromStatuses('failed')})`
 const FAILED = `UPDATE messages SET
@@ -198,6 +207,27 @@ export async function completeJob(
 ): Promise<void> {
   await sql.run(DELETE_JOB, [c.jobId])
   await sql.run(SENT, [c.messageId, c.at, c.platformMessageId, c.possibleDuplicate])
+}
+
+export async function completeJobs(
+  sql: Sql,
+  list: readonly {
+    jobId: number
+    messageId: string
+    at: string
+    platformMessageId: string | null
+    possibleDuplicate: boolean
+  }[],
+): Promise<void> {
+  if (list.length === 0) return
+  if (list.length === 1 && list[0]) return completeJob(sql, list[0])
+  await sql.run(DELETE_JOBS, [list.map((c) => c.jobId)])
+  await sql.run(SENT_MANY, [
+    list.map((c) => c.messageId),
+    list.map((c) => c.at),
+    list.map((c) => c.platformMessageId),
+    list.map((c) => c.possibleDuplicate),
+  ])
 }
 
 export async function failJob(

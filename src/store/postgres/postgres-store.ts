@@ -29,7 +29,7 @@ import { connectionLost } from './pg-faults.js'
 import { getIdempotency } from './message-rows.js'
 import * as messages from './message-reads.js'
 import * as queues from './queues.js'
-import { SHARED_PACING, sharedPacing } from './rate-slots.js'
+import { sharedPacing } from './rate-slots.js'
 import type { PgSchema } from './schema.js'
 import * as threads from './thread-reads.js'
 import { mergedIds } from './merge-rows.js'
@@ -159,7 +159,7 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
     blobs: blobTable(sql),
     notifications: pgNotifications(sql, url),
     sharedLocks: (o) => new PgAdvisoryLocks({ url, ...o }),
-    ...(SHARED_PACING ? { pacing: sharedPacing(sql) } : {}),
+    pacing: sharedPacing(sql),
     backup: () =>
       Promise.reject(
         new Error('omnigate backup copies a SQLite file; back PostgreSQL up with pg_dump'),

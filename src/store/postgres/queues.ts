@@ -4,12 +4,15 @@
  * (its daemon was killed mid-send) is simply due again for anyone. Each lease is one statement
  * per priority: pick a batch on the outbox_ready index with `FOR UPDATE SKIP LOCKED` (two daemons
  * leasing at once take different rows and never wait on each other) and stamp the lease, in the
- * transaction that marks the messages `sending`.
+ * transaction that marks the messages `sending` and reads them (with their attachments) for the
+ * dispatcher.
  */
 import { encodeCursor, seqCursor } from '../sqlite/cursor.js'
 import type { DeadLetter, OutboxJob, Page, WebhookDelivery, WebhookOutcome } from '../types.js'
 import type { Sql } from './exec.js'
+import { withAttachments } from './message-reads.js'
 import { PRIORITY, fromStatuses } from './message-rows.js'
+import type { PgMessageRow } from './rows.js'
 
 const LEASE_ORDER = [PRIORITY.single, PRIORITY.bulk]
 
@@ -26,8 +29,12 @@ const LEASE = `WITH picked AS (
     CASE WHEN o.priority = ${PRIORITY.bulk} THEN
       (SELECT bulk_id FROM messages m WHERE m.id = o.message_id) END AS "bulkId"`
 // Marked here rather than by the dispatcher: saves a write per message. The first time is kept.
+// The marked rows come back: the dispatcher sends from them (OutboxJob.message), so a message is
+// read once for its whole way through the dispatcher, in one statement for the batch.
 const MARK_SENDING = `UPDATE messages SET status = 'sending', sending_at = coalesce(sending_at, $1)
-  WHERE id = ANY($2) AND status IN (${fromStatuses('sending')})`
+  WHERE id = ANY($2) AND status IN (${fromStatuses('sending')}) RETURNING *`
+// Those not marked (already `sending`: a retry, a lease that expired) are read as they are.
+const UNMARKED = `SELECT * FROM messages WHERE id = ANY($1)`
 const DEPTH = `SELECT count(*) AS n FROM outbox`
 const NEXT_DUE = `SELECT least(
     (SELECT greatest(due_at, lease_until) FROM outbox WHERE priority = 0
@@ -76,11 +83,16 @@ export async function leaseOutbox(
     ])
     jobs.push(...got.sort((a, b) => a.dueAt - b.dueAt || a.jobId - b.jobId))
   }
-  if (jobs.length > 0) {
-    const at = new Date(nowMs).toISOString()
-    await sql.run(MARK_SENDING, [at, jobs.map((j) => j.messageId)])
-  }
-  return jobs
+  if (jobs.length === 0) return jobs
+  const at = new Date(nowMs).toISOString()
+  const ids = jobs.map((j) => j.messageId)
+  const rows = await sql.rows<PgMessageRow>(MARK_SENDING, [at, ids])
+  const marked = new Set(rows.map((r) => r.id))
+  const unmarked = ids.filter((id) => !marked.has(id))
+  if (unmarked.length > 0) rows.push(...(await sql.rows<PgMessageRow>(UNMARKED, [unmarked])))
+  const messages = new Map((await withAttachments(sql, rows)).map((m) => [m.id, m]))
+  // A message that is gone (erased meanwhile) is null: the dispatcher fails its job.
+  return jobs.map((j) => ({ ...j, message: messages.get(j.messageId) ?? null }))
 }
 
 export async function outboxDepth(sql: Sql): Promise<number> {

@@ -11,7 +11,9 @@
  * offset of d ms between two of them takes d ms of that margin (dispatcher/shared-slots.ts).
  *
  * Round trips: the sends asking in one event-loop turn, and those asking while a call is under
- * way, go together in the next call (one statement, one transaction), like group commit.
+ * way, go together in the next call (one statement, one transaction), like group commit. Within a
+ * call the sends are reserved in the order they asked (the function walks its arrays in order),
+ * so a dispatcher that asks in lease order gives a lease's first jobs the earliest slots.
  */
 import type { SharedLimit, SharedPacing, SharedSlot } from '../types.js'
 import type { Sql } from './exec.js'
@@ -30,20 +32,13 @@ const SWEEP_EVERY_MS = 10_000
 interface Pending {
   limits: readonly SharedLimit[]
   holdMs: number
+  leadMs: number
   resolve: (slot: SharedSlot) => void
   reject: (error: unknown) => void
 }
 
 /** The wall clock with sub-ms resolution (epoch ms). */
 const wallNow = (): number => performance.timeOrigin + performance.now()
-
-/**
- * Whether the PostgreSQL store offers its shared slots to the dispatcher. OFF for now: a leased
- * batch asks for its slots in the order its sends reach the wire, not in lease order, so a single
- * send could wait behind the bulk jobs leased with it (the bulk suite's "leased first" checks
- * failed on PostgreSQL). Until slots are reserved in lease order, each daemon paces alone.
- */
-export const SHARED_PACING = false
 
 export function sharedPacing(sql: Sql): SharedPacing {
   let queue: Pending[] = []
@@ -70,7 +65,8 @@ export function sharedPacing(sql: Sql): SharedPacing {
           holds.push(p.holdMs)
         }
       })
-      const now = wallNow()
+      // One "now" a call: a batch asks from its largest lead (the dispatcher uses one lead).
+      const now = wallNow() + Math.max(0, ...batch.map((p) => p.leadMs))
       const sweep = now - lastSweep >= SWEEP_EVERY_MS
       if (sweep) lastSweep = now
       const rows = await sql.rows<{ job: number; at: number; reserved: boolean }>(RESERVE, [
@@ -96,9 +92,9 @@ export function sharedPacing(sql: Sql): SharedPacing {
   }
 
   return {
-    reserve: (limits, holdMs) =>
+    reserve: (limits, holdMs, leadMs = 0) =>
       new Promise<SharedSlot>((resolve, reject) => {
-        queue.push({ limits, holdMs, resolve, reject })
+        queue.push({ limits, holdMs, leadMs, resolve, reject })
         if (!scheduled && !busy) {
           scheduled = true
           setImmediate(() => void flush())

@@ -59,6 +59,7 @@ export function pgTxPort(sql: Sql): AsyncTxPort {
 
     insertOutbox: (j) => messages.insertOutbox(sql, j),
     completeJob: (c) => messages.completeJob(sql, c),
+    completeJobs: (list) => messages.completeJobs(sql, list),
     failJob: (c) => messages.failJob(sql, c),
     retryJob: (c) => messages.retryJob(sql, c),
     cancelLeasedJob: (jobId, messageId, at) => messages.cancelLeasedJob(sql, jobId, messageId, at),
@@ -83,6 +84,7 @@ export function pgTxPort(sql: Sql): AsyncTxPort {
       (await sql.one<{ id: string }>(NEWEST_THREAD, [contactId]))?.id ?? null,
 
     getBulk: (id) => bulk.getBulk(sql, id),
+    lockBulk: (id) => bulk.lockBulk(sql, id),
     insertBulk: (b, now) => bulk.insertBulk(sql, b, now),
     insertRecipientPage: (id, page, ids) => bulk.insertRecipientPage(sql, id, page, ids),
     recipientPage: (id, page) => bulk.recipientPage(sql, id, page),

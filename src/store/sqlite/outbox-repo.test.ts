@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { testStoreDialect } from '../../../test/helpers/postgres.js'
 import { canAdvance } from '../core/message-status.js'
 import { openTempStore, type TempStore } from '../test-fixtures.js'
 import type { MessageStatus } from '../types.js'
@@ -323,6 +324,69 @@ describe('outcomes follow the forward-only rule of the core', () => {
         await t.store.outbox.cancel([m.id], at)
         await t.store.outbox.record([{ kind: 'cancelled', ...common }])
       }
+    }
+  })
+
+  it('records many sent outcomes with others in one call, each message as it should be', async () => {
+    const ids = await enqueue(5)
+    const jobs = await t.store.outbox.lease(T0 + 10, 10, LEASE_MS)
+    expect(jobs).toHaveLength(5)
+    const at = '2025-06-01T00:00:01.000Z'
+    const error = { code: 'http_503', message: 'busy' }
+    const sent = jobs.slice(0, 3).map((j, i) => ({
+      kind: 'sent' as const,
+      jobId: j.jobId,
+      messageId: j.messageId,
+      at,
+      platformMessageId: i === 0 ? null : `pm-${i}`,
+      possibleDuplicate: i === 2,
+      events: [
+        { id: `ev_${i}`, type: 'message.status', created_at: at, data: {}, targets: ['https://a'] },
+      ],
+    }))
+    const [j3, j4] = jobs.slice(3)
+    if (!j3 || !j4) throw new Error('no jobs')
+    const result = await t.store.outbox.record([
+      sent[0]!,
+      {
+        kind: 'retry',
+        jobId: j3.jobId,
+        messageId: j3.messageId,
+        dueAtMs: T0 + 5000,
+        error,
+        possibleDuplicate: false,
+      },
+      sent[1]!,
+      { kind: 'released', jobId: j4.jobId, dueAtMs: T0 + 100 },
+      sent[2]!,
+    ])
+    expect(result.rejected).toEqual([])
+    for (const [i, id] of ids.slice(0, 3).entries()) {
+      expect(await t.store.messages.get(id)).toMatchObject({
+        status: 'sent',
+        platform_message_id: i === 0 ? null : `pm-${i}`,
+        possible_duplicate: i === 2,
+        attempts: 1,
+      })
+    }
+    expect(await t.store.messages.get(ids[3] ?? '')).toMatchObject({
+      status: 'sending',
+      attempts: 1,
+    })
+    expect(await t.store.outbox.depth()).toBe(2)
+    expect(await t.store.webhooks.depth()).toBe(3)
+  })
+
+  it('a lease that reads the messages carries each as stored, marked sending', async () => {
+    const ids = await enqueue(3)
+    const jobs = await t.store.outbox.lease(T0 + 10, 10, LEASE_MS)
+    expect(jobs.map((j) => j.messageId)).toEqual(ids)
+    // SQLite reads a message when it is sent (in-process, cheap); PostgreSQL with the lease.
+    if (testStoreDialect() === 'postgres') expect(jobs.every((j) => j.message)).toBe(true)
+    for (const j of jobs) {
+      if (j.message === undefined) continue
+      expect(j.message).toEqual(await t.store.messages.get(j.messageId))
+      expect(j.message?.status).toBe('sending')
     }
   })
 

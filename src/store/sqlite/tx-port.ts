@@ -95,6 +95,9 @@ export function sqliteTxPort(p: PortParts): TxPort {
 
     insertOutbox: (j) => outbox.insert(j),
     completeJob: (c) => outbox.complete(c),
+    completeJobs: (list) => {
+      for (const c of list) outbox.complete(c) // prepared statements: a batch costs no more
+    },
     failJob: (c) => outbox.fail(c),
     retryJob: (c) => outbox.retry(c),
     cancelLeasedJob: (jobId, messageId, at) => outbox.cancelLeased(jobId, messageId, at),
@@ -120,6 +123,7 @@ export function sqliteTxPort(p: PortParts): TxPort {
       (x.stmt(NEWEST_THREAD).get(contactId) as { id: string } | undefined)?.id ?? null,
 
     getBulk: (id) => bulks.get(id),
+    lockBulk: (id) => bulks.get(id), // one writer: the transaction is the lock
     insertBulk: (b, now) => bulks.insert(b, now),
     insertRecipientPage: (id, page, ids) => bulks.insertPage(id, page, ids),
     recipientPage: (id, page) => bulks.page(id, page),
