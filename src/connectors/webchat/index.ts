@@ -29,7 +29,12 @@ export function createWebchatConnector(
     name: deps.name,
     type: 'webchat',
     limits: CHANNEL_LIMITS.webchat,
-    capabilities: { ...WEBCHAT_CAPABILITIES, ackWatch: null, vapidPublicKey: null, stateful: false },
+    capabilities: {
+      ...WEBCHAT_CAPABILITIES,
+      ackWatch: null,
+      vapidPublicKey: null,
+      stateful: false,
+    },
 
     verifyUserHash: (externalId, hash) => verifyUserHash(settings.secret, externalId, hash),
 

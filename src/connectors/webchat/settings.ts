@@ -18,7 +18,9 @@ const after = z
   })
   .optional()
   .meta({ description: 'Unread this long → the email copy; `off` disables it. Default 10m.' })
-  .transform((s) => (s === undefined ? DEFAULT_FALLBACK_AFTER_MS : s === 'off' ? null : parseDuration(s)))
+  .transform((s) =>
+    s === undefined ? DEFAULT_FALLBACK_AFTER_MS : s === 'off' ? null : parseDuration(s),
+  )
 
 /** The channel's own keys; the config adds `rules` and `timeout` to every channel. */
 export const webchatSettings = strict({
@@ -46,8 +48,9 @@ export const webchatSettings = strict({
       .optional()
       .meta({ description: 'An email channel: still unread after `after` → one email copy.' }),
     after,
-    link: httpUrl('Where the email copy and the push link back to. Default: the first allowed origin.')
-      .optional(),
+    link: httpUrl(
+      'Where the email copy and the push link back to. Default: the first allowed origin.',
+    ).optional(),
   })
     .optional()
     .meta({ description: 'Offline fallback (DESIGN §12).' })

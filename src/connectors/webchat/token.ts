@@ -34,7 +34,8 @@ export function signToken(secret: string, t: WebchatToken): string {
   return `${payload}.${mac(secret, payload).toString('base64url')}`
 }
 
-export type TokenCheck = { ok: true; token: WebchatToken } | { ok: false; reason: 'invalid' | 'expired' }
+export type TokenCheck =
+  { ok: true; token: WebchatToken } | { ok: false; reason: 'invalid' | 'expired' }
 
 /** Checks signature (constant time), channel and expiry. */
 export function verifyToken(
@@ -44,7 +45,8 @@ export function verifyToken(
   nowMs: number,
 ): TokenCheck {
   const [payload, sig, extra] = text.split('.')
-  if (secret === '' || !payload || !sig || extra !== undefined) return { ok: false, reason: 'invalid' }
+  if (secret === '' || !payload || !sig || extra !== undefined)
+    return { ok: false, reason: 'invalid' }
   const expected = mac(secret, payload)
   const given = Buffer.from(sig, 'base64url')
   if (given.length !== expected.length || !timingSafeEqual(given, expected))

@@ -36,7 +36,8 @@ export function webchatRows(
   return {
     history: (contactId, channel, before, limit) =>
       messages(HISTORY, [contactId, channel, before, limit]),
-    since: (contactId, channel, after, limit) => messages(SINCE, [contactId, channel, after, limit]),
+    since: (contactId, channel, after, limit) =>
+      messages(SINCE, [contactId, channel, after, limit]),
     undelivered: (contactId, channel, limit) => messages(UNDELIVERED, [contactId, channel, limit]),
     async schedule(timers: readonly FallbackTimer[]) {
       for (const t of timers)

@@ -52,7 +52,12 @@ export class WebchatRepo {
     private readonly messages: MessageRepo,
   ) {}
 
-  history(contactId: string, channel: string, before: string | null, limit: number): MessageRecord[] {
+  history(
+    contactId: string,
+    channel: string,
+    before: string | null,
+    limit: number,
+  ): MessageRecord[] {
     const rows = this.x
       .stmt(HISTORY)
       .all(contactId, channel, before ?? AFTER_ALL_IDS, limit) as MessageRow[]
@@ -82,7 +87,14 @@ export class WebchatRepo {
     this.x.stmt(DONE).run(t.message_id, t.kind)
     this.x
       .stmt(RECORD)
-      .run(t.message_id, r.kind, r.at, r.message_id, r.error?.code ?? null, r.error?.message ?? null)
+      .run(
+        t.message_id,
+        r.kind,
+        r.at,
+        r.message_id,
+        r.error?.code ?? null,
+        r.error?.message ?? null,
+      )
   }
 
   cancel(messageId: string): number {
