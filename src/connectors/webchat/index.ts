@@ -13,7 +13,6 @@ import { WEBCHAT_CAPABILITIES } from './capabilities.js'
 import type { WebchatSettings } from './settings.js'
 
 export type { WebchatSettings } from './settings.js'
-export { signToken, verifyToken, TOKEN_TTL_MS, type WebchatToken } from './token.js'
 
 /** The connector plus the visitor check the widget endpoints use. */
 export interface WebchatConnector extends Connector {

@@ -7,7 +7,7 @@ import { parseDuration } from '../../rules/duration.js'
 import { httpUrl, secret, strict } from '../shared/settings-parts.js'
 
 /** 10 minutes: the seed's "copied to the user's email within 10 minutes if they are offline". */
-export const DEFAULT_FALLBACK_AFTER_MS = 10 * 60_000
+const DEFAULT_FALLBACK_AFTER_MS = 10 * 60_000
 
 const ORIGIN = /^https?:\/\/[^/\s]+$/
 

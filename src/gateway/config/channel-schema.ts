@@ -48,7 +48,16 @@ export const CHANNEL_SCHEMAS = {
 } as const satisfies Record<ChannelType, z.ZodObject>
 
 export const channelSchema = z
-  .discriminatedUnion('type', [telegram, line, whatsappCloud, whatsapp, mail, webpush, webhook, webchat])
+  .discriminatedUnion('type', [
+    telegram,
+    line,
+    whatsappCloud,
+    whatsapp,
+    mail,
+    webpush,
+    webhook,
+    webchat,
+  ])
   .meta({ description: 'A channel; `type` selects its keys.' })
 
 export type RawChannel = z.output<typeof channelSchema>

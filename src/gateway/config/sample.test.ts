@@ -50,7 +50,15 @@ function variablesByChannel(file: string): Map<string, Set<string>> {
 describe('the shipped gateway.config.yaml', () => {
   it('loads with an empty environment: every channel disabled naming its variables, no key active', () => {
     const c = loadConfig(sample, { env: {} })
-    expect(Object.keys(c.channels)).toEqual(['tg', 'line', 'wa-cloud', 'mail', 'push', 'site', 'sms'])
+    expect(Object.keys(c.channels)).toEqual([
+      'tg',
+      'line',
+      'wa-cloud',
+      'mail',
+      'push',
+      'site',
+      'sms',
+    ])
     const vars = variablesByChannel(sample)
     for (const [name, channel] of Object.entries(c.channels)) {
       expect(channel.info.enabled, name).toBe(false)

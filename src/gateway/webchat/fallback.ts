@@ -26,7 +26,7 @@ import type { Services } from '../services.js'
  * "Not delivered at once": an open widget receives a message within milliseconds of `sent`; 5 s
  * also covers a widget reconnecting (its SSE `retry:` is 3 s) before a phone buzzes needlessly.
  */
-export const PUSH_AFTER_MS = 5_000
+const PUSH_AFTER_MS = 5_000
 /** How often due timers are looked for: the granularity of the fallbacks. */
 const CHECK_EVERY_MS = 1_000
 /** Timers run per pass; the rest wait for the next pass (one second later). */
@@ -164,7 +164,7 @@ function linkBack(svc: Services, s: WebchatSettings): string {
 }
 
 /** The email copy: the message quoted, then where to answer. */
-export function emailText(m: Pick<MessageRecord, 'text' | 'attachments'>, link: string): string {
+function emailText(m: Pick<MessageRecord, 'text' | 'attachments'>, link: string): string {
   const quoted = m.text ? m.text.split('\n').map((l) => `> ${l}`) : []
   const files = m.attachments.map((a) => `> [${a.filename}]`)
   return [

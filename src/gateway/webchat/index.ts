@@ -4,7 +4,6 @@
  * Origin check and CORS, and the offline fallback (push, then an email copy).
  */
 export * as webchatRoutes from './routes.js'
-export { WEBCHAT_PATHS, webchatCors } from './cors.js'
 export { fallbackRunner, scheduleFallbacks } from './fallback.js'
 export {
   sessionBody,

@@ -72,13 +72,9 @@ const token = z
 export const streamQuery = z
   .object({
     token,
-    last_event_id: z
-      .string()
-      .max(100)
-      .optional()
-      .meta({
-        description: 'Resume after this event id (for clients that cannot send Last-Event-ID).',
-      }),
+    last_event_id: z.string().max(100).optional().meta({
+      description: 'Resume after this event id (for clients that cannot send Last-Event-ID).',
+    }),
   })
   .strict()
 

@@ -27,10 +27,10 @@ import type { Visitor } from './visitor.js'
 /** Proxies commonly close a response idle for 60 s; a comment every 15 s stays well inside. */
 const HEARTBEAT_MS = 15_000
 /**
- * @internal Bytes a client may leave unread before it is dropped: a few dozen long messages. A
+ * Bytes a client may leave unread before it is dropped: a few dozen long messages. A
  * widget this far behind is gone or stalled; it resumes from its cursor when it comes back.
  */
-export const MAX_BUFFERED_BYTES = 256 * 1024
+const MAX_BUFFERED_BYTES = 256 * 1024
 /** What a browser waits before reconnecting after the stream ends (SSE `retry:`). */
 const RETRY_MS = 3_000
 /** At most this many messages replayed on a connect; a widget further behind reloads history. */

@@ -5,7 +5,7 @@
  * stop.
  */
 import type { Context } from 'hono'
-import { verifyToken, type WebchatToken } from '../../connectors/webchat/token.js'
+import { verifyToken } from '../../connectors/webchat/token.js'
 import { channelOfType, type ChannelOfType } from '../channels/channel-of-type.js'
 import { TokenBucket } from '../dispatcher/rate-limiter.js'
 import { apiError } from '../errors.js'
@@ -48,8 +48,6 @@ export function visitorOf(svc: Services, name: string, token: string | null): Vi
       : apiError('webchat_token_invalid', 'the session token is not one this channel signed')
   return { channel, name, contactId: r.token.contactId, externalId: r.token.externalId }
 }
-
-export type { WebchatToken }
 
 /**
  * A visitor's requests per second, and the burst a reconnecting widget may spend at once (a
