@@ -14,6 +14,7 @@ const LOOPS = [
   'outbox',
   'snooze',
   'watchdog',
+  'webchat-fallback',
   'webhooks',
 ]
 
