@@ -36,6 +36,7 @@ import { Health } from './health/index.js'
 import { StoreFaults } from './health/store-faults.js'
 import type { Services } from './services.js'
 import { snoozeWaker } from './snooze-waker.js'
+import { fallbackRunner, scheduleFallbacks } from './webchat/index.js'
 import { AckWatchdog } from './watchdog.js'
 
 export interface GatewayOptions {
@@ -229,10 +230,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   // One daemon at a time runs these (DESIGN §10); each finds its work in the store, so a new
   // leader picks up where the last one was. Automations and fallback timers join this list.
   const automationsRef: { r: AutomationRunner | null } = { r: null }
+  // Web chat fallback timers are set in every daemon (each hears every `sent`) and run by one.
+  const stopFallbackTimers = scheduleFallbacks(svc)
   const scheduler = new Scheduler(cluster, log, [
     () => snoozeWaker(svc),
     () => bulk,
     () => (automationsRef.r = automationRunner(svc)),
+    () => fallbackRunner(svc),
   ])
   schedulerRef.s = scheduler
   scheduler.start()
@@ -257,6 +261,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       stopping = true
       await scheduler.stop()
       presence.stop()
+      stopFallbackTimers()
       svc.storeFaults.stop()
       await watchdog.stop()
       await outbox.stop(graceMs)

@@ -48,7 +48,7 @@ describe('the start summary', () => {
     expect(text).toContain(`  config     ${sample}\n`)
     expect(text).toContain(`  store      SQLite file ${join(dataDir, 'omnigate.db')}\n`)
     expect(text).toContain(`  data       ${dataDir}\n`)
-    expect(text).toContain('  channels   6 (0 on, 6 disabled)\n')
+    expect(text).toContain('  channels   7 (0 on, 7 disabled)\n')
     expect(lines).toContain('    tg        telegram        disabled  (set TELEGRAM_BOT_TOKEN)')
     expect(lines).toContain(
       '    sms       webhook         disabled  (set SMS_RELAY_URL, SMS_RELAY_SECRET)',
@@ -78,7 +78,7 @@ describe('the start summary', () => {
     expect(text).not.toContain(key)
     expect(text).not.toContain('keys new')
     expect(text).toContain('    sms       webhook         connected\n')
-    expect(text).toContain('  channels   6 (1 on, 5 disabled)\n')
+    expect(text).toContain('  channels   7 (1 on, 6 disabled)\n')
   })
 
   it('shows a channel in error with its reason, keys waiting for a variable, and IPv6', () => {

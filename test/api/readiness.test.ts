@@ -15,6 +15,7 @@ const LOOPS = [
   'outbox',
   'snooze',
   'watchdog',
+  'webchat-fallback',
   'webhooks',
 ]
 

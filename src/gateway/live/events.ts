@@ -8,12 +8,15 @@ import { newId } from '../ids.js'
 import type { BulkRecord, ThreadRecord } from '../../store/types.js'
 import type { LiveEvent } from './bus.js'
 
-/**
- * The types the live stream carries: the app-webhook ones plus thread tags, bulk progress and web
- * chat visits (`webchat.opened`: `{contact_id, channel, thread_id?, first_visit}`, a trigger of
- * automations).
- */
-export type LiveEventType = EventType | 'thread.tagged' | 'bulk.progress' | 'webchat.opened'
+/** The types the live stream carries: the app-webhook ones plus thread tags and bulk progress. */
+export type LiveEventType =
+  | EventType
+  | 'thread.tagged'
+  | 'bulk.progress'
+  /** A visitor opened the web chat widget (DESIGN §12): `{contact_id, channel, thread_id, first_visit}`. */
+  | 'webchat.opened'
+  /** Someone is typing in a web chat: `{contact_id, channel, thread_id, from: visitor|agent, agent?}`. */
+  | 'webchat.typing'
 
 /** One live event, with a fresh id. */
 export function liveEvent(

@@ -98,7 +98,7 @@ export const withAttachments = (
   rows: readonly PgMessageRow[],
 ): Promise<MessageRecord[]> => hydrate(sql, rows)
 
-async function hydrate(sql: Sql, rows: readonly PgMessageRow[]): Promise<MessageRecord[]> {
+export async function hydrate(sql: Sql, rows: readonly PgMessageRow[]): Promise<MessageRecord[]> {
   if (rows.length === 0) return []
   const atts = new Map<string, AttachmentRecord[]>()
   const found = await sql.rows<AttachmentRecord & { owner: string }>(ATTACHMENTS_OF, [

@@ -62,6 +62,7 @@ describe.skipIf(testStoreDialect() !== 'postgres')('PostgreSQL migrations', () =
       'idempotency',
       'identities',
       'kv',
+      'message_fallbacks',
       'messages',
       'outbox',
       'rate_slots',
@@ -69,6 +70,7 @@ describe.skipIf(testStoreDialect() !== 'postgres')('PostgreSQL migrations', () =
       'thread_events',
       'thread_tags',
       'threads',
+      'webchat_fallback_timers',
       'webhook_dead_letters',
       'webhook_outbox',
     ])

@@ -15,6 +15,7 @@ import { dataRights } from './008-data-rights.js'
 import { schedule } from './009-schedule.js'
 import { merge } from './010-merge.js'
 import { automations } from './011-automations.js'
+import { webchat } from './012-webchat.js'
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   initial,
@@ -28,6 +29,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   schedule,
   merge,
   automations,
+  webchat,
 ]
 
 /** @internal exported for its tests */

@@ -14,6 +14,7 @@ import { dataRights } from './008-data-rights.js'
 import { schedule } from './009-schedule.js'
 import { merge } from './010-merge.js'
 import { automations } from './011-automations.js'
+import { webchat } from './012-webchat.js'
 
 export const MIGRATIONS: readonly Migration[] = [
   initial,
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   schedule,
   merge,
   automations,
+  webchat,
 ]
 
 /** The schema this code knows: the last step's version. */
