@@ -22,6 +22,8 @@ const config: KnipConfig = {
     '.puppeteerrc.cjs',
     // The console's bundle entry (scripts/build-console.mjs hands it to esbuild).
     'src/console/main.tsx!',
+    // The web chat widget's bundle entry (scripts/build-widget.mjs).
+    'src/webchat-widget/main.ts!',
   ],
   project: [
     'src/**/*.ts!',
