@@ -15,7 +15,7 @@ const config: KnipConfig = {
     // `npm run bench`, the schema writer and the Dockerfile checker (which a test runs).
     'scripts/*.mjs',
     // The bench's helper processes, forked by file name (`forkHelper('load.mjs')`).
-    'scripts/bench/{load,receiver,hello-server,noop-drain,fakes}.mjs',
+    'scripts/bench/{load,receiver,hello-server,noop-drain,fakes,webchat-streams}.mjs',
     // The Web Push example: a site's backend and the service worker the browser loads.
     'examples/webpush/{server.mjs,sw.js}',
     // puppeteer reads it at install and run time (no browser download).
