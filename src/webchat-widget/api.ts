@@ -92,8 +92,8 @@ export class ChatApi {
   /** The VAPID public key of the webpush channel (public, no token). */
   async pushKey(channel: string): Promise<string> {
     const res = await fetch(`${this.o.base}/v1/channels/${encodeURIComponent(channel)}/push-key`)
-    const body = (await answer(res)) as { public_key?: string; key?: string }
-    const key = body.public_key ?? body.key
+    const body = (await answer(res)) as { vapid_public_key?: string }
+    const key = body.vapid_public_key
     if (!key) throw new ChatApiError(res.status, 'no_public_key')
     return key
   }
