@@ -18,6 +18,8 @@ const config: KnipConfig = {
     'scripts/bench/{load,receiver,hello-server,noop-drain,fakes,webchat-streams}.mjs',
     // The Web Push example: a site's backend and the service worker the browser loads.
     'examples/webpush/{server.mjs,sw.js}',
+    // The web chat example's site backend.
+    'examples/webchat/server.mjs',
     // puppeteer reads it at install and run time (no browser download).
     '.puppeteerrc.cjs',
     // The console's bundle entry (scripts/build-console.mjs hands it to esbuild).
