@@ -7,6 +7,7 @@ import { EMAIL_CAPABILITIES } from './email/capabilities.js'
 import { LINE_CAPABILITIES } from './line/capabilities.js'
 import { TELEGRAM_CAPABILITIES } from './telegram/capabilities.js'
 import type { ChannelType, TypeCapabilities } from './types.js'
+import { WEBCHAT_CAPABILITIES } from './webchat/capabilities.js'
 import { WEBHOOK_CAPABILITIES } from './webhook/capabilities.js'
 import { WEBPUSH_CAPABILITIES } from './webpush/capabilities.js'
 import { WHATSAPP_CLOUD_CAPABILITIES } from './whatsapp-cloud/capabilities.js'
@@ -20,4 +21,5 @@ export const CHANNEL_CAPABILITIES: Readonly<Record<ChannelType, TypeCapabilities
   email: EMAIL_CAPABILITIES,
   webpush: WEBPUSH_CAPABILITIES,
   webhook: WEBHOOK_CAPABILITIES,
+  webchat: WEBCHAT_CAPABILITIES,
 })

@@ -7,6 +7,7 @@ import type { EmailSettings } from './email/settings.js'
 import type { LineSettings } from './line/settings.js'
 import type { TelegramSettings } from './telegram/settings.js'
 import type { Connector, ConnectorDeps } from './types.js'
+import type { WebchatSettings } from './webchat/settings.js'
 import type { WebhookSettings } from './webhook/settings.js'
 import type { WebPushSettings } from './webpush/settings.js'
 import type { WhatsAppCloudSettings } from './whatsapp-cloud/settings.js'
@@ -26,6 +27,7 @@ export type ChannelSettings =
   | EmailSettings
   | WebPushSettings
   | WebhookSettings
+  | WebchatSettings
 
 /** Builds the connector of the channel `settings.type` names; no I/O until `start()`. */
 export async function createConnector(
@@ -64,6 +66,10 @@ export async function createConnector(
         settings,
         deps.templateTitle ? { templateTitle: deps.templateTitle } : {},
       )
+    }
+    case 'webchat': {
+      const m = await import('./webchat/index.js')
+      return m.createWebchatConnector(deps, settings)
     }
   }
 }

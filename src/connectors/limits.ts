@@ -61,4 +61,12 @@ export const CHANNEL_LIMITS: Readonly<Record<ChannelType, ChannelLimits>> = {
     attachmentBytesMax: 25 * MB,
     attachmentTypes: [],
   },
+  // Our own widget: a chat message stays chat-sized; files go through the gateway's blob store.
+  webchat: {
+    textMax: 10_000,
+    captionMax: null,
+    attachmentsMax: 5,
+    attachmentBytesMax: 10 * MB,
+    attachmentTypes: [],
+  },
 }

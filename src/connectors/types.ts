@@ -7,7 +7,14 @@
 import type { Logger } from 'pino'
 
 export type ChannelType =
-  'telegram' | 'whatsapp' | 'whatsapp-cloud' | 'line' | 'email' | 'webpush' | 'webhook'
+  | 'telegram'
+  | 'whatsapp'
+  | 'whatsapp-cloud'
+  | 'line'
+  | 'email'
+  | 'webpush'
+  | 'webhook'
+  | 'webchat'
 
 export const CHANNEL_TYPES: readonly ChannelType[] = [
   'telegram',
@@ -17,6 +24,7 @@ export const CHANNEL_TYPES: readonly ChannelType[] = [
   'email',
   'webpush',
   'webhook',
+  'webchat',
 ]
 
 /** What a channel accepts; the rules refuse anything outside it before a job is queued. */

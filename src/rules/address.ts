@@ -80,6 +80,8 @@ export function addressKindForType(
       return 'push'
     case 'webhook':
       return webhookAddress ?? 'any'
+    case 'webchat':
+      return 'any'
   }
 }
 

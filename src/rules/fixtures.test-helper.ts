@@ -26,6 +26,7 @@ export function ago(ms: number): string {
 const TYPE_RULES: Partial<Record<ChannelType, Partial<ChannelRules>>> = {
   telegram: { contact_first: true },
   webpush: { contact_first: true },
+  webchat: { contact_first: true },
   whatsapp: { window: { duration_ms: 24 * HOUR, after: 'templates_only' } },
   'whatsapp-cloud': { window: { duration_ms: 24 * HOUR, after: 'templates_only' } },
   email: { allow_with_open_thread: true },
@@ -39,6 +40,7 @@ const ADDRESS_KIND: Record<ChannelType, ChannelInfo['addressKind']> = {
   email: 'email',
   webpush: 'push',
   webhook: 'any',
+  webchat: 'any',
 }
 
 export function channel(

@@ -774,6 +774,8 @@ export interface Store {
      */
     record(change: ConsentChange): Promise<ConsentOutcome | null>
   }
+  /** Web chat (DESIGN §12): a visitor's conversation on a channel, and the offline fallback timers. */
+  readonly webchat: WebchatRepo
   /** Online backup to a file (SQLite). */
   backup(file: string): Promise<void>
   integrityCheck(): Promise<string>
@@ -907,4 +909,48 @@ export class CorruptRecord extends Error {
     super(`${table} ${id}: column ${column} cannot be read`, cause === undefined ? {} : { cause })
     this.name = 'CorruptRecord'
   }
+}
+
+/** A pending offline fallback of one outbound web chat message (DESIGN §12), due at `due_at`. */
+export interface FallbackTimer {
+  message_id: string
+  kind: 'push' | 'email'
+  /** The webchat channel the message went out on. */
+  channel: string
+  contact_id: string
+  due_at: string
+}
+
+/** A fallback that ran: the message it sent on its own channel, or the refusal it met. */
+export interface FallbackRecord {
+  kind: 'push' | 'email'
+  at: string
+  /** The fallback's own message (on the push or email channel); null when it was refused. */
+  message_id: string | null
+  error: MessageError | null
+}
+
+/** The web chat channel's reads and its durable fallback timers (migration 12). */
+export interface WebchatRepo {
+  /** The contact's messages on `channel`, both directions, newest first, ids below `before`. */
+  history(
+    contactId: string,
+    channel: string,
+    before: string | null,
+    limit: number,
+  ): Promise<MessageRecord[]>
+  /** The contact's messages on `channel` with ids above `after`, oldest first (a stream resuming). */
+  since(contactId: string, channel: string, after: string, limit: number): Promise<MessageRecord[]>
+  /** Outbound messages of the contact on `channel` still `sent` (no stream got them), oldest first. */
+  undelivered(contactId: string, channel: string, limit: number): Promise<MessageRecord[]>
+  /** Adds timers; one already there for the same message and kind is kept as it is. */
+  schedule(timers: readonly FallbackTimer[]): Promise<void>
+  /** Timers due at `now`, earliest first. */
+  due(now: string, limit: number): Promise<FallbackTimer[]>
+  /** The timer ran: removed, and its record kept on the message (the first record of a kind wins). */
+  done(timer: Pick<FallbackTimer, 'message_id' | 'kind'>, record: FallbackRecord): Promise<void>
+  /** Removes the message's pending timers (it was read); resolves how many. */
+  cancel(messageId: string): Promise<number>
+  /** The fallbacks a message got, in the order they ran. */
+  fallbacks(messageId: string): Promise<FallbackRecord[]>
 }

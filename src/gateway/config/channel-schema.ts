@@ -9,6 +9,7 @@ import { emailSettings } from '../../connectors/email/settings.js'
 import { lineSettings } from '../../connectors/line/settings.js'
 import { telegramSettings } from '../../connectors/telegram/settings.js'
 import type { ChannelType } from '../../connectors/types.js'
+import { webchatSettings } from '../../connectors/webchat/settings.js'
 import { webhookSettings } from '../../connectors/webhook/settings.js'
 import { webpushSettings } from '../../connectors/webpush/settings.js'
 import { whatsappCloudSettings } from '../../connectors/whatsapp-cloud/settings.js'
@@ -32,6 +33,7 @@ const whatsapp = strict({ ...whatsappSettings.shape, ...common })
 const mail = strict({ ...emailSettings.shape, ...common })
 const webpush = strict({ ...webpushSettings.shape, ...common })
 const webhook = strict({ ...webhookSettings.shape, ...common })
+const webchat = strict({ ...webchatSettings.shape, ...common })
 
 /** Each type's own schema: also used alone to read a disabled channel's settings. */
 export const CHANNEL_SCHEMAS = {
@@ -42,10 +44,11 @@ export const CHANNEL_SCHEMAS = {
   email: mail,
   webpush,
   webhook,
+  webchat,
 } as const satisfies Record<ChannelType, z.ZodObject>
 
 export const channelSchema = z
-  .discriminatedUnion('type', [telegram, line, whatsappCloud, whatsapp, mail, webpush, webhook])
+  .discriminatedUnion('type', [telegram, line, whatsappCloud, whatsapp, mail, webpush, webhook, webchat])
   .meta({ description: 'A channel; `type` selects its keys.' })
 
 export type RawChannel = z.output<typeof channelSchema>
@@ -62,6 +65,7 @@ export const disabledChannelSchema = z.discriminatedUnion('type', [
   mail.partial().required({ type: true }),
   webpush.partial().required({ type: true }),
   webhook.partial().required({ type: true }),
+  webchat.partial().required({ type: true }),
 ])
 
 export type DisabledRawChannel = z.output<typeof disabledChannelSchema>

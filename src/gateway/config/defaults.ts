@@ -58,4 +58,7 @@ export const TYPE_RULES: Record<ChannelType, Partial<ChannelRules> & Pick<Channe
   webpush: { contact_first: true, rate: { per_second: 100, per_recipient_per_second: 1 } },
   // The app's own relay: fast by default, it applies its provider's limits itself.
   webhook: { rate: { per_second: 1000, per_recipient_per_second: 10 }, opt_out: DEFAULT_OPT_OUT },
+  // Web chat: the visitor must have opened the widget once (DESIGN §12); our own streams, no
+  // platform limit, a per-visitor pace that still lets an agent write a few lines in a row.
+  webchat: { contact_first: true, rate: { per_second: 1000, per_recipient_per_second: 5 } },
 }

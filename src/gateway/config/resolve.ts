@@ -120,6 +120,8 @@ const ADDRESS_KIND: Record<Exclude<ChannelType, 'webhook'>, ChannelInfo['address
   'whatsapp-cloud': 'phone',
   email: 'email',
   webpush: 'push',
+  // The site's own user id (`external_id`), whatever its shape.
+  webchat: 'any',
 }
 
 function resolveChannel(

@@ -10,6 +10,7 @@ import type { z } from 'zod'
 import { ApiError, apiError } from '../errors.js'
 import { storeUnavailable } from '../health/store-faults.js'
 import type { Services } from '../services.js'
+import { WEBCHAT_PATHS, webchatCors } from '../webchat/cors.js'
 import { authenticate } from './auth.js'
 import { checkJsonBounds } from './json-bounds.js'
 import { describeZodError } from './validation.js'
@@ -58,6 +59,8 @@ export function buildApp(svc: Services, routes: readonly Route[]): Hono {
     })(c, next),
   )
 
+  // Web chat widget endpoints: Origin check, CORS headers and preflights (webchat/cors.ts).
+  app.use(WEBCHAT_PATHS, webchatCors(svc))
   for (const r of routes) {
     app.on(r.method, r.path, async (c) => {
       const caller = r.auth.kind === 'key' ? authenticate(svc, c, r.auth.roles) : null

@@ -9,7 +9,14 @@ import type { BulkRecord, ThreadRecord } from '../../store/types.js'
 import type { LiveEvent } from './bus.js'
 
 /** The types the live stream carries: the app-webhook ones plus thread tags and bulk progress. */
-export type LiveEventType = EventType | 'thread.tagged' | 'bulk.progress'
+export type LiveEventType =
+  | EventType
+  | 'thread.tagged'
+  | 'bulk.progress'
+  /** A visitor opened the web chat widget (DESIGN §12): `{contact_id, channel, thread_id, first_visit}`. */
+  | 'webchat.opened'
+  /** Someone is typing in a web chat: `{contact_id, channel, thread_id, from: visitor|agent, agent?}`. */
+  | 'webchat.typing'
 
 /** One live event, with a fresh id. */
 export function liveEvent(

@@ -248,6 +248,16 @@ export const COPY_TABLES: readonly CopyTable[] = [
     key: ['channel', 'direction', 'status'],
     columns: ['channel', 'direction', 'status', 'n'],
   },
+  {
+    name: 'webchat_fallback_timers',
+    key: ['message_id', 'kind'],
+    columns: ['message_id', 'kind', 'channel', 'contact_id', 'due_at'],
+  },
+  {
+    name: 'message_fallbacks',
+    key: ['message_id', 'kind'],
+    columns: ['message_id', 'kind', 'at', 'fallback_message_id', 'error_code', 'error_message'],
+  },
   // The daemon's own settings (the attachment link secret …): the source's win, so links signed
   // before the move still open.
   { name: 'kv', key: ['scope', 'key'], columns: ['scope', 'key', 'value'], onConflict: 'replace' },

@@ -15,6 +15,8 @@ const BLOBS = `SELECT DISTINCT sha256 FROM attachments WHERE message_id IN (${OF
 const BY_CONTACT = [
   `DELETE FROM outbox WHERE message_id IN (${OF_CONTACT})`,
   `DELETE FROM attachments WHERE message_id IN (${OF_CONTACT})`,
+  `DELETE FROM message_fallbacks WHERE message_id IN (${OF_CONTACT})`,
+  `DELETE FROM webchat_fallback_timers WHERE contact_id = $1`,
   `DELETE FROM messages WHERE contact_id = $1`,
   `DELETE FROM thread_events WHERE contact_id = $1
     OR thread_id IN (SELECT id FROM threads WHERE contact_id = $1)`,

@@ -93,7 +93,7 @@ export async function getAttachment(sql: Sql, id: string): Promise<AttachmentRec
 }
 
 /** Rows → records with their attachments (one query for the page). */
-async function hydrate(sql: Sql, rows: readonly PgMessageRow[]): Promise<MessageRecord[]> {
+export async function hydrate(sql: Sql, rows: readonly PgMessageRow[]): Promise<MessageRecord[]> {
   if (rows.length === 0) return []
   const atts = new Map<string, AttachmentRecord[]>()
   const found = await sql.rows<AttachmentRecord & { owner: string }>(ATTACHMENTS_OF, [

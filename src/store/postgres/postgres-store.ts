@@ -32,6 +32,7 @@ import { SHARED_PACING, sharedPacing } from './rate-slots.js'
 import type { PgSchema } from './schema.js'
 import * as threads from './thread-reads.js'
 import { pgTxPort } from './tx-port.js'
+import { webchatRows } from './webchat-rows.js'
 
 const KV_GET = `SELECT value FROM kv WHERE scope = $1 AND key = $2`
 const KV_SET = `INSERT INTO kv (scope, key, value) VALUES ($1, $2, $3)
@@ -142,6 +143,7 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
       },
     },
     attachments: { get: (id) => messages.getAttachment(sql, id) },
+    webchat: webchatRows(sql, transaction),
     consent: {
       ...core.consent,
       state: (contactId) => consent.consentState(sql, contactId),

@@ -38,6 +38,7 @@ import type { SqliteDatabase } from './sqlite-database.js'
 import { ThreadRepo } from './thread-repo.js'
 import { ThreadRows } from './thread-rows.js'
 import { sqliteTxPort } from './tx-port.js'
+import { WebchatRepo } from './webchat-repo.js'
 import { WebhookRepo } from './webhook-repo.js'
 
 export function createSqliteStore(
@@ -83,6 +84,7 @@ export function createSqliteStore(
   const outbox = new OutboxRepo(x)
   const webhooks = new WebhookRepo(x)
   const kv = new KvRepo(x)
+  const webchat = new WebchatRepo(x, messages)
   const idempotency = new IdempotencyRepo(x)
   const blobs = new BlobStore(opts.blobsDir)
   const referenced = (sha256: string): boolean =>
@@ -165,6 +167,19 @@ export function createSqliteStore(
       set: (scope, key, value) => promised(() => kv.set(scope, key, value)),
     },
     attachments: { get: (id) => promised(() => attachments.get(id)) },
+    webchat: {
+      history: (contactId, channel, before, limit) =>
+        promised(() => webchat.history(contactId, channel, before, limit)),
+      since: (contactId, channel, after, limit) =>
+        promised(() => webchat.since(contactId, channel, after, limit)),
+      undelivered: (contactId, channel, limit) =>
+        promised(() => webchat.undelivered(contactId, channel, limit)),
+      schedule: (timers) => promised(() => transaction(() => webchat.schedule(timers))),
+      due: (now, limit) => promised(() => webchat.due(now, limit)),
+      done: (timer, record) => promised(() => transaction(() => webchat.done(timer, record))),
+      cancel: (messageId) => promised(() => webchat.cancel(messageId)),
+      fallbacks: (messageId) => promised(() => webchat.fallbacks(messageId)),
+    },
     consent: {
       ...core.consent,
       state: (contactId) => promised(() => consent.state(contactId)),

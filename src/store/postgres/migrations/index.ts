@@ -13,6 +13,7 @@ import { rateSlots } from './006-rate-slots.js'
 import { consent } from './007-consent.js'
 import { dataRights } from './008-data-rights.js'
 import { schedule } from './009-schedule.js'
+import { webchat } from './012-webchat.js'
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   initial,
@@ -24,6 +25,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   consent,
   dataRights,
   schedule,
+  webchat,
 ]
 
 /** @internal exported for its tests */

@@ -12,6 +12,7 @@ import { rateSlots } from './006-rate-slots.js'
 import { consent } from './007-consent.js'
 import { dataRights } from './008-data-rights.js'
 import { schedule } from './009-schedule.js'
+import { webchat } from './012-webchat.js'
 
 export const MIGRATIONS: readonly Migration[] = [
   initial,
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   consent,
   dataRights,
   schedule,
+  webchat,
 ]
 
 /** The schema this code knows: the last step's version. */
