@@ -5,6 +5,19 @@
  */
 import type { ChatMessage, OutgoingAttachment, Session, WidgetOptions } from './types.js'
 
+/** `GET …/webchat/messages`: oldest first; `next_before` pages back (null: nothing older). */
+export interface HistoryPage {
+  items: ChatMessage[]
+  next_before: string | null
+}
+
+/** `POST …/webchat/messages`: stored (the same answer for a retried `client_id`). */
+export interface Posted {
+  message_id: string
+  thread_id: string
+  client_id: string
+}
+
 /** A failed call: the API's error `code` when it sent one (`docs/api.md`), else `http_<status>`. */
 export class ChatApiError extends Error {
   constructor(
@@ -60,18 +73,23 @@ export class ChatApi {
     return this.session
   }
 
-  /** A page of history, older than `before` (a message id) when given. */
-  async history(before?: string): Promise<ChatMessage[]> {
-    const body = await this.get('messages', before ? { before } : {})
-    return pageOf(body)
+  /** A page of history (oldest first), older than `before` (a message id) when given. */
+  async history(before?: string): Promise<HistoryPage> {
+    const body = (await this.get('messages', before ? { before } : {})) as Partial<HistoryPage>
+    return { items: body.items ?? [], next_before: body.next_before ?? null }
   }
 
   /** The visitor writes; `clientId` makes a retry of the same message harmless. */
-  async send(clientId: string, text: string, attachments: OutgoingAttachment[]): Promise<unknown> {
+  async send(clientId: string, text: string, attachments: OutgoingAttachment[]): Promise<Posted> {
     const body: Record<string, unknown> = { client_id: clientId }
     if (text) body.text = text
     if (attachments.length > 0) body.attachments = attachments
-    return this.post('messages', body)
+    return (await this.post('messages', body)) as Posted
+  }
+
+  /** The visitor is typing (shown to agents in their consoles). */
+  async typing(): Promise<void> {
+    await this.post('typing', {})
   }
 
   async seen(upTo: string): Promise<void> {
@@ -130,11 +148,4 @@ async function answer(res: Response): Promise<unknown> {
     throw new ChatApiError(res.status, code ?? `http_${res.status}`)
   }
   return body
-}
-
-/** A history answer: `{data: […]}` (the API's page shape), `{messages: […]}` or a bare list. */
-function pageOf(body: unknown): ChatMessage[] {
-  if (Array.isArray(body)) return body as ChatMessage[]
-  const b = body as { data?: ChatMessage[]; messages?: ChatMessage[] } | null
-  return b?.data ?? b?.messages ?? []
 }

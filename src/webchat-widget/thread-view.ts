@@ -1,8 +1,8 @@
 /**
  * The messages in the `Conversation` log, kept in time order (ids are ULIDs: they sort by time)
  * and deduplicated by id, so history pages, live events and a resumed stream can overlap freely.
- * A message the visitor is still sending stands under its `client_id` until the daemon's copy
- * (which carries the same `client_id`) replaces it.
+ * A message the visitor is still sending stands under `pending:<client_id>` until the daemon
+ * answers with its id (`settle`); the stream's copy then replaces it.
  */
 import { renderMessage } from './message-view.js'
 import type { ChatAttachment, ChatMessage } from './types.js'
@@ -17,7 +17,6 @@ export class ThreadView {
 
   /** Adds or updates a message; true when it was new. */
   upsert(m: ChatMessage): boolean {
-    if (m.client_id && m.id !== pendingId(m.client_id)) this.remove(pendingId(m.client_id))
     const had = this.byId.get(m.id)
     const node = renderMessage(m, this.attachmentUrl)
     if (had) {
@@ -36,6 +35,14 @@ export class ThreadView {
   setStatus(id: string, status: string): void {
     const had = this.byId.get(id)
     if (had && had.m.status !== status) this.upsert({ ...had.m, status })
+  }
+
+  /** The daemon stored a pending message as `id`: shown once, under its real id. */
+  settle(clientId: string, id: string): void {
+    const pending = this.byId.get(pendingId(clientId))
+    if (!pending) return
+    this.remove(pendingId(clientId))
+    if (!this.byId.has(id)) this.upsert({ ...pending.m, id, status: 'sent' })
   }
 
   remove(id: string): void {

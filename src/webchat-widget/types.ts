@@ -17,7 +17,9 @@ export interface ChatMessage {
   attachments: ChatAttachment[]
   status: string
   created_at: string
-  client_id?: string | null
+  author?: string
+  /** The agent's display name, when known. */
+  author_name?: string | null
 }
 
 /** `POST …/webchat/session`. */
@@ -25,8 +27,7 @@ export interface Session {
   token: string
   contact_id: string
   thread_id?: string | null
-  /** When the channel has `fallback.push`: the webpush channel the widget subscribes through. */
-  push?: { channel: string; public_key?: string } | null
+  /** The webpush channel of `fallback.push`, when the daemon says (else `data-push-channel`). */
   push_channel?: string | null
 }
 

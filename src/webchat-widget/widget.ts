@@ -4,7 +4,7 @@
  * panel shows the history, and the site's messages are reported seen while the panel is open and
  * the page visible.
  */
-import { ChatApi, ChatApiError } from './api.js'
+import { ChatApi, ChatApiError, type Posted } from './api.js'
 import { pushSupported, refresh, subscribe } from './push.js'
 import { ChatStream } from './stream.js'
 import { pendingId, ThreadView } from './thread-view.js'
@@ -15,6 +15,8 @@ import { buildView, type View } from './view.js'
 const SEND_ATTEMPTS = 3
 /** How long "Typing…" stays without a new `typing` event. */
 const TYPING_MS = 6_000
+/** The visitor's typing is reported at most this often (consoles show it for a few seconds). */
+const TYPING_EVERY_MS = 3_000
 /** Files above this are refused here rather than by the daemon's body limit, after the upload. */
 const MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -25,6 +27,8 @@ export class Widget {
   private readonly stream: ChatStream
   private isOpen = false
   private loadingOlder = false
+  private loadedOnce = false
+  private lastTypingSent = 0
   private noOlder = false
   private typingTimer: ReturnType<typeof setTimeout> | undefined
   private picked: File[] = []
@@ -32,11 +36,11 @@ export class Widget {
   constructor(private readonly o: WidgetOptions) {
     this.api = new ChatApi(o)
     this.v = buildView(o.title)
-    this.thread = new ThreadView(this.v.log, (a) => a.url ?? '')
+    this.thread = new ThreadView(this.v.log, (a) => onDaemon(o.base, a.url))
     this.stream = new ChatStream(this.api, {
       message: (d) => this.onMessage(d as ChatMessage),
       status: (d) => this.onStatus(d as { message_id?: string; id?: string; status?: string }),
-      typing: (d) => this.onTyping(d as { typing?: boolean }),
+      typing: (d) => this.onTyping(d as { agent_name?: string | null }),
       resumed: () => void this.loadLatest(),
     })
   }
@@ -59,6 +63,7 @@ export class Widget {
         void this.submit()
       }
     })
+    v.input.addEventListener('input', () => this.typing())
     v.attach.addEventListener('click', () => v.file.click())
     v.file.addEventListener('change', () => this.pick())
     v.more.addEventListener('click', () => void this.loadOlder())
@@ -103,8 +108,11 @@ export class Widget {
   private async loadLatest(): Promise<void> {
     try {
       const page = await this.api.history()
-      for (const m of page) this.thread.upsert(m)
-      this.v.more.hidden = page.length === 0 || this.noOlder
+      for (const m of page.items) this.thread.upsert(m)
+      // Only the first load says whether there is more: after a resume older pages may be shown.
+      if (!this.loadedOnce) this.noOlder = page.next_before === null
+      this.loadedOnce = true
+      this.v.more.hidden = this.noOlder
       this.changed(true)
     } catch (e) {
       this.fail(e)
@@ -119,8 +127,8 @@ export class Widget {
     const fromBottom = log.scrollHeight - log.scrollTop
     try {
       const page = await this.api.history(before)
-      if (page.length === 0) this.noOlder = true
-      for (const m of page) this.thread.upsert(m)
+      if (page.next_before === null) this.noOlder = true
+      for (const m of page.items) this.thread.upsert(m)
       this.v.more.hidden = this.noOlder
       // Keep what the visitor was reading where it was.
       log.scrollTop = log.scrollHeight - fromBottom
@@ -145,13 +153,13 @@ export class Widget {
     this.changed(false)
   }
 
-  private onTyping(d: { typing?: boolean }): void {
-    this.showTyping(d.typing !== false)
+  private onTyping(d: { agent_name?: string | null }): void {
+    this.showTyping(true, d?.agent_name)
   }
 
-  private showTyping(on: boolean): void {
+  private showTyping(on: boolean, who?: string | null): void {
     clearTimeout(this.typingTimer)
-    this.v.typing.textContent = on ? 'Typing…' : ''
+    this.v.typing.textContent = on ? (who ? `${who} is typing…` : 'Typing…') : ''
     if (on) this.typingTimer = setTimeout(() => this.showTyping(false), TYPING_MS)
   }
 
@@ -176,6 +184,16 @@ export class Widget {
     this.api.seen(last.id).catch((e: unknown) => this.fail(e))
   }
 
+  /** Tells the agents the visitor is typing, at most every few seconds. */
+  private typing(): void {
+    const now = Date.now()
+    if (now - this.lastTypingSent < TYPING_EVERY_MS || !this.v.input.value) return
+    this.lastTypingSent = now
+    this.api.typing().catch(() => {
+      // A hint only: a lost one is not worth a message to the visitor.
+    })
+  }
+
   private pick(): void {
     const files = [...(this.v.file.files ?? [])]
     const big = files.find((f) => f.size > MAX_FILE_BYTES)
@@ -196,7 +214,6 @@ export class Widget {
     const clientId = newClientId()
     const pending: ChatMessage = {
       id: pendingId(clientId),
-      client_id: clientId,
       direction: 'in',
       text,
       attachments: files.map((f, i) => ({
@@ -212,11 +229,7 @@ export class Widget {
     try {
       const attachments = await Promise.all(files.map(readFile))
       const saved = await this.sendWithRetry(clientId, text, attachments)
-      const m =
-        (saved as { message?: ChatMessage } | null)?.message ?? (saved as ChatMessage | null)
-      if (m && typeof m.id === 'string' && typeof m.direction === 'string') {
-        this.thread.upsert({ ...m, client_id: clientId })
-      }
+      this.thread.settle(clientId, saved.message_id)
     } catch (e) {
       this.thread.upsert({ ...pending, status: 'failed' })
       this.fail(e)
@@ -227,7 +240,7 @@ export class Widget {
     clientId: string,
     text: string,
     att: OutgoingAttachment[],
-  ): Promise<unknown> {
+  ): Promise<Posted> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.api.send(clientId, text, att)
@@ -261,7 +274,7 @@ export class Widget {
 
   private pushChannel(): string | undefined {
     const s = this.api.known()
-    return s?.push?.channel ?? s?.push_channel ?? this.o.pushChannel
+    return s?.push_channel ?? this.o.pushChannel
   }
 
   private scrollToEnd(): void {
@@ -304,4 +317,16 @@ function readFile(f: File): Promise<OutgoingAttachment> {
     }
     r.readAsDataURL(f)
   })
+}
+
+/**
+ * A signed attachment link, pointed at the daemon this widget talks to: the daemon signs it under
+ * `server.public_url`, which may be an address the visitor's browser does not reach (a proxy's
+ * inside name); the path and the signature are what matter.
+ */
+function onDaemon(base: string, url: string | undefined): string {
+  if (!url) return ''
+  const u = new URL(url, base)
+  const at = u.pathname.indexOf('/v1/attachments/')
+  return at < 0 ? u.href : `${base}${u.pathname.slice(at)}${u.search}`
 }

@@ -71,7 +71,7 @@ function sitePage(daemon: string, q: URLSearchParams): string {
 <title>Shop</title>
 <style>/* a site's CSS that would wreck an unscoped widget */ * { font-size: 40px !important; color: red !important } button { display: none }</style>
 </head><body><h1>Example shop</h1>
-<script src="${daemon}/widget.js" data-channel="site" data-external-id="${attr(u)}" data-user-hash="${userHash(u)}" data-first-name="Ana"${email} data-push="/sw.js" async></script>
+<script src="${daemon}/widget.js" data-channel="site" data-external-id="${attr(u)}" data-user-hash="${userHash(u)}" data-first-name="Ana"${email} data-push="/sw.js" data-push-channel="push" async></script>
 </body></html>`
 }
 

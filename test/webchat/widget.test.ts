@@ -59,16 +59,20 @@ async function agentSays(text: string, attachments?: unknown[]): Promise<string>
 const statusOf = async (id: string): Promise<string> =>
   (await rig.t.call('GET', `/v1/messages/${id}`, { key: KEYS.alice })).body.status as string
 
-/** The visitor's messages as the API holds them (inbound on the webchat channel). */
-async function inboundTexts(): Promise<{ text: string | null; attachments: unknown[] }[]> {
+/** The contact's messages as the API holds them, oldest first. */
+async function messagesOf(): Promise<any[]> {
   const r = await rig.t.call('GET', `/v1/contacts/${contactId}/timeline?limit=100`, {
     key: KEYS.alice,
   })
   expect(r.status).toBe(200)
-  return (r.body.data as { kind?: string; message?: any; direction?: string; text?: string }[])
-    .map((e) => e.message ?? e)
-    .filter((m: any) => m.direction === 'in' && m.channel === 'site')
+  return (r.body.items as { kind: string; message?: any }[])
+    .filter((i) => i.kind === 'message')
+    .map((i) => i.message)
 }
+
+/** The visitor's messages: inbound on the webchat channel. */
+const inboundTexts = async (): Promise<{ text: string | null; attachments: any[] }[]> =>
+  (await messagesOf()).filter((m) => m.direction === 'in' && m.channel === 'site')
 
 const log = () => page.getByRole('log', { name: 'Conversation' })
 
@@ -117,17 +121,15 @@ describe('the web chat widget on a customer page', () => {
     expect(await launcher.isVisible()).toBe(true)
     await launcher.click()
     await expect.poll(() => log().textContent(), POLL).toContain('Your order has shipped')
-    expect(await log().evaluate('(e) => getComputedStyle(e).color')).not.toBe('rgb(255, 0, 0)')
+    // The site's `* { color: red !important }` does not reach into the shadow root.
+    const color = await log().evaluate((e) => (globalThis as any).getComputedStyle(e).color)
+    expect(color).toMatch(/^rgb/)
+    expect(color).not.toBe('rgb(255, 0, 0)')
     await page.getByRole('button', { name: 'Close chat' }).waitFor()
   })
 
   it('reports seen while the panel is open: the message turns read in the API', async () => {
-    const r = await rig.t.call('GET', `/v1/contacts/${contactId}/timeline?limit=100`, {
-      key: KEYS.alice,
-    })
-    const shipped = (r.body.data as any[])
-      .map((e) => e.message ?? e)
-      .find((m: any) => m.text === 'Your order has shipped')
+    const shipped = (await messagesOf()).find((m) => m.text === 'Your order has shipped')
     expect(shipped?.id).toBeTruthy()
     await expect.poll(() => statusOf(shipped.id as string), POLL).toBe('read')
   })
@@ -176,7 +178,12 @@ describe('the web chat widget on a customer page', () => {
       .toContain('receipt.png')
     const img = log().getByRole('img', { name: 'receipt.png' })
     await img.waitFor()
-    await expect.poll(() => img.evaluate('(e) => e.naturalWidth'), POLL).toBe(1)
+    await expect
+      .poll(
+        () => img.evaluate((e) => (e as unknown as { naturalWidth: number }).naturalWidth),
+        POLL,
+      )
+      .toBe(1)
   })
 
   it("an agent's attachment: an image inline, another file as a link", async () => {
