@@ -11,7 +11,8 @@ import { AUTH, writeConfig } from './lib/config.mjs'
 import { forkHelper, rssMb, sampleRss, sleep, startDaemon, waitHealthy } from './lib/proc.mjs'
 import { percentile } from './lib/stats.mjs'
 
-const VISITORS = 2_000
+/** `BENCH_P8_VISITORS` overrides it (a smaller run to tell per-stream cost from fixed cost). */
+const VISITORS = Number(process.env.BENCH_P8_VISITORS ?? 2_000)
 const SEND_CONCURRENCY = 16
 /**
  * Sends a second, spread evenly (2 000 in 10 s): an agent team's traffic, not a bulk. A burst of
