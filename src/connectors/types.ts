@@ -7,14 +7,7 @@
 import type { Logger } from 'pino'
 
 export type ChannelType =
-  | 'telegram'
-  | 'whatsapp'
-  | 'whatsapp-cloud'
-  | 'line'
-  | 'email'
-  | 'webpush'
-  | 'webhook'
-  | 'webchat'
+  'telegram' | 'whatsapp' | 'whatsapp-cloud' | 'line' | 'email' | 'webpush' | 'webhook' | 'webchat'
 
 export const CHANNEL_TYPES: readonly ChannelType[] = [
   'telegram',

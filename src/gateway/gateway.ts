@@ -30,6 +30,7 @@ import { Health } from './health/index.js'
 import { StoreFaults } from './health/store-faults.js'
 import type { Services } from './services.js'
 import { snoozeWaker } from './snooze-waker.js'
+import { fallbackRunner, scheduleFallbacks } from './webchat/index.js'
 import { AckWatchdog } from './watchdog.js'
 
 export interface GatewayOptions {
@@ -214,7 +215,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const bulk = bulkRunner(svc)
   // One daemon at a time runs these (DESIGN §10); each finds its work in the store, so a new
   // leader picks up where the last one was. Automations and fallback timers join this list.
-  const scheduler = new Scheduler(cluster, log, [() => snoozeWaker(svc), () => bulk])
+  // Web chat fallback timers are set in every daemon (each hears every `sent`) and run by one.
+  const stopFallbackTimers = scheduleFallbacks(svc)
+  const scheduler = new Scheduler(cluster, log, [
+    () => snoozeWaker(svc),
+    () => bulk,
+    () => fallbackRunner(svc),
+  ])
   schedulerRef.s = scheduler
   scheduler.start()
   // Not a singleton: it watches only channels whose connector is connected here, and a watched
@@ -236,6 +243,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       if (stopping) return
       stopping = true
       await scheduler.stop()
+      stopFallbackTimers()
       svc.storeFaults.stop()
       await watchdog.stop()
       await outbox.stop(graceMs)

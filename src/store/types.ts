@@ -947,8 +947,14 @@ export interface WebchatRepo {
   schedule(timers: readonly FallbackTimer[]): Promise<void>
   /** Timers due at `now`, earliest first. */
   due(now: string, limit: number): Promise<FallbackTimer[]>
-  /** The timer ran: removed, and its record kept on the message (the first record of a kind wins). */
-  done(timer: Pick<FallbackTimer, 'message_id' | 'kind'>, record: FallbackRecord): Promise<void>
+  /**
+   * The timer ran: removed, and its record kept on the message (the first record of a kind wins);
+   * null: nothing was needed (the message was seen, no subscription), no record.
+   */
+  done(
+    timer: Pick<FallbackTimer, 'message_id' | 'kind'>,
+    record: FallbackRecord | null,
+  ): Promise<void>
   /** Removes the message's pending timers (it was read); resolves how many. */
   cancel(messageId: string): Promise<number>
   /** The fallbacks a message got, in the order they ran. */

@@ -16,7 +16,7 @@ header{display:flex;align-items:center;gap:8px;padding:10px 12px;background:#245
 header h2{flex:1;margin:0;font-size:16px;font-weight:600}
 .icon{background:transparent;border:0;color:inherit;min-width:44px;min-height:44px;font-size:20px;border-radius:6px}
 .log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f4f6f9;overscroll-behavior:contain}
-.more{align-self:center;font-size:13px;color:#555;background:none;border:0;text-decoration:underline;min-height:32px}
+.more{align-self:center;font-size:13px;color:#555;background:none;border:0;text-decoration:underline;min-height:44px}
 .msg{max-width:80%;padding:8px 10px;border-radius:10px;white-space:pre-wrap;overflow-wrap:anywhere}
 .msg.out{align-self:flex-start;background:#fff;border:1px solid #dde2ea}
 .msg.in{align-self:flex-end;background:#2457c5;color:#fff}

@@ -53,6 +53,7 @@ channels:
   push:
     type: webpush
     secret: ${SECRET}
+    rules: { allow_with_open_thread: true }
   mail:
     type: email
     smtp: { url: "${smtpUrl}" }

@@ -133,9 +133,46 @@ function checkChannels(root: Obj): Finding[] {
         })
       }
     }
+    if (channel['type'] === 'webchat') findings.push(...checkFallback(root, name, channel))
     findings.push(...checkWindow(name, channel['type'], defaultRules, obj(channel['rules'])))
   }
   return dedupe(findings)
+}
+
+/** A web chat channel's `fallback.push` / `fallback.email` name a channel of that type (DESIGN §12). */
+function checkFallback(root: Obj, name: string, channel: Obj): Finding[] {
+  const fallback = obj(channel['fallback'])
+  if (fallback === null) return []
+  const channels = obj(root['channels']) ?? {}
+  const findings: Finding[] = []
+  for (const [key, type] of [
+    ['push', 'webpush'],
+    ['email', 'email'],
+  ] as const) {
+    const target = str(fallback[key])
+    if (target === null) continue
+    const found = obj(channels[target])
+    const path = ['channels', name, 'fallback', key]
+    if (found === null) {
+      const known = Object.entries(channels)
+        .filter(([, c]) => obj(c)?.['type'] === type)
+        .map(([n]) => n)
+      const hint =
+        known.length > 0 ? `${type} channels: ${known.join(', ')}` : `no ${type} channel is defined`
+      findings.push({
+        path,
+        anchor: 'value',
+        message: `channel "${target}" is not in channels: (${hint})`,
+      })
+    } else if (found['type'] !== type) {
+      findings.push({
+        path,
+        anchor: 'value',
+        message: `channel "${target}" is ${String(found['type'])}; fallback.${key} needs a ${type} channel`,
+      })
+    }
+  }
+  return findings
 }
 
 /** A window left without a duration after merging needs one the type cannot supply. */

@@ -68,7 +68,16 @@ describe('config/gateway.schema.json', () => {
     expect(ch).toMatchObject({
       properties: {
         type: {
-          enum: ['telegram', 'line', 'whatsapp-cloud', 'whatsapp', 'email', 'webpush', 'webhook'],
+          enum: [
+            'telegram',
+            'line',
+            'whatsapp-cloud',
+            'whatsapp',
+            'email',
+            'webpush',
+            'webhook',
+            'webchat',
+          ],
         },
       },
     })

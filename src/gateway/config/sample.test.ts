@@ -22,6 +22,7 @@ const FULL_ENV: Record<string, string> = {
   SMTP_URL: 'smtps://user:pass@mail.example:465',
   IMAP_URL: 'imaps://user:pass@mail.example:993',
   WEBPUSH_SECRET: 'push-secret',
+  WEBCHAT_SECRET: 'chat-secret',
   VAPID_PUBLIC_KEY: 'BPublicKey',
   VAPID_PRIVATE_KEY: 'privateKey',
   SMS_RELAY_URL: 'https://relay.example/out',
@@ -49,7 +50,7 @@ function variablesByChannel(file: string): Map<string, Set<string>> {
 describe('the shipped gateway.config.yaml', () => {
   it('loads with an empty environment: every channel disabled naming its variables, no key active', () => {
     const c = loadConfig(sample, { env: {} })
-    expect(Object.keys(c.channels)).toEqual(['tg', 'line', 'wa-cloud', 'mail', 'push', 'sms'])
+    expect(Object.keys(c.channels)).toEqual(['tg', 'line', 'wa-cloud', 'mail', 'push', 'site', 'sms'])
     const vars = variablesByChannel(sample)
     for (const [name, channel] of Object.entries(c.channels)) {
       expect(channel.info.enabled, name).toBe(false)
@@ -86,7 +87,16 @@ describe('config/examples', () => {
   const files = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml'))
 
   it('has one example per channel type', () => {
-    const types = ['email', 'line', 'telegram', 'webhook', 'webpush', 'whatsapp', 'whatsapp-cloud']
+    const types = [
+      'email',
+      'line',
+      'telegram',
+      'webchat',
+      'webhook',
+      'webpush',
+      'whatsapp',
+      'whatsapp-cloud',
+    ]
     expect(files.sort()).toEqual(types.map((t) => `${t}.yaml`).sort())
   })
 

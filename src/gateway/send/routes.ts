@@ -26,5 +26,11 @@ export const getMessage =
   async (i: RouteInput<unknown, unknown>): Promise<JsonResult> => {
     const m = await svc.store.messages.get(i.params.id ?? '')
     if (!m) throw notFound('message', i.params.id ?? '')
+    // Web chat messages carry their offline fallbacks (DESIGN §12).
+    if (svc.config().channels[m.channel]?.info.type === 'webchat' && m.direction === 'out')
+      return {
+        status: 200,
+        body: { ...messageView(m), fallback: await svc.store.webchat.fallbacks(m.id) },
+      }
     return { status: 200, body: messageView(m) }
   }

@@ -5,6 +5,7 @@
  */
 export * as webchatRoutes from './routes.js'
 export { WEBCHAT_PATHS, webchatCors } from './cors.js'
+export { fallbackRunner, scheduleFallbacks } from './fallback.js'
 export {
   sessionBody,
   visitorMessageBody,

@@ -33,14 +33,10 @@ export const visitorMessageBody = z
   .object({
     text: z.string().max(1_000_000).optional(),
     attachments: z.array(visitorAttachment).max(50).optional(),
-    client_id: z
-      .string()
-      .min(1)
-      .max(100)
-      .meta({
-        description:
-          'The widget’s own id for this message: a retry with it is answered as the first was.',
-      }),
+    client_id: z.string().min(1).max(100).meta({
+      description:
+        'The widget’s own id for this message: a retry with it is answered as the first was.',
+    }),
   })
   .strict()
 export type VisitorMessageBody = z.infer<typeof visitorMessageBody>

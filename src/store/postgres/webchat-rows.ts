@@ -44,9 +44,10 @@ export function webchatRows(
         await sql.run(SCHEDULE, [t.message_id, t.kind, t.channel, t.contact_id, t.due_at])
     },
     due: (now, limit) => sql.rows<FallbackTimer>(DUE, [now, limit]),
-    done: (t, r: FallbackRecord) =>
+    done: (t, r: FallbackRecord | null) =>
       transaction(async (s) => {
         await s.run(DONE, [t.message_id, t.kind])
+        if (r === null) return
         await s.run(RECORD, [
           t.message_id,
           r.kind,

@@ -83,8 +83,9 @@ export class WebchatRepo {
     return this.x.stmt(DUE).all(now, limit) as FallbackTimer[]
   }
 
-  done(t: Pick<FallbackTimer, 'message_id' | 'kind'>, r: FallbackRecord): void {
+  done(t: Pick<FallbackTimer, 'message_id' | 'kind'>, r: FallbackRecord | null): void {
     this.x.stmt(DONE).run(t.message_id, t.kind)
+    if (r === null) return
     this.x
       .stmt(RECORD)
       .run(

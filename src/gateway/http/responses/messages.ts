@@ -92,6 +92,22 @@ export const message = named(
     }),
     created_at: timestamp,
     status_history: z.array(statusChange),
+    fallback: z
+      .array(
+        z.object({
+          kind: z.enum(['push', 'email']),
+          at: timestamp,
+          message_id: idOf('msg')
+            .nullable()
+            .meta({ description: 'The fallback’s own message; null when its channel refused it.' }),
+          error: z.object({ code: z.string(), message: z.string() }).nullable(),
+        }),
+      )
+      .optional()
+      .meta({
+        description:
+          'Web chat messages (DESIGN §12): the offline fallbacks that ran (a push, an email copy), in order.',
+      }),
   }),
   {
     description: 'A message with its status history and last error.',
