@@ -1,10 +1,14 @@
 /**
  * The widget's styles, inside its shadow root: the site's CSS can't reach in and ours can't leak
- * out. `:host { all: initial }` drops inherited fonts and colours. On a narrow screen (a phone, an
- * app's web view) the panel fills the viewport; every control is a real button, none needs hover.
+ * out. `:host { all: initial !important }` drops what the page sets on the host element (an
+ * important declaration of the shadow tree beats the page's, even `* { … !important }`), and the
+ * top elements set their own font and colour, so nothing is inherited from the page. On a narrow
+ * screen (a phone, an app's web view) the panel fills the viewport; every control is a real
+ * button, none needs hover.
  */
 export const CSS = `
-:host{all:initial;position:fixed;z-index:2147483000;right:16px;bottom:16px;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24}
+:host{all:initial!important;position:fixed!important;z-index:2147483000!important;right:16px!important;bottom:16px!important;display:block!important}
+.launcher,.panel{font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;text-align:left}
 *{box-sizing:border-box}
 button{font:inherit;cursor:pointer}
 .launcher{position:relative;width:56px;height:56px;border-radius:50%;border:0;background:#2457c5;color:#fff;box-shadow:0 2px 10px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}
