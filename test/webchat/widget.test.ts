@@ -186,7 +186,7 @@ describe('the web chat widget on a customer page', () => {
       .toBe(1)
   })
 
-  it("an agent's attachment: an image inline, another file as a link", async () => {
+  it("an agent's attachment shows as a link that opens the file (a signed link, no key)", async () => {
     await agentSays('Your invoice', [
       {
         filename: 'invoice.txt',
