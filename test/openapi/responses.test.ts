@@ -19,7 +19,12 @@ import { responseValidator, type ResponseValidator } from './response-validator.
  * Operations the scenario cannot answer 2xx without a platform's fake (test/integration has them),
  * or whose 2xx never ends (the SSE stream: test/api/live-stream.test.ts reads it).
  */
-const NOT_2XX_HERE = new Set(['verifyPlatformHook', 'receivePlatformHook', 'streamEvents'])
+const NOT_2XX_HERE = new Set([
+  'verifyPlatformHook',
+  'receivePlatformHook',
+  'streamEvents',
+  'streamWebchat',
+])
 
 /** Requests per key before 429: above what one key spends in the scenario. */
 const BURST = 150
@@ -56,6 +61,11 @@ channels:
   web:
     type: webpush
     secret: site-secret
+  chat:
+    type: webchat
+    secret: chat-secret
+    allowed_origins: [https://shop.example]
+    fallback: { push: web }
 templates:
   shipped:
     text: "Order {{order}} has shipped"
@@ -287,6 +297,57 @@ describe('answers match the OpenAPI document', () => {
     await call(200, 'POST', path, { key: null, body })
     const forged = { key: null, body: { ...body, user_hash: userHash('other', 'user-42') } }
     expectCode(await call(401, 'POST', path, forged), 'signature_invalid')
+  })
+
+  it('web chat: session, history, messages, seen, typing, push (DESIGN §12)', async () => {
+    const base = '/v1/channels/chat/webchat'
+    const origin = { origin: 'https://shop.example' }
+    const session = await call(200, 'POST', `${base}/session`, {
+      key: null,
+      headers: origin,
+      body: { external_id: 'visitor-7', user_hash: userHash('chat-secret', 'visitor-7') },
+    })
+    const bad = { external_id: 'visitor-7', user_hash: userHash('other', 'visitor-7') }
+    expectCode(
+      await call(401, 'POST', `${base}/session`, { key: null, headers: origin, body: bad }),
+      'user_hash_invalid',
+    )
+    const foreign = { key: null, headers: { origin: 'https://evil.example' }, body: bad }
+    expectCode(await call(403, 'POST', `${base}/session`, foreign), 'origin_not_allowed')
+    const bearer = { ...origin, authorization: `Bearer ${session.body.token}` }
+    const posted = await call(200, 'POST', `${base}/messages`, {
+      key: null,
+      headers: bearer,
+      body: { text: 'hello from the widget', client_id: 'c-1' },
+    })
+    await call(200, 'GET', `${base}/messages?token=${session.body.token}`, {
+      key: null,
+      headers: origin,
+    })
+    expectCode(
+      await call(422, 'POST', `${base}/messages`, {
+        key: null,
+        headers: bearer,
+        body: { text: 'x'.repeat(10_001), client_id: 'c-2' },
+      }),
+      'text_too_long',
+    )
+    const reply = await call(202, 'POST', '/v1/messages', {
+      body: { thread_id: posted.body.thread_id, text: 'hi there' },
+    })
+    await call(200, 'POST', `${base}/seen`, {
+      key: null,
+      headers: bearer,
+      body: { up_to: reply.body.id },
+    })
+    await call(200, 'POST', `${base}/typing`, { key: null, headers: bearer, body: {} })
+    const key = (await call(200, 'GET', '/v1/channels/web/push-key', { key: null })).body
+    await call(200, 'POST', `${base}/push`, {
+      key: null,
+      headers: bearer,
+      body: { subscription: push.subscribe(key.vapid_public_key) },
+    })
+    await call(200, 'GET', `/v1/messages/${reply.body.id}`)
   })
 
   it('consent: read, set by a key, the email one-click link; opted_out refusals', async () => {

@@ -61,15 +61,48 @@ export const pushBody = z
   .strict()
 export type PushBody = z.infer<typeof pushBody>
 
-export const tokenQuery = z
+const token = z
+  .string()
+  .min(1)
+  .max(2000)
+  .optional()
+  .meta({ description: 'The session token (or send it as Authorization: Bearer).' })
+
+/** `GET …/webchat/stream`. */
+export const streamQuery = z
   .object({
-    token: z.string().min(1).max(2000).optional(),
-    before: idOf('msg').optional(),
-    limit: z.coerce.number().int().min(1).max(100).optional(),
-    last_event_id: z.string().max(100).optional(),
+    token,
+    last_event_id: z
+      .string()
+      .max(100)
+      .optional()
+      .meta({
+        description: 'Resume after this event id (for clients that cannot send Last-Event-ID).',
+      }),
   })
   .strict()
-export type TokenQuery = z.infer<typeof tokenQuery>
+
+/** `GET …/webchat/messages`. */
+export const historyQuery = z
+  .object({
+    token,
+    before: idOf('msg').optional().meta({ description: 'Only messages older than this one.' }),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: 'Messages in the page (default 30).' }),
+  })
+  .strict()
+
+export interface TokenQuery {
+  token?: string | undefined
+  last_event_id?: string | undefined
+  before?: string | undefined
+  limit?: number | undefined
+}
 
 export const webchatSession = named(
   'WebchatSession',

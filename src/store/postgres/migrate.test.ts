@@ -61,6 +61,7 @@ describe.skipIf(testStoreDialect() !== 'postgres')('PostgreSQL migrations', () =
       'idempotency',
       'identities',
       'kv',
+      'message_fallbacks',
       'messages',
       'outbox',
       'rate_slots',
@@ -68,6 +69,7 @@ describe.skipIf(testStoreDialect() !== 'postgres')('PostgreSQL migrations', () =
       'thread_events',
       'thread_tags',
       'threads',
+      'webchat_fallback_timers',
       'webhook_dead_letters',
       'webhook_outbox',
     ])

@@ -13,11 +13,12 @@ import { startTelegramFake, type TelegramFake } from '../../fakes/telegram-api.j
 const secret = (label: string) => `${label}-${randomBytes(12).toString('hex')}`
 
 export interface Platforms {
-  /** The `channels:` block (without the key itself): sms, push, tg, line, wa, mail. */
+  /** The `channels:` block (without the key itself): sms, push, site, tg, line, wa, mail. */
   channels: string
   secrets: {
     sms: string
     push: string
+    webchat: string
     telegram: string
     lineToken: string
     lineSecret: string
@@ -37,6 +38,7 @@ export async function startPlatforms(relayUrl = 'http://127.0.0.1:9/relay'): Pro
   const s = {
     sms: secret('sms'),
     push: secret('push'),
+    webchat: secret('webchat'),
     telegram: `${100000 + Math.floor(Math.random() * 899999)}:${randomBytes(16).toString('hex')}`,
     lineToken: secret('line-token'),
     lineSecret: secret('line-secret'),
@@ -58,6 +60,11 @@ export async function startPlatforms(relayUrl = 'http://127.0.0.1:9/relay'): Pro
   push:
     type: webpush
     secret: ${s.push}
+  site:
+    type: webchat
+    secret: ${s.webchat}
+    allowed_origins: [https://shop.example]
+    fallback: { push: push }
   tg:
     type: telegram
     token: "${s.telegram}"
