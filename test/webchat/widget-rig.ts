@@ -19,7 +19,7 @@ import { startGateway, type TestGateway } from '../helpers/harness.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ROOT = new URL('../../', import.meta.url).pathname
-export const SECRET = 'site-webchat-secret-0123456789'
+const SECRET = 'site-webchat-secret-0123456789'
 
 export interface WidgetRig {
   t: TestGateway

@@ -19,7 +19,7 @@ interface Script {
 }
 
 /** `dist/widget/widget.js` of the package this module belongs to (from `src/` in tests too). */
-export function defaultWidgetPath(): string {
+function defaultWidgetPath(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir)
   return join(dir, 'dist', 'widget', 'widget.js')
