@@ -23,9 +23,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 # What `npm run build` reads and writes: tsc (tsconfig*.json, src/) to dist/, then
 # scripts/gen-schema.mjs writes config/gateway.schema.json, scripts/build-console.mjs bundles
-# src/console/ (esbuild, its binary from the @esbuild/<platform> package: no install script needed).
+# src/console/ and scripts/build-widget.mjs src/webchat-widget/ (esbuild, its binary from the
+# @esbuild/<platform> package: no install script needed).
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/gen-schema.mjs scripts/build-console.mjs ./scripts/
+COPY scripts/gen-schema.mjs scripts/build-console.mjs scripts/build-widget.mjs ./scripts/
 COPY config ./config
 COPY src ./src
 RUN npm run build && npm prune --omit=dev

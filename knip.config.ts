@@ -15,13 +15,17 @@ const config: KnipConfig = {
     // `npm run bench`, the schema writer and the Dockerfile checker (which a test runs).
     'scripts/*.mjs',
     // The bench's helper processes, forked by file name (`forkHelper('load.mjs')`).
-    'scripts/bench/{load,receiver,hello-server,noop-drain,fakes}.mjs',
+    'scripts/bench/{load,receiver,hello-server,noop-drain,fakes,webchat-streams}.mjs',
     // The Web Push example: a site's backend and the service worker the browser loads.
     'examples/webpush/{server.mjs,sw.js}',
+    // The web chat example's site backend.
+    'examples/webchat/server.mjs',
     // puppeteer reads it at install and run time (no browser download).
     '.puppeteerrc.cjs',
     // The console's bundle entry (scripts/build-console.mjs hands it to esbuild).
     'src/console/main.tsx!',
+    // The web chat widget's bundle entry (scripts/build-widget.mjs).
+    'src/webchat-widget/main.ts!',
   ],
   project: [
     'src/**/*.ts!',

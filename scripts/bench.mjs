@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: measures DESIGN §8's P1–P7 against the built daemon (`node bin/omnigate.js
+ * `npm run bench`: measures DESIGN §8's P1–P8 against the built daemon (`node bin/omnigate.js
  * serve`, a separate process) loaded by autocannon from another process, prints one table — each
  * figure as the median with min–max over the runs, next to its target and reference — and writes
  * it to bench/results/<date>.json. Data sets are generated on the fly in a temp folder.
@@ -31,7 +31,7 @@ const { values } = parseArgs({
     'save-baseline': { type: 'boolean', default: false },
   },
 })
-const only = new Set((values.only ?? 'P1,P2,P3,P4,P5,P6,P7').toUpperCase().split(','))
+const only = new Set((values.only ?? 'P1,P2,P3,P4,P5,P6,P7,P8').toUpperCase().split(','))
 const runs = Math.max(1, Number(values.runs))
 const durationS = Math.max(1, Number(values.duration))
 
@@ -57,6 +57,7 @@ try {
     ['P3', () => import('./bench/p3-bulk.mjs').then((m) => m.runP3(ctx))],
     // Apart from the rest: it starts a PostgreSQL cluster of its own (or uses OMNIGATE_BENCH_PG_URL).
     ['P7', () => import('./bench/p7-postgres.mjs').then((m) => m.runP7(ctx))],
+    ['P8', () => import('./bench/p8-webchat.mjs').then((m) => m.runP8(ctx))],
   ]
   for (const [id, step] of steps) {
     if (!only.has(id)) continue

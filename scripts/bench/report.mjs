@@ -110,6 +110,14 @@ const ROWS = [
   ],
   ['P7', 'drain PostgreSQL ÷ SQLite', (r) => ratios(r.drain, 'rate'), ge(0.5)],
   ['P7', 'drain, 3 daemons on 1 PostgreSQL (msg/s)', (r) => r.drain.three.map((x) => x.rate), null],
+  [
+    'P8',
+    'RSS, 2 000 widget streams + a send to each (MB)',
+    (r) => r.runs.map((x) => x.rssMaxMb),
+    le(250),
+  ],
+  ['P8', 'send 202 → SSE event p99 (ms)', (r) => r.runs.map((x) => x.p99), le(50)],
+  ['P8', 'send 202 → SSE event p50 (ms)', (r) => r.runs.map((x) => x.p50), null],
 ]
 
 /** PostgreSQL ÷ SQLite per run (run i of each store, measured back to back). */
@@ -117,7 +125,7 @@ function ratios(byStore, key) {
   return byStore.postgres.map((x, i) => x[key] / (byStore.sqlite[i]?.[key] ?? NaN))
 }
 
-/** The rows for `results` (keyed P1…P7); P5's load rows read P1's and P3's results. */
+/** The rows for `results` (keyed P1…P8); P5's load rows read P1's and P3's results. */
 export function figures(results) {
   const hello = results.P1 ? summary(results.P1.runs.map((x) => x.hello.rps)).median : null
   const helloCpu = results.P1

@@ -125,6 +125,7 @@ describe('answers match the OpenAPI document', () => {
     await call(200, 'GET', '/readyz', { key: null })
     await call(200, 'GET', '/metrics', { key: null })
     await call(200, 'GET', '/v1/openapi.json', { key: null })
+    await call(200, 'GET', '/widget.js', { key: null })
     await call(200, 'GET', '/v1/channels')
     await call(200, 'POST', '/v1/admin/reload')
     expectCode(await call(403, 'POST', '/v1/admin/reload', { key: KEYS.alice }), 'forbidden')

@@ -51,6 +51,7 @@ const PUBLIC_ROUTES = [
   'GET /v1/openapi.json',
   'GET /v1/attachments/:id', // checks a bearer key or the link's own signature itself
   'GET /v1/channels/:name/push-key', // a site's script needs the VAPID public key
+  'GET /widget.js', // the web chat widget sites embed: a static script, no secret in it
   // RFC 8058 one-click unsubscribe from an email: the link's own signature is the authority
   // (test/api/unsubscribe.test.ts: a tampered or foreign link does nothing)
   'GET /unsubscribe/:token',

@@ -30,6 +30,7 @@ import * as dataRights from '../data-rights/index.js'
 import * as webchat from '../webchat/index.js'
 import * as live from '../live/index.js'
 import * as system from './routes/system.js'
+import { widgetScript } from '../widget/widget-script.js'
 import type { Services } from '../services.js'
 import { openapi } from './openapi/index.js'
 import * as r from './responses/index.js'
@@ -40,6 +41,7 @@ export function routes(svc: Services): Route[] {
     route({ method: 'GET', path: '/healthz', operationId: 'getHealth', auth: open, summary: 'Liveness: 200 once the store is open and the dispatcher runs', responses: { 200: r.health, 503: r.health }, handler: system.healthz(svc) }),
     route({ method: 'GET', path: '/readyz', operationId: 'getReadiness', auth: open, summary: 'Readiness: 200 when the store is writable and every loop ticked in 30 s, else 503 with the problems', responses: { 200: r.readiness, 503: r.readiness }, handler: system.readyz(svc) }),
     route({ method: 'GET', path: '/metrics', operationId: 'getMetrics', auth: open, summary: 'Prometheus metrics', responses: { 200: r.raw('text/plain', 'Prometheus text exposition (version 0.0.4)') }, handler: system.metrics(svc) }),
+    route({ method: 'GET', path: '/widget.js', operationId: 'getWebchatWidget', auth: open, summary: 'Web chat: the widget script sites embed (cacheable, ETag)', responses: { 200: r.raw('application/javascript', 'The widget (DESIGN §12)'), 304: r.raw('application/javascript', 'Not modified (If-None-Match)'), 503: r.raw('application/javascript', 'Not built: run `npm run build`') }, handler: widgetScript() }),
     route({ method: 'GET', path: '/v1/openapi.json', operationId: 'getOpenApi', auth: open, summary: 'This API as OpenAPI 3.1', responses: { 200: r.openApiDocument }, handler: () => ({ status: 200, body: openapi(table, { publicUrl: svc.config().server.public_url }) }) }),
     route({ method: 'POST', path: '/v1/contacts', operationId: 'createContact', auth: anyKey, summary: 'Create a contact', body: s.contactCreate, responses: { 201: r.contact, ...r.errors(409, 422) }, handler: contacts.createContact(svc) }),
     route({ method: 'GET', path: '/v1/contacts', operationId: 'searchContacts', auth: anyKey, summary: 'Search contacts, newest activity first', query: s.contactQuery, responses: { 200: r.contactPage }, handler: contacts.searchContacts(svc) }),
