@@ -12,12 +12,14 @@
  * dedupes `message` events by id.
  *
  * Each outbound message the stream hands to the client becomes `delivered` through the normal
- * status path (forward-only, `message.status` webhook). The stream listens to the live bus, so on
- * PostgreSQL a message sent through another daemon reaches it too. A comment every 15 s keeps
+ * status path (forward-only, `message.status` webhook). The stream listens to the live bus (through
+ * the daemon's one web chat subscription, hub.ts), so on PostgreSQL a message sent through
+ * another daemon reaches it too. A comment every 15 s keeps
  * proxies from closing it; a client that stops reading is dropped once `MAX_BUFFERED_BYTES` wait
  * for it (its subscription goes with it) — it reconnects with its cursor and loses nothing.
  */
 import type { LiveEvent } from '../live/bus.js'
+import { subscribeVisitor } from './hub.js'
 import { receiveStatus } from '../inbound.js'
 import type { MessageRecord } from '../../store/types.js'
 import type { Services } from '../services.js'
@@ -96,8 +98,6 @@ export function openVisitorStream(
             )
           }
         }
-        const mine = (e: LiveEvent): boolean =>
-          e.data.channel === v.name && e.data.contact_id === v.contactId
         const handle = async (e: LiveEvent): Promise<void> => {
           if (e.type === 'message.status') {
             const id = String(e.data.message_id)
@@ -125,12 +125,9 @@ export function openVisitorStream(
               svc.log.warn({ err, component: 'webchat' }, 'web chat stream event failed'),
             )
         }
-        const unsubscribe = svc.live.subscribe((events) => {
-          for (const e of events) {
-            if (!mine(e)) continue
-            if (held) held.push(e)
-            else enqueue(e)
-          }
+        const unsubscribe = subscribeVisitor(svc.live, v.name, v.contactId, (e) => {
+          if (held) held.push(e)
+          else enqueue(e)
         })
         const heartbeat = setInterval(
           () => write(': keepalive\n\n'),
