@@ -12,4 +12,3 @@ export {
   searchContacts,
   timeline,
 } from './routes.js'
-export { ContactMoved, liveContact, mustContact } from './merged.js'

@@ -15,7 +15,7 @@ import type { Services } from '../services.js'
 import { liveContact } from './merged.js'
 
 /** The most contacts one merge takes: one transaction locks them all. */
-export const MAX_MERGE_FROM = 50
+const MAX_MERGE_FROM = 50
 /** Plans tried when threads keep changing under the merge; each try reads the contacts again. */
 const PLAN_TRIES = 5
 
