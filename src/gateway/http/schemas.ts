@@ -324,19 +324,22 @@ export const attachmentQuery = z
   })
   .strict()
 
+/** A browser push subscription, as `PushSubscription.toJSON()` gives it (also the widget's). */
+export const pushSubscription = z
+  .object({
+    endpoint: z.string().url().max(2048),
+    expirationTime: z.number().nullable().optional(),
+    keys: z
+      .object({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(100) })
+      .strict(),
+  })
+  .strict()
+
 export const subscriptionBody = z
   .object({
     external_id: z.string().min(1).max(200),
     user_hash: z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters (HMAC-SHA256)'),
-    subscription: z
-      .object({
-        endpoint: z.string().url().max(2048),
-        expirationTime: z.number().nullable().optional(),
-        keys: z
-          .object({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(100) })
-          .strict(),
-      })
-      .strict(),
+    subscription: pushSubscription,
     first_name: nullableName,
     last_name: nullableName,
     email: z.string().max(320).nullable().optional(),

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { idOf, named, timestamp } from '../http/responses/common.js'
+import { pushSubscription } from '../http/schemas.js'
 
 const name = z.string().trim().max(200)
 
@@ -46,19 +47,7 @@ export const seenBody = z.object({ up_to: idOf('msg') }).strict()
 export const typingBody = z.object({}).strict()
 
 /** `POST …/webchat/push`: a browser push subscription, as `PushSubscription.toJSON()` gives it. */
-export const pushBody = z
-  .object({
-    subscription: z
-      .object({
-        endpoint: z.string().url().max(2048),
-        expirationTime: z.number().nullable().optional(),
-        keys: z
-          .object({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(100) })
-          .strict(),
-      })
-      .strict(),
-  })
-  .strict()
+export const pushBody = z.object({ subscription: pushSubscription }).strict()
 export type PushBody = z.infer<typeof pushBody>
 
 const token = z
