@@ -53,5 +53,13 @@ export function openPool(o: PoolOptions): pg.Pool {
     types: TYPES,
   })
   pool.on('error', (err) => o.onIdleError?.(err))
+  // A connection checked out but between two queries (inside a transaction, say) when the server
+  // drops it emits 'error' on itself, which the pool only listens to while it is idle: without a
+  // listener of its own that ends the process (seen in the PostgreSQL-restart test). Its next
+  // query fails anyway, so the caller learns of it as a store fault (503); here it is only kept
+  // from being an uncaught exception.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => o.onIdleError?.(err))
+  })
   return pool
 }
