@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { AUTH, writeConfig } from './lib/config.mjs'
-import { forkHelper, rssMb, sampleRss, sleep, startDaemon, waitHealthy } from './lib/proc.mjs'
+import { cpuSeconds, forkHelper, rssMb, sampleRss, sleep, startDaemon, waitHealthy } from './lib/proc.mjs'
 import { percentile } from './lib/stats.mjs'
 
 /** `BENCH_P8_VISITORS` overrides it (a smaller run to tell per-stream cost from fixed cost). */
@@ -57,8 +57,10 @@ export async function runP8({ work, runs }) {
       })
       const openS = (performance.now() - opened) / 1000
       const rssOpenMb = rssMb(daemon.pid)
+      const cpu0 = cpuSeconds(daemon.pid)
       const accepted = await sendToEach(daemon.url, contacts)
       await waitFor(visitors, accepted)
+      const cpuUs = ((cpuSeconds(daemon.pid) - cpu0) * 1e6) / Math.max(1, accepted.size)
       const { arrivals, open, errors } = await visitors.request({ cmd: 'arrivals' })
       const rssMaxMb = rss.stop()
       const at = new Map(arrivals)
@@ -79,6 +81,7 @@ export async function runP8({ work, runs }) {
         p50: percentile(lat, 50),
         p99: percentile(lat, 99),
         max: lat.at(-1) ?? null,
+        cpuPerMessageUs: cpuUs,
       }
       // A lost event is a failure of the figure, not a faster p99.
       if (lat.length < accepted.size) m.p99 = Infinity
@@ -87,7 +90,8 @@ export async function runP8({ work, runs }) {
         `P8 run ${r + 1}: ${open} streams open (${openS.toFixed(1)} s to open), ` +
           `${lat.length}/${accepted.size} events, RSS ${rssOpenMb?.toFixed(0)} MB open, ` +
           `${rssMaxMb.toFixed(0)} MB max; send→event p50 ${m.p50?.toFixed(1)} p99 ${m.p99?.toFixed(1)} ` +
-          `max ${m.max?.toFixed(1)} ms; ${errors} stream errors`,
+          `max ${m.max?.toFixed(1)} ms; daemon CPU ${cpuUs.toFixed(0)} µs a message; ` +
+          `${errors} stream errors`,
       )
     } finally {
       await visitors.request({ cmd: 'close' }).catch(() => {})

@@ -118,6 +118,12 @@ const ROWS = [
   ],
   ['P8', 'send 202 → SSE event p99 (ms)', (r) => r.runs.map((x) => x.p99), le(50)],
   ['P8', 'send 202 → SSE event p50 (ms)', (r) => r.runs.map((x) => x.p50), null],
+  [
+    'P8',
+    'daemon CPU per message, send to event and delivered (µs)',
+    (r) => r.runs.map((x) => x.cpuPerMessageUs),
+    null,
+  ],
 ]
 
 /** PostgreSQL ÷ SQLite per run (run i of each store, measured back to back). */

@@ -2,9 +2,9 @@
  * Opaque, time-sortable ids with a type prefix (DESIGN §3). Monotonic within one process so ids
  * made in the same millisecond still sort in creation order.
  */
-import { monotonicFactory } from 'ulid'
+import { ulidFactory } from '../store/core/ulid.js'
 
-const next = monotonicFactory()
+const next = ulidFactory()
 
 /** The prefixes of the ids `newId()` makes: contact, identity, thread, message, attachment, event, bulk, consent change. */
 const NEW_ID_PREFIXES = ['ct', 'id', 'th', 'msg', 'att', 'ev', 'bk', 'cs'] as const

@@ -56,7 +56,14 @@ afterEach(async () => {
   await events.close()
 })
 
+/** Messages whose `sent` status event was published. */
+const wentLive = new Set<string>()
+
 async function sent(channel: string, address: string): Promise<string> {
+  t.gw.svc.live.subscribe((evs) => {
+    for (const e of evs)
+      if (e.type === 'message.status' && e.data.status === 'sent') wentLive.add(String(e.data.message_id))
+  })
   const r = await t.call('POST', '/v1/messages', {
     key: KEYS.shop,
     body: { to: { channel, address }, text: 'hello' },
@@ -64,6 +71,8 @@ async function sent(channel: string, address: string): Promise<string> {
   expect(r.status).toBe(202)
   const id = r.body.id as string
   await expect.poll(async () => (await message(id)).status, { timeout: 5000 }).toBe('sent')
+  // The `sent` live event follows the commit once it is on disk: let it pass before a test listens.
+  await expect.poll(() => wentLive.has(id), { timeout: 5000 }).toBe(true)
   return id
 }
 

@@ -53,7 +53,6 @@ channels:
   push:
     type: webpush
     secret: ${SECRET}
-    rules: { allow_with_open_thread: true }
   mail:
     type: email
     smtp: { url: "${smtpUrl}" }

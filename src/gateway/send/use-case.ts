@@ -37,6 +37,12 @@ export interface SendOptions {
   confirmsOptOut?: boolean
   /** An automation's send (DESIGN §14): authored by it, not by the caller's key. */
   author?: { kind: 'automation'; id: string }
+  /**
+   * A web chat fallback (DESIGN §12): filed in the web chat message's thread, though it goes out
+   * on its own channel under that channel's rules — so the open chat is the thread it belongs to,
+   * not a rival one (`thread_conflict`). Ignored when the thread is gone or another contact's.
+   */
+  inThread?: string
 }
 
 /**
@@ -66,6 +72,7 @@ export async function send(
   for (let decision = 1; ; decision++) {
     const now = svc.now()
     const target = await resolveTarget(svc, body)
+    if (opts.inThread && target.contact) target.thread = await ownThread(svc, target, opts.inThread)
     attachments ??= await loadAttachments(body.attachments ?? [], {
       // The channel's own limit is a rule (`attachment_rejected`); this only bounds the download.
       maxBytes: Math.max(largestAttachmentLimit(svc), 1),
@@ -127,6 +134,16 @@ export async function send(
       { thread_id: out.thread.id, assignee: out.thread.assignee },
     )
   }
+}
+
+/** `threadId` when it is the target contact's, else the thread the target already had. */
+async function ownThread(
+  svc: Services,
+  target: Awaited<ReturnType<typeof resolveTarget>>,
+  threadId: string,
+): Promise<Awaited<ReturnType<typeof resolveTarget>>['thread']> {
+  const thread = await svc.store.threads.get(threadId)
+  return thread && thread.contact_id === target.contact?.id ? thread : target.thread
 }
 
 /** The largest attachment any channel takes: the channel is not known when files are fetched. */

@@ -8,9 +8,10 @@
  * link back to the site. Reading the message (`…/webchat/seen`) removes its timers.
  *
  * Each fallback is a normal send on its own channel (POST /v1/messages's use-case, author `app`
- * `webchat-fallback`), so that channel's rules decide; a refusal is recorded with its code on the
- * message and never tried again. Records show on `GET /v1/messages/{id}` as `fallback`, and the
- * fallback's own message is in the contact's timeline. A send is keyed by an idempotency key per
+ * `webchat-fallback`), filed in the web chat message's thread (DESIGN §12: "in the same thread"),
+ * so that channel's rules decide and the open chat is not a rival thread; a refusal is recorded
+ * with its code on the message and never tried again. Records show on `GET /v1/messages/{id}` as
+ * `fallback`, and the fallback's own message is in the thread and the contact's timeline. A send is keyed by an idempotency key per
  * message and kind, so a daemon killed between the send and the record sends nothing twice.
  */
 import { SupervisedLoop } from '../../connectors/shared/supervised-loop.js'
@@ -111,7 +112,7 @@ async function runTimer(svc: Services, t: FallbackTimer): Promise<FallbackRecord
     const push = s.fallback.push
     const identities = await svc.store.identities.listByContact(m.contact_id)
     if (!identities.some((i) => i.channel === push && i.reachable)) return null
-    return fallbackSend(svc, t, {
+    return fallbackSend(svc, t, m, {
       contact_id: m.contact_id,
       channel: push,
       text: pushText(m),
@@ -119,7 +120,7 @@ async function runTimer(svc: Services, t: FallbackTimer): Promise<FallbackRecord
   }
   if (m.status === 'read' || m.status === 'failed' || m.status === 'cancelled') return null
   if (!s.fallback.email) return null
-  return fallbackSend(svc, t, {
+  return fallbackSend(svc, t, m, {
     contact_id: m.contact_id,
     channel: s.fallback.email,
     text: emailText(m, linkBack(svc, s)),
@@ -130,14 +131,16 @@ async function runTimer(svc: Services, t: FallbackTimer): Promise<FallbackRecord
 async function fallbackSend(
   svc: Services,
   t: FallbackTimer,
+  m: MessageRecord,
   body: { contact_id: string; channel: string; text: string; email?: { subject: string } },
 ): Promise<FallbackRecord> {
   const at = svc.now().toISOString()
   try {
-    const out = await send(svc, body, FALLBACK_CALLER, {
+    const key = {
       key: `webchat-fallback:${t.message_id}:${t.kind}`,
       bodyHash: `webchat-fallback:${t.kind}`,
-    })
+    }
+    const out = await send(svc, body, FALLBACK_CALLER, key, { inThread: m.thread_id })
     return { kind: t.kind, at, message_id: String(out.body.id), error: null }
   } catch (e) {
     // A refusal of the fallback's own channel (no email, no subscription, opted out …): kept

@@ -3,13 +3,13 @@
  * API, accept and inbound. Each step changes the ThreadState it is given and saves it, so steps
  * chain within one transaction (reopen, then assign, then tag). Events only for real changes.
  */
-import { monotonicFactory } from 'ulid'
+import { ulidFactory } from './ulid.js'
 import type { ThreadEventType, ThreadRecord } from '../types.js'
 import type { ThreadState } from './port.js'
 import { tx, type Program } from './program.js'
 
 /** Thread events have no id from the gateway: `te_` + a time-sortable ULID, like gateway ids. */
-const nextUlid = monotonicFactory()
+const nextUlid = ulidFactory()
 
 /** The thread as the API sees it (with its tags). */
 export function* threadRecord(id: string): Program<ThreadRecord | null> {

@@ -11,6 +11,7 @@ import { MIGRATIONS } from './migrations/index.js'
 import { BUSY_TIMEOUT_MS, openDatabase } from './open-database.js'
 import { SearchIndex } from './search-index.js'
 import type { SqliteDatabase } from './sqlite-database.js'
+import { WalSync, type Durable } from './wal-sync.js'
 
 let dir: string
 let file: string
@@ -18,6 +19,9 @@ let db: SqliteDatabase
 let transactions: number
 let group: GroupCommit
 let real: SqliteDatabase
+let wal: WalSync
+/** What the group commit did, in order: commits (with the connection's synchronous) and syncs. */
+let steps: string[]
 
 // The real connection, counting outermost transactions (savepoints inside do not count).
 function counting(inner: SqliteDatabase): SqliteDatabase {
@@ -59,11 +63,22 @@ beforeEach(() => {
       x.stmt('INSERT INTO kv (scope, key, value) VALUES (?, ?, ?)').run('gc', p.now, value)
       return { ok: true, messageId: p.now, threadId: 't', contactId: 'c' }
     })
-  group = new GroupCommit(x, apply, new SearchIndex(x))
+  wal = new WalSync(real)
+  steps = []
+  const durable: Durable = {
+    relax: (fn) =>
+      wal.relax(() => {
+        steps.push(`commit synchronous=${String(real.pragma('synchronous', { simple: true }))}`)
+        return fn()
+      }),
+    sync: () => wal.sync().then(() => void steps.push('synced')),
+  }
+  group = new GroupCommit(x, apply, new SearchIndex(x), durable)
 })
-afterEach(() => {
+afterEach(async () => {
   group.close()
   db.close()
+  await wal.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -92,6 +107,16 @@ describe('GroupCommit', () => {
     )
     expect(seen).toEqual([{ value: 'v' }, { value: 'v' }])
     reader.close()
+  })
+
+  it('commits without an fsync on the event loop and settles plans once the WAL is synced', async () => {
+    await Promise.all(
+      ['a', 'b'].map((k) => group.submit(plan(k)).then(() => void steps.push(`settled ${k}`))),
+    )
+    // NORMAL (1) for the commit, then one fsync of the WAL off the loop for both plans.
+    expect(steps).toEqual(['commit synchronous=1', 'synced', 'settled a', 'settled b'])
+    expect(wal.fsyncs).toBe(1)
+    expect(real.pragma('synchronous', { simple: true })).toBe(2) // FULL again for other writes
   })
 
   it('rolls back only the failing plan', async () => {

@@ -1,6 +1,6 @@
 /**
  * Group commit (DESIGN §8): accepts submitted in the same event-loop turn share one transaction
- * and one fsync (synchronous=FULL). Each plan runs in its own savepoint, so one plan's conflict or
+ * and one fsync, run off the event loop (wal-sync.ts: FULL's guarantee, the loop free meanwhile). Each plan runs in its own savepoint, so one plan's conflict or
  * error undoes only that plan. No promise settles before the transaction has committed.
  *
  * A batch that fails on a store fault is undone whole: SQLite may roll the whole transaction back
@@ -15,6 +15,7 @@ import type { AcceptOutcome, AcceptPlan } from '../types.js'
 import { PlanOutcome } from '../core/accept.js'
 import type { Executor } from './executor.js'
 import type { SearchIndex } from './search-index.js'
+import type { Durable } from './wal-sync.js'
 
 /** A bigger batch saves little more fsync time but holds the event loop longer in one go. */
 const MAX_BATCH = 256
@@ -56,6 +57,7 @@ export class GroupCommit {
     /** Applies one plan in its own savepoint (undone when it throws). */
     private readonly apply: (plan: AcceptPlan) => AcceptOutcome,
     private readonly index: Pick<SearchIndex, 'batch'>,
+    private readonly durable: Durable,
     private readonly log?: Logger,
   ) {}
 
@@ -101,22 +103,33 @@ export class GroupCommit {
     this.flush()
   }
 
-  /** Commits one batch; settles its plans unless the transaction failed as a whole. */
+  /**
+   * Commits one batch; its plans settle once the commit is on stable storage (a failed fsync
+   * rejects them: the sender hears 503 and retries with its key), unless the transaction failed as
+   * a whole. The next batch may commit while this one's fsync runs.
+   */
   private commit(batch: Pending[]): { error: unknown } | null {
     const settled: Settled[] = []
     try {
-      this.x.tx(() =>
-        this.index.batch(() => {
-          for (const p of batch) settled.push(this.applyOne(p.plan))
-        }),
+      this.durable.relax(() =>
+        this.x.tx(() =>
+          this.index.batch(() => {
+            for (const p of batch) settled.push(this.applyOne(p.plan))
+          }),
+        ),
       )
     } catch (error) {
       return { error }
     }
-    batch.forEach((p, i) => {
-      const s = settled[i]
-      if (s && 'outcome' in s) p.resolve(s.outcome)
-      else p.reject(s?.error)
+    const settle = (): void =>
+      batch.forEach((p, i) => {
+        const s = settled[i]
+        if (s && 'outcome' in s) p.resolve(s.outcome)
+        else p.reject(s?.error)
+      })
+    this.durable.sync().then(settle, (error: unknown) => {
+      this.log?.error({ err: error, batch: batch.length }, 'syncing an accept batch failed')
+      for (const p of batch) p.reject(error)
     })
     return null
   }

@@ -26,4 +26,8 @@ export interface SqliteDatabase {
   close(): unknown
   readonly inTransaction: boolean
   readonly open: boolean
+  /** The file's path as opened. */
+  readonly name: string
+  readonly memory: boolean
+  readonly readonly: boolean
 }

@@ -9,6 +9,8 @@
  * or start a transaction inside another — and `transaction()` refuses to nest to keep it so.
  * Accept keeps its group commit: plans of the same event-loop turn share one transaction (each
  * in its own savepoint) and one fsync, committed in one synchronous block (group-commit.ts).
+ * Transactions commit without an fsync on the event loop and settle once the WAL is synced on
+ * the thread pool (wal-sync.ts): a settled write is on disk, as with synchronous=FULL.
  */
 import type { Logger } from 'pino'
 import { acceptPlan } from '../core/accept.js'
@@ -41,6 +43,7 @@ import { ThreadRows } from './thread-rows.js'
 import { mergedIds } from './merge-rows.js'
 import { sqliteTxPort } from './tx-port.js'
 import { WebchatRepo } from './webchat-repo.js'
+import { WalSync, withoutFsync } from './wal-sync.js'
 import { WebhookRepo } from './webhook-repo.js'
 
 export function createSqliteStore(
@@ -72,13 +75,23 @@ export function createSqliteStore(
     if (db.inTransaction) throw new Error('a store transaction is already open: writes never nest')
     return x.tx(fn)
   }
-  const run = <T>(program: Program<T>): Promise<T> =>
-    promised(() => transaction(() => runSync(port, program)))
+  const wal = new WalSync(db)
+  /**
+   * A write transaction that settles once it is on stable storage, with the fsync off the event
+   * loop (wal-sync.ts): committed with synchronous=NORMAL, then the WAL synced on the thread pool.
+   */
+  const committed = <T>(fn: () => T): Promise<T> =>
+    promised(() => wal.relax(() => transaction(fn))).then(async (v) => {
+      await wal.sync()
+      return v
+    })
+  const run = <T>(program: Program<T>): Promise<T> => committed(() => runSync(port, program))
   const core = coreWrites(run)
   const group = new GroupCommit(
     x,
     (plan) => runSync(port, inSavepoint(acceptPlan(plan))),
     index,
+    wal,
     opts.log,
   )
   const contacts = new ContactRepo(x)
@@ -156,16 +169,16 @@ export function createSqliteStore(
     outbox: {
       ...core.outbox,
       lease: (nowMs, limit, leaseMs, skip) =>
-        promised(() => transaction(() => outbox.lease(nowMs, limit, leaseMs, skip))),
+        committed(() => outbox.lease(nowMs, limit, leaseMs, skip)),
       depth: () => promised(() => outbox.depth()),
       nextDue: (skip) => promised(() => outbox.nextDue(skip)),
     },
     webhooks: {
       lease: (nowMs, limit, leaseMs) => promised(() => webhooks.lease(nowMs, limit, leaseMs)),
-      record: (outcomes) => promised(() => transaction(() => webhooks.record(outcomes))),
+      record: (outcomes) => committed(() => webhooks.record(outcomes)),
       depth: () => promised(() => webhooks.depth()),
       deadLetters: (limit, cursor) => promised(() => webhooks.deadLetters(limit, cursor)),
-      replay: (id, nowMs) => promised(() => transaction(() => webhooks.replay(id, nowMs))),
+      replay: (id, nowMs) => committed(() => webhooks.replay(id, nowMs)),
     },
     kv: {
       get: (scope, key) => promised(() => kv.get(scope, key)),
@@ -179,9 +192,9 @@ export function createSqliteStore(
         promised(() => webchat.since(contactId, channel, after, limit)),
       undelivered: (contactId, channel, limit) =>
         promised(() => webchat.undelivered(contactId, channel, limit)),
-      schedule: (timers) => promised(() => transaction(() => webchat.schedule(timers))),
+      schedule: (timers) => committed(() => webchat.schedule(timers)),
       due: (now, limit) => promised(() => webchat.due(now, limit)),
-      done: (timer, record) => promised(() => transaction(() => webchat.done(timer, record))),
+      done: (timer, record) => committed(() => webchat.done(timer, record)),
       cancel: (messageId) => promised(() => webchat.cancel(messageId)),
       fallbacks: (messageId) => promised(() => webchat.fallbacks(messageId)),
     },
@@ -211,30 +224,11 @@ export function createSqliteStore(
         if (!db.open) return
         group.close()
         db.close()
-      }),
+      }).then(() => wal.close()),
   }
 }
 
 /** The synchronous call's result as a promise; its throw as a rejection (never a sync throw). */
 function promised<T>(fn: () => T): Promise<T> {
   return new Promise((resolve) => resolve(fn()))
-}
-
-/**
- * Commits without an fsync of its own (synchronous=NORMAL for this call only: the 400 fsyncs of
- * a 100 000-recipient bulk cost ≈ 2 s of its ≈ 8). Safe: none of a chunk's messages can be sent
- * before the dispatcher leases it, and that lease commits with an fsync, which makes everything
- * before it in the WAL durable too. A power cut before then loses the chunk whole, cursor
- * included, and the runner does it again — never half, never twice. A process crash loses nothing.
- */
-function withoutFsync<T>(db: SqliteDatabase, fn: () => T): T {
-  // SQLite refuses to change it inside a transaction; the caller's commit decides then.
-  if (db.inTransaction) return fn()
-  const was = db.pragma('synchronous', { simple: true }) as number
-  db.pragma('synchronous = NORMAL')
-  try {
-    return fn()
-  } finally {
-    db.pragma(`synchronous = ${was}`)
-  }
 }

@@ -22,7 +22,6 @@ const yaml = () =>
     `  web:
     type: webpush
     secret: push-secret
-    rules: { allow_with_open_thread: true }
   mail:
     type: email
     smtp: { url: "${sink.url}" }
@@ -90,7 +89,16 @@ describe('webchat offline fallback', () => {
       .toEqual(['push', 'email'])
     const records = await fallbacks(t, id)
     expect(records.every((f) => f.error === null && f.message_id?.startsWith('msg_'))).toBe(true)
-    // The copies are messages of their own channels, in the contact's timeline.
+    // The copies are messages of their own channels, filed in the chat's thread (a Web Push
+    // channel keeps its default single_open_thread: the open chat is not a rival thread) …
+    const chat = (await t.call('GET', `/v1/messages/${id}`)).body
+    for (const f of records) {
+      const copy = (await t.call('GET', `/v1/messages/${f.message_id}`)).body
+      expect(copy.thread_id).toBe(chat.thread_id)
+    }
+    const threads = (await t.call('GET', `/v1/threads?contact_id=${contact.id}`)).body.items
+    expect(threads.map((th: { id: string }) => th.id)).toEqual([chat.thread_id])
+    // … and in the contact's timeline.
     const timeline = (await t.call('GET', `/v1/contacts/${contact.id}/timeline`)).body.items
     const channels = timeline.filter((i: { kind: string }) => i.kind === 'message')
     expect(channels.map((i: { message: { channel: string } }) => i.message.channel)).toEqual(
