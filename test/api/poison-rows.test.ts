@@ -138,16 +138,19 @@ describe.runIf(onSqlite)('a bulk whose row cannot be read', () => {
   it('ends failed with corrupt_record, and another bulk still finishes', async () => {
     t = await startGateway(config(), { dispatcher: false })
     t.gw.bulk.chunkSize = 5
-    const bulk = async (offset: number) => {
+    const bulk = async (contactIds: string[]) => {
       const r = await t.call('POST', '/v1/bulk', {
         key: KEYS.alice,
-        body: { contact_ids: await people(40, offset), channel: 'sms', text: 'Hi {{first_name}}' },
+        body: { contact_ids: contactIds, channel: 'sms', text: 'Hi {{first_name}}' },
       })
       expect(r.status).toBe(202)
       return r.body.id as string
     }
-    const bad = await bulk(1_000_000)
-    const good = await bulk(2_000_000)
+    // The recipients first: the two bulks then start back to back and stop a few chunks in.
+    const badIds = await people(40, 1_000_000)
+    const goodIds = await people(40, 2_000_000)
+    const bad = await bulk(badIds)
+    const good = await bulk(goodIds)
     const dir = t.dir
     await t.stop() // half-way: both bulks are running with most recipients left
     damage(`UPDATE bulks SET spec = '{not json' WHERE id = ?`, bad)
