@@ -296,8 +296,13 @@ function clusterCpu(postmaster) {
     if (!/^\d+$/.test(pid)) continue
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-      // ppid is field 4 of stat(5); utime, stime 14 and 15, in ticks of 1/100 s.
-      if (Number(pid) === postmaster || Number(fields[1]) === postmaster)
+      // ppid is field 4 of stat(5); utime, stime 14 and 15, in ticks of 1/100 s; cutime and
+      // cstime (16, 17): the postmaster's children that ended and were reaped — a backend whose
+      // connection closed during the run keeps counting there instead of vanishing.
+      if (Number(pid) === postmaster)
+        total +=
+          (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100
+      else if (Number(fields[1]) === postmaster)
         total += (Number(fields[11]) + Number(fields[12])) / 100
     } catch {
       // gone meanwhile

@@ -1,9 +1,10 @@
 /**
  * Assembles the PostgreSQL Store (DESIGN §10): the core's writes over the PostgreSQL transaction
- * port, the dialect's reads, leases, search and blob table, on one `pg` pool through kysely's
- * PostgresDialect.
+ * port, the dialect's reads, leases, search and blob table, on one `pg` pool: raw statements on
+ * `pg` directly (exec.ts: named, prepared once per connection), kysely's PostgresDialect for the
+ * queries it builds (search).
  *
- * Concurrency: each write is one transaction on a pooled connection (BEGIN … COMMIT by kysely),
+ * Concurrency: each write is one transaction on a pooled connection (BEGIN … COMMIT, exec.ts),
  * its core program awaited operation by operation; nothing but its own statements runs inside it.
  * Several requests — and several daemons — write at once: the database's locks and constraints
  * keep them apart (contact row locks, unique indexes, SKIP LOCKED leases). No group commit: each
@@ -22,7 +23,7 @@ import * as automations from './automation-rows.js'
 import * as consent from './consent-rows.js'
 import * as contacts from './contact-reads.js'
 import { findIdentity, getContact } from './contact-rows.js'
-import { sqlOn, type Sql } from './exec.js'
+import { inTransaction, sqlOnPool, type Sql } from './exec.js'
 import { pgNotifications } from './notifications.js'
 import { PgAdvisoryLocks } from './advisory-locks.js'
 import { connectionLost } from './pg-faults.js'
@@ -50,7 +51,7 @@ export interface PostgresStore extends Store {
 export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
   const db = new Kysely<PgSchema>({ dialect: new PostgresDialect({ pool }) })
   const work = new InFlight()
-  const sql = work.guard(sqlOn(db))
+  const sql = work.guard(sqlOnPool(pool))
   /** Tracked for close(); the driver's connection failures as store faults (pg-faults.ts). */
   const edge = <T>(fn: () => Promise<T>): Promise<T> =>
     work.track(async () => {
@@ -61,7 +62,7 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
       }
     })
   const transaction = <T>(fn: (s: Sql) => Promise<T>): Promise<T> =>
-    edge(() => db.transaction().execute((trx) => fn(sqlOn(trx))))
+    edge(() => inTransaction(pool, fn))
   const run = <T>(program: Program<T>): Promise<T> =>
     transaction((s) => runAsync(pgTxPort(s), program))
   const core = coreWrites(run)
