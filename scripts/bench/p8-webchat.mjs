@@ -8,7 +8,15 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { AUTH, writeConfig } from './lib/config.mjs'
-import { cpuSeconds, forkHelper, rssMb, sampleRss, sleep, startDaemon, waitHealthy } from './lib/proc.mjs'
+import {
+  cpuSeconds,
+  forkHelper,
+  rssMb,
+  sampleRss,
+  sleep,
+  startDaemon,
+  waitHealthy,
+} from './lib/proc.mjs'
 import { percentile } from './lib/stats.mjs'
 
 /** `BENCH_P8_VISITORS` overrides it (a smaller run to tell per-stream cost from fixed cost). */

@@ -62,7 +62,8 @@ const wentLive = new Set<string>()
 async function sent(channel: string, address: string): Promise<string> {
   t.gw.svc.live.subscribe((evs) => {
     for (const e of evs)
-      if (e.type === 'message.status' && e.data.status === 'sent') wentLive.add(String(e.data.message_id))
+      if (e.type === 'message.status' && e.data.status === 'sent')
+        wentLive.add(String(e.data.message_id))
   })
   const r = await t.call('POST', '/v1/messages', {
     key: KEYS.shop,

@@ -50,8 +50,7 @@ export class WalSync implements Durable {
   fsyncs = 0
 
   constructor(private readonly db: SqliteDatabase) {
-    const wal =
-      !db.memory && !db.readonly && db.pragma('journal_mode', { simple: true }) === 'wal'
+    const wal = !db.memory && !db.readonly && db.pragma('journal_mode', { simple: true }) === 'wal'
     this.walPath = wal ? `${db.name}-wal` : null
   }
 
@@ -105,8 +104,9 @@ export class WalSync implements Durable {
   private settle(upTo: number, error: unknown): void {
     const done = this.waiters.filter((w) => w.upTo <= upTo)
     this.waiters = this.waiters.filter((w) => w.upTo > upTo)
-    for (const w of done) if (error === null) w.resolve()
-    else w.reject(error)
+    for (const w of done)
+      if (error === null) w.resolve()
+      else w.reject(error)
   }
 
   private async fsync(): Promise<void> {
