@@ -9,6 +9,7 @@ import type { LiveEvent } from '../../src/gateway/live/bus.js'
 import type { SharedBus } from '../../src/gateway/live/shared-bus.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js'
 import { KEYS, startGateway, type TestGateway } from '../helpers/harness.js'
+import { readSse } from '../helpers/sse.js'
 import {
   createTestDatabase,
   dropTestDatabase,
@@ -26,31 +27,14 @@ channels:
     address: phone
 `
 
-/** Reads the stream in the background; every event that arrived so far. */
+/** Reads the stream in the background; every event that arrived so far (its data: a LiveEvent). */
 function collect(body: ReadableStream<Uint8Array>): { events: LiveEvent[]; stop(): Promise<void> } {
-  const reader = body.getReader()
-  const events: LiveEvent[] = []
-  const dec = new TextDecoder()
-  let buf = ''
-  const pump = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read()
-      if (done) return
-      buf += dec.decode(value, { stream: true })
-      const frames = buf.split('\n\n')
-      buf = frames.pop() ?? ''
-      for (const f of frames) {
-        const data = f.split('\n').find((l) => l.startsWith('data: '))
-        if (data) events.push(JSON.parse(data.slice(6)) as LiveEvent)
-      }
-    }
-  })().catch(() => undefined)
+  const sse = readSse(body)
   return {
-    events,
-    stop: async () => {
-      await reader.cancel()
-      await pump
+    get events() {
+      return sse.events.map((e) => e.data as unknown as LiveEvent)
     },
+    stop: () => sse.stop(),
   }
 }
 

@@ -1,7 +1,7 @@
 /** A gateway with a web chat channel, and a visitor's calls to it (as the widget makes them). */
 import { userHash } from '../../../src/connectors/webpush/user-hash.js'
 import { KEYS, type TestGateway } from '../../helpers/harness.js'
-import { readSse, type SseReader } from './sse.js'
+import { readSse, type SseReader } from '../../helpers/sse.js'
 
 export const SECRET = 'site-secret-0123456789'
 export const ORIGIN = 'https://shop.example'

@@ -1,4 +1,7 @@
-/** Reads a web chat SSE stream in the background: every event so far, with its `id:` and type. */
+/**
+ * Reads an SSE stream (a web chat visitor's, the console's live stream) in the background: every
+ * event so far, with its `id:` and type.
+ */
 export interface SseEvent {
   id: string | null
   event: string
