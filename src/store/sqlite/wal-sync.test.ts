@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { storeFault } from '../store-fault.js'
 import { openDatabase } from './open-database.js'
 import type { SqliteDatabase } from './sqlite-database.js'
 import { WalSync } from './wal-sync.js'
@@ -77,5 +78,19 @@ describe('WalSync', () => {
     db.close()
     await expect(wal.sync()).resolves.toBeUndefined()
     db = openDatabase(join(dir, 'db.sqlite'))
+  })
+
+  it('a failed fsync rejects the writes waiting on it as a disk fault (503 at the API)', async () => {
+    // A WAL path the sync cannot open as a file: the disk's fault as far as the caller can tell.
+    const name = join(dir, 'broken.db')
+    mkdirSync(`${name}-wal`)
+    const fake = { memory: false, readonly: false, name, pragma: () => 'wal' }
+    const broken = new WalSync(fake as unknown as SqliteDatabase)
+    const err = await broken.sync().then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(storeFault(err)).toEqual({ kind: 'io', code: 'SQLITE_IOERR_FSYNC' })
+    await broken.close()
   })
 })

@@ -92,7 +92,7 @@ export class WalSync implements Durable {
           this.synced = upTo
           this.settle(upTo, null)
         } catch (error) {
-          this.settle(upTo, error)
+          this.settle(upTo, asStoreFault(error))
           this.synced = upTo
         }
       }
@@ -141,6 +141,20 @@ export class WalSync implements Durable {
       throw error
     }
   }
+}
+
+/**
+ * A failed fsync is the disk's fault, as SQLite's own would have been (`SQLITE_IOERR_FSYNC`): the
+ * API answers 503 `store_unavailable` and the client retries with its key. A full disk keeps its
+ * own code.
+ */
+function asStoreFault(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code
+  if (code === 'ENOSPC' || code === 'EDQUOT') return error
+  const message = error instanceof Error ? error.message : String(error)
+  return Object.assign(new Error(`syncing the WAL failed: ${message}`, { cause: error }), {
+    code: 'SQLITE_IOERR_FSYNC',
+  })
 }
 
 /**
