@@ -1,7 +1,8 @@
 /**
  * Group commit (DESIGN §8): accepts submitted in the same event-loop turn share one transaction
- * and one fsync, run off the event loop (wal-sync.ts: FULL's guarantee, the loop free meanwhile). Each plan runs in its own savepoint, so one plan's conflict or
- * error undoes only that plan. No promise settles before the transaction has committed.
+ * and one fsync, run off the event loop (wal-sync.ts: FULL's guarantee, the loop free meanwhile).
+ * Each plan runs in its own savepoint, so one plan's conflict or error undoes only that plan. No
+ * promise settles before the transaction has committed and its fsync has covered it.
  *
  * A batch that fails on a store fault is undone whole: SQLite may roll the whole transaction back
  * on SQLITE_FULL, IOERR or BUSY, and a later plan must not then commit on its own while the batch
