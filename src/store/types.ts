@@ -419,7 +419,9 @@ export interface MessageRetry {
 }
 
 /** `status`: what the message was found in when it was not `failed` (null: no such message). */
-export type RetryOutcome = { ok: true } | { ok: false; status: MessageStatus | null }
+/** `message`: the message as the retry's transaction left it (`queued`, attempts reset). */
+export type RetryOutcome =
+  { ok: true; message: MessageRecord } | { ok: false; status: MessageStatus | null }
 
 /** What became of one leased app-webhook delivery (`webhooks.record()`). */
 export type WebhookOutcome =

@@ -59,9 +59,7 @@ export async function retryMessage(
   svc.live.publish([liveEvent('message.status', statusEvent(m, 'queued', null), at)])
   svc.log.info({ component: 'retry', message_id: m.id, by: actor }, 'failed message re-queued')
   svc.kick()
-  const stored = await svc.store.messages.get(m.id)
-  if (!stored) throw notFound('message', id)
-  return stored
+  return out.message
 }
 
 /** The stored message's content as the rules check a send's. */

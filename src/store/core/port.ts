@@ -238,6 +238,8 @@ export interface TxPort {
   insertMessage(m: MessageInsert): void
   insertAttachments(messageId: string, list: readonly AttachmentInsert[], now: string): void
   messageStatus(id: string): MessageStatus | null
+  /** The whole message as this transaction sees it (what a write answers with). */
+  getMessage(id: string): MessageRecord | null
   /**
    * Sets the status and its time column (the core decided the move is forward); the error is
    * replaced only when one is given, the platform id only when one is given.

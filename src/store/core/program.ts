@@ -51,6 +51,7 @@ const OPS = {
   insertMessage: 1,
   insertAttachments: 1,
   messageStatus: 1,
+  getMessage: 1,
   setMessageStatus: 1,
   flagUndelivered: 1,
   requeueMessage: 1,

@@ -22,5 +22,9 @@ export function* retryMessage(r: MessageRetry): Program<RetryOutcome> {
   yield* event(r.threadId, r.contactId, 'retried', r.actor, { message_id: r.id }, r.now)
   yield* tx.touchThread(r.threadId, r.now)
   if (r.events.length > 0) yield* tx.enqueueEvents(r.events)
-  return { ok: true }
+  // Read under the transaction: once it commits, the dispatcher may take the message further
+  // before the caller hears back (the fsync runs meanwhile), and the answer is the re-queued one.
+  const message = yield* tx.getMessage(r.id)
+  if (!message) throw new Error(`message ${r.id} vanished inside its retry`)
+  return { ok: true, message }
 }

@@ -12,6 +12,7 @@ import * as contacts from './contact-rows.js'
 import { eraseContactRows } from './erase-rows.js'
 import type { Sql } from './exec.js'
 import * as merge from './merge-rows.js'
+import * as messageReads from './message-reads.js'
 import * as messages from './message-rows.js'
 import * as threads from './thread-rows.js'
 
@@ -52,6 +53,7 @@ export function pgTxPort(sql: Sql): AsyncTxPort {
     insertMessage: (m) => messages.insertMessage(sql, m),
     insertAttachments: (id, list, now) => messages.insertAttachments(sql, id, list, now),
     messageStatus: (id) => messages.messageStatus(sql, id),
+    getMessage: (id) => messageReads.getMessage(sql, id),
     setMessageStatus: (id, status, at, extra) =>
       messages.setMessageStatus(sql, id, status, at, extra),
     flagUndelivered: (id, at) => messages.flagUndelivered(sql, id, at),

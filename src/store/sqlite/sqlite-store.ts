@@ -56,8 +56,11 @@ export function createSqliteStore(
   const bulks = new BulkRows(x)
   const consent = new ConsentRows(x)
   const automations = new AutomationRows(x)
+  const attachments = new AttachmentRepo(x)
+  const messages = new MessageRepo(x, attachments)
   const port = sqliteTxPort({
     x,
+    messageReads: messages,
     index,
     contacts: new ContactWriter(x, index),
     identities,
@@ -96,8 +99,6 @@ export function createSqliteStore(
   )
   const contacts = new ContactRepo(x)
   const threads = new ThreadRepo(x)
-  const attachments = new AttachmentRepo(x)
-  const messages = new MessageRepo(x, attachments)
   const outbox = new OutboxRepo(x)
   const webhooks = new WebhookRepo(x)
   const kv = new KvRepo(x)

@@ -13,6 +13,7 @@ import type { ContactWriter } from './contact-writer.js'
 import type { EventQueue } from './event-queue.js'
 import type { Executor } from './executor.js'
 import type { IdentityRepo } from './identity-repo.js'
+import type { MessageRepo } from './message-repo.js'
 import type { MessageWriter } from './message-writer.js'
 import type { OutboxRows } from './outbox-rows.js'
 import { eraseContactRows } from './erase-rows.js'
@@ -46,6 +47,8 @@ export interface PortParts {
   bulks: BulkRows
   consent: ConsentRows
   automations: AutomationRows
+  /** Whole messages (with attachments), for what a write answers with. */
+  messageReads: Pick<MessageRepo, 'get'>
 }
 
 export function sqliteTxPort(p: PortParts): TxPort {
@@ -89,6 +92,7 @@ export function sqliteTxPort(p: PortParts): TxPort {
     insertMessage: (m) => messages.insert(m),
     insertAttachments: (id, list, now) => messages.attachments(id, list, now),
     messageStatus: (id) => messages.status(id),
+    getMessage: (id) => p.messageReads.get(id),
     setMessageStatus: (id, status, at, extra) => messages.setStatus(id, status, at, extra),
     flagUndelivered: (id, at) => messages.flagUndelivered(id, at),
     requeueMessage: (id, at, earlier) => messages.requeue(id, at, earlier),
