@@ -139,7 +139,11 @@ describe.concurrent('email across restarts', () => {
         (texts) => texts.length >= 3,
       )
       expect(sorted(await inboundTexts(get2))).toEqual(['question 1', 'question 2', 'question 3'])
-      expect(await t2.gw.store.kv.get('channel:mail', 'imap.last_uid')).toBe('4')
+      // The UID is stored once the mail's commit is on disk, a moment after the API shows it.
+      await until(
+        () => t2.gw.store.kv.get('channel:mail', 'imap.last_uid'),
+        (uid) => uid === '4',
+      )
       const mine = sink.received
         .slice(before)
         .filter((m) => m.parsed.text?.includes('we are on it'))
