@@ -20,7 +20,7 @@ import { decisionView, sendContent } from './content.js'
 import { loadRecipientFacts } from './facts.js'
 import { replay, type Idempotency, type SendOutcome } from './idempotency.js'
 import { buildAcceptPlan } from './plan.js'
-import { resolveTarget } from './target.js'
+import { resolveTarget, type Target } from './target.js'
 import { deferral, factsForLater, resolveSendAt } from '../schedule/send-at.js'
 
 /**
@@ -139,9 +139,9 @@ export async function send(
 /** `threadId` when it is the target contact's, else the thread the target already had. */
 async function ownThread(
   svc: Services,
-  target: Awaited<ReturnType<typeof resolveTarget>>,
+  target: Target,
   threadId: string,
-): Promise<Awaited<ReturnType<typeof resolveTarget>>['thread']> {
+): Promise<Target['thread']> {
   const thread = await svc.store.threads.get(threadId)
   return thread && thread.contact_id === target.contact?.id ? thread : target.thread
 }
