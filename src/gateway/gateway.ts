@@ -37,6 +37,7 @@ import { StoreFaults } from './health/store-faults.js'
 import type { Services } from './services.js'
 import { snoozeWaker } from './snooze-waker.js'
 import { fallbackRunner, scheduleFallbacks } from './webchat/index.js'
+import { openVisitorStreams } from './webchat/hub.js'
 import { AckWatchdog } from './watchdog.js'
 
 export interface GatewayOptions {
@@ -106,6 +107,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const metrics = createMetrics({
     outboxDepth: () => store.outbox.depth(),
     webhookDepth: () => store.webhooks.depth(),
+    webchatStreams: () => openVisitorStreams(svc.live),
     health,
     cluster: {
       daemonId: id,

@@ -37,6 +37,8 @@ const SUMMED_GAUGES = [
 export function createMetrics(gauges: {
   outboxDepth: () => Promise<number>
   webhookDepth: () => Promise<number>
+  /** Web chat widgets connected to this daemon (their live streams). */
+  webchatStreams: () => number
   /** Loops and readiness (`/readyz`'s source), read at each scrape. */
   health?: Pick<Health, 'loops' | 'ready'>
   /** The daemon id, the scheduler's leadership and the stateful channels' owners (DESIGN §10). */
@@ -132,6 +134,14 @@ export function createMetrics(gauges: {
     registers: [registry],
     async collect() {
       this.set(await gauges.webhookDepth())
+    },
+  })
+  new Gauge({
+    name: 'omnigate_webchat_streams',
+    help: 'Web chat widgets connected to this daemon (open live streams)',
+    registers: [registry],
+    collect() {
+      this.set(gauges.webchatStreams())
     },
   })
   const health = gauges.health

@@ -132,6 +132,7 @@ describe('docs/api.md, Metrics', () => {
     const { registry } = createMetrics({
       outboxDepth: () => Promise.resolve(0),
       webhookDepth: () => Promise.resolve(0),
+      webchatStreams: () => 0,
       health: new Health(),
       cluster: { daemonId: 'gw-a', leader: () => true, owned: () => [] },
     })

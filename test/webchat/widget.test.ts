@@ -76,6 +76,14 @@ const inboundTexts = async (): Promise<{ text: string | null; attachments: any[]
 
 const log = () => page.getByRole('log', { name: 'Conversation' })
 
+/** `omnigate_webchat_streams`: the widgets connected to the daemon. */
+async function openStreams(): Promise<number> {
+  const r = await rig.t.call('GET', '/metrics', { key: null })
+  const m = /^omnigate_webchat_streams (\d+)$/m.exec(r.text)
+  expect(m, 'omnigate_webchat_streams on /metrics').not.toBeNull()
+  return Number(m?.[1])
+}
+
 describe('the web chat widget on a customer page', () => {
   it('a message sent while the visitor is away is copied to their email after fallback.after', async () => {
     // The visitor has been on the site before (the session made them a contact).
@@ -227,11 +235,24 @@ describe('the web chat widget on a customer page', () => {
         "navigator.serviceWorker.getRegistration('/sw.js').then((r) => r && r.active && r.active.scriptURL)",
       ),
     ).toBe(`${rig.site}/sw.js`)
-    // The visitor leaves: a new message goes to the push service instead.
+    // The visitor leaves: a new message goes to the push service instead. Once the daemon has
+    // seen the stream close, that is: a message handed to a stream that is still open counts as
+    // delivered (a busy machine may take a moment to notice the closed socket).
+    expect(await openStreams()).toBe(1)
     await page.close()
-    await agentSays('Are you still there?')
+    await expect.poll(() => openStreams(), POLL).toBe(0)
+    const id = await agentSays('Are you still there?')
     const sub = subscriptions[0] as FakeSubscriptionJson
-    await expect.poll(() => rig.push.received(sub).length, POLL).toBeGreaterThan(0)
+    await expect
+      .poll(() => rig.push.received(sub).length, {
+        ...POLL,
+        message: 'no push came (GET /v1/messages/{id} is logged above)',
+      })
+      .toBeGreaterThan(0)
+      .catch(async (err: unknown) => {
+        console.error(JSON.stringify((await rig.t.call('GET', `/v1/messages/${id}`)).body))
+        throw err
+      })
     expect(JSON.stringify(rig.push.received(sub)[0]?.payload)).toContain('Are you still there?')
   })
 

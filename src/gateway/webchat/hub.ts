@@ -9,6 +9,8 @@ type VisitorListener = (e: LiveEvent) => void
 
 interface Hub {
   byVisitor: Map<string, Set<VisitorListener>>
+  /** Streams subscribed, over all visitors. */
+  streams: number
   unsubscribe: () => void
 }
 
@@ -36,7 +38,7 @@ export function subscribeVisitor(
         if (own) for (const l of [...own]) l(e)
       }
     })
-    hub = { byVisitor, unsubscribe }
+    hub = { byVisitor, streams: 0, unsubscribe }
     hubs.set(bus, hub)
   }
   const h = hub
@@ -45,10 +47,12 @@ export function subscribeVisitor(
   if (!own) h.byVisitor.set(key, (own = new Set()))
   const mine: VisitorListener = (e) => listener(e)
   own.add(mine)
+  h.streams += 1
   let stopped = false
   return () => {
     if (stopped) return
     stopped = true
+    h.streams -= 1
     own.delete(mine)
     if (own.size === 0) h.byVisitor.delete(key)
     if (h.byVisitor.size === 0) {
@@ -56,4 +60,9 @@ export function subscribeVisitor(
       hubs.delete(bus)
     }
   }
+}
+
+/** The web chat streams open on this daemon's bus (`omnigate_webchat_streams` on `/metrics`). */
+export function openVisitorStreams(bus: LiveBus): number {
+  return hubs.get(bus)?.streams ?? 0
 }
