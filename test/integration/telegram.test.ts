@@ -327,8 +327,14 @@ describe('telegram through the daemon', () => {
 
   it('restart: polling resumes after the last stored update — nothing re-read, nothing lost', async () => {
     const { f, g } = await start()
-    await userWrites({ chatId: 444, firstName: 'Jo', text: 'before the restart' })
-    const offset = await g.gw.store.kv.get('channel:tg', 'telegram.offset')
+    const before = f.queueUpdate(
+      f.messageUpdate({ chatId: 444, firstName: 'Jo', text: 'before the restart' }),
+    )
+    // The offset is stored after the message's commit is on disk, a moment after it shows.
+    const offset = await waitFor(async () => {
+      const v = await g.gw.store.kv.get('channel:tg', 'telegram.offset')
+      return v === String(before.update_id + 1) ? v : null
+    })
     await g.stop()
 
     // Written while the daemon was down: Telegram keeps it until it is confirmed.
