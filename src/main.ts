@@ -13,7 +13,6 @@ import { chooseLogFormat, createLogger } from './gateway/log.js'
 import { daemonSummary, renderStartSummary } from './gateway/start-summary.js'
 import { migratePostgresStore, migrateStore, openStore } from './store/index.js'
 import { storeLabel } from './gateway/config/store-label.js'
-import { copySqliteToPostgres, formatCopyReport } from './store/copy/index.js'
 
 class UsageError extends Error {}
 
@@ -239,6 +238,8 @@ export async function main(argv: string[]): Promise<number> {
         if (!values.from || !values.to)
           throw new UsageError('copy needs --from FILE.db and --to URL')
         const from = resolve(values.from)
+        // `pg` loads for the commands that use it, not for every start.
+        const { copySqliteToPostgres, formatCopyReport } = await import('./store/copy/index.js')
         const report = await copySqliteToPostgres({
           from,
           to: values.to,

@@ -14,9 +14,8 @@ import type { SqliteDatabase } from './sqlite/sqlite-database.js'
 import { createSqliteStore } from './sqlite/sqlite-store.js'
 import { probeWrites, type WriteProbeResult } from './sqlite/write-probe.js'
 import type { Store } from './types.js'
-import { connectPostgres } from './postgres/connect.js'
-import { migratePostgres } from './postgres/migrate.js'
-import { openPostgresStore } from './postgres/open-postgres.js'
+// The PostgreSQL store (and `pg`, ≈ 12 MB of a daemon's memory) loads only when configured.
+const postgres = () => import('./postgres/open-postgres.js')
 
 export * from './types.js'
 export { storeFault, type StoreFault } from './store-fault.js'
@@ -59,11 +58,10 @@ export interface OpenStoreOptions {
 export function openStore(opts: OpenStoreOptions): Promise<Store & StoreUpkeep> {
   const { log } = opts
   if (opts.postgres) {
-    return openPostgresStore({
-      ...opts.postgres,
-      ...(log ? { log } : {}),
-      ...(opts.now ? { now: opts.now } : {}),
-    })
+    const o = opts.postgres
+    return postgres().then(({ openPostgresStore }) =>
+      openPostgresStore({ ...o, ...(log ? { log } : {}), ...(opts.now ? { now: opts.now } : {}) }),
+    )
   }
   // A throw while opening (a newer schema, a locked file) becomes the rejection.
   return new Promise((resolve) => resolve(openSqlite(opts)))
@@ -111,6 +109,8 @@ export async function migratePostgresStore(
   o: { url: string; pool: number },
   now: () => Date = () => new Date(),
 ): Promise<{ from: number; to: number }> {
+  const { connectPostgres } = await import('./postgres/connect.js')
+  const { migratePostgres } = await import('./postgres/migrate.js')
   const pool = await connectPostgres({ url: o.url, pool: 1 })
   try {
     return await migratePostgres(pool, now().toISOString())

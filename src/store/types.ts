@@ -260,6 +260,14 @@ export interface OutboxJob {
    * one read for the batch instead of one a job); null when it is gone. Absent: read it by id.
    */
   message?: MessageRecord | null
+  /** The name of the message's contact, read with the lease where `message` is; null: none. */
+  contact?: ContactName | null
+}
+
+/** What a send's payload names a contact by. */
+export interface ContactName {
+  first_name: string | null
+  last_name: string | null
 }
 
 /** One limit a send counts against, for a slot shared by every daemon (`Store.pacing`). */
@@ -495,6 +503,26 @@ export interface NewBulk {
 }
 
 /** What the rules need about one recipient on the bulk's channel. */
+/** An idempotency key of an API key (`idempotency.get`'s arguments). */
+export interface IdempotencyKey {
+  keyId: string
+  key: string
+}
+
+/** `Store.contacts.recipient`: a contact and what a send to it is decided on. */
+export interface RecipientRead {
+  /** Null when there is no such contact (the lists are then empty). */
+  contact: ContactRecord | null
+  /** The answer stored under the idempotency key asked about; null when none (or not asked). */
+  stored: StoredIdempotency | null
+  /** Oldest first, as `identities.listByContact`. */
+  identities: IdentityRecord[]
+  /** Open and snoozed threads on any channel, newest first, as `threads.listActiveByContact`. */
+  activeThreads: ThreadRecord[]
+  /** Channels the contact opted out of (DESIGN §15), sorted. */
+  optedOut: string[]
+}
+
 export interface BulkRecipientFacts {
   contact: ContactRecord
   /** Its identity on the channel, if any. */
@@ -531,6 +559,12 @@ export interface Store {
       now: string,
     ): Promise<ContactRecord>
     get(id: string): Promise<ContactRecord | null>
+    /**
+     * What a send to the contact decides on, read together (one round trip on PostgreSQL): the
+     * contact — merged ones too, `merged_into` set — its identities, its active threads, the
+     * channels it opted out of, and with `idempotency` the answer stored under that key.
+     */
+    recipient(id: string, idempotency?: IdempotencyKey): Promise<RecipientRead>
     findByExternalId(externalId: string): Promise<ContactRecord | null>
     /** Throws StoreConflict('external_id_taken') when another contact has the external id. */
     update(id: string, patch: ContactPatch, now: string): Promise<ContactRecord | null>

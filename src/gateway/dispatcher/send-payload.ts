@@ -7,7 +7,7 @@
 import type { OutboundPayload } from '../../connectors/types.js'
 import {
   CorruptRecord,
-  type ContactRecord,
+  type ContactName,
   type MessageError,
   type MessageRecord,
 } from '../../store/types.js'
@@ -46,9 +46,10 @@ export async function buildPayload(
     if (held.kind === 'refused') return { refused: held.error }
     if (held.kind === 'defer') return { deferUntil: held.until }
   }
-  let contact: ContactRecord | null
+  // The name as the lease read it (PostgreSQL), else read now.
+  let contact: ContactName | null
   try {
-    contact = await store.contacts.get(m.contact_id)
+    contact = job.contact !== undefined ? job.contact : await store.contacts.get(m.contact_id)
   } catch (err) {
     if (err instanceof CorruptRecord) return { corrupt: `${err.table}.${err.column}` }
     throw err

@@ -6,7 +6,12 @@
  */
 import { normalizeAddress } from '../../rules/index.js'
 import type { ContactFacts, IdentityFacts } from '../../rules/types.js'
-import type { ContactRecord, IdentityRecord, ThreadRecord } from '../../store/types.js'
+import type {
+  ContactRecord,
+  IdentityRecord,
+  RecipientRead,
+  ThreadRecord,
+} from '../../store/types.js'
 import { apiError, notFound, ruleError } from '../errors.js'
 import type { SendBody } from '../http/schemas.js'
 import { liveContact } from '../contacts/merged.js'
@@ -22,12 +27,23 @@ export interface Target {
   /** A brand-new contact's address from `to`, as the rules should see it (never written to yet). */
   draftIdentity: IdentityFacts | null
   thread: ThreadRecord | null
+  /** The contact's open and snoozed threads, when read with it (else the facts read them). */
+  activeThreads?: ThreadRecord[]
+  /** The contact opted out on the channel, when read with it (else the facts read it). */
+  optedOut?: boolean
 }
 
-/** The target of `thread_id`, `contact_id` or `to`, whichever the request gives. */
-export async function resolveTarget(svc: Services, body: SendBody): Promise<Target> {
+/**
+ * The target of `thread_id`, `contact_id` or `to`, whichever the request gives. `read`: the
+ * `contact_id`'s recipient read already made (with the idempotency key's answer).
+ */
+export async function resolveTarget(
+  svc: Services,
+  body: SendBody,
+  read?: RecipientRead,
+): Promise<Target> {
   if (body.thread_id) return threadTarget(svc, body.thread_id, body.channel)
-  if (body.contact_id) return contactTarget(svc, body.contact_id, body.channel)
+  if (body.contact_id) return contactTarget(svc, body.contact_id, body.channel, read)
   const to = body.to
   if (!to)
     throw apiError('invalid_field', 'give exactly one of contact_id, to or thread_id', {
@@ -76,12 +92,17 @@ async function contactTarget(
   svc: Services,
   contactId: string,
   channel: string | undefined,
+  prefetched: RecipientRead | undefined,
 ): Promise<Target> {
-  const contact = await mustContact(svc, contactId)
-  const identities = await svc.store.identities.listByContact(contact.id)
+  // Everything the send decides on in one read (one round trip on PostgreSQL); a merged
+  // contact's survivor is found first, then read the same way.
+  let read = prefetched ?? (await svc.store.contacts.recipient(contactId))
+  if (!read.contact || read.contact.merged_into)
+    read = await svc.store.contacts.recipient((await mustContact(svc, contactId)).id)
+  const { contact, identities, activeThreads: active } = read
+  if (!contact) throw notFound('contact', contactId)
   let channelName = channel
   if (!channelName) {
-    const active = await svc.store.threads.listActiveByContact(contact.id)
     const only =
       identities.length === 1
         ? identities[0]?.channel
@@ -108,6 +129,8 @@ async function contactTarget(
     identity,
     draftIdentity: null,
     thread: null,
+    activeThreads: active,
+    optedOut: read.optedOut.includes(channelName),
   }
 }
 

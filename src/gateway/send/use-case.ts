@@ -7,7 +7,7 @@
  */
 import type { z } from 'zod'
 import { evaluate } from '../../rules/index.js'
-import type { AcceptPlan } from '../../store/types.js'
+import type { AcceptPlan, RecipientRead } from '../../store/types.js'
 import { loadAttachments, type LoadedAttachment } from '../attachments/index.js'
 import { apiError, refusal, ruleError } from '../errors.js'
 import type { Caller } from '../http/route.js'
@@ -63,15 +63,22 @@ export async function send(
   idempotency: Idempotency | null,
   opts: SendOptions = {},
 ): Promise<SendOutcome> {
+  /** A send to a contact reads the key's answer with the contact: one round trip on PostgreSQL. */
+  let read: RecipientRead | undefined
   if (idempotency && !body.dry_run) {
-    const seen = await svc.store.idempotency.get(caller.id, idempotency.key)
+    const key = { keyId: caller.id, key: idempotency.key }
+    const seen =
+      body.contact_id && !body.thread_id
+        ? (read = await svc.store.contacts.recipient(body.contact_id, key)).stored
+        : await svc.store.idempotency.get(key.keyId, key.key)
     if (seen) return replay(seen, idempotency.bodyHash)
   }
   let attachments: LoadedAttachment[] | null = null
   let stored: AcceptPlan['attachments'] | null = null
   for (let decision = 1; ; decision++) {
     const now = svc.now()
-    const target = await resolveTarget(svc, body)
+    const target = await resolveTarget(svc, body, read)
+    read = undefined // a decision taken again reads afresh
     if (opts.inThread && target.contact) target.thread = await ownThread(svc, target, opts.inThread)
     attachments ??= await loadAttachments(body.attachments ?? [], {
       // The channel's own limit is a rule (`attachment_rejected`); this only bounds the download.

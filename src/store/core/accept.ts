@@ -6,6 +6,7 @@
  */
 import type { AcceptOutcome, AcceptPlan } from '../types.js'
 import { StoreConflict } from '../types.js'
+import type { ThreadState } from './port.js'
 import { tx, type Program } from './program.js'
 import { addTags, assign, openThread, reopen } from './threads.js'
 
@@ -28,10 +29,14 @@ export class PlanOutcome extends Error {
 export function* acceptPlan(plan: AcceptPlan): Program<AcceptOutcome> {
   const { now } = plan
   const idem = plan.idempotency
-  if (idem) {
-    const stored = yield* tx.getIdempotency(idem.keyId, idem.key)
-    if (stored) return replay(stored)
-  }
+  const t = plan.thread
+  // The key's record, the contact's lock and the plan's thread, read at once.
+  const opening = yield* tx.openAccept({
+    idempotency: idem ? { keyId: idem.keyId, key: idem.key } : null,
+    contact: 'create' in plan.contact ? null : plan.contact.existing,
+    thread: 'create' in t ? null : 'reuse' in t ? t.reuse : t.reopen,
+  })
+  if (opening.stored) return replay(opening.stored)
 
   let contactId: string
   // Guarded: the plan was decided on facts read at a version, or for a contact nobody had.
@@ -44,7 +49,7 @@ export function* acceptPlan(plan: AcceptPlan): Program<AcceptOutcome> {
     // Sends to one person are decided one after the other, in every daemon: the lock holds
     // others back until this commits, and the version says whether anything moved since the
     // facts were read (then the caller reads them again and decides again).
-    const lock = yield* tx.lockContact(contactId)
+    const lock = opening.lock
     if (!lock) throw new Error(`contact ${contactId} does not exist`)
     // Merged meanwhile (DESIGN §15): decided again, the send then resolves to the survivor.
     if (lock.merged_into) return { ok: false, code: 'stale' }
@@ -62,7 +67,7 @@ export function* acceptPlan(plan: AcceptPlan): Program<AcceptOutcome> {
     }
   }
 
-  const threadId = yield* applyThread(plan, contactId)
+  const threadId = yield* applyThread(plan, contactId, opening.thread)
   const m = plan.message
   yield* tx.insertMessage({
     id: m.id,
@@ -112,7 +117,12 @@ function replay(s: { bodyHash: string; status: number; response: string }): Acce
   return { ok: false, code: 'idempotency_replay', ...s }
 }
 
-function* applyThread(plan: AcceptPlan, contactId: string): Program<string> {
+/** `loaded`: the thread a reuse or reopen names, as read under the contact's lock. */
+function* applyThread(
+  plan: AcceptPlan,
+  contactId: string,
+  loaded: ThreadState | null,
+): Program<string> {
   const t = plan.thread
   const { now } = plan
   if ('create' in t) {
@@ -130,7 +140,7 @@ function* applyThread(plan: AcceptPlan, contactId: string): Program<string> {
     return t.create.id
   }
   const id = 'reuse' in t ? t.reuse : t.reopen
-  const row = yield* tx.loadThread(id)
+  const row = loaded
   if (!row) throw new Error(`thread ${id} does not exist`)
   if (row.contact_id !== contactId) throw new Error(`thread ${id} belongs to another contact`)
   // A thread closed since the gateway looked is reopened: a message never lands in a closed thread.

@@ -299,6 +299,12 @@ export interface TxPort {
   cancelMessage(messageId: string, at: string): void
 
   // ── Idempotency and app events ────────────────────────────────────────────────────────────
+  /**
+   * Accept's first reads, in this order and at once (one round trip on PostgreSQL): the
+   * idempotency record (`getIdempotency`), the contact's lock (`lockContact`), then the thread
+   * the plan names (`loadThread`, read once the lock is held). Each is null when not asked for.
+   */
+  openAccept(q: AcceptReads): AcceptOpening
   getIdempotency(keyId: string, key: string): StoredIdempotency | null
   /** False when the key is stored already (a concurrent send with it committed first). */
   putIdempotency(r: IdempotencyInsert): boolean
@@ -363,6 +369,21 @@ export interface TxPort {
 }
 
 /** The port with every result in a Promise: what the PostgreSQL dialect implements. */
+/** What `openAccept` reads: each null when the plan has none. */
+export interface AcceptReads {
+  idempotency: { keyId: string; key: string } | null
+  /** An existing contact, to lock. */
+  contact: string | null
+  /** The thread the plan reuses or reopens. */
+  thread: string | null
+}
+
+export interface AcceptOpening {
+  stored: StoredIdempotency | null
+  lock: { version: number; merged_into: string | null } | null
+  thread: ThreadState | null
+}
+
 export type AsyncTxPort = {
   [K in keyof TxPort]: (...args: Parameters<TxPort[K]>) => Promise<ReturnType<TxPort[K]>>
 }

@@ -64,6 +64,7 @@ const OPS = {
   releaseJob: 1,
   cancelQueuedJob: 1,
   cancelMessage: 1,
+  openAccept: 1,
   getIdempotency: 1,
   putIdempotency: 1,
   enqueueEvents: 1,
@@ -145,13 +146,14 @@ export async function runAsync<T>(port: AsyncTxPort, program: Program<T>): Promi
  */
 export function* inSavepoint<T>(program: Program<T>): Program<T> {
   yield* tx.savepoint()
-  let value: T
   try {
-    value = yield* program
+    const value = yield* program
+    // Inside the try: on PostgreSQL writes nobody reads go out with the release (exec.ts), so a
+    // write of this program that fails fails there — and is undone with the savepoint.
+    yield* tx.releaseSavepoint()
+    return value
   } catch (error) {
     yield* tx.rollbackSavepoint()
     throw error
   }
-  yield* tx.releaseSavepoint()
-  return value
 }

@@ -10,14 +10,26 @@ import type {
   ContactRecord,
   ContactSearch,
   IdentityRecord,
+  IdempotencyKey,
   Page,
+  RecipientRead,
+  StoredIdempotency,
 } from '../types.js'
 import { searchContactIds, searchContactRows, type SearchFilter } from './contact-search.js'
 import type { Sql } from './exec.js'
+import { IDEMPOTENCY_GET } from './message-rows.js'
 import { CONTACT_COLUMNS, toContact, toIdentity, toThread } from './rows.js'
 import type { PgContactRow, PgIdentityRow, PgThreadRow } from './rows.js'
 import type { PgSchema } from './schema.js'
 
+// A send's reads (`recipientRead`): the contact with the channels it opted out of, and its
+// active threads each with its tags — two statements where five tables are read.
+const RECIPIENT_CONTACT = `SELECT ${CONTACT_COLUMNS}, ARRAY(SELECT channel FROM consent
+  WHERE contact_id = $1 AND status = 'opted_out' ORDER BY channel) AS opted_out
+  FROM contacts WHERE id = $1`
+const RECIPIENT_THREADS = `SELECT t.*, ARRAY(SELECT tag FROM thread_tags g WHERE g.thread_id = t.id
+  ORDER BY tag) AS tags FROM threads t WHERE contact_id = $1 AND status IN ('open', 'snoozed')
+  ORDER BY seq DESC`
 const BY_EXTERNAL_ID = `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE external_id = $1`
 const IDENTITIES_OF = `SELECT * FROM identities WHERE contact_id = $1 ORDER BY created_at`
 const FACT_CONTACTS = `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE id = ANY($1)`
@@ -56,6 +68,36 @@ export function searchIds(db: Kysely<PgSchema>, s: SearchFilter, max: number): P
 
 export async function identitiesOf(sql: Sql, contactId: string): Promise<IdentityRecord[]> {
   return (await sql.rows<PgIdentityRow>(IDENTITIES_OF, [contactId])).map(toIdentity)
+}
+
+/** `Store.contacts.recipient`: three statements (four with a key) in one round trip. */
+export async function recipientRead(
+  sql: Sql,
+  id: string,
+  key: IdempotencyKey | undefined,
+): Promise<RecipientRead> {
+  const results = await sql.many([
+    [RECIPIENT_CONTACT, [id]],
+    [IDENTITIES_OF, [id]],
+    [RECIPIENT_THREADS, [id]],
+    ...(key ? [[IDEMPOTENCY_GET, [key.keyId, key.key]] as const] : []),
+  ])
+  const [contacts, identities, threads, idempotency] = results as [
+    (PgContactRow & { opted_out: string[] })[],
+    PgIdentityRow[],
+    (PgThreadRow & { tags: string[] })[],
+    StoredIdempotency[] | undefined,
+  ]
+  const stored = idempotency?.[0] ?? null
+  const contact = contacts[0]
+  if (!contact) return { contact: null, stored, identities: [], activeThreads: [], optedOut: [] }
+  return {
+    contact: toContact(contact),
+    stored,
+    identities: identities.map(toIdentity),
+    activeThreads: threads.map(({ tags, ...t }) => toThread(t, tags)),
+    optedOut: contact.opted_out,
+  }
 }
 
 export async function bulkFacts(

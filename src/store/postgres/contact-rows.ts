@@ -22,7 +22,7 @@ const SEARCH_FIELDS = `SELECT first_name, last_name, email, phone FROM contacts 
 // Activity: to the top of "newest first". A sequence, so two daemons never take one number.
 const TOUCH = `UPDATE contacts SET seq = nextval('contacts_seq'), last_activity_at = $2
   WHERE id = $1`
-const LOCK = `SELECT version, merged_into FROM contacts WHERE id = $1 FOR UPDATE`
+export const CONTACT_LOCK = `SELECT version, merged_into FROM contacts WHERE id = $1 FOR UPDATE`
 const BUMP = `UPDATE contacts SET version = version + 1 WHERE id = $1`
 const FIND_IDENTITY = `SELECT * FROM identities WHERE channel = $1 AND address = $2`
 const INSERT_IDENTITY = `INSERT INTO identities (id, contact_id, channel, address, reachable,
@@ -50,7 +50,7 @@ export async function lockContact(
   sql: Sql,
   id: string,
 ): Promise<{ version: number; merged_into: string | null } | null> {
-  const row = await sql.one<{ version: number; merged_into: string | null }>(LOCK, [id])
+  const row = await sql.one<{ version: number; merged_into: string | null }>(CONTACT_LOCK, [id])
   return row ? { version: row.version, merged_into: row.merged_into ?? null } : null
 }
 
@@ -129,7 +129,7 @@ async function updateRow(
 }
 
 export async function touchContact(sql: Sql, id: string, now: string): Promise<void> {
-  await sql.run(TOUCH, [id, now])
+  await sql.later(TOUCH, [id, now])
 }
 
 export async function findIdentity(

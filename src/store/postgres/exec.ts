@@ -11,8 +11,15 @@
  * so a connection never holds an unbounded number of prepared statements.
  */
 import { createHash } from 'node:crypto'
+import { createRequire } from 'node:module'
 import type pg from 'pg'
 import { connectionLost } from './pg-faults.js'
+
+/** pg's own parameter serialiser and literal quoting: an inlined value reads as its parameter. */
+const pgUtils = createRequire(import.meta.url)('pg/lib/utils.js') as {
+  prepareValue(v: unknown): string | Buffer | null
+  escapeLiteral(s: string): string
+}
 
 /** Runs one statement; rows, and how many rows an INSERT/UPDATE/DELETE touched. */
 export interface Sql {
@@ -20,7 +27,21 @@ export interface Sql {
   one<R>(text: string, params?: readonly unknown[]): Promise<R | undefined>
   /** Rows affected (INSERT/UPDATE/DELETE). */
   run(text: string, params?: readonly unknown[]): Promise<number>
+  /**
+   * A write whose result nobody reads, and that cannot fail on a conflict a caller handles: in a
+   * transaction it goes out with the transaction's next statement (or its COMMIT), in the same
+   * round trip; outside one, at once.
+   */
+  later(text: string, params?: readonly unknown[]): Promise<void>
+  /**
+   * Reads whose results are wanted together, in one round trip: sent as one simple-protocol
+   * query (values inlined as pg would send them), run in order. The rows of each, in order.
+   */
+  many(statements: readonly Statement[]): Promise<unknown[][]>
 }
+
+/** A statement text and its `$n` parameters. */
+export type Statement = readonly [text: string, params: readonly unknown[]]
 
 /** Distinct statement texts given a name (each prepared once per connection that runs it). */
 const MAX_NAMED = 512
@@ -56,10 +77,113 @@ function sqlVia(q: Pick<pg.Pool | pg.PoolClient, 'query'>): Sql {
       throw connectionLost(error)
     }
   }
+  const simple = async (text: string): Promise<pg.QueryResult[]> => {
+    try {
+      return resultList(await q.query(text))
+    } catch (error) {
+      throw connectionLost(error)
+    }
+  }
+  return resultsOf(exec, simple)
+}
+
+/** pg answers a simple query of one statement with its result, of several with an array. */
+function resultList(res: pg.QueryResult | pg.QueryResult[]): pg.QueryResult[] {
+  return Array.isArray(res) ? res : [res]
+}
+
+function resultsOf(
+  exec: (text: string, params?: readonly unknown[]) => Promise<pg.QueryResult>,
+  simple: (text: string) => Promise<pg.QueryResult[]>,
+): Sql {
   return {
+    many: async (statements) => {
+      if (statements.length === 0) return []
+      const results = await simple(statements.map(([t, p]) => inline(t, p)).join(';\n'))
+      // Whatever went before them in the same query (a transaction's pending writes) comes first.
+      return results.slice(-statements.length).map((r): unknown[] => r.rows as unknown[])
+    },
     rows: async (text, params) => (await exec(text, params)).rows as never,
     one: async (text, params) => (await exec(text, params)).rows[0] as never,
     run: async (text, params) => (await exec(text, params)).rowCount ?? 0,
+    later: async (text, params) => {
+      await exec(text, params)
+    },
+  }
+}
+
+/**
+ * `text` with its `$n` replaced by literals, as pg would send each value (its own serialiser,
+ * then quoted): an untyped literal takes its type from the context exactly as an untyped
+ * parameter does. Our statement texts carry no `$` of their own.
+ */
+function inline(text: string, params: readonly unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]))
+}
+
+function literal(v: unknown): string {
+  const p = pgUtils.prepareValue(v)
+  if (p === null) return 'NULL'
+  if (Buffer.isBuffer(p)) return `'\\x${p.toString('hex')}'`
+  return pgUtils.escapeLiteral(p)
+}
+
+/**
+ * A transaction's statements on its connection, with as few round trips as the results allow.
+ * `BEGIN` and every `later()` write wait in `pending`; the next statement whose result is read
+ * takes them along — all of them and itself sent as one simple-protocol query of several
+ * statements (each with its own snapshot, run in order; the first error aborts the rest and the
+ * transaction) — and `commit()` sends what is left with `COMMIT`. A statement with nothing
+ * pending goes alone, named. In an accept that is 5 round trips instead of 12.
+ */
+class TxSql {
+  private pending: string[] = ['BEGIN']
+  readonly sql: Sql
+
+  constructor(private readonly client: pg.PoolClient) {
+    /** `texts` after everything pending, as one simple query: all their results. */
+    const simple = async (texts: string): Promise<pg.QueryResult[]> => {
+      const batch = [...this.pending, texts].join(';\n')
+      this.pending = []
+      try {
+        return resultList(await client.query(batch))
+      } catch (error) {
+        throw connectionLost(error)
+      }
+    }
+    const exec = async (text: string, params: readonly unknown[] = []): Promise<pg.QueryResult> => {
+      if (this.pending.length > 0)
+        return (await simple(inline(text, params))).at(-1) as pg.QueryResult
+      try {
+        return await client.query(queryConfig(text, [...params]))
+      } catch (error) {
+        throw connectionLost(error)
+      }
+    }
+    this.sql = {
+      ...resultsOf(exec, simple),
+      later: (text, params = []) => {
+        this.pending.push(inline(text, params))
+        return Promise.resolve()
+      },
+    }
+  }
+
+  async commit(): Promise<void> {
+    // Nothing was asked of the server: no transaction to open or commit.
+    if (this.pending.length === 1 && this.unsent) return
+    const batch = [...this.pending, 'COMMIT'].join(';\n')
+    this.pending = []
+    try {
+      await this.client.query(batch)
+    } catch (error) {
+      throw connectionLost(error)
+    }
+  }
+
+  /** Nothing was sent yet (BEGIN still pending): there is no transaction to roll back. */
+  get unsent(): boolean {
+    return this.pending[0] === 'BEGIN'
   }
 }
 
@@ -80,17 +204,19 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (s: Sql) => Promise<T>
     throw connectionLost(error)
   }
   let broken: Error | undefined
+  const tx = new TxSql(client)
   try {
-    await client.query('BEGIN')
-    const out = await fn(sqlVia(client))
-    await client.query('COMMIT')
+    const out = await fn(tx.sql)
+    await tx.commit()
     return out
   } catch (error) {
-    try {
-      await client.query('ROLLBACK')
-    } catch (rollbackError) {
-      // The connection is gone (or unusable): the pool must not hand it out again.
-      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))
+    if (!tx.unsent) {
+      try {
+        await client.query('ROLLBACK')
+      } catch (rollbackError) {
+        // The connection is gone (or unusable): the pool must not hand it out again.
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))
+      }
     }
     throw connectionLost(error)
   } finally {

@@ -26,7 +26,8 @@ const AWAITING_ACK = `SELECT * FROM messages
   WHERE channel = $1 AND status = 'sent' AND undelivered_after IS NULL AND sent_at <= $2
     AND direction = 'out'
   ORDER BY sent_at LIMIT $3`
-const ATTACHMENTS_OF = `SELECT message_id AS owner, ${ATTACHMENT_COLUMNS} FROM attachments
+/** The attachments of the messages `$1` (ids), in order: for `attach`. */
+export const ATTACHMENTS_OF = `SELECT message_id AS owner, ${ATTACHMENT_COLUMNS} FROM attachments
   WHERE message_id = ANY($1) ORDER BY seq`
 const ATTACHMENT = `SELECT ${ATTACHMENT_COLUMNS} FROM attachments WHERE id = $1`
 const TIMELINE_MESSAGES = `SELECT * FROM messages WHERE contact_id = $1
@@ -92,18 +93,21 @@ export async function getAttachment(sql: Sql, id: string): Promise<AttachmentRec
   return row ? toAttachment(row) : null
 }
 
-/** Rows → records with their attachments (one query for the page). */
-export const withAttachments = (
-  sql: Sql,
-  rows: readonly PgMessageRow[],
-): Promise<MessageRecord[]> => hydrate(sql, rows)
-
 export async function hydrate(sql: Sql, rows: readonly PgMessageRow[]): Promise<MessageRecord[]> {
   if (rows.length === 0) return []
+  const found = await sql.rows<AttachmentRow>(ATTACHMENTS_OF, [rows.map((r) => r.id)])
+  return attach(rows, found)
+}
+
+/** An attachment row of `ATTACHMENTS_OF`: `owner` is its message. */
+export type AttachmentRow = AttachmentRecord & { owner: string }
+
+/** Rows → records with the attachments `found` (the rows of `ATTACHMENTS_OF` for them). */
+export function attach(
+  rows: readonly PgMessageRow[],
+  found: readonly AttachmentRow[],
+): MessageRecord[] {
   const atts = new Map<string, AttachmentRecord[]>()
-  const found = await sql.rows<AttachmentRecord & { owner: string }>(ATTACHMENTS_OF, [
-    rows.map((r) => r.id),
-  ])
   for (const { owner, ...a } of found)
     atts.set(owner, [...(atts.get(owner) ?? []), toAttachment(a)])
   return rows.map((r) => toMessage(r, atts.get(r.id) ?? []))

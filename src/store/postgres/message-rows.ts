@@ -79,19 +79,18 @@ const CANCEL_QUEUED = `DELETE FROM outbox WHERE message_id = $1 AND lease_until 
 const CANCELLED = `UPDATE messages SET status = 'cancelled', cancelled_at = $2
   WHERE id = $1 AND status IN (${fromStatuses('cancelled')})`
 
-const IDEMPOTENCY_GET = `SELECT body_hash AS "bodyHash", status, response FROM idempotency
+export const IDEMPOTENCY_GET = `SELECT body_hash AS "bodyHash", status, response FROM idempotency
   WHERE key_id = $1 AND key = $2`
 // Sends with one key take turns from their first read (a transaction lock on the key's hash,
 // "omni" as its class): the second finds the first's stored answer instead of deciding again.
-const IDEMPOTENCY_LOCK = `SELECT pg_advisory_xact_lock(${0x6f6d6e69}, hashtext($1 || ':' || $2))`
+export const IDEMPOTENCY_LOCK = `SELECT pg_advisory_xact_lock(${0x6f6d6e69}, hashtext($1 || ':' || $2))`
 const IDEMPOTENCY_PUT = `INSERT INTO idempotency
-  (key_id, key, body_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-  ON CONFLICT (key_id, key) DO NOTHING`
+  (key_id, key, body_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)`
 const ENQUEUE = `INSERT INTO webhook_outbox (event_id, target, payload, due_at)
   SELECT $1, unnest($2::text[]), $3, $4`
 
 export async function insertMessage(sql: Sql, m: MessageInsert): Promise<void> {
-  const n = await sql.run(INSERT, [
+  const values = [
     m.id,
     m.thread_id,
     m.contact_id,
@@ -112,7 +111,11 @@ export async function insertMessage(sql: Sql, m: MessageInsert): Promise<void> {
     m.sent_at ?? null,
     m.delivered_at ?? null,
     m.send_at ?? null,
-  ])
+  ]
+  // Only a platform message id can conflict (the inbound dedupe index): ours go out with the
+  // transaction's next statement.
+  if (m.platform_message_id === null) return sql.later(INSERT, values)
+  const n = await sql.run(INSERT, values)
   if (n === 0) {
     // Only the inbound dedupe index is the arbiter: the same platform message, stored already.
     throw new StoreConflict('identity_taken', {
@@ -192,7 +195,13 @@ export async function requeueMessage(
 }
 
 export async function insertOutbox(sql: Sql, j: OutboxInsert): Promise<void> {
-  await sql.run(INSERT_JOB, [j.messageId, j.channel, j.recipientKey, j.dueAt, PRIORITY[j.priority]])
+  await sql.later(INSERT_JOB, [
+    j.messageId,
+    j.channel,
+    j.recipientKey,
+    j.dueAt,
+    PRIORITY[j.priority],
+  ])
 }
 
 export async function completeJob(
@@ -205,8 +214,8 @@ export async function completeJob(
     possibleDuplicate: boolean
   },
 ): Promise<void> {
-  await sql.run(DELETE_JOB, [c.jobId])
-  await sql.run(SENT, [c.messageId, c.at, c.platformMessageId, c.possibleDuplicate])
+  await sql.later(DELETE_JOB, [c.jobId])
+  await sql.later(SENT, [c.messageId, c.at, c.platformMessageId, c.possibleDuplicate])
 }
 
 export async function completeJobs(
@@ -221,8 +230,8 @@ export async function completeJobs(
 ): Promise<void> {
   if (list.length === 0) return
   if (list.length === 1 && list[0]) return completeJob(sql, list[0])
-  await sql.run(DELETE_JOBS, [list.map((c) => c.jobId)])
-  await sql.run(SENT_MANY, [
+  await sql.later(DELETE_JOBS, [list.map((c) => c.jobId)])
+  await sql.later(SENT_MANY, [
     list.map((c) => c.messageId),
     list.map((c) => c.at),
     list.map((c) => c.platformMessageId),
@@ -234,8 +243,8 @@ export async function failJob(
   sql: Sql,
   c: { jobId: number; messageId: string; at: string; error: MessageError },
 ): Promise<void> {
-  await sql.run(DELETE_JOB, [c.jobId])
-  await sql.run(FAILED, [c.messageId, c.at, c.error.code, c.error.message])
+  await sql.later(DELETE_JOB, [c.jobId])
+  await sql.later(FAILED, [c.messageId, c.at, c.error.code, c.error.message])
 }
 
 export async function retryJob(
@@ -248,8 +257,8 @@ export async function retryJob(
     possibleDuplicate: boolean
   },
 ): Promise<void> {
-  await sql.run(RETRY_JOB, [c.jobId, c.dueAtMs])
-  await sql.run(RETRY_MESSAGE, [c.messageId, c.error.code, c.error.message, c.possibleDuplicate])
+  await sql.later(RETRY_JOB, [c.jobId, c.dueAtMs])
+  await sql.later(RETRY_MESSAGE, [c.messageId, c.error.code, c.error.message, c.possibleDuplicate])
 }
 
 export async function cancelLeasedJob(
@@ -292,14 +301,20 @@ export async function lockIdempotency(
   keyId: string,
   key: string,
 ): Promise<StoredIdempotency | null> {
-  await sql.one(IDEMPOTENCY_LOCK, [keyId, key])
+  // The lock goes with the read in one round trip; the read's own snapshot comes after the lock.
+  await sql.later(IDEMPOTENCY_LOCK, [keyId, key])
   return getIdempotency(sql, keyId, key)
 }
 
+/**
+ * Accept stores its answer under the key's transaction lock, which its first read took
+ * (`openAccept`, `lockIdempotency`): nobody else can have stored the key since it was found
+ * missing, so the insert goes with the transaction's next statement and answers true. Were the
+ * key taken all the same, the insert (no ON CONFLICT) fails the transaction loudly.
+ */
 export async function putIdempotency(sql: Sql, r: IdempotencyInsert): Promise<boolean> {
-  return (
-    (await sql.run(IDEMPOTENCY_PUT, [r.keyId, r.key, r.bodyHash, r.status, r.response, r.at])) > 0
-  )
+  await sql.later(IDEMPOTENCY_PUT, [r.keyId, r.key, r.bodyHash, r.status, r.response, r.at])
+  return true
 }
 
 /** One delivery per (event, target), in the caller's transaction; the payload is the body to sign. */
@@ -313,6 +328,6 @@ export async function enqueueEvents(sql: Sql, events: readonly NewEvent[]): Prom
       data: e.data,
     })
     const dueAt = Date.parse(e.created_at) || 0
-    await sql.run(ENQUEUE, [e.id, [...new Set(e.targets)], payload, dueAt])
+    await sql.later(ENQUEUE, [e.id, [...new Set(e.targets)], payload, dueAt])
   }
 }

@@ -81,6 +81,7 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
     contacts: {
       ...core.contacts,
       get: (id) => getContact(sql, id),
+      recipient: (id, key) => contacts.recipientRead(sql, id, key),
       findByExternalId: (externalId) => contacts.contactByExternalId(sql, externalId),
       // Built by kysely's query builder on the pool: the same edge as raw statements.
       search: (s) => edge(() => contacts.searchContacts(db, s)),
@@ -206,6 +207,8 @@ class InFlight {
       rows: (text, params) => this.track(() => sql.rows(text, params)),
       one: (text, params) => this.track(() => sql.one(text, params)),
       run: (text, params) => this.track(() => sql.run(text, params)),
+      later: (text, params) => this.track(() => sql.later(text, params)),
+      many: (statements) => this.track(() => sql.many(statements)),
     }
   }
 

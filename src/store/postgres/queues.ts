@@ -8,12 +8,20 @@
  * dispatcher.
  */
 import { encodeCursor, seqCursor } from '../sqlite/cursor.js'
-import type { DeadLetter, OutboxJob, Page, WebhookDelivery, WebhookOutcome } from '../types.js'
+import type {
+  ContactName,
+  DeadLetter,
+  OutboxJob,
+  Page,
+  WebhookDelivery,
+  WebhookOutcome,
+} from '../types.js'
 import type { Sql } from './exec.js'
-import { withAttachments } from './message-reads.js'
+import { ATTACHMENTS_OF, attach, type AttachmentRow } from './message-reads.js'
 import { PRIORITY, fromStatuses } from './message-rows.js'
 import type { PgMessageRow } from './rows.js'
 
+const CONTACT_NAMES = `SELECT id, first_name, last_name FROM contacts WHERE id = ANY($1)`
 const LEASE_ORDER = [PRIORITY.single, PRIORITY.bulk]
 
 // `channel <> ALL($5)`: the channels this daemon may not send (stateful ones another daemon owns,
@@ -90,9 +98,18 @@ export async function leaseOutbox(
   const marked = new Set(rows.map((r) => r.id))
   const unmarked = ids.filter((id) => !marked.has(id))
   if (unmarked.length > 0) rows.push(...(await sql.rows<PgMessageRow>(UNMARKED, [unmarked])))
-  const messages = new Map((await withAttachments(sql, rows)).map((m) => [m.id, m]))
+  // The messages' attachments and their contacts' names (for the payload), in one round trip.
+  const [found, names] = (await sql.many([
+    [ATTACHMENTS_OF, [rows.map((r) => r.id)]],
+    [CONTACT_NAMES, [[...new Set(rows.map((r) => r.contact_id))]]],
+  ])) as [AttachmentRow[], (ContactName & { id: string })[]]
+  const messages = new Map(attach(rows, found).map((m) => [m.id, m]))
+  const nameOf = new Map(names.map(({ id, ...n }) => [id, n]))
   // A message that is gone (erased meanwhile) is null: the dispatcher fails its job.
-  return jobs.map((j) => ({ ...j, message: messages.get(j.messageId) ?? null }))
+  return jobs.map((j) => {
+    const message = messages.get(j.messageId) ?? null
+    return { ...j, message, contact: message ? (nameOf.get(message.contact_id) ?? null) : null }
+  })
 }
 
 export async function outboxDepth(sql: Sql): Promise<number> {

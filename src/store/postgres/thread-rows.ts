@@ -6,7 +6,7 @@ import type { ThreadEventInsert, ThreadInsert, ThreadState } from '../core/port.
 import type { Sql } from './exec.js'
 import type { PgThreadRow } from './rows.js'
 
-const LOAD = `SELECT * FROM threads WHERE id = $1`
+export const THREAD_LOAD = `SELECT * FROM threads WHERE id = $1`
 const ACTIVE = `SELECT * FROM threads WHERE contact_id = $1 AND status IN ('open', 'snoozed')
   ORDER BY seq DESC`
 const ACTIVE_ON = `SELECT * FROM threads WHERE contact_id = $1 AND status IN ('open', 'snoozed')
@@ -32,8 +32,8 @@ const INSERT_EVENT = `INSERT INTO thread_events (id, thread_id, contact_id, type
   VALUES ($1, $2, $3, $4, $5, $6, $7)`
 
 export async function loadThread(sql: Sql, id: string): Promise<ThreadState | null> {
-  const row = await sql.one<PgThreadRow>(LOAD, [id])
-  return row ? state(row) : null
+  const row = await sql.one<PgThreadRow>(THREAD_LOAD, [id])
+  return row ? threadState(row) : null
 }
 
 export async function activeThreads(
@@ -45,11 +45,11 @@ export async function activeThreads(
     channel === undefined
       ? await sql.rows<PgThreadRow>(ACTIVE, [contactId])
       : await sql.rows<PgThreadRow>(ACTIVE_ON, [contactId, channel])
-  return rows.map(state)
+  return rows.map(threadState)
 }
 
 export async function dueSnoozed(sql: Sql, now: string): Promise<ThreadState[]> {
-  return (await sql.rows<PgThreadRow>(DUE_SNOOZED, [now])).map(state)
+  return (await sql.rows<PgThreadRow>(DUE_SNOOZED, [now])).map(threadState)
 }
 
 export async function replyThreadId(
@@ -75,7 +75,7 @@ export async function saveThread(sql: Sql, t: ThreadState): Promise<void> {
 }
 
 export async function touchThread(sql: Sql, id: string, now: string): Promise<void> {
-  await sql.run(TOUCH, [id, now])
+  await sql.later(TOUCH, [id, now])
 }
 
 export async function addThreadTags(sql: Sql, id: string, tags: readonly string[]): Promise<void> {
@@ -91,7 +91,7 @@ export async function removeThreadTags(
 }
 
 export async function insertThreadEvent(sql: Sql, e: ThreadEventInsert): Promise<void> {
-  await sql.run(INSERT_EVENT, [
+  await sql.later(INSERT_EVENT, [
     e.id,
     e.thread_id,
     e.contact_id,
@@ -103,7 +103,7 @@ export async function insertThreadEvent(sql: Sql, e: ThreadEventInsert): Promise
 }
 
 /** The row without `seq` (the core saves what it is given). */
-function state(r: PgThreadRow): ThreadState {
+export function threadState(r: PgThreadRow): ThreadState {
   return {
     id: r.id,
     contact_id: r.contact_id,

@@ -377,16 +377,21 @@ describe('outcomes follow the forward-only rule of the core', () => {
     expect(await t.store.webhooks.depth()).toBe(3)
   })
 
-  it('a lease that reads the messages carries each as stored, marked sending', async () => {
+  it('a lease that reads the messages carries each as stored, marked sending, with its contact’s name', async () => {
     const ids = await enqueue(3)
     const jobs = await t.store.outbox.lease(T0 + 10, 10, LEASE_MS)
     expect(jobs.map((j) => j.messageId)).toEqual(ids)
     // SQLite reads a message when it is sent (in-process, cheap); PostgreSQL with the lease.
-    if (testStoreDialect() === 'postgres') expect(jobs.every((j) => j.message)).toBe(true)
+    if (testStoreDialect() === 'postgres') {
+      expect(jobs.every((j) => j.message)).toBe(true)
+      expect(jobs.every((j) => j.contact)).toBe(true)
+    }
     for (const j of jobs) {
       if (j.message === undefined) continue
       expect(j.message).toEqual(await t.store.messages.get(j.messageId))
       expect(j.message?.status).toBe('sending')
+      const c = await t.store.contacts.get(j.message?.contact_id ?? '')
+      expect(j.contact).toEqual({ first_name: c?.first_name, last_name: c?.last_name })
     }
   })
 

@@ -112,6 +112,22 @@ export function createSqliteStore(
     contacts: {
       ...core.contacts,
       get: (id) => promised(() => contacts.get(id)),
+      recipient: (id, key) =>
+        promised(() => {
+          const stored = key ? idempotency.get(key.keyId, key.key) : null
+          const contact = contacts.get(id)
+          if (!contact) return { contact, stored, identities: [], activeThreads: [], optedOut: [] }
+          return {
+            contact,
+            stored,
+            identities: identities.listByContact(id),
+            activeThreads: threads.listActiveByContact(id),
+            optedOut: consent
+              .state(id)
+              .filter((c) => c.status === 'opted_out')
+              .map((c) => c.channel),
+          }
+        }),
       findByExternalId: (externalId) => promised(() => contacts.findByExternalId(externalId)),
       search: (s) => promised(() => contacts.search(s)),
       searchIds: (s, max) => promised(() => contacts.searchIds(s, max)),

@@ -55,6 +55,8 @@ export function sqliteTxPort(p: PortParts): TxPort {
   const { x, index, contacts, identities, threads, messages, outbox, bulks } = p
   /** The search index's undo marks of the open savepoints, innermost last. */
   const marks: number[] = []
+  const getIdempotency = (keyId: string, key: string): StoredIdempotency | null =>
+    (x.stmt(IDEMPOTENCY_GET).get(keyId, key) as StoredIdempotency | undefined) ?? null
   return {
     lockContact: (id) => contacts.lock(id),
     eraseContactRows: (id, at, by) => eraseContactRows(x, id, at, by),
@@ -109,8 +111,12 @@ export function sqliteTxPort(p: PortParts): TxPort {
     cancelQueuedJob: (messageId, nowMs) => outbox.cancelQueued(messageId, nowMs),
     cancelMessage: (messageId, at) => outbox.cancelMessage(messageId, at),
 
-    getIdempotency: (keyId, key) =>
-      (x.stmt(IDEMPOTENCY_GET).get(keyId, key) as StoredIdempotency | undefined) ?? null,
+    openAccept: (q) => ({
+      stored: q.idempotency ? getIdempotency(q.idempotency.keyId, q.idempotency.key) : null,
+      lock: q.contact === null ? null : contacts.lock(q.contact),
+      thread: q.thread === null ? null : threads.load(q.thread),
+    }),
+    getIdempotency: (keyId, key) => getIdempotency(keyId, key),
     putIdempotency: (r) =>
       x.stmt(IDEMPOTENCY_PUT).run(r.keyId, r.key, r.bodyHash, r.status, r.response, r.at).changes >
       0,

@@ -1,0 +1,129 @@
+import type pg from 'pg'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  testStoreDialect,
+  uniqueDatabaseName,
+} from '../../../test/helpers/postgres.js'
+import { inTransaction, sqlOnPool } from './exec.js'
+import { openPool } from './pool.js'
+
+describe.skipIf(testStoreDialect() !== 'postgres')('transactions on pg (exec.ts)', () => {
+  let pool: pg.Pool
+  let name: string
+  /** Queries sent on checked-out connections (one round trip each). */
+  let sent: string[]
+
+  beforeEach(async () => {
+    name = uniqueDatabaseName('exec')
+    pool = openPool({ url: await createTestDatabase(name), pool: 2 })
+    sent = []
+    // Connections the transactions check out (pool.query, with its callback, is left alone).
+    const connect = pool.connect.bind(pool) as (...a: unknown[]) => unknown
+    pool.connect = ((...args: unknown[]) => {
+      if (args.length > 0) return connect(...args)
+      return (connect() as Promise<pg.PoolClient>).then((client) => {
+        const query = client.query.bind(client) as (...a: unknown[]) => unknown
+        client.query = ((q: unknown, ...rest: unknown[]) => {
+          sent.push(typeof q === 'string' ? q : (q as { text: string }).text)
+          return query(q, ...rest)
+        }) as typeof client.query
+        return client
+      })
+    }) as typeof pool.connect
+    await pool.query(
+      'CREATE TABLE exec_t (s text, n bigint, b boolean, j json, a text[], y bytea, z text)',
+    )
+  })
+  afterEach(async () => {
+    await pool.end()
+    await dropTestDatabase(name)
+  })
+
+  const INSERT = 'INSERT INTO exec_t (s, n, b, j, a, y, z) VALUES ($1, $2, $3, $4, $5, $6, $7)'
+
+  it('later() writes go with the next read and with COMMIT: two round trips in all', async () => {
+    const n = await inTransaction(pool, async (s) => {
+      await s.later(INSERT, ['one', 1, true, '{}', [], null, null])
+      await s.later(INSERT, ['two', 2, false, '[]', [], null, null])
+      const rows = await s.rows<{ n: number }>('SELECT count(*)::int AS n FROM exec_t')
+      await s.later(INSERT, ['three', 3, false, 'null', [], null, null])
+      return rows[0]?.n
+    })
+    expect(n).toBe(2) // the read ran after the two writes before it
+    expect(sent).toHaveLength(2)
+    expect(sent[0]).toMatch(/^BEGIN;\nINSERT .*;\nINSERT .*;\nSELECT count/s)
+    expect(sent[1]).toMatch(/^INSERT .*;\nCOMMIT$/s)
+    expect((await pool.query('SELECT count(*)::int AS n FROM exec_t')).rows[0]).toEqual({ n: 3 })
+  })
+
+  it('an inlined value reads back exactly as the same value sent as a parameter', async () => {
+    const nasty = `it's a \\ back'slash "quote" ; -- not a comment $1 ${'\u00e9\u{1f600}'}`
+    const values = [
+      nasty,
+      9007199254740991,
+      true,
+      JSON.stringify({ k: nasty }),
+      [nasty, 'b'],
+      Buffer.from([0, 0x5c, 0x27, 255]),
+      null,
+    ]
+    await inTransaction(pool, async (s) => {
+      await s.later(INSERT, values) // inlined
+      await s.run(INSERT, values) // a parameter of the extended protocol
+    })
+    const rows = (await pool.query('SELECT s, n, b, j, a, y, z FROM exec_t')).rows
+    expect(rows).toHaveLength(2)
+    expect(rows[0]).toEqual(rows[1])
+    expect(rows[0]).toEqual({
+      s: nasty,
+      n: 9007199254740991,
+      b: true,
+      j: JSON.stringify({ k: nasty }),
+      a: [nasty, 'b'],
+      y: Buffer.from([0, 0x5c, 0x27, 255]),
+      z: null,
+    })
+  })
+
+  it('a deferred write that fails fails the statement it went with, and the transaction rolls back', async () => {
+    await pool.query('ALTER TABLE exec_t ADD CONSTRAINT exec_t_pos CHECK (n > 0)')
+    const done = inTransaction(pool, async (s) => {
+      await s.run(INSERT, ['kept?', 1, true, '{}', [], null, null])
+      await s.later(INSERT, ['bad', -1, true, '{}', [], null, null])
+      await s.one('SELECT 1')
+    })
+    await expect(done).rejects.toMatchObject({ code: '23514' })
+    expect(sent.at(-1)).toBe('ROLLBACK')
+    expect((await pool.query('SELECT count(*)::int AS n FROM exec_t')).rows[0]).toEqual({ n: 0 })
+  })
+
+  it('many() reads several statements in one round trip, after the pending writes', async () => {
+    const [count, strings] = await inTransaction(pool, async (s) => {
+      await s.later(INSERT, ["it's", 1, true, '{}', [], null, null])
+      return s.many([
+        ['SELECT count(*)::int AS n FROM exec_t WHERE n = $1', [1]],
+        ['SELECT s FROM exec_t WHERE s = $1 ORDER BY s', ["it's"]],
+      ])
+    })
+    expect(count).toEqual([{ n: 1 }])
+    expect(strings).toEqual([{ s: "it's" }])
+    expect(sent).toHaveLength(2)
+    expect(sent[0]).toMatch(/^BEGIN;\nINSERT .*;\nSELECT count.*;\nSELECT s /s)
+    expect(sent[1]).toBe('COMMIT')
+    // On the pool: one query, the rows of each statement in order.
+    expect(
+      await sqlOnPool(pool).many([
+        ['SELECT $1::int AS a', [1]],
+        ['SELECT s FROM exec_t WHERE n = $1', [2]],
+        ['SELECT $1::text AS b', ['x']],
+      ]),
+    ).toEqual([[{ a: 1 }], [], [{ b: 'x' }]])
+  })
+
+  it('a transaction that sends nothing costs no round trip', async () => {
+    expect(await inTransaction(pool, () => Promise.resolve(7))).toBe(7)
+    expect(sent).toEqual([])
+  })
+})
