@@ -8,11 +8,14 @@ import { qb, type Executor } from './executor.js'
 import { toContact } from './rows.js'
 import type { ContactRow } from './schema.js'
 
+// The hot reads (every send reads its contact): prepared once, no query building per call.
+const GET = `SELECT * FROM contacts WHERE id = ?`
+
 export class ContactRepo {
   constructor(private readonly x: Executor) {}
 
   get(id: string): ContactRecord | null {
-    const row = this.x.get<ContactRow>(qb.selectFrom('contacts').selectAll().where('id', '=', id))
+    const row = this.x.stmt(GET).get(id) as ContactRow | undefined
     return row ? toContact(row) : null
   }
 

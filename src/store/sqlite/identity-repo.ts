@@ -5,7 +5,7 @@
  */
 import type { IdentityRecord } from '../types.js'
 import { StoreConflict } from '../types.js'
-import { qb, type Executor } from './executor.js'
+import type { Executor } from './executor.js'
 import { toIdentity } from './rows.js'
 import type { IdentitiesTable } from './schema.js'
 import { uniqueViolation } from './unique-violation.js'
@@ -13,6 +13,7 @@ import { uniqueViolation } from './unique-violation.js'
 const INSERT = `INSERT INTO identities (id, contact_id, channel, address, reachable, created_at)
   VALUES (?, ?, ?, ?, 1, ?)`
 const FIND = `SELECT * FROM identities WHERE channel = ? AND address = ?`
+const OF_CONTACT = `SELECT * FROM identities WHERE contact_id = ? ORDER BY created_at`
 const TAKEN = 'identities.channel, identities.address'
 // A person writing is reachable again; last_inbound_at never moves back (late deliveries).
 const MARK_INBOUND = `UPDATE identities SET first_inbound_at = coalesce(first_inbound_at, ?),
@@ -25,14 +26,7 @@ export class IdentityRepo {
   constructor(private readonly x: Executor) {}
 
   listByContact(contactId: string): IdentityRecord[] {
-    const rows = this.x.all<IdentitiesTable>(
-      qb
-        .selectFrom('identities')
-        .selectAll()
-        .where('contact_id', '=', contactId)
-        .orderBy('created_at'),
-    )
-    return rows.map(toIdentity)
+    return (this.x.stmt(OF_CONTACT).all(contactId) as IdentitiesTable[]).map(toIdentity)
   }
 
   find(channel: string, address: string): IdentityRecord | null {

@@ -10,6 +10,9 @@ import { toEvent, toMessage } from './rows.js'
 import type { MessageRow, ThreadEventRow } from './schema.js'
 import { timelinePage } from './timeline.js'
 
+// Every send's payload and status event reads its message: prepared once.
+const GET = `SELECT * FROM messages WHERE id = ?`
+
 /** @internal exported for its tests */
 export const AWAITING_ACK_SQL = `SELECT * FROM messages
   WHERE channel = ? AND status = 'sent' AND undelivered_after IS NULL AND sent_at <= ?
@@ -23,7 +26,7 @@ export class MessageRepo {
   ) {}
 
   get(id: string): MessageRecord | null {
-    const row = this.x.get<MessageRow>(qb.selectFrom('messages').selectAll().where('id', '=', id))
+    const row = this.x.stmt(GET).get(id) as MessageRow | undefined
     return row ? (this.hydrate([row])[0] ?? null) : null
   }
 

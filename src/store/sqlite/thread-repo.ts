@@ -19,6 +19,9 @@ type ThreadList = {
 
 const ACTIVE = `SELECT * FROM threads WHERE contact_id = ? AND status IN ('open', 'snoozed')
   ORDER BY seq DESC`
+// The threads' ids as one JSON parameter: one prepared statement whatever their number.
+const TAGS = `SELECT thread_id, tag FROM thread_tags
+  WHERE thread_id IN (SELECT value FROM json_each(?)) ORDER BY tag`
 
 export class ThreadRepo {
   constructor(private readonly x: Executor) {}
@@ -65,17 +68,10 @@ export class ThreadRepo {
 
   private withTags(rows: ThreadRow[]): ThreadRecord[] {
     if (rows.length === 0) return []
-    const tagRows = this.x.all<{ thread_id: string; tag: string }>(
-      qb
-        .selectFrom('thread_tags')
-        .select(['thread_id', 'tag'])
-        .where(
-          'thread_id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .orderBy('tag'),
-    )
+    const tagRows = this.x.stmt(TAGS).all(JSON.stringify(rows.map((r) => r.id))) as {
+      thread_id: string
+      tag: string
+    }[]
     const tags = new Map<string, string[]>()
     for (const r of tagRows) tags.set(r.thread_id, [...(tags.get(r.thread_id) ?? []), r.tag])
     return rows.map((r) => toThread(r, tags.get(r.id) ?? []))
