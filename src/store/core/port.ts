@@ -306,7 +306,10 @@ export interface TxPort {
    */
   openAccept(q: AcceptReads): AcceptOpening
   getIdempotency(keyId: string, key: string): StoredIdempotency | null
-  /** False when the key is stored already (a concurrent send with it committed first). */
+  /**
+   * False when the key is stored already (a concurrent send with it committed first). PostgreSQL
+   * answers true: under the key's lock (`openAccept`) nobody can have stored it.
+   */
   putIdempotency(r: IdempotencyInsert): boolean
   /** One webhook_outbox row per (event, target) with the body to sign. */
   enqueueEvents(events: readonly NewEvent[]): void
