@@ -29,6 +29,7 @@ export class Scheduler {
   /** Gains and losses applied one after the other, so a stop never races a start. */
   private turn: Promise<void> = Promise.resolve()
   private isLeader = false
+  private begun = 0
   private stopped = false
   private readonly log: Logger
 
@@ -43,6 +44,14 @@ export class Scheduler {
   /** True while this daemon runs the singletons. */
   get leader(): boolean {
     return this.isLeader
+  }
+
+  /**
+   * Terms of leadership begun on this daemon. A lost lock may be taken again by this same daemon
+   * at its next try; a new term says the loops of the last one were stopped and built afresh.
+   */
+  get terms(): number {
+    return this.begun
   }
 
   /** Asks for the lock; the singletons start once it is held (at once on SQLite). */
@@ -65,6 +74,7 @@ export class Scheduler {
       if (held === this.isLeader) return
       this.isLeader = held
       if (held) {
+        this.begun++
         this.running = this.factories.map((make) => make())
         for (const s of this.running) s.start()
         if (this.cluster.shared)
