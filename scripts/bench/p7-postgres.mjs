@@ -254,7 +254,17 @@ function dbOn(serverUrl) {
     /** A copy of `from` (no one connected to it) named `name`; its URL. */
     async copy(from, name) {
       await drop(name)
-      await onServer(`CREATE DATABASE ${name} TEMPLATE ${from}`)
+      // The data set's filler has closed its pool, but the server may not have ended those
+      // sessions yet (55006 "being accessed by other users"): wait for them, briefly.
+      for (let tries = 1; ; tries++) {
+        try {
+          await onServer(`CREATE DATABASE ${name} TEMPLATE ${from}`)
+          break
+        } catch (error) {
+          if (error?.code !== '55006' || tries >= 50) throw error
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        }
+      }
       made.add(name)
       return url(name)
     },

@@ -6,8 +6,9 @@
  */
 import type { AcceptOutcome, AcceptPlan } from '../types.js'
 import { StoreConflict } from '../types.js'
-import type { ThreadState } from './port.js'
-import { tx, type Program } from './program.js'
+import { storeFault } from '../store-fault.js'
+import type { AcceptOpening, AcceptReads, ThreadState } from './port.js'
+import { inSavepoint, tx, type Program } from './program.js'
 import { addTags, assign, openThread, reopen } from './threads.js'
 
 /**
@@ -27,15 +28,26 @@ export class PlanOutcome extends Error {
  * has, and StoreConflict for a conflict the plan did not guard against (bulk counts it skipped).
  */
 export function* acceptPlan(plan: AcceptPlan): Program<AcceptOutcome> {
-  const { now } = plan
-  const idem = plan.idempotency
-  const t = plan.thread
   // The key's record, the contact's lock and the plan's thread, read at once.
-  const opening = yield* tx.openAccept({
-    idempotency: idem ? { keyId: idem.keyId, key: idem.key } : null,
+  return yield* acceptOpened(plan, yield* tx.openAccept(acceptReads(plan)))
+}
+
+/** What a plan's opening reads: its key, the contact it locks, the thread it names. */
+function acceptReads(plan: AcceptPlan): AcceptReads {
+  const t = plan.thread
+  return {
+    idempotency: plan.idempotency
+      ? { keyId: plan.idempotency.keyId, key: plan.idempotency.key }
+      : null,
     contact: 'create' in plan.contact ? null : plan.contact.existing,
     thread: 'create' in t ? null : 'reuse' in t ? t.reuse : t.reopen,
-  })
+  }
+}
+
+/** `acceptPlan` once its opening was read (alone, or with its group's: `acceptGroup`). */
+function* acceptOpened(plan: AcceptPlan, opening: AcceptOpening): Program<AcceptOutcome> {
+  const { now } = plan
+  const idem = plan.idempotency
   if (opening.stored) return replay(opening.stored)
 
   let contactId: string
@@ -148,4 +160,81 @@ function* applyThread(
   if (t.assign !== null) yield* assign(row, t.assign, t.actor, now)
   yield* addTags(row, t.addTags, t.actor, now)
   return id
+}
+
+/** How one plan of a group ended: its outcome, or the error that undid it (and only it). */
+export type GroupSettled = { outcome: AcceptOutcome } | { error: unknown }
+
+/**
+ * Thrown by a group's first pass when a plan failed after it had written: without savepoints its
+ * writes cannot be undone alone, so the transaction is rolled back and the group run again with
+ * `savepoints` (rare: a thread conflict, a contact that moved, a failed write).
+ */
+class GroupRetry extends Error {
+  constructor(cause: unknown) {
+    super('a plan of the group failed after writing; run again with savepoints', { cause })
+    this.name = 'GroupRetry'
+  }
+}
+
+/**
+ * Several accepts in one transaction (group commit on PostgreSQL: one commit, one WAL flush),
+ * their openings read at once. No two plans may name the same contact or idempotency key (each
+ * plan's facts are read before any plan writes): `apart` picks such groups. The first pass runs
+ * without savepoints (a savepoint costs the server a subtransaction per plan) and throws
+ * GroupRetry when a plan fails; the second runs each plan in its own savepoint, so one plan's
+ * conflict or error undoes only that plan. A store fault fails the whole group.
+ */
+export function* acceptGroup(
+  plans: readonly AcceptPlan[],
+  savepoints: boolean,
+): Program<GroupSettled[]> {
+  const openings = yield* tx.openAccepts(plans.map(acceptReads))
+  const settled: GroupSettled[] = []
+  for (const [i, plan] of plans.entries()) {
+    const opening = openings[i]
+    if (!opening) throw new Error('openAccepts answered fewer openings than plans')
+    if (!savepoints) {
+      try {
+        settled.push({ outcome: yield* acceptOpened(plan, opening) })
+      } catch (error) {
+        if (storeFault(error)) throw error
+        throw new GroupRetry(error)
+      }
+      continue
+    }
+    try {
+      settled.push({ outcome: yield* inSavepoint(acceptOpened(plan, opening)) })
+    } catch (error) {
+      if (error instanceof PlanOutcome) settled.push({ outcome: error.outcome })
+      else if (storeFault(error)) throw error
+      else settled.push({ error })
+    }
+  }
+  return settled
+}
+
+/**
+ * Splits `plans` into the first group of at most `max` that share no contact and no
+ * idempotency key, and the rest (in their order) for a later group.
+ */
+export function apart<P extends { plan: AcceptPlan }>(
+  plans: readonly P[],
+  max: number,
+): { group: P[]; rest: P[] } {
+  const group: P[] = []
+  const rest: P[] = []
+  const taken = new Set<string>()
+  for (const p of plans) {
+    const r = acceptReads(p.plan)
+    const keys = [
+      r.contact === null ? null : `c:${r.contact}`,
+      r.idempotency ? `k:${r.idempotency.keyId}:${r.idempotency.key}` : null,
+    ].filter((k): k is string => k !== null)
+    // A plan left for later holds its contact and key back too: sends to one person keep order.
+    if (group.length >= max || keys.some((k) => taken.has(k))) rest.push(p)
+    else group.push(p)
+    for (const k of keys) taken.add(k)
+  }
+  return { group, rest }
 }

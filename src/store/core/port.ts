@@ -305,6 +305,12 @@ export interface TxPort {
    * the plan names (`loadThread`, read once the lock is held). Each is null when not asked for.
    */
   openAccept(q: AcceptReads): AcceptOpening
+  /**
+   * `openAccept` for a group of plans sharing one transaction (no two name the same contact or
+   * key), at once: every key's lock first, then every contact's lock in code-unit order of the
+   * ids — the same order in every group and daemon — then the threads. Openings in `qs`' order.
+   */
+  openAccepts(qs: readonly AcceptReads[]): AcceptOpening[]
   getIdempotency(keyId: string, key: string): StoredIdempotency | null
   /**
    * False when the key is stored already (a concurrent send with it committed first). PostgreSQL

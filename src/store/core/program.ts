@@ -65,6 +65,7 @@ const OPS = {
   cancelQueuedJob: 1,
   cancelMessage: 1,
   openAccept: 1,
+  openAccepts: 1,
   getIdempotency: 1,
   putIdempotency: 1,
   enqueueEvents: 1,

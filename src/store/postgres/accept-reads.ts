@@ -1,5 +1,5 @@
 /**
- * `openAccept` on PostgreSQL: the idempotency key's lock and record, the contact's row lock and
+ * `openAccept` and `openAccepts` on PostgreSQL: the idempotency key's lock and record, the contact's row lock and
  * the plan's thread as one round trip (with the transaction's BEGIN). The statements run in
  * order, each with its own snapshot: the thread is read once the contact's lock is held.
  */
@@ -32,4 +32,51 @@ export async function openAccept(sql: Sql, q: AcceptReads): Promise<AcceptOpenin
     lock: lock ? { version: lock.version, merged_into: lock.merged_into ?? null } : null,
     thread: thread ? threadState(thread) : null,
   }
+}
+
+/**
+ * A group's openings in one round trip: every key's lock (sorted), every record, every contact's
+ * lock in code-unit order of the ids (every group of every daemon locks in this order, so two
+ * groups never wait on each other in a circle), then the threads, read under those locks.
+ */
+export async function openAccepts(sql: Sql, qs: readonly AcceptReads[]): Promise<AcceptOpening[]> {
+  const byCode = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+  const keyOf = (k: { keyId: string; key: string }): string => `${k.keyId}\u0000${k.key}`
+  const keyed = qs.filter((q) => q.idempotency !== null)
+  const locking = [...keyed].sort((a, b) =>
+    byCode(
+      keyOf(a.idempotency ?? { keyId: '', key: '' }),
+      keyOf(b.idempotency ?? { keyId: '', key: '' }),
+    ),
+  )
+  const contacts = [...new Set(qs.flatMap((q) => (q.contact === null ? [] : [q.contact])))].sort(
+    byCode,
+  )
+  const threads = qs.flatMap((q) => (q.thread === null ? [] : [q.thread]))
+  const statements: Statement[] = [
+    ...locking.map((q): Statement => [
+      IDEMPOTENCY_LOCK,
+      [q.idempotency?.keyId, q.idempotency?.key],
+    ]),
+    ...keyed.map((q): Statement => [IDEMPOTENCY_GET, [q.idempotency?.keyId, q.idempotency?.key]]),
+    ...contacts.map((id): Statement => [CONTACT_LOCK, [id]]),
+    ...threads.map((id): Statement => [THREAD_LOAD, [id]]),
+  ]
+  const results = await sql.many(statements)
+  const first = <R>(i: number): R | undefined => results[i]?.[0] as R | undefined
+  let at = locking.length
+  const stored = new Map(keyed.map((q) => [q, first<StoredIdempotency>(at++) ?? null]))
+  const locks = new Map(
+    contacts.map((id) => [id, first<{ version: number; merged_into: string | null }>(at++)]),
+  )
+  const loaded = new Map(threads.map((id) => [id, first<PgThreadRow>(at++)]))
+  return qs.map((q) => {
+    const lock = q.contact === null ? undefined : locks.get(q.contact)
+    const thread = q.thread === null ? undefined : loaded.get(q.thread)
+    return {
+      stored: stored.get(q) ?? null,
+      lock: lock ? { version: lock.version, merged_into: lock.merged_into ?? null } : null,
+      thread: thread ? threadState(thread) : null,
+    }
+  })
 }

@@ -53,8 +53,11 @@ describe.skipIf(testStoreDialect() !== 'postgres')('transactions on pg (exec.ts)
     })
     expect(n).toBe(2) // the read ran after the two writes before it
     expect(sent).toHaveLength(2)
-    expect(sent[0]).toMatch(/^BEGIN;\nINSERT .*;\nINSERT .*;\nSELECT count/s)
-    expect(sent[1]).toMatch(/^INSERT .*;\nCOMMIT$/s)
+    // Each text prepared once on the connection (at the front), then run by name.
+    expect(sent[0]).toMatch(
+      /^PREPARE (ogp_\w+) AS INSERT [^;]*;\nPREPARE (ogp_\w+) AS SELECT count[^;]*;\nBEGIN;\nEXECUTE \1\('one', [^;]*;\nEXECUTE \1\('two', [^;]*;\nEXECUTE \2$/s,
+    )
+    expect(sent[1]).toMatch(/^EXECUTE ogp_\w+\('three', [^;]*;\nCOMMIT$/s)
     expect((await pool.query('SELECT count(*)::int AS n FROM exec_t')).rows[0]).toEqual({ n: 3 })
   })
 
@@ -110,7 +113,9 @@ describe.skipIf(testStoreDialect() !== 'postgres')('transactions on pg (exec.ts)
     expect(count).toEqual([{ n: 1 }])
     expect(strings).toEqual([{ s: "it's" }])
     expect(sent).toHaveLength(2)
-    expect(sent[0]).toMatch(/^BEGIN;\nINSERT .*;\nSELECT count.*;\nSELECT s /s)
+    expect(sent[0]).toMatch(
+      /^(PREPARE [^;]*;\n){3}BEGIN;\nEXECUTE [^;]*;\nEXECUTE [^;]*\('1'\);\nEXECUTE [^;]*\('it''s'\)$/s,
+    )
     expect(sent[1]).toBe('COMMIT')
     // On the pool: one query, the rows of each statement in order.
     expect(
@@ -120,6 +125,40 @@ describe.skipIf(testStoreDialect() !== 'postgres')('transactions on pg (exec.ts)
         ['SELECT $1::text AS b', ['x']],
       ]),
     ).toEqual([[{ a: 1 }], [], [{ b: 'x' }]])
+  })
+
+  it('a connection prepares a text once; after a failed batch that prepared, it is dropped', async () => {
+    const one = openPool({ url: pool.options.connectionString ?? '', pool: 1 })
+    try {
+      const pids = new Set<number>()
+      const insert = (n: number) =>
+        inTransaction(one, async (s) => {
+          await s.later(INSERT, ['p', n, true, '{}', [], null, null])
+          const [row] = await s.rows<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+          if (row) pids.add(row.pid)
+        })
+      const prepared = async () =>
+        (await one.query('SELECT count(*)::int AS n FROM pg_prepared_statements')).rows[0] as {
+          n: number
+        }
+      await insert(1)
+      await insert(2)
+      expect(pids.size).toBe(1) // one connection throughout
+      // The insert and the pid read, each prepared once (the count is its own query's, unnamed).
+      expect(await prepared()).toEqual({ n: 2 })
+      // A batch carrying a new PREPARE fails (a check violation): the connection is not reused.
+      await one.query('ALTER TABLE exec_t ADD CONSTRAINT exec_t_small CHECK (n < 100)')
+      const failing = inTransaction(one, async (s) => {
+        await s.later(INSERT, ['p', 500, true, '{}', [], null, null])
+        await s.one('SELECT n FROM exec_t WHERE n = $1', [1])
+      })
+      await expect(failing).rejects.toMatchObject({ code: '23514' })
+      await insert(3)
+      expect(pids.size).toBe(2)
+      expect((await one.query('SELECT count(*)::int AS n FROM exec_t')).rows[0]).toEqual({ n: 3 })
+    } finally {
+      await one.end()
+    }
   })
 
   it('a transaction that sends nothing costs no round trip', async () => {

@@ -7,8 +7,9 @@
  * Concurrency: each write is one transaction on a pooled connection (BEGIN … COMMIT, exec.ts),
  * its core program awaited operation by operation; nothing but its own statements runs inside it.
  * Several requests — and several daemons — write at once: the database's locks and constraints
- * keep them apart (contact row locks, unique indexes, SKIP LOCKED leases). No group commit: each
- * accepted send commits before its 202, like SQLite's, but on its own.
+ * keep them apart (contact row locks, unique indexes, SKIP LOCKED leases). Accepts are group
+ * committed (group-accept.ts): those arriving while others commit share a transaction and its
+ * WAL flush; each is committed before its 202, as on SQLite.
  */
 import { Kysely, PostgresDialect } from 'kysely'
 import type pg from 'pg'
@@ -16,7 +17,7 @@ import { acceptPlan, PlanOutcome } from '../core/accept.js'
 import { applyChunk } from '../core/bulk.js'
 import { runAsync, type Program } from '../core/program.js'
 import { coreWrites } from '../core/writes.js'
-import type { AcceptOutcome, Store } from '../types.js'
+import type { AcceptOutcome, AcceptPlan, Store } from '../types.js'
 import { blobTable } from './blob-table.js'
 import { bulkCounts, getBulk, listUnfinished } from './bulk-rows.js'
 import * as automations from './automation-rows.js'
@@ -35,6 +36,7 @@ import type { PgSchema } from './schema.js'
 import * as threads from './thread-reads.js'
 import { mergedIds } from './merge-rows.js'
 import { pgTxPort } from './tx-port.js'
+import { PgGroupAccept } from './group-accept.js'
 import { webchatRows } from './webchat-rows.js'
 
 const KV_GET = `SELECT value FROM kv WHERE scope = $1 AND key = $2`
@@ -67,15 +69,26 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
     transaction((s) => runAsync(pgTxPort(s), program))
   const core = coreWrites(run)
 
-  const accept = async (plan: Parameters<Store['accept']>[0]): Promise<AcceptOutcome> => {
+  // The accepts' transactions are not tracked by `work` themselves: each accept is, until its
+  // group's commit settles it, so close() lets a pending group commit before the pool ends.
+  const acceptTransaction = async <T>(fn: (s: Sql) => Promise<T>): Promise<T> => {
     try {
-      return await run(acceptPlan(plan))
+      return await inTransaction(pool, fn, { genericPlans: true })
+    } catch (error) {
+      throw connectionLost(error)
+    }
+  }
+  const acceptAlone = async (plan: AcceptPlan): Promise<AcceptOutcome> => {
+    try {
+      return await acceptTransaction((s) => runAsync(pgTxPort(s), acceptPlan(plan)))
     } catch (error) {
       // Rolled back whole (its own transaction): the outcome is the answer.
       if (error instanceof PlanOutcome) return error.outcome
       throw error
     }
   }
+  const groups = new PgGroupAccept({ transaction: acceptTransaction, single: acceptAlone })
+  const accept = (plan: AcceptPlan): Promise<AcceptOutcome> => work.track(() => groups.submit(plan))
 
   return {
     contacts: {

@@ -21,7 +21,6 @@ import { ATTACHMENTS_OF, attach, type AttachmentRow } from './message-reads.js'
 import { PRIORITY, fromStatuses } from './message-rows.js'
 import type { PgMessageRow } from './rows.js'
 
-const CONTACT_NAMES = `SELECT id, first_name, last_name FROM contacts WHERE id = ANY($1)`
 const LEASE_ORDER = [PRIORITY.single, PRIORITY.bulk]
 
 // `channel <> ALL($5)`: the channels this daemon may not send (stateful ones another daemon owns,
@@ -37,12 +36,15 @@ const LEASE = `WITH picked AS (
     CASE WHEN o.priority = ${PRIORITY.bulk} THEN
       (SELECT bulk_id FROM messages m WHERE m.id = o.message_id) END AS "bulkId"`
 // Marked here rather than by the dispatcher: saves a write per message. The first time is kept.
-// The marked rows come back: the dispatcher sends from them (OutboxJob.message), so a message is
-// read once for its whole way through the dispatcher, in one statement for the batch.
+// Then the messages are read (marked or not: a retry, a lease that expired, is `sending`
+// already): the dispatcher sends from them (OutboxJob.message), so a message is read once for its
+// whole way through the dispatcher, in one statement for the batch.
 const MARK_SENDING = `UPDATE messages SET status = 'sending', sending_at = coalesce(sending_at, $1)
-  WHERE id = ANY($2) AND status IN (${fromStatuses('sending')}) RETURNING *`
-// Those not marked (already `sending`: a retry, a lease that expired) are read as they are.
-const UNMARKED = `SELECT * FROM messages WHERE id = ANY($1)`
+  WHERE id = ANY($2) AND status IN (${fromStatuses('sending')})`
+const MESSAGES = `SELECT * FROM messages WHERE id = ANY($1)`
+// The names of the messages' contacts (for the payload).
+const CONTACT_NAMES = `SELECT id, first_name, last_name FROM contacts
+  WHERE id IN (SELECT contact_id FROM messages WHERE id = ANY($1))`
 const DEPTH = `SELECT count(*) AS n FROM outbox`
 const NEXT_DUE = `SELECT least(
     (SELECT greatest(due_at, lease_until) FROM outbox WHERE priority = 0
@@ -94,15 +96,14 @@ export async function leaseOutbox(
   if (jobs.length === 0) return jobs
   const at = new Date(nowMs).toISOString()
   const ids = jobs.map((j) => j.messageId)
-  const rows = await sql.rows<PgMessageRow>(MARK_SENDING, [at, ids])
-  const marked = new Set(rows.map((r) => r.id))
-  const unmarked = ids.filter((id) => !marked.has(id))
-  if (unmarked.length > 0) rows.push(...(await sql.rows<PgMessageRow>(UNMARKED, [unmarked])))
-  // The messages' attachments and their contacts' names (for the payload), in one round trip.
-  const [found, names] = (await sql.many([
-    [ATTACHMENTS_OF, [rows.map((r) => r.id)]],
-    [CONTACT_NAMES, [[...new Set(rows.map((r) => r.contact_id))]]],
-  ])) as [AttachmentRow[], (ContactName & { id: string })[]]
+  // The marks, the messages as marked, their attachments and their contacts' names: one round
+  // trip (run in order, each statement seeing the ones before it).
+  const [, rows, found, names] = (await sql.many([
+    [MARK_SENDING, [at, ids]],
+    [MESSAGES, [ids]],
+    [ATTACHMENTS_OF, [ids]],
+    [CONTACT_NAMES, [ids]],
+  ])) as [unknown[], PgMessageRow[], AttachmentRow[], (ContactName & { id: string })[]]
   const messages = new Map(attach(rows, found).map((m) => [m.id, m]))
   const nameOf = new Map(names.map(({ id, ...n }) => [id, n]))
   // A message that is gone (erased meanwhile) is null: the dispatcher fails its job.

@@ -10,7 +10,7 @@ import * as bulk from './bulk-rows.js'
 import * as consent from './consent-rows.js'
 import * as contacts from './contact-rows.js'
 import { eraseContactRows } from './erase-rows.js'
-import { openAccept } from './accept-reads.js'
+import { openAccept, openAccepts } from './accept-reads.js'
 import type { Sql } from './exec.js'
 import * as merge from './merge-rows.js'
 import * as messageReads from './message-reads.js'
@@ -71,6 +71,7 @@ export function pgTxPort(sql: Sql): AsyncTxPort {
     cancelMessage: (messageId, at) => messages.cancelMessage(sql, messageId, at),
 
     openAccept: (q) => openAccept(sql, q),
+    openAccepts: (qs) => openAccepts(sql, qs),
     getIdempotency: (keyId, key) => messages.lockIdempotency(sql, keyId, key),
     putIdempotency: (r) => messages.putIdempotency(sql, r),
     enqueueEvents: (events) => messages.enqueueEvents(sql, events),

@@ -4,7 +4,7 @@
  * carry the search index's deferred writes with them (search-index.ts), so a plan rolled back
  * in a group commit leaves no search row behind.
  */
-import type { TxPort } from '../core/port.js'
+import type { AcceptOpening, AcceptReads, TxPort } from '../core/port.js'
 import type { StoredIdempotency } from '../types.js'
 import type { AutomationRows } from './automation-rows.js'
 import type { BulkRows } from './bulk-rows.js'
@@ -57,6 +57,11 @@ export function sqliteTxPort(p: PortParts): TxPort {
   const marks: number[] = []
   const getIdempotency = (keyId: string, key: string): StoredIdempotency | null =>
     (x.stmt(IDEMPOTENCY_GET).get(keyId, key) as StoredIdempotency | undefined) ?? null
+  const openAccept = (q: AcceptReads): AcceptOpening => ({
+    stored: q.idempotency ? getIdempotency(q.idempotency.keyId, q.idempotency.key) : null,
+    lock: q.contact === null ? null : contacts.lock(q.contact),
+    thread: q.thread === null ? null : threads.load(q.thread),
+  })
   return {
     lockContact: (id) => contacts.lock(id),
     eraseContactRows: (id, at, by) => eraseContactRows(x, id, at, by),
@@ -111,11 +116,8 @@ export function sqliteTxPort(p: PortParts): TxPort {
     cancelQueuedJob: (messageId, nowMs) => outbox.cancelQueued(messageId, nowMs),
     cancelMessage: (messageId, at) => outbox.cancelMessage(messageId, at),
 
-    openAccept: (q) => ({
-      stored: q.idempotency ? getIdempotency(q.idempotency.keyId, q.idempotency.key) : null,
-      lock: q.contact === null ? null : contacts.lock(q.contact),
-      thread: q.thread === null ? null : threads.load(q.thread),
-    }),
+    openAccept,
+    openAccepts: (qs) => qs.map(openAccept),
     getIdempotency: (keyId, key) => getIdempotency(keyId, key),
     putIdempotency: (r) =>
       x.stmt(IDEMPOTENCY_PUT).run(r.keyId, r.key, r.bodyHash, r.status, r.response, r.at).changes >
