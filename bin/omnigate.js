@@ -2,12 +2,23 @@
 // The omnigate command. Plain JS run by node itself (one process), so SIGHUP and SIGTERM reach the
 // daemon. The TypeScript is compiled to dist/ by `npm ci` (the `prepare` script).
 import { existsSync } from 'node:fs'
+import { setFlagsFromString } from 'node:v8'
 
-const entry = new URL('../dist/main.js', import.meta.url)
+// The daemon's young generation stays at its initial size through start-up and idle, and grows
+// again at the first sign of load (src/gateway/young-generation.ts): set before anything loads.
+if (process.argv[2] === 'serve') setFlagsFromString('--semi-space-growth-factor=1')
+
+// The bundle (scripts/bundle.mjs) when it is built, else tsc's output of the same source.
+const bundle = new URL('../dist/bundle/main.js', import.meta.url)
+const entry = existsSync(bundle) ? bundle : new URL('../dist/main.js', import.meta.url)
 if (!existsSync(entry)) {
-  process.stderr.write('omnigate: dist/ is missing; run `npm ci` (or `npm run build`) in the checkout first\n')
+  process.stderr.write(
+    'omnigate: dist/ is missing; run `npm ci` (or `npm run build`) in the checkout first\n',
+  )
   process.exit(1)
 }
+// Stack traces name src/ files and lines, through the bundle's source maps.
+if (entry === bundle) process.setSourceMapsEnabled(true)
 const { main } = await import(entry.href)
 const code = await main(process.argv.slice(2))
 // Exit now rather than when the event loop drains: a natural exit first closes node's signal

@@ -13,6 +13,7 @@ import { chooseLogFormat, createLogger } from './gateway/log.js'
 import { daemonSummary, renderStartSummary } from './gateway/start-summary.js'
 import { migratePostgresStore, migrateStore, openStore } from './store/index.js'
 import { storeLabel } from './gateway/config/store-label.js'
+import { releaseYoungGenerationUnderLoad } from './gateway/young-generation.js'
 
 class UsageError extends Error {}
 
@@ -145,6 +146,11 @@ export async function main(argv: string[]): Promise<number> {
         // Signals are handled from the start, not once it serves: see handleSignals.
         const stopped = handleSignals(starting, log)
         const d = await starting
+        // Held small through start-up by bin/omnigate.js; grows again with load.
+        const watching = releaseYoungGenerationUnderLoad(() =>
+          log.debug('under load: the young generation grows again'),
+        )
+        void stopped.finally(watching)
         if (format === 'pretty')
           out(`\n${renderStartSummary(await daemonSummary(d, startedAs(argv)))}`)
         await stopped

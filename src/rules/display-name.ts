@@ -26,7 +26,9 @@ const LETTERS = /\p{L}/gu
 const SUFFIXES = new Set(['jr', 'sr', 'ii', 'iii', 'iv', 'phd', 'md', 'esq'])
 // Email phrases arrive quoted at times ("\"Bo\""); only a pair around the whole is dropped, so an
 // apostrophe inside a name (O'Brien) stays.
-const QUOTED = /^(["'“‘«])(.*)(["'”’»])$/su
+// “‘« and ”’» as escapes: the bundle is ASCII (scripts/bundle.mjs), and esbuild keeps a regular
+// expression's characters as written.
+const QUOTED = /^(["'\u201c\u2018\u00ab])(.*)(["'\u201d\u2019\u00bb])$/su
 
 /**
  * Splits a platform's one-string name: the first word is the first name, the rest the last name

@@ -11,11 +11,12 @@
 const ATTRIBUTION = [
   /^On\b[\s\S]{0,300}\bwrote:\s*$/i, // Gmail, Apple Mail, Thunderbird
   /^Am\b[\s\S]{0,300}\bschrieb[\s\S]{0,120}:\s*$/i, // German clients
-  /^Le\b[\s\S]{0,300}\ba écrit\s*:\s*$/i, // French clients
-  /^El\b[\s\S]{0,300}\bescribió:\s*$/i, // Spanish clients
+  /^Le\b[\s\S]{0,300}\ba \u00e9crit\s*:\s*$/i, // French clients ("a écrit")
+  /^El\b[\s\S]{0,300}\bescribi\u00f3:\s*$/i, // Spanish clients ("escribió")
 ]
 const OUTLOOK_SEPARATOR =
-  /^\s*-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}\s*$/i
+  // "Urspr\u00fcngliche": an escape, the bundle is ASCII (scripts/bundle.mjs).
+  /^\s*-{2,}\s*(Original Message|Urspr\u00fcngliche Nachricht|Message d'origine)\s*-{2,}\s*$/i
 // Newer Outlook: a rule of underscores, then the quoted mail's own header lines.
 const OUTLOOK_RULE = /^_{20,}\s*$/
 const OUTLOOK_HEADER = /^(From|Von|De)\s?:/i

@@ -97,9 +97,11 @@ export class WebhookWorker {
     let retryAfterMs: number | undefined
     let error = 'no answer'
     try {
-      // Loaded on first use: a daemon without app webhooks does not pay undici's memory.
-      const { request } = await import('undici')
-      const res = await request(d.target, {
+      // Loaded on first use: a daemon without app webhooks does not pay undici's memory. The
+      // package's exports as `default`: a CommonJS package's chunk in the bundle
+      // (scripts/bundle.mjs) has no named exports.
+      const undici = (await import('undici')).default
+      const res = await undici.request(d.target, {
         method: 'POST',
         body: d.payload,
         headers: {

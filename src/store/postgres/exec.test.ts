@@ -125,6 +125,13 @@ describe.skipIf(testStoreDialect() !== 'postgres')('transactions on pg (exec.ts)
         ['SELECT $1::text AS b', ['x']],
       ]),
     ).toEqual([[{ a: 1 }], [], [{ b: 'x' }]])
+    // One implicit transaction: a SET LOCAL holds for the statements after it (rate-slots.ts).
+    expect(
+      await sqlOnPool(pool).many([
+        ['SET LOCAL synchronous_commit = off', []],
+        ["SELECT current_setting('synchronous_commit') AS v", []],
+      ]),
+    ).toEqual([[], [{ v: 'off' }]])
   })
 
   it('a connection prepares a text once; after a failed batch that prepared, it is dropped', async () => {

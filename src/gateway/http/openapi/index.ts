@@ -4,7 +4,9 @@
  * API validates and answers. A client generated from it (openapi-typescript) gets a type for every
  * answer and every error; `test/openapi/` checks real answers against it and lints it.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { z } from 'zod'
 import { components } from '../responses/index.js'
 import type { Route } from '../route.js'
@@ -134,11 +136,17 @@ function usedErrorResponses(paths: Record<string, Json>): number[] {
   return [...used].sort((a, b) => a - b)
 }
 
-/** The package version (the API itself is `/v1`); `0.0.0` when package.json is not beside dist/. */
+/**
+ * The package version (the API itself is `/v1`): the nearest package.json above this module
+ * (src/ and dist/ in the checkout, or the bundle); `0.0.0` when there is none.
+ */
 function packageVersion(): string {
   try {
-    const url = new URL('../../../../package.json', import.meta.url)
-    const pkg = JSON.parse(readFileSync(url, 'utf8')) as { version?: unknown }
+    let dir = dirname(fileURLToPath(import.meta.url))
+    while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir)
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      version?: unknown
+    }
     return typeof pkg.version === 'string' ? pkg.version : '0.0.0'
   } catch {
     return '0.0.0'

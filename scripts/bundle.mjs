@@ -1,0 +1,153 @@
+// Bundles the daemon (src/main.ts) into dist/bundle/: main.js plus a chunk for each part loaded
+// only when used (a connector's SDK, the PostgreSQL store, `omnigate copy`), minified with names
+// kept, and source maps that point at src/ (bin/omnigate.js runs it with source maps on, so stack
+// traces read as before). Why: an idle daemon holds its modules' source text in memory, and a
+// minified bundle holds less (DESIGN §8 P5, docs/benchmarks.md "The footprint").
+// Left out, loaded from node_modules as they are: native addons (better-sqlite3), pino (its
+// transports start worker threads from files of its own), and WhatsApp Web's browser stack with
+// qrcode (loaded only for that channel).
+// Usage: node scripts/bundle.mjs [outDir]
+import { build } from 'esbuild'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const ROOT = new URL('../', import.meta.url).pathname
+/** Base64 digits of a source map's VLQ fields. */
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+const out = process.argv[2] ?? join(ROOT, 'dist/bundle')
+
+const EXTERNAL = [
+  'better-sqlite3',
+  'pino',
+  'whatsapp-web.js',
+  'puppeteer',
+  'puppeteer-core',
+  'qrcode',
+  // Optional peers some packages try to load and we never use.
+  'pg-native',
+  'cloudflare:sockets',
+]
+
+rmSync(out, { recursive: true, force: true })
+await build({
+  entryPoints: { main: join(ROOT, 'src/main.ts') },
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  keepNames: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  // ASCII output: V8 keeps a one-byte string for each file's source (half the memory of UTF-16).
+  charset: 'ascii',
+  legalComments: 'none',
+  chunkNames: 'chunks/[name]-[hash]',
+  external: EXTERNAL,
+  // Bundled CommonJS modules call require() for Node's built-ins and the external packages.
+  banner: {
+    js: "import { createRequire as __omnigateRequire } from 'node:module'; const require = __omnigateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+})
+
+// The maps keep our own code only: a position in a bundled package maps to nothing (the trace
+// shows the bundle's position there). Node holds every loaded chunk's map in memory, and the
+// packages' mappings were most of them (3.5 MB of an idle daemon's 88).
+for (const dir of [out, join(out, 'chunks')]) {
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.js.map'))) {
+    const file = join(dir, name)
+    writeFileSync(file, JSON.stringify(ownMappings(JSON.parse(readFileSync(file, 'utf8')))))
+  }
+}
+
+/** `map` with the segments of sources outside src/ made unmapped, and those sources dropped. */
+function ownMappings(map) {
+  const keep = map.sources.map((s) => /(^|\/)src\//.test(s) && !s.includes('node_modules'))
+  const index = []
+  const sources = []
+  map.sources.forEach((s, i) => {
+    if (keep[i]) index[i] = sources.push(s) - 1
+  })
+  const state = { source: 0, line: 0, col: 0, name: 0 }
+  const next = { source: 0, line: 0, col: 0, name: 0 }
+  const lines = map.mappings.split(';').map((line) => {
+    let genCol = 0
+    let outCol = 0
+    /** The last segment written on this line marks its columns unmapped. */
+    let unmapped = false
+    const segments = []
+    for (const seg of line.split(',')) {
+      if (seg === '') continue
+      const f = decodeVlq(seg)
+      genCol += f[0]
+      if (f.length > 1) {
+        state.source += f[1]
+        state.line += f[2]
+        state.col += f[3]
+        if (f.length === 5) state.name += f[4]
+      }
+      if (f.length === 1 || !keep[state.source]) {
+        // A run of unmapped segments is one.
+        if (!unmapped) {
+          segments.push(encodeVlq([genCol - outCol]))
+          outCol = genCol
+        }
+        unmapped = true
+        continue
+      }
+      unmapped = false
+      const fields = [
+        genCol - outCol,
+        index[state.source] - next.source,
+        state.line - next.line,
+        state.col - next.col,
+      ]
+      outCol = genCol
+      next.source = index[state.source]
+      next.line = state.line
+      next.col = state.col
+      if (f.length === 5) {
+        fields.push(state.name - next.name)
+        next.name = state.name
+      }
+      segments.push(encodeVlq(fields))
+    }
+    return segments.join(',')
+  })
+  return { ...map, sources, mappings: lines.join(';') }
+}
+
+function decodeVlq(seg) {
+  const out = []
+  let value = 0
+  let shift = 0
+  for (const ch of seg) {
+    const digit = B64.indexOf(ch)
+    value += (digit & 31) << shift
+    if (digit & 32) {
+      shift += 5
+      continue
+    }
+    out.push(value & 1 ? -(value >>> 1) : value >>> 1)
+    value = 0
+    shift = 0
+  }
+  return out
+}
+
+function encodeVlq(fields) {
+  let s = ''
+  for (const f of fields) {
+    let v = f < 0 ? (-f << 1) | 1 : f << 1
+    do {
+      let digit = v & 31
+      v >>>= 5
+      if (v > 0) digit |= 32
+      s += B64[digit]
+    } while (v > 0)
+  }
+  return s
+}
