@@ -26,6 +26,8 @@ const config: KnipConfig = {
     'src/console/main.tsx!',
     // The web chat widget's bundle entry (scripts/build-widget.mjs).
     'src/webchat-widget/main.ts!',
+    // Modules scripts/bundle.mjs puts in place of a package (esbuild's `alias`).
+    'scripts/bundle-shims/*.mjs',
   ],
   project: [
     'src/**/*.ts!',

@@ -29,7 +29,7 @@ const EXTERNAL = [
 ]
 
 rmSync(out, { recursive: true, force: true })
-await build({
+const { metafile } = await build({
   entryPoints: { main: join(ROOT, 'src/main.ts') },
   outdir: out,
   bundle: true,
@@ -46,12 +46,17 @@ await build({
   legalComments: 'none',
   chunkNames: 'chunks/[name]-[hash]',
   external: EXTERNAL,
+  // Packages the bundle replaces (scripts/bundle-shims/ says why, in each file).
+  alias: { 'whatwg-url': join(ROOT, 'scripts/bundle-shims/whatwg-url.mjs') },
   // Bundled CommonJS modules call require() for Node's built-ins and the external packages.
   banner: {
     js: "import { createRequire as __omnigateRequire } from 'node:module'; const require = __omnigateRequire(import.meta.url);",
   },
   logLevel: 'warning',
+  metafile: true,
 })
+// What went where (test/build/bundle.test.ts reads it).
+writeFileSync(join(out, 'meta.json'), JSON.stringify(metafile))
 
 // The maps keep our own code only: a position in a bundled package maps to nothing (the trace
 // shows the bundle's position there). Node holds every loaded chunk's map in memory, and the

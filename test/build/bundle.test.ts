@@ -48,6 +48,18 @@ describe('the bundle (scripts/bundle.mjs)', () => {
     }
   })
 
+  it('gives only node-fetch the whatwg-url shim (the URL of Node itself)', () => {
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as {
+      inputs: Record<string, { imports: { path: string; original?: string }[] }>
+    }
+    const importers = Object.entries(meta.inputs)
+      .filter(([, i]) => i.imports.some((m) => m.original === 'whatwg-url'))
+      .map(([file]) => file)
+    expect(importers.length).toBeGreaterThan(0)
+    for (const file of importers) expect(file).toMatch(/node_modules\/node-fetch\//)
+    expect(Object.keys(meta.inputs).some((f) => f.includes('node_modules/tr46/'))).toBe(false)
+  })
+
   it('is ASCII (V8 keeps one byte per character of its source)', () => {
     for (const [name, text] of files) expect(/[^\x00-\x7f]/.test(text), name).toBe(false)
   })

@@ -3,7 +3,7 @@
  * failed-delivery status for one of our mails (a bounce), or nothing (with the reason, logged).
  */
 import { createHash } from 'node:crypto'
-import { simpleParser, type ParsedMail } from 'mailparser'
+import type { ParsedMail } from 'mailparser'
 import type { InboundMessage, StatusUpdate } from '../types.js'
 import { readBounce } from './bounce.js'
 import { trimQuotedReply } from './quote-trim.js'
@@ -21,6 +21,7 @@ export interface ParseOptions {
 }
 
 export async function parseMail(raw: Buffer, opts: ParseOptions): Promise<MailOutcome> {
+  const simpleParser = await mailparser()
   const mail = await simpleParser(raw, { skipHtmlToText: false, skipTextToHtml: true })
   const bounce = readBounce(mail)
   if (bounce) {
@@ -62,6 +63,17 @@ export async function parseMail(raw: Buffer, opts: ParseOptions): Promise<MailOu
 }
 
 /** A stable id for a mail without Message-ID: the same bytes (an MTA retry) give the same id. */
+/**
+ * mailparser, loaded with the first mail: with its character-set tables and HTML-to-text it is
+ * the largest part of the email connector, and a mailbox may stay quiet for hours (DESIGN §8 P5).
+ */
+type SimpleParser = (typeof import('mailparser'))['simpleParser']
+let loaded: Promise<SimpleParser> | null = null
+function mailparser(): Promise<SimpleParser> {
+  loaded ??= import('mailparser').then((m) => m.simpleParser)
+  return loaded
+}
+
 export function contentId(raw: Buffer): string {
   return `sha256:${createHash('sha256').update(raw).digest('hex')}`
 }
