@@ -168,6 +168,30 @@ describe.skipIf(testStoreDialect() !== 'postgres')('transactions on pg (exec.ts)
     }
   })
 
+  it('a failed batch with PREPAREs that a savepoint got over still drops the connection', async () => {
+    const one = openPool({ url: pool.options.connectionString ?? '', pool: 1 })
+    try {
+      await one.query('ALTER TABLE exec_t ADD CONSTRAINT exec_t_small CHECK (n < 100)')
+      const READ = 'SELECT count(*)::int AS n FROM exec_t WHERE s = $1'
+      await inTransaction(one, async (s) => {
+        await s.run('SAVEPOINT a')
+        await s.later(INSERT, ['big', 500, true, '{}', [], null, null])
+        // The INSERT's and the read's PREPAREs go in front of this batch; the INSERT fails.
+        await expect(s.one(READ, ['big'])).rejects.toMatchObject({ code: '23514' })
+        await s.run('ROLLBACK TO a')
+        await s.run(INSERT, ['small', 1, true, '{}', [], null, null])
+      })
+      // The same texts again: on the same connection their PREPAREs would be refused (42P05).
+      const n = await inTransaction(one, async (s) => {
+        await s.later(INSERT, ['small', 2, true, '{}', [], null, null])
+        return (await s.one<{ n: number }>(READ, ['small']))?.n
+      })
+      expect(n).toBe(2)
+    } finally {
+      await one.end()
+    }
+  })
+
   it('a transaction that sends nothing costs no round trip', async () => {
     expect(await inTransaction(pool, () => Promise.resolve(7))).toBe(7)
     expect(sent).toEqual([])

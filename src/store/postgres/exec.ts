@@ -307,7 +307,6 @@ export async function inTransaction<T>(
     await tx.commit()
     return out
   } catch (error) {
-    if (tx.broken) broken = new Error('a batch with PREPARE failed: its statements are unknown')
     if (!tx.unsent) {
       try {
         await client.query('ROLLBACK')
@@ -318,6 +317,10 @@ export async function inTransaction<T>(
     }
     throw connectionLost(error)
   } finally {
+    // Also after a commit: a failed batch the transaction got over (a savepoint rolled back)
+    // may have left PREPAREs behind that this connection does not know of.
+    if (!broken && tx.broken)
+      broken = new Error('a batch with PREPARE failed: which of them ran is unknown')
     client.release(broken)
   }
 }
