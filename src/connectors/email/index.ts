@@ -20,7 +20,7 @@ import { ChannelStateBoard } from './channel-state.js'
 import { ImapReceiver } from './imap-receiver.js'
 import { contentId, parseMail, type MailOutcome } from './parse-mail.js'
 import { validateEmailSettings, type EmailSettings } from './settings.js'
-import { SmtpListener } from './smtp-listener.js'
+import type { SmtpListener } from './smtp-listener.js'
 import { SmtpSender } from './smtp-sender.js'
 
 export type { EmailSettings } from './settings.js'
@@ -134,6 +134,8 @@ class Email implements EmailConnector {
   }
 
   private async startListener(listen: string, log: Logger): Promise<void> {
+    // smtp-server is loaded only for a channel with `smtp_listen` (DESIGN §8 P5, the footprint).
+    const { SmtpListener } = await import('./smtp-listener.js')
     this.listener = new SmtpListener({
       listen,
       recipients: new Set(this.senders),
