@@ -55,6 +55,9 @@ export async function startDaemon({ config, logFile, env = {}, nodeArgs = [] }) 
   // BENCH_CPU_PROF=DIR: every daemon writes a V8 CPU profile there when it stops (SIGTERM).
   const prof = process.env.BENCH_CPU_PROF
   if (prof) nodeArgs = ['--cpu-prof', '--cpu-prof-dir', prof, ...nodeArgs]
+  // BENCH_NODE_ARGS="--flag …": node options for every daemon (not for the bench's own helpers).
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
+  nodeArgs = [...extra, ...nodeArgs]
   const startedAt = performance.now()
   const proc = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--config', config], {
     cwd: ROOT,
