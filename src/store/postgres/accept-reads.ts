@@ -1,6 +1,6 @@
 /**
- * `openAccept` and `openAccepts` on PostgreSQL: the idempotency key's lock and record, the contact's row lock and
- * the plan's thread as one round trip (with the transaction's BEGIN). The statements run in
+ * `openAccept` and `openAccepts` on PostgreSQL: the idempotency key's lock and record, the
+ * contact's row lock and the plan's thread as one round trip (with the transaction's BEGIN). The statements run in
  * order, each with its own snapshot: the thread is read once the contact's lock is held.
  */
 import type { AcceptOpening, AcceptReads } from '../core/port.js'
@@ -42,30 +42,22 @@ export async function openAccept(sql: Sql, q: AcceptReads): Promise<AcceptOpenin
 export async function openAccepts(sql: Sql, qs: readonly AcceptReads[]): Promise<AcceptOpening[]> {
   const byCode = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
   const keyOf = (k: { keyId: string; key: string }): string => `${k.keyId}\u0000${k.key}`
-  const keyed = qs.filter((q) => q.idempotency !== null)
-  const locking = [...keyed].sort((a, b) =>
-    byCode(
-      keyOf(a.idempotency ?? { keyId: '', key: '' }),
-      keyOf(b.idempotency ?? { keyId: '', key: '' }),
-    ),
-  )
+  const keyed = qs.flatMap((q) => (q.idempotency ? [{ q, key: q.idempotency }] : []))
+  const locking = [...keyed].sort((a, b) => byCode(keyOf(a.key), keyOf(b.key)))
   const contacts = [...new Set(qs.flatMap((q) => (q.contact === null ? [] : [q.contact])))].sort(
     byCode,
   )
   const threads = qs.flatMap((q) => (q.thread === null ? [] : [q.thread]))
   const statements: Statement[] = [
-    ...locking.map((q): Statement => [
-      IDEMPOTENCY_LOCK,
-      [q.idempotency?.keyId, q.idempotency?.key],
-    ]),
-    ...keyed.map((q): Statement => [IDEMPOTENCY_GET, [q.idempotency?.keyId, q.idempotency?.key]]),
+    ...locking.map(({ key }): Statement => [IDEMPOTENCY_LOCK, [key.keyId, key.key]]),
+    ...keyed.map(({ key }): Statement => [IDEMPOTENCY_GET, [key.keyId, key.key]]),
     ...contacts.map((id): Statement => [CONTACT_LOCK, [id]]),
     ...threads.map((id): Statement => [THREAD_LOAD, [id]]),
   ]
   const results = await sql.many(statements)
   const first = <R>(i: number): R | undefined => results[i]?.[0] as R | undefined
   let at = locking.length
-  const stored = new Map(keyed.map((q) => [q, first<StoredIdempotency>(at++) ?? null]))
+  const stored = new Map(keyed.map(({ q }) => [q, first<StoredIdempotency>(at++) ?? null]))
   const locks = new Map(
     contacts.map((id) => [id, first<{ version: number; merged_into: string | null }>(at++)]),
   )
