@@ -22,12 +22,14 @@ ENV npm_config_nodedir=/usr/local
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 # What `npm run build` reads and writes: tsc (tsconfig*.json, src/) to dist/,
-# scripts/bundle.mjs the daemon's bundle (dist/bundle/, what bin/omnigate.js runs), then
+# scripts/bundle.mjs the daemon's bundle (dist/bundle/, what bin/omnigate.js runs; with the
+# modules of scripts/bundle-shims/ in place of some packages), then
 # scripts/gen-schema.mjs writes config/gateway.schema.json, scripts/build-console.mjs bundles
 # src/console/ and scripts/build-widget.mjs src/webchat-widget/ (esbuild, its binary from the
 # @esbuild/<platform> package: no install script needed).
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/bundle.mjs scripts/gen-schema.mjs scripts/build-console.mjs scripts/build-widget.mjs ./scripts/
+COPY scripts/bundle-shims ./scripts/bundle-shims
 COPY config ./config
 COPY src ./src
 RUN npm run build && npm prune --omit=dev

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The omnigate command. Plain JS run by node itself (one process), so SIGHUP and SIGTERM reach the
-// daemon. The TypeScript is compiled to dist/ by `npm ci` (the `prepare` script).
+// daemon. The TypeScript is compiled to dist/ and bundled by `npm ci` (the `prepare` script).
 import { existsSync } from 'node:fs'
 import { setFlagsFromString } from 'node:v8'
 
 // The daemon's young generation stays at its initial size through start-up and idle, and grows
-// again at the first sign of load (src/gateway/young-generation.ts): set before anything loads.
+// again once load lasts (src/gateway/young-generation.ts): set before anything loads.
 if (process.argv[2] === 'serve') setFlagsFromString('--semi-space-growth-factor=1')
 
 // The bundle (scripts/bundle.mjs) when it is built, else tsc's output of the same source.
