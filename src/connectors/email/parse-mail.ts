@@ -62,7 +62,6 @@ export async function parseMail(raw: Buffer, opts: ParseOptions): Promise<MailOu
   return { kind: 'message', message }
 }
 
-/** A stable id for a mail without Message-ID: the same bytes (an MTA retry) give the same id. */
 /**
  * mailparser, loaded with the first mail: with its character-set tables and HTML-to-text it is
  * the largest part of the email connector, and a mailbox may stay quiet for hours (DESIGN §8 P5).
@@ -74,6 +73,7 @@ function mailparser(): Promise<SimpleParser> {
   return loaded
 }
 
+/** A stable id for a mail without Message-ID: the same bytes (an MTA retry) give the same id. */
 export function contentId(raw: Buffer): string {
   return `sha256:${createHash('sha256').update(raw).digest('hex')}`
 }
