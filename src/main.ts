@@ -147,13 +147,13 @@ export async function main(argv: string[]): Promise<number> {
         const stopped = handleSignals(starting, log)
         const d = await starting
         // Held small through start-up by bin/omnigate.js; grows again with load.
-        const watching = releaseYoungGenerationUnderLoad(() =>
+        const stopWatching = releaseYoungGenerationUnderLoad(() =>
           log.debug('under load: the young generation grows again'),
         )
-        void stopped.finally(watching)
         if (format === 'pretty')
           out(`\n${renderStartSummary(await daemonSummary(d, startedAs(argv)))}`)
         await stopped
+        stopWatching()
         return 0
       }
       case 'check-config': {

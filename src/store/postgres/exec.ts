@@ -92,14 +92,16 @@ function resultList(res: pg.QueryResult | pg.QueryResult[]): pg.QueryResult[] {
   return Array.isArray(res) ? res : [res]
 }
 
+/** `render`: a statement as text for a multi-statement query (values inlined, or EXECUTE). */
 function resultsOf(
   exec: (text: string, params?: readonly unknown[]) => Promise<pg.QueryResult>,
   simple: (text: string) => Promise<pg.QueryResult[]>,
+  render: (text: string, params: readonly unknown[]) => string = inline,
 ): Sql {
   return {
     many: async (statements) => {
       if (statements.length === 0) return []
-      const results = await simple(statements.map(([t, p]) => inline(t, p)).join(';\n'))
+      const results = await simple(statements.map(([t, p]) => render(t, p)).join(';\n'))
       // Whatever went before them in the same query (a transaction's pending writes) comes first.
       return results.slice(-statements.length).map((r): unknown[] => r.rows as unknown[])
     },
@@ -229,13 +231,7 @@ class TxSql {
       }
     }
     this.sql = {
-      ...resultsOf(exec, simple),
-      many: async (statements) => {
-        if (statements.length === 0) return []
-        const results = await simple(statements.map(([t, p]) => this.statement(t, p)).join(';\n'))
-        // Whatever went before them in the same query (a transaction's pending writes) comes first.
-        return results.slice(-statements.length).map((r): unknown[] => r.rows as unknown[])
-      },
+      ...resultsOf(exec, simple, (t, p) => this.statement(t, p)),
       later: (text, params = []) => {
         this.pending.push(this.statement(text, params))
         return Promise.resolve()
