@@ -68,23 +68,40 @@ function queryConfig(text: string, values: unknown[]): pg.QueryConfig {
   return { text, values }
 }
 
-/** Statements on `q`: the pool (each on any free connection) or one checked-out connection. */
-function sqlVia(q: Pick<pg.Pool | pg.PoolClient, 'query'>): Sql {
+/** Single statements on the pool, each on any free connection; `many` on one checked out. */
+function sqlVia(pool: pg.Pool): Sql {
   const exec = async (text: string, params: readonly unknown[] = []): Promise<pg.QueryResult> => {
     try {
-      return await q.query(queryConfig(text, [...params]))
+      return await pool.query(queryConfig(text, [...params]))
     } catch (error) {
       throw connectionLost(error)
     }
   }
-  const simple = async (text: string): Promise<pg.QueryResult[]> => {
+  return sqlOf(exec, async (statements) => {
+    if (statements.length === 0) return []
+    let client: pg.PoolClient
     try {
-      return resultList(await q.query(text))
+      client = await pool.connect()
     } catch (error) {
       throw connectionLost(error)
     }
-  }
-  return resultsOf(exec, simple)
+    // Prepared like a transaction's batches: the reads of every accept (the recipient's
+    // facts) were parsed and planned on each call when their values were inlined.
+    const batch = new Preparing(client)
+    const texts = statements.map(([t, p]) => batch.statement(t, p))
+    let drop: Error | undefined
+    try {
+      const results = resultList(await client.query(batch.withPrepares(texts)))
+      batch.sent(true)
+      return lastRows(results, statements.length)
+    } catch (error) {
+      if (batch.carrying)
+        drop = new Error('a batch with PREPARE failed: which of them ran is unknown')
+      throw connectionLost(error)
+    } finally {
+      client.release(drop)
+    }
+  })
 }
 
 /** pg answers a simple query of one statement with its result, of several with an array. */
@@ -92,19 +109,13 @@ function resultList(res: pg.QueryResult | pg.QueryResult[]): pg.QueryResult[] {
   return Array.isArray(res) ? res : [res]
 }
 
-/** `render`: a statement as text for a multi-statement query (values inlined, or EXECUTE). */
-function resultsOf(
+/** An `Sql` of `exec` for single statements and `many` for several in one round trip. */
+function sqlOf(
   exec: (text: string, params?: readonly unknown[]) => Promise<pg.QueryResult>,
-  simple: (text: string) => Promise<pg.QueryResult[]>,
-  render: (text: string, params: readonly unknown[]) => string = inline,
+  many: Sql['many'],
 ): Sql {
   return {
-    many: async (statements) => {
-      if (statements.length === 0) return []
-      const results = await simple(statements.map(([t, p]) => render(t, p)).join(';\n'))
-      // Whatever went before them in the same query (a transaction's pending writes) comes first.
-      return results.slice(-statements.length).map((r): unknown[] => r.rows as unknown[])
-    },
+    many,
     rows: async (text, params) => (await exec(text, params)).rows as never,
     one: async (text, params) => (await exec(text, params)).rows[0] as never,
     run: async (text, params) => (await exec(text, params)).rowCount ?? 0,
@@ -112,6 +123,11 @@ function resultsOf(
       await exec(text, params)
     },
   }
+}
+
+/** The rows of the last `count` statements of a multi-statement query (what went before, first). */
+function lastRows(results: pg.QueryResult[], count: number): unknown[][] {
+  return results.slice(-count).map((r): unknown[] => r.rows as unknown[])
 }
 
 /**
@@ -166,6 +182,58 @@ const GENERIC_PLANS = 'SET LOCAL plan_cache_mode = force_generic_plan'
 const preparedOn = new WeakMap<pg.PoolClient, Set<string>>()
 
 /**
+ * Statements for one simple-protocol batch on `client`: each is `EXECUTE name(literals)` of a
+ * statement the connection prepared, and a `PREPARE` goes in front of the first batch that needs
+ * it. `sent()` after each batch; a batch that carried `PREPARE`s and failed leaves unknown
+ * which of them ran, so its connection must not be used again (rare: a connection prepares its
+ * few texts in its first batches).
+ */
+class Preparing {
+  private prepares: string[] = []
+  private names = new Set<string>()
+  private readonly prepared: Set<string>
+
+  constructor(client: pg.PoolClient) {
+    let prepared = preparedOn.get(client)
+    if (!prepared) preparedOn.set(client, (prepared = new Set()))
+    this.prepared = prepared
+  }
+
+  /** `text` with `params` for a batch: EXECUTE of its prepared statement, or inlined. */
+  statement(text: string, params: readonly unknown[]): string {
+    const name = sqlName(text)
+    if (name === null) return inline(text, params)
+    if (!this.prepared.has(name) && !this.names.has(name)) {
+      this.prepares.push(`PREPARE ${name} AS ${text}`)
+      this.names.add(name)
+    }
+    return params.length === 0
+      ? `EXECUTE ${name}`
+      : `EXECUTE ${name}(${params.map(literal).join(', ')})`
+  }
+
+  /** The batch of `texts` with the `PREPARE`s they need in front. */
+  withPrepares(texts: readonly string[]): string {
+    return [...this.prepares, ...texts].join(';\n')
+  }
+
+  /** The batch carries `PREPARE`s. */
+  get carrying(): boolean {
+    return this.prepares.length > 0
+  }
+
+  /**
+   * The batch was sent: when it `ran`, its statements are prepared on the connection; when it
+   * failed, which are is unknown (the connection is dropped after). The next batch starts afresh.
+   */
+  sent(ran: boolean): void {
+    if (ran) for (const n of this.names) this.prepared.add(n)
+    this.prepares = []
+    this.names = new Set()
+  }
+}
+
+/**
  * A transaction's statements on its connection, with as few round trips as the results allow.
  * `BEGIN` and every `later()` write wait in `pending`; the next statement whose result is read
  * takes them along — all of them and itself sent as one simple-protocol query of several
@@ -173,9 +241,8 @@ const preparedOn = new WeakMap<pg.PoolClient, Set<string>>()
  * transaction) — and `commit()` sends what is left with `COMMIT`. A statement with nothing
  * pending goes alone, named. In an accept that is 5 round trips instead of 12.
  *
- * In a batch a statement is `EXECUTE name(literals)` of a statement the connection prepared (the
- * `PREPARE` goes at the front of the first batch that needs it): a group of accepts is some 200
- * statements the server would otherwise parse and plan each time.
+ * In a batch a statement is `EXECUTE` of a statement the connection prepared (`Preparing`): a
+ * group of accepts is some 200 statements the server would otherwise parse and plan each time.
  */
 class TxSql {
   private pending: string[]
@@ -183,14 +250,11 @@ class TxSql {
   private sent = false
   /** What opens the transaction (BEGIN, settings), sent with the first statement. */
   private readonly opening: number
-  /** `PREPARE`s the statements in `pending` need, and their names. */
-  private prepares: string[] = []
-  private preparing = new Set<string>()
-  private readonly prepared: Set<string>
+  /** The `PREPARE`s the statements in `pending` need. */
+  private readonly batch: Preparing
   /**
-   * A batch that carried `PREPARE`s failed: which of them ran is not known, so the connection
-   * must not be used again (`inTransaction` drops it). Rare: a connection prepares its few texts
-   * in its first transactions.
+   * A batch that carried `PREPARE`s failed: the connection must not be used again
+   * (`inTransaction` drops it, also after a savepoint got the transaction over the failure).
    */
   broken = false
   readonly sql: Sql
@@ -201,73 +265,51 @@ class TxSql {
   ) {
     this.pending = o.genericPlans ? ['BEGIN', GENERIC_PLANS] : ['BEGIN']
     this.opening = this.pending.length
-    let prepared = preparedOn.get(client)
-    if (!prepared) preparedOn.set(client, (prepared = new Set()))
-    this.prepared = prepared
-    /** `texts` after everything pending, as one simple query: all their results. */
-    const simple = async (texts: string): Promise<pg.QueryResult[]> => {
-      const batch = [...this.prepares, ...this.pending, texts].join(';\n')
-      const names = this.preparing
-      this.prepares = []
-      this.preparing = new Set()
-      this.pending = []
-      this.sent = true
-      try {
-        const results = resultList(await client.query(batch))
-        for (const n of names) this.prepared.add(n)
-        return results
-      } catch (error) {
-        if (names.size > 0) this.broken = true
-        throw connectionLost(error)
-      }
-    }
+    this.batch = new Preparing(client)
     const exec = async (text: string, params: readonly unknown[] = []): Promise<pg.QueryResult> => {
       if (this.pending.length > 0)
-        return (await simple(this.statement(text, params))).at(-1) as pg.QueryResult
+        return (await this.send([this.batch.statement(text, params)])).at(-1) as pg.QueryResult
       try {
         return await client.query(queryConfig(text, [...params]))
       } catch (error) {
         throw connectionLost(error)
       }
     }
+    const many: Sql['many'] = async (statements) => {
+      if (statements.length === 0) return []
+      const texts = statements.map(([t, p]) => this.batch.statement(t, p))
+      return lastRows(await this.send(texts), statements.length)
+    }
     this.sql = {
-      ...resultsOf(exec, simple, (t, p) => this.statement(t, p)),
+      ...sqlOf(exec, many),
       later: (text, params = []) => {
-        this.pending.push(this.statement(text, params))
+        this.pending.push(this.batch.statement(text, params))
         return Promise.resolve()
       },
     }
   }
 
-  /** `text` with `params` for a batch: EXECUTE of its prepared statement, or inlined. */
-  private statement(text: string, params: readonly unknown[]): string {
-    const name = sqlName(text)
-    if (name === null) return inline(text, params)
-    if (!this.prepared.has(name) && !this.preparing.has(name)) {
-      this.prepares.push(`PREPARE ${name} AS ${text}`)
-      this.preparing.add(name)
+  /** Everything pending, then `texts`, as one simple query: all their results. */
+  private async send(texts: readonly string[]): Promise<pg.QueryResult[]> {
+    const batch = this.batch.withPrepares([...this.pending, ...texts])
+    const carrying = this.batch.carrying
+    this.pending = []
+    this.sent = true
+    try {
+      const results = resultList(await this.client.query(batch))
+      this.batch.sent(true)
+      return results
+    } catch (error) {
+      this.batch.sent(false)
+      if (carrying) this.broken = true
+      throw connectionLost(error)
     }
-    return params.length === 0
-      ? `EXECUTE ${name}`
-      : `EXECUTE ${name}(${params.map(literal).join(', ')})`
   }
 
   async commit(): Promise<void> {
     // Nothing was asked of the server: no transaction to open or commit.
     if (this.unsent && this.pending.length === this.opening) return
-    this.sent = true
-    const batch = [...this.prepares, ...this.pending, 'COMMIT'].join(';\n')
-    const names = this.preparing
-    this.prepares = []
-    this.preparing = new Set()
-    this.pending = []
-    try {
-      await this.client.query(batch)
-      for (const n of names) this.prepared.add(n)
-    } catch (error) {
-      if (names.size > 0) this.broken = true
-      throw connectionLost(error)
-    }
+    await this.send(['COMMIT'])
   }
 
   /** Nothing was sent yet (BEGIN still pending): there is no transaction to roll back. */
