@@ -19,11 +19,15 @@ describe.skipIf(testStoreDialect() !== 'postgres')('transactions on pg (exec.ts)
     name = uniqueDatabaseName('exec')
     pool = openPool({ url: await createTestDatabase(name), pool: 2 })
     sent = []
+    const spied = new WeakSet<pg.PoolClient>()
     // Connections the transactions check out (pool.query, with its callback, is left alone).
     const connect = pool.connect.bind(pool) as (...a: unknown[]) => unknown
     pool.connect = ((...args: unknown[]) => {
       if (args.length > 0) return connect(...args)
       return (connect() as Promise<pg.PoolClient>).then((client) => {
+        // Once per connection: the pool hands the same one out again.
+        if (spied.has(client)) return client
+        spied.add(client)
         const query = client.query.bind(client) as (...a: unknown[]) => unknown
         client.query = ((q: unknown, ...rest: unknown[]) => {
           sent.push(typeof q === 'string' ? q : (q as { text: string }).text)
@@ -166,6 +170,33 @@ describe.skipIf(testStoreDialect() !== 'postgres')('transactions on pg (exec.ts)
     } finally {
       await one.end()
     }
+  })
+
+  it('a pool many() prepares its texts once per connection; a failed batch that prepared drops it', async () => {
+    const READS: [string, unknown[]][] = [
+      ['SELECT pg_backend_pid() AS pid', []],
+      ['SELECT count(*)::int AS n FROM exec_t WHERE n < $1', [10]],
+    ]
+    const pidOf = (rows: unknown[][]) => (rows[0]?.[0] as { pid: number }).pid
+    const first = await sqlOnPool(pool).many(READS)
+    const second = await sqlOnPool(pool).many(READS)
+    expect(pidOf(second)).toBe(pidOf(first)) // the connection the first left idle
+    expect(sent).toHaveLength(2)
+    expect(sent[0]).toMatch(
+      /^PREPARE (ogp_\w+) AS [^;]*;\nPREPARE (ogp_\w+) AS [^;]*;\nEXECUTE \1;\nEXECUTE \2\('10'\)$/s,
+    )
+    expect(sent[1]).toMatch(/^EXECUTE ogp_\w+;\nEXECUTE ogp_\w+\('10'\)$/s)
+    expect(second[1]).toEqual([{ n: 0 }])
+    // A new text that fails (division by zero) with its PREPARE in front: that connection goes.
+    const failing = sqlOnPool(pool).many([
+      ['SELECT pg_backend_pid() AS pid', []],
+      ['SELECT 1 / $1::int AS q', [0]],
+    ])
+    await expect(failing).rejects.toMatchObject({ code: '22012' })
+    const after = await sqlOnPool(pool).many(READS)
+    expect(pidOf(after)).not.toBe(pidOf(first))
+    // A new connection prepares afresh.
+    expect(sent.at(-1)).toMatch(/^PREPARE /)
   })
 
   it('a failed batch with PREPAREs that a savepoint got over still drops the connection', async () => {
