@@ -11,7 +11,7 @@ import type { Connector } from '../../connectors/types.js'
 import type { ChannelRules } from '../../rules/types.js'
 import type { OutboxJob, SharedPacing, SharedSlot } from '../../store/types.js'
 import { loopLag } from './loop-lag.js'
-import { Pacer, SlotCalendar } from './rate-limiter.js'
+import { Pacer, SlotCalendar, SlotSchedule } from './rate-limiter.js'
 import { sendJitterMs } from './send-jitter.js'
 import { SHARED_LATE_MS, sharedLimits } from './shared-slots.js'
 import { WireSpacing, type StartedSend } from './wire-spacing.js'
@@ -67,8 +67,8 @@ interface Pacing {
   /** The channel's and each recipient's limit as configured (sends per second). */
   chLimit: number
   rcptLimit: number
-  /** Strict: spaces actual sends on the channel. */
-  ch: Pacer
+  /** Strict: spaces actual sends on the channel (any room between the sends reserved). */
+  ch: SlotSchedule
   /** Strict: spaces actual sends to one recipient. */
   rcpt: Pacer
   /** Plans due times of jobs that wait in the store. */
@@ -114,8 +114,10 @@ export class ChannelPacing {
   ) {}
 
   /**
-   * The job's send slot: the latest of the channel's and the recipient's next free slot (strict
-   * pacers, reserved only for sends about to happen). A job whose slot is further off goes back
+   * The job's send slot: the recipient's next turn, then the channel's first room at or after
+   * it — also between slots already reserved for others, so a recipient's turn a second ahead
+   * leaves the channel free until then (strict pacers, reserved only for sends about to happen;
+   * a recipient's sends keep their order). A job whose slot is further off goes back
    * to the store with a due time planned once: the recipient's queue in order, the channel's in
    * buckets with room — so a long queue is not leased and released over and over, and one
    * recipient's far-off turn never holds back everyone else on the channel. `jittered` (the
@@ -125,11 +127,8 @@ export class ChannelPacing {
     const pace = this.pacing(job.channel)
     const planned = this.planned.get(job.jobId) ?? now
     this.planned.delete(job.jobId)
-    let slot = Math.max(
-      planned,
-      pace.ch.nextFree(job.channel, now),
-      pace.rcpt.nextFree(job.recipientKey, now),
-    )
+    // The recipient's turn (in order), then the channel's first room from there on.
+    let slot = pace.ch.nextFree(Math.max(planned, pace.rcpt.nextFree(job.recipientKey, now)), now)
     if (slot - now > HOLD_MAX_MS) {
       const from = Math.max(slot, pace.rcptPlan.nextFree(job.recipientKey, now))
       const due = Math.ceil(pace.calendar.plan(from))
@@ -137,8 +136,9 @@ export class ChannelPacing {
       this.planned.set(job.jobId, due)
       return { kind: 'hold', due }
     }
-    slot += sendJitterMs(jittered, pace.ch.intervalMs)
-    pace.ch.reserve(job.channel, slot)
+    const jitter = sendJitterMs(jittered, pace.ch.intervalMs)
+    if (jitter > 0) slot = pace.ch.nextFree(slot + jitter, now)
+    pace.ch.reserve(slot)
     pace.rcpt.reserve(job.recipientKey, slot)
     pace.rcptPlan.reserve(job.recipientKey, slot)
     return { kind: 'send', at: slot }
@@ -248,7 +248,7 @@ export class ChannelPacing {
       p = {
         chLimit: rate.per_second,
         rcptLimit: rate.per_recipient_per_second,
-        ch: new Pacer(chRate),
+        ch: new SlotSchedule(chRate),
         rcpt: new Pacer(rcptRate),
         calendar: new SlotCalendar(chRate),
         rcptPlan: new Pacer(rcptRate),

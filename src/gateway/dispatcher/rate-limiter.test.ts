@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Pacer, SlotCalendar, TokenBucket } from './rate-limiter.js'
+import { Pacer, SlotCalendar, SlotSchedule, TokenBucket } from './rate-limiter.js'
 
 describe('Pacer', () => {
   it('hands out slots exactly 1/rate apart, never two in one interval', () => {
@@ -59,5 +59,43 @@ describe('SlotCalendar', () => {
   it('below one per second a bucket spans the interval', () => {
     const c = new SlotCalendar(0.5)
     expect([c.plan(0), c.plan(0), c.plan(0)]).toEqual([0, 2000, 4000])
+  })
+})
+
+describe('SlotSchedule', () => {
+  it('fills the room before a slot reserved ahead, never two slots within an interval', () => {
+    const s = new SlotSchedule(30) // an interval of 33.3 ms
+    // One recipient's turn, a second ahead.
+    s.reserve(1000)
+    const slots = [1000]
+    for (let i = 0; i < 60; i++) {
+      const at = s.nextFree(0, 0)
+      s.reserve(at)
+      slots.push(at)
+    }
+    slots.sort((a, b) => a - b)
+    // The room before the slot ahead is used (0, 33.3 … 933.3: the next would be a hair closer
+    // than an interval to it, rounded up), not left idle until it.
+    expect(slots.slice(0, 29).every((t) => t < 1000)).toBe(true)
+    expect(slots[29]).toBe(1000)
+    expect(slots[0]).toBe(0)
+    for (let i = 1; i < slots.length; i++)
+      expect(slots[i]! - slots[i - 1]!).toBeGreaterThanOrEqual(1000 / 30 - 1e-6)
+    // At most 30 in any one-second window.
+    for (const t of slots)
+      expect(slots.filter((x) => x >= t && x < t + 1000).length).toBeLessThanOrEqual(30)
+  })
+
+  it('takes a gap only when it is an interval wide on both sides', () => {
+    const s = new SlotSchedule(10) // 100 ms
+    s.reserve(0)
+    s.reserve(150)
+    s.reserve(400)
+    // 100 is too close to 150; the first room is 250 (100 after 150, 150 before 400).
+    expect(s.nextFree(50, 0)).toBe(250)
+    expect(s.nextFree(260, 0)).toBe(260)
+    expect(s.nextFree(320, 0)).toBe(500)
+    // Slots long past do not constrain (nor stay).
+    expect(s.nextFree(0, 10_000)).toBe(10_000)
   })
 })

@@ -30,9 +30,7 @@ export class Pacer {
 
   /** Reserves the slot at `atMs` for `key` (the next one is an interval later). */
   reserve(key: string, atMs: number): void {
-    // Rounded up to 1/1024 ms (exact in binary floating point): float drift must never let one
-    // more send into a one-second window. Not to whole ms: that capped every channel at 1 000/s.
-    const next = Math.ceil((atMs + this.intervalMs) * 1024) / 1024
+    const next = up(atMs + this.intervalMs)
     this.next.set(key, Math.max(this.next.get(key) ?? 0, next))
     this.sweep(atMs)
   }
@@ -43,6 +41,79 @@ export class Pacer {
     this.lastSweep = nowMs
     for (const [k, at] of this.next) if (at <= nowMs) this.next.delete(k)
   }
+}
+
+/**
+ * A channel's strict spacing with the gaps between reservations usable: a send may take any time
+ * at least an interval away from every slot reserved, also one before a slot reserved further
+ * ahead. A "next free" cursor (`Pacer`) left the channel idle until a slot reserved up to a second
+ * ahead — one recipient at its own limit (1/s) held every other recipient back for most of each
+ * second (P6: 19 sends a second at a limit of 30). Slots pairwise an interval apart put at most
+ * `perSecond` of them in any one-second window, as the cursor did.
+ */
+export class SlotSchedule {
+  /** Reserved slots (ms), ascending, from `head` on (those before it have passed). */
+  private slots: number[] = []
+  private head = 0
+
+  constructor(private perSecond: number) {}
+
+  setRate(perSecond: number): void {
+    this.perSecond = perSecond
+  }
+
+  get intervalMs(): number {
+    return 1000 / this.perSecond
+  }
+
+  /** The earliest time (ms) at or after `fromMs` an interval away from every reserved slot. */
+  nextFree(fromMs: number, nowMs: number): number {
+    this.forget(nowMs)
+    const gap = this.intervalMs
+    let at = Math.max(fromMs, nowMs)
+    for (let i = this.firstAfter(at - gap); i < this.slots.length; i++) {
+      const s = this.slots[i] as number
+      if (s >= at + gap) break // room before this one
+      at = up(s + gap)
+    }
+    return at
+  }
+
+  /** Reserves the slot at `atMs` (found by `nextFree`). */
+  reserve(atMs: number): void {
+    const i = this.firstAfter(atMs)
+    if (i === this.slots.length) this.slots.push(atMs)
+    else this.slots.splice(i, 0, atMs)
+  }
+
+  /** Index of the first slot after `ms` (from `head`). */
+  private firstAfter(ms: number): number {
+    let lo = this.head
+    let hi = this.slots.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((this.slots[mid] as number) <= ms) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  /** Slots more than an interval past no longer constrain anything: dropped, in chunks. */
+  private forget(nowMs: number): void {
+    this.head = this.firstAfter(nowMs - this.intervalMs)
+    if (this.head > 1024 && this.head * 2 > this.slots.length) {
+      this.slots = this.slots.slice(this.head)
+      this.head = 0
+    }
+  }
+}
+
+/**
+ * Rounded up to 1/1024 ms (exact in binary floating point): float drift must never let one more
+ * send into a one-second window. Not to whole ms: that capped every channel at 1 000/s.
+ */
+function up(ms: number): number {
+  return Math.ceil(ms * 1024) / 1024
 }
 
 /** Classic token bucket per key: `burst` tokens, refilled at `perSecond`. */
