@@ -16,6 +16,7 @@ import { schedule } from './009-schedule.js'
 import { merge } from './010-merge.js'
 import { automations } from './011-automations.js'
 import { webchat } from './012-webchat.js'
+import { reserveInMemory } from './013-reserve-in-memory.js'
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   initial,
@@ -30,6 +31,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   merge,
   automations,
   webchat,
+  reserveInMemory,
 ]
 
 /** @internal exported for its tests */

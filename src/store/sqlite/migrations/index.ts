@@ -15,6 +15,7 @@ import { schedule } from './009-schedule.js'
 import { merge } from './010-merge.js'
 import { automations } from './011-automations.js'
 import { webchat } from './012-webchat.js'
+import { reserveInMemory } from './013-reserve-in-memory.js'
 
 export const MIGRATIONS: readonly Migration[] = [
   initial,
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   merge,
   automations,
   webchat,
+  reserveInMemory,
 ]
 
 /** The schema this code knows: the last step's version. */
