@@ -41,8 +41,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends chromium tini \
   && rm -rf /var/lib/apt/lists/* \
   && mkdir -p /data && chown node:node /data
 WORKDIR /app
-# glibc's malloc: blocks of 128 KiB and up always mapped and unmapped (docs/operations.md, "Memory").
-ENV NODE_ENV=production OMNIGATE_CONFIG=/app/gateway.config.yaml MALLOC_MMAP_THRESHOLD_=131072
+ENV NODE_ENV=production OMNIGATE_CONFIG=/app/gateway.config.yaml
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/config ./config

@@ -46,13 +46,6 @@ export function sampleRss(pid, everyMs = 100) {
 }
 
 /**
- * The environment `npm start`, the Docker image and the systemd unit run the daemon with (glibc's
- * malloc threshold: docs/operations.md, "Memory"), so the figures are those of the daemon as it
- * is shipped. `BENCH_UNSHIPPED_ENV=1` leaves it out (glibc's own default).
- */
-const SHIPPED_ENV = process.env.BENCH_UNSHIPPED_ENV ? {} : { MALLOC_MMAP_THRESHOLD_: '131072' }
-
-/**
  * Starts `omnigate serve --config FILE` with its stdout/stderr in `logFile`. Resolves once the
  * daemon logged where it listens (`server.listen` should use port 0) with its pid, port and
  * `startedAt` (ms, just before the spawn).
@@ -69,7 +62,7 @@ export async function startDaemon({ config, logFile, env = {}, nodeArgs = [] }) 
   const proc = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--config', config], {
     cwd: ROOT,
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, ...SHIPPED_ENV, OMNIGATE_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, OMNIGATE_LOG_LEVEL: 'info', ...env },
   })
   closeSync(fd)
   const deadline = Date.now() + START_DEADLINE_MS
