@@ -35,7 +35,8 @@ export interface Sql {
   later(text: string, params?: readonly unknown[]): Promise<void>
   /**
    * Reads whose results are wanted together, in one round trip: sent as one simple-protocol
-   * query (values inlined as pg would send them), run in order. The rows of each, in order.
+   * query of `EXECUTE`s of statements the connection prepared (`Preparing`; values as literals,
+   * as pg would send them), run in order. The rows of each, in order.
    */
   many(statements: readonly Statement[]): Promise<unknown[][]>
 }
