@@ -96,7 +96,9 @@ export async function runP3({ work, runs, load }) {
             `meanwhile: ${r.single.count}, p99 ${r.single.p99?.toFixed(1)} ms; RSS max ${rssMax.toFixed(0)} MB`,
         )
       } finally {
-        await daemon.kill() // the 100 000 queued messages are not needed; the data is scratch
+        // The 100 000 queued messages are not needed (the data is scratch): killed, unless a CPU
+        // profile is wanted (BENCH_CPU_PROF), which the daemon writes when it stops on SIGTERM.
+        await (process.env.BENCH_CPU_PROF ? daemon.stop() : daemon.kill())
       }
     }
   } finally {
