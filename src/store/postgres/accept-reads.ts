@@ -1,7 +1,8 @@
 /**
  * `openAccept` and `openAccepts` on PostgreSQL: the idempotency key's lock and record, the
- * contact's row lock and the plan's thread as one round trip (with the transaction's BEGIN). The statements run in
- * order, each with its own snapshot: the thread is read once the contact's lock is held.
+ * contact's row lock and the plan's thread as one round trip (with the transaction's BEGIN). The
+ * statements run in order, each with its own snapshot: the thread is read once the contact's
+ * lock is held.
  */
 import type { AcceptOpening, AcceptReads } from '../core/port.js'
 import type { StoredIdempotency } from '../types.js'

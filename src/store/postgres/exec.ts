@@ -70,7 +70,7 @@ function queryConfig(text: string, values: unknown[]): pg.QueryConfig {
 }
 
 /** Single statements on the pool, each on any free connection; `many` on one checked out. */
-function sqlVia(pool: pg.Pool): Sql {
+export function sqlOnPool(pool: pg.Pool): Sql {
   const exec = async (text: string, params: readonly unknown[] = []): Promise<pg.QueryResult> => {
     try {
       return await pool.query(queryConfig(text, [...params]))
@@ -86,21 +86,14 @@ function sqlVia(pool: pg.Pool): Sql {
     } catch (error) {
       throw connectionLost(error)
     }
-    // Prepared like a transaction's batches: the reads of every accept (the recipient's
-    // facts) were parsed and planned on each call when their values were inlined.
+    // Prepared like a transaction's batches, so the server plans each text once per connection
+    // (the recipient's facts, read before every accept, are such a batch).
     const batch = new Preparing(client)
-    const texts = statements.map(([t, p]) => batch.statement(t, p))
-    let drop: Error | undefined
     try {
-      const results = resultList(await client.query(batch.withPrepares(texts)))
-      batch.sent(true)
-      return lastRows(results, statements.length)
-    } catch (error) {
-      if (batch.carrying)
-        drop = new Error('a batch with PREPARE failed: which of them ran is unknown')
-      throw connectionLost(error)
+      const texts = statements.map(([t, p]) => batch.statement(t, p))
+      return lastRows(await batch.run(texts), statements.length)
     } finally {
-      client.release(drop)
+      client.release(batch.dropWith())
     }
   })
 }
@@ -183,24 +176,25 @@ const GENERIC_PLANS = 'SET LOCAL plan_cache_mode = force_generic_plan'
 const preparedOn = new WeakMap<pg.PoolClient, Set<string>>()
 
 /**
- * Statements for one simple-protocol batch on `client`: each is `EXECUTE name(literals)` of a
- * statement the connection prepared, and a `PREPARE` goes in front of the first batch that needs
- * it. `sent()` after each batch; a batch that carried `PREPARE`s and failed leaves unknown
- * which of them ran, so its connection must not be used again (rare: a connection prepares its
- * few texts in its first batches).
+ * Batches on one connection: each statement is `EXECUTE name(literals)` of a statement the
+ * connection prepared, and a `PREPARE` goes in front of the first batch that needs it. A batch
+ * that carried `PREPARE`s and failed leaves unknown which of them ran, so the connection must not
+ * be used again (`dropWith`; rare: a connection prepares its few texts in its first batches).
  */
 class Preparing {
   private prepares: string[] = []
   private names = new Set<string>()
   private readonly prepared: Set<string>
+  /** A batch that carried `PREPARE`s failed. */
+  broken = false
 
-  constructor(client: pg.PoolClient) {
+  constructor(private readonly client: pg.PoolClient) {
     let prepared = preparedOn.get(client)
     if (!prepared) preparedOn.set(client, (prepared = new Set()))
     this.prepared = prepared
   }
 
-  /** `text` with `params` for a batch: EXECUTE of its prepared statement, or inlined. */
+  /** `text` with `params` for the next batch: EXECUTE of its prepared statement, or inlined. */
   statement(text: string, params: readonly unknown[]): string {
     const name = sqlName(text)
     if (name === null) return inline(text, params)
@@ -213,24 +207,27 @@ class Preparing {
       : `EXECUTE ${name}(${params.map(literal).join(', ')})`
   }
 
-  /** The batch of `texts` with the `PREPARE`s they need in front. */
-  withPrepares(texts: readonly string[]): string {
-    return [...this.prepares, ...texts].join(';\n')
-  }
-
-  /** The batch carries `PREPARE`s. */
-  get carrying(): boolean {
-    return this.prepares.length > 0
-  }
-
-  /**
-   * The batch was sent: when it `ran`, its statements are prepared on the connection; when it
-   * failed, which are is unknown (the connection is dropped after). The next batch starts afresh.
-   */
-  sent(ran: boolean): void {
-    if (ran) for (const n of this.names) this.prepared.add(n)
+  /** `texts` (from `statement`) with the `PREPARE`s they need, as one simple query: all results. */
+  async run(texts: readonly string[]): Promise<pg.QueryResult[]> {
+    const batch = [...this.prepares, ...texts].join(';\n')
+    const names = this.names
     this.prepares = []
     this.names = new Set()
+    try {
+      const results = resultList(await this.client.query(batch))
+      for (const n of names) this.prepared.add(n)
+      return results
+    } catch (error) {
+      if (names.size > 0) this.broken = true
+      throw connectionLost(error)
+    }
+  }
+
+  /** What to release the connection with: an error (it is dropped) once a batch `broken` it. */
+  dropWith(): Error | undefined {
+    return this.broken
+      ? new Error('a batch with PREPARE failed: which of them ran is unknown')
+      : undefined
   }
 }
 
@@ -251,13 +248,8 @@ class TxSql {
   private sent = false
   /** What opens the transaction (BEGIN, settings), sent with the first statement. */
   private readonly opening: number
-  /** The `PREPARE`s the statements in `pending` need. */
-  private readonly batch: Preparing
-  /**
-   * A batch that carried `PREPARE`s failed: the connection must not be used again
-   * (`inTransaction` drops it, also after a savepoint got the transaction over the failure).
-   */
-  broken = false
+  /** Its batches, with the `PREPARE`s the statements in `pending` need. */
+  readonly batch: Preparing
   readonly sql: Sql
 
   constructor(
@@ -291,20 +283,11 @@ class TxSql {
   }
 
   /** Everything pending, then `texts`, as one simple query: all their results. */
-  private async send(texts: readonly string[]): Promise<pg.QueryResult[]> {
-    const batch = this.batch.withPrepares([...this.pending, ...texts])
-    const carrying = this.batch.carrying
+  private send(texts: readonly string[]): Promise<pg.QueryResult[]> {
+    const batch = [...this.pending, ...texts]
     this.pending = []
     this.sent = true
-    try {
-      const results = resultList(await this.client.query(batch))
-      this.batch.sent(true)
-      return results
-    } catch (error) {
-      this.batch.sent(false)
-      if (carrying) this.broken = true
-      throw connectionLost(error)
-    }
+    return this.batch.run(batch)
   }
 
   async commit(): Promise<void> {
@@ -317,11 +300,6 @@ class TxSql {
   get unsent(): boolean {
     return !this.sent
   }
-}
-
-/** Single statements on the pool. */
-export function sqlOnPool(pool: pg.Pool): Sql {
-  return sqlVia(pool)
 }
 
 /**
@@ -358,8 +336,6 @@ export async function inTransaction<T>(
   } finally {
     // Also after a commit: a failed batch the transaction got over (a savepoint rolled back)
     // may have left PREPAREs behind that this connection does not know of.
-    if (!broken && tx.broken)
-      broken = new Error('a batch with PREPARE failed: which of them ran is unknown')
-    client.release(broken)
+    client.release(broken ?? tx.batch.dropWith())
   }
 }
