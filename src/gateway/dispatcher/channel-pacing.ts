@@ -1,7 +1,8 @@
 /**
  * Pacing: when a leased job may be sent, so that no channel and no recipient goes above its rate
  * (DESIGN §8). Four pacers per channel: two strict ones reserve slots for sends about to happen
- * (the channel's, each recipient's), a calendar and a recipient planner give far-off jobs a due
+ * (the channel's, each recipient's; the channel's also keeps the slot of a job waiting in the
+ * store for its recipient's turn), a calendar and a recipient planner give far-off jobs a due
  * time to wait for in the store. Right before the hand-over, the wire spacing (wire-spacing.ts)
  * holds a send until the channel's and the recipient's last sends, as written, leave room for it.
  * Where the store shares slots among daemons (PostgreSQL), a send first takes its shared slot
@@ -37,6 +38,13 @@ const WRITE_WAIT_MAX_MS = 1000
 /** Jobs are held in memory for their rate slot at most this long; later slots go back to the store. */
 const HOLD_MAX_MS = 1000
 /**
+ * A job waiting for its recipient's turn keeps its exact slot in the channel's schedule when the
+ * turn is at most this far off (a recipient's long queue is kept a minute ahead, not all of it:
+ * the schedule is a sorted array), and comes back from the store this long before it.
+ */
+const KEEP_MAX_MS = 60_000
+const KEPT_LEAD_MS = 100
+/**
  * A shared slot is asked for a lead before the send it is for, and is no earlier than that: the
  * time to build the job's payload meanwhile (its contact read) and to get the answer, so the slot
  * is not already past when the send is ready (a send more than `SHARED_LATE_MS` after its slot
@@ -67,7 +75,10 @@ interface Pacing {
   /** The channel's and each recipient's limit as configured (sends per second). */
   chLimit: number
   rcptLimit: number
-  /** Strict: spaces actual sends on the channel (any room between the sends reserved). */
+  /**
+   * Strict: spaces actual sends on the channel (any room between the sends reserved), and
+   * keeps the slots of jobs waiting in the store for their recipient's turn.
+   */
   ch: SlotSchedule
   /** Strict: spaces actual sends to one recipient. */
   rcpt: Pacer
@@ -93,8 +104,9 @@ export type WireClaim =
   | { kind: 'hold'; due: number }
 
 export class ChannelPacing {
-  /** Due times planned for jobs released to wait for their rate slot (job id → ms). */
-  private readonly planned = new Map<number, number>()
+  /** Times planned for jobs released to wait for their rate slot (job id → ms, and whether
+   * the slot is kept for it in the channel's schedule). */
+  private readonly planned = new Map<number, { at: number; kept: boolean }>()
   private readonly pacings = new Map<string, Pacing>()
   /** When sends actually left, per channel (`c:`) and recipient (`r:`). */
   private readonly lag = loopLag() // probing from now, so the first sends see the load too
@@ -114,34 +126,68 @@ export class ChannelPacing {
   ) {}
 
   /**
-   * The job's send slot: the recipient's next turn, then the channel's first room at or after
-   * it — also between slots already reserved for others, so a recipient's turn a second ahead
-   * leaves the channel free until then (strict pacers, reserved only for sends about to happen;
-   * a recipient's sends keep their order). A job whose slot is further off goes back
-   * to the store with a due time planned once: the recipient's queue in order, the channel's in
-   * buckets with room — so a long queue is not leased and released over and over, and one
-   * recipient's far-off turn never holds back everyone else on the channel. `jittered` (the
-   * connector's `sendJitter`) adds a random pause, reserved with the slot, so never above the rate.
+   * The job's send slot: its earliest time (the recipient's next turn after every send planned
+   * for it, or the time planned for the job when it went back to the store), then the channel's
+   * first room at or after it — also between slots already reserved for others, so a recipient's
+   * turn a second ahead leaves the channel free until then. Slots more than `HOLD_MAX_MS` off
+   * send the job back to the store to wait (`hold`). `jittered` (the connector's `sendJitter`)
+   * adds a random pause, reserved with the slot, so never above the rate.
    */
   slot(job: OutboxJob, jittered: boolean, now: number = Date.now()): SlotDecision {
     const pace = this.pacing(job.channel)
-    const planned = this.planned.get(job.jobId) ?? now
+    const key = job.recipientKey
+    const plan = this.planned.get(job.jobId)
     this.planned.delete(job.jobId)
-    // The recipient's turn (in order), then the channel's first room from there on.
-    let slot = pace.ch.nextFree(Math.max(planned, pace.rcpt.nextFree(job.recipientKey, now)), now)
-    if (slot - now > HOLD_MAX_MS) {
-      const from = Math.max(slot, pace.rcptPlan.nextFree(job.recipientKey, now))
-      const due = Math.ceil(pace.calendar.plan(from))
-      pace.rcptPlan.reserve(job.recipientKey, due)
-      this.planned.set(job.jobId, due)
-      return { kind: 'hold', due }
-    }
+    if (plan?.kept) pace.ch.release(plan.at) // kept for this job: it takes it now
+    const turn = Math.max(
+      now,
+      plan ? Math.max(plan.at, pace.rcpt.nextFree(key, now)) : pace.rcptPlan.nextFree(key, now),
+    )
+    let slot = pace.ch.nextFree(turn, now)
+    if (slot - now > HOLD_MAX_MS) return this.hold(job, pace, turn, slot, now)
     const jitter = sendJitterMs(jittered, pace.ch.intervalMs)
     if (jitter > 0) slot = pace.ch.nextFree(slot + jitter, now)
     pace.ch.reserve(slot)
-    pace.rcpt.reserve(job.recipientKey, slot)
-    pace.rcptPlan.reserve(job.recipientKey, slot)
+    pace.rcpt.reserve(key, slot)
+    pace.rcptPlan.reserve(key, slot)
     return { kind: 'send', at: slot }
+  }
+
+  /**
+   * A job whose slot is too far off goes back to the store with a due time planned once, so a
+   * long queue is not leased and released over and over:
+   * - waiting for its recipient's turn, its slot is kept in the channel's strict schedule, so
+   *   the jobs leased meanwhile leave it free, and it comes back `KEPT_LEAD_MS` before it (a
+   *   turn planned for later than `KEEP_MAX_MS` comes back to be kept when it is nearer);
+   * - waiting for room on the channel, it gets a cell of the channel's calendar, the first free
+   *   one, also before cells planned further ahead — one recipient's far-off turn never holds
+   *   back everyone else. Such a job takes whatever room the channel has when it comes back:
+   *   single sends leased meanwhile go first.
+   */
+  private hold(
+    job: OutboxJob,
+    pace: Pacing,
+    turn: number,
+    slot: number,
+    now: number,
+  ): SlotDecision {
+    const key = job.recipientKey
+    if (turn - now <= HOLD_MAX_MS) {
+      const due = Math.ceil(pace.calendar.plan(slot, now))
+      pace.rcptPlan.reserve(key, due)
+      this.planned.set(job.jobId, { at: due, kept: false })
+      return { kind: 'hold', due }
+    }
+    if (turn - now > KEEP_MAX_MS) {
+      pace.rcptPlan.reserve(key, turn)
+      this.planned.set(job.jobId, { at: turn, kept: false })
+      return { kind: 'hold', due: Math.ceil(turn - KEEP_MAX_MS / 2) }
+    }
+    pace.ch.reserve(slot)
+    pace.calendar.book(slot, now)
+    pace.rcptPlan.reserve(key, slot)
+    this.planned.set(job.jobId, { at: slot, kept: true })
+    return { kind: 'hold', due: Math.floor(slot - KEPT_LEAD_MS) }
   }
 
   /** How long before a job's planned slot its shared slot is asked for (ms). */

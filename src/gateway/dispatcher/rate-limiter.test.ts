@@ -49,16 +49,41 @@ describe('TokenBucket', () => {
 })
 
 describe('SlotCalendar', () => {
-  it('fills each second up to the rate, and a far-off plan leaves earlier room free', () => {
-    const c = new SlotCalendar(3)
-    expect(c.plan(50_000)).toBe(50_000) // one recipient's turn far ahead
-    const dues = [0, 0, 0, 0, 0, 0, 0].map(() => c.plan(1000))
-    expect(dues).toEqual([1000, 1000, 1000, 2000, 2000, 2000, 3000])
+  it('gives each job room of its own, and a far-off plan leaves earlier room free', () => {
+    const c = new SlotCalendar(3) // cells of one send, 333.3 ms
+    expect(c.plan(50_000, 0)).toBe(50_000) // one recipient's turn far ahead
+    const dues = [0, 0, 0, 0, 0, 0, 0].map(() => Math.round(c.plan(1000, 0)))
+    expect(dues).toEqual([1000, 1333, 1667, 2000, 2333, 2667, 3000])
   })
 
-  it('below one per second a bucket spans the interval', () => {
+  it('plans a job near its time, not at the start of a second already planned', () => {
+    // A recipient at 1/s has its next turn 20 ms into the next second. Whole-second buckets gave
+    // it and every job planned for that second the second's start, so the others, leased first,
+    // took the channel's room up to a second past the turn.
+    const c = new SlotCalendar(30) // cells of one send, 33.3 ms
+    const others = Array.from({ length: 20 }, () => c.plan(1000, 0))
+    expect(others.map(Math.round)).toEqual(
+      Array.from({ length: 20 }, (_, i) => Math.round(1000 + (i * 1000) / 30)),
+    )
+    c.book(1700, 0) // a send kept at 1 700 ms: the calendar counts it
+    expect(c.plan(1705, 0)).toBeCloseTo(1733.3, 0) // its cell (1 700–1 733) is full
+  })
+
+  it('at high rates a cell holds 50 ms of sends; a long queue fills cells in order', () => {
+    const c = new SlotCalendar(1000)
+    const dues = Array.from({ length: 100_000 }, () => c.plan(0, 0))
+    expect(new Set(dues).size).toBe(2000)
+    expect(dues.filter((d) => d === 50).length).toBe(50)
+    expect(dues[99_999]).toBe(99_950)
+    // Much later (a sweep), the cells ahead are still full, the ones past have room again.
+    expect(c.plan(50_000, 50_000)).toBe(100_000)
+    expect(c.plan(200_000, 200_000)).toBe(200_000)
+    expect(c.plan(150_000, 200_000)).toBe(150_000)
+  })
+
+  it('below one per second a cell spans the interval', () => {
     const c = new SlotCalendar(0.5)
-    expect([c.plan(0), c.plan(0), c.plan(0)]).toEqual([0, 2000, 4000])
+    expect([c.plan(0, 0), c.plan(0, 0), c.plan(0, 0)]).toEqual([0, 2000, 4000])
   })
 })
 
