@@ -15,6 +15,13 @@ const ROOT = new URL('../', import.meta.url).pathname
 /** Base64 digits of a source map's VLQ fields. */
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 const out = process.argv[2] ?? join(ROOT, 'dist/bundle')
+/**
+ * Packages installed more than once at the same version (npm nests a copy under each dependant
+ * whose range the root copy does not meet): the bundle keeps one. iconv-lite came twice, under
+ * imapflow and under libmime, 0.45 MB of source and tables each, both loaded with the email
+ * connector.
+ */
+const DEDUPE = ['iconv-lite']
 
 const EXTERNAL = [
   'better-sqlite3',
@@ -48,6 +55,7 @@ const { metafile } = await build({
   external: EXTERNAL,
   // Packages the bundle replaces (scripts/bundle-shims/ says why, in each file).
   alias: { 'whatwg-url': join(ROOT, 'scripts/bundle-shims/whatwg-url.mjs') },
+  plugins: [oneCopy(DEDUPE), libmimeOnce()],
   // Bundled CommonJS modules call require() for Node's built-ins and the external packages.
   banner: {
     js: "import { createRequire as __omnigateRequire } from 'node:module'; const require = __omnigateRequire(import.meta.url);",
@@ -155,4 +163,55 @@ function encodeVlq(fields) {
     } while (v > 0)
   }
   return s
+}
+
+/**
+ * An esbuild plugin: each package of `names` resolves, from wherever it is imported, to the first
+ * copy resolved at the same version (another version stays a copy of its own).
+ */
+function oneCopy(names) {
+  const filter = new RegExp(
+    `^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`,
+  )
+  return {
+    name: 'one-copy',
+    setup(b) {
+      /** `name@version` → the path the first import resolved to. */
+      const first = new Map()
+      b.onResolve({ filter }, async (args) => {
+        if (args.pluginData?.oneCopy) return undefined // our own resolve below
+        const { path, errors } = await b.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: { oneCopy: true },
+        })
+        if (errors.length > 0) return { errors }
+        const key = `${args.path}@${versionOf(path, args.path)}`
+        if (!first.has(key)) first.set(key, path)
+        return { path: first.get(key) }
+      })
+    },
+  }
+}
+
+/** The version in the package.json of the package `name` that `file` belongs to. */
+function versionOf(file, name) {
+  const at = file.lastIndexOf(`/node_modules/${name}/`)
+  const dir = file.slice(0, at + `/node_modules/${name}`.length)
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version
+}
+
+/** An esbuild plugin: `require('libmime')` gets the ES module build's instance (the shim says why). */
+function libmimeOnce() {
+  return {
+    name: 'libmime-once',
+    setup(b) {
+      b.onResolve({ filter: /^libmime$/ }, (args) =>
+        args.kind === 'require-call'
+          ? { path: join(ROOT, 'scripts/bundle-shims/libmime.cjs') }
+          : undefined,
+      )
+    },
+  }
 }

@@ -94,6 +94,40 @@ describe('the bundle (scripts/bundle.mjs)', () => {
     ).toBe(false)
   })
 
+  it('holds one copy of libmime and of iconv-lite, and mail parses through them', () => {
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as {
+      inputs: Record<string, unknown>
+      outputs: Record<string, { entryPoint?: string }>
+    }
+    const inputs = Object.keys(meta.inputs)
+    expect(inputs.filter((f) => f.includes('node_modules/libmime/dist/cjs/'))).toEqual([])
+    const iconvCopies = new Set(
+      inputs.map((f) => /^(.*node_modules\/iconv-lite)\//.exec(f)?.[1]).filter(Boolean),
+    )
+    expect(iconvCopies.size).toBe(1)
+    // mailsplit requires libmime (the shim) to decode headers; iconv-lite decodes the body.
+    const [chunk] = Object.entries(meta.outputs).find(([, o]) =>
+      o.entryPoint?.startsWith('node_modules/mailparser/'),
+    ) ?? ['']
+    expect(chunk).not.toBe('')
+    const mail = [
+      'From: =?ISO-8859-1?Q?J=F6rg?= <j@example.com>',
+      'Subject: =?UTF-8?B?R3LDvMOfZQ==?=',
+      'Content-Type: text/plain; charset=windows-1252',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      'Caf=E9 =80 5',
+      '',
+    ].join('\r\n')
+    const script = `const { simpleParser } = await import(${JSON.stringify(join(ROOT, chunk))});
+      const m = await simpleParser(Buffer.from(${JSON.stringify(mail)}));
+      process.stdout.write(JSON.stringify([m.from.value[0].name, m.subject, m.text.trim()]))`
+    const outText = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    })
+    expect(JSON.parse(outText)).toEqual(['Jörg', 'Grüße', 'Café € 5'])
+  })
+
   it('never takes named exports of a chunk that has only a default one (a CommonJS package)', () => {
     const defaultOnly = new Set(
       [...files]
