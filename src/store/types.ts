@@ -256,8 +256,8 @@ export interface OutboxJob {
   /** The bulk the message belongs to (null for a single send): a cancelled bulk's job is not sent. */
   bulkId: string | null
   /**
-   * The job's message as the lease read it, where the store reads it with the lease (PostgreSQL:
-   * one read for the batch instead of one a job); null when it is gone. Absent: read it by id.
+   * The job's message as the lease read it, where the store reads it with the lease (both stores
+   * do: one read for the batch instead of one a job); null when it is gone. Absent: read it by id.
    */
   message?: MessageRecord | null
   /** The name of the message's contact, read with the lease where `message` is; null: none. */

@@ -306,7 +306,7 @@ export class OutboxWorker {
   }
 
   /**
-   * A message whose stored row cannot be read (a damaged JSON column, its contact's row) is never
+   * A message whose stored row cannot be read (a damaged JSON column) is never
    * sent half-read, nor retried: it fails with `corrupt_record`, its job is removed, and it is
    * counted (`omnigate_corrupt_records_total{kind="message"}`).
    */

@@ -19,7 +19,7 @@ import type { Services } from '../services.js'
 export type JobPayload = Omit<OutboundPayload, 'signal'>
 
 /**
- * The job's message as stored: the one its lease read with it (`OutboxJob.message`, PostgreSQL),
+ * The job's message as stored: the one its lease read with it (`OutboxJob.message`),
  * or read now. It is carried to the job's outcome, so the status event needs no second read.
  */
 export async function jobMessage(svc: Services, job: OutboxJob): Promise<MessageRecord | null> {
@@ -46,7 +46,7 @@ export async function buildPayload(
     if (held.kind === 'refused') return { refused: held.error }
     if (held.kind === 'defer') return { deferUntil: held.until }
   }
-  // The name as the lease read it (PostgreSQL), else read now.
+  // The name as the lease read it, else read now.
   let contact: ContactName | null
   try {
     contact = job.contact !== undefined ? job.contact : await store.contacts.get(m.contact_id)

@@ -99,7 +99,7 @@ export function createSqliteStore(
   )
   const contacts = new ContactRepo(x)
   const threads = new ThreadRepo(x)
-  const outbox = new OutboxRepo(x)
+  const outbox = new OutboxRepo(x, messages)
   const webhooks = new WebhookRepo(x)
   const kv = new KvRepo(x)
   const webchat = new WebchatRepo(x, messages)
