@@ -33,6 +33,8 @@ const UNKNOWN_CHANNEL_RATE = { per_second: 1, per_recipient_per_second: 1 }
 export class OutboxWorker {
   private readonly inflight = new Set<Promise<void>>()
   private readonly stopCtl = new AbortController()
+  /** Each send's own signal: aborted at its deadline, or by `abortSends` when we stop. */
+  private readonly sends = new Set<AbortController>()
   private readonly pacing: ChannelPacing
   /** Outcome writes of this tick, committed together (one fsync). */
   private readonly outcomes: OutcomeBatch
@@ -80,12 +82,18 @@ export class OutboxWorker {
   /** Stops leasing, lets in-flight sends finish for up to `graceMs`, then aborts them. */
   async stop(graceMs = 10_000): Promise<void> {
     if (this.stopCtl.signal.aborted) return
-    const grace = setTimeout(() => this.stopCtl.abort(), graceMs)
+    const grace = setTimeout(() => this.abortSends(), graceMs)
     await this.loop.stop()
     await Promise.allSettled([...this.inflight])
     clearTimeout(grace)
-    this.stopCtl.abort()
+    this.abortSends()
     await this.outcomes.close()
+  }
+
+  /** Stopped: every send still running is aborted (`toSendError` tells it from a timeout). */
+  private abortSends(): void {
+    this.stopCtl.abort()
+    for (const send of this.sends) send.abort(this.stopCtl.signal.reason)
   }
 
   /**
@@ -169,8 +177,16 @@ export class OutboxWorker {
     if (claim.kind !== 'send') return
     const { wire } = claim
     // From the claim to the hand-over nothing waits.
-    const timeout = AbortSignal.timeout(this.svc.config().dispatcher.send_timeout_ms)
-    const signal = AbortSignal.any([timeout, this.stopCtl.signal])
+    // A controller and a timer of our own: AbortSignal.timeout with AbortSignal.any cost ≈ 5 % of
+    // the dispatcher's time in P2's profile (weak references, listeners on the stop signal).
+    const send = new AbortController()
+    const { signal } = send
+    const deadline = setTimeout(
+      () => send.abort(new DOMException('The send timed out', 'TimeoutError')),
+      this.svc.config().dispatcher.send_timeout_ms,
+    )
+    this.sends.add(send)
+    if (this.stopCtl.signal.aborted) send.abort(this.stopCtl.signal.reason)
     const started = Date.now()
     try {
       const sending = connector.send({ ...payload, signal, onWrite: wire.written })
@@ -194,6 +210,8 @@ export class OutboxWorker {
       const e = toSendError(err, signal, this.stopCtl.signal)
       this.onError(job, e, Date.now() - started, connector.capabilities.idempotentSends, message)
     } finally {
+      clearTimeout(deadline)
+      this.sends.delete(send)
       wire.settled()
     }
   }
