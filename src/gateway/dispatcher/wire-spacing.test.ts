@@ -36,6 +36,22 @@ describe('WireSpacing', () => {
     sendAt(s, clock, two, 1020)
   })
 
+  it('counts over the last n sends as its ring fills and wraps, many times over', () => {
+    const { clock, s } = spacing(10)
+    const five = perRecipient(5)
+    const starts: number[] = []
+    for (let i = 0; i < 40; i++) {
+      const at = clock.now + Math.max(0, s.delay(five))
+      sendAt(s, clock, five, at)
+      starts.push(at)
+    }
+    // Any 6 in a row span more than a second plus the margin: never 6 in a receiver's second.
+    for (let i = 5; i < starts.length; i++)
+      expect((starts[i] as number) - (starts[i - 5] as number)).toBeGreaterThanOrEqual(1010)
+    // And no slower than that: the 6th waits for the 1st, not longer.
+    expect((starts[39] as number) - (starts[0] as number)).toBeLessThan(8 * 1010 + 1)
+  })
+
   it('counts a send from its write, not from its hand-over (a connect in between)', () => {
     const { clock, s } = spacing()
     const one = perRecipient(1)

@@ -61,43 +61,51 @@ const SWEEP_ABOVE = 10_000
 const SWEEP_EVERY_MS = 1_000
 
 class StartWindow {
-  /** The last `n` start times, a ring (a plain array: one number for most recipients). */
-  readonly times: number[]
-  /** Index of the oldest stamp: the one the next send counts against, and then replaces. */
+  /** How many sends the window counts: the limit per second, at least 1, at most MAX_WINDOW. */
+  readonly size: number
+  /**
+   * The last `size` start times, a ring, grown as sends come (a recipient's first send allocates
+   * one number, not `size`: at a limit of 1 000 a second to one recipient, a bulk to 100 000 of
+   * them allocated 800 MB of windows for the collector).
+   */
+  readonly times: number[] = []
+  /** Index of the oldest stamp once the ring is full: the one the next send counts against. */
   next = 0
-  count = 0
   last = -Infinity
   /** Slots whose send is handed over but not written yet: settles once it is (or is over). */
   unwritten: Map<number, Promise<void>> | null = null
 
   constructor(readonly perSecond: number) {
-    this.times = new Array<number>(Math.min(MAX_WINDOW, Math.max(1, Math.floor(perSecond)))).fill(0)
+    this.size = Math.min(MAX_WINDOW, Math.max(1, Math.floor(perSecond)))
   }
 
   get windowMs(): number {
-    return (this.times.length * 1000) / this.perSecond
+    return (this.size * 1000) / this.perSecond
+  }
+
+  private get full(): boolean {
+    return this.times.length === this.size
   }
 
   /** The earliest time (ms) a send may start, keeping `marginMs` more than the window. */
   readyAt(marginMs: number): number {
     const interval = 1000 / this.perSecond
     const gap = this.last + interval * MIN_GAP_SHARE
-    if (this.count < this.times.length) return gap
+    if (!this.full) return gap
     return Math.max(gap, (this.times[this.next] ?? 0) + this.windowMs + marginMs)
   }
 
   /** The write the next send would count against, while it is not known. */
   blocking(): Promise<void> | undefined {
-    return this.count < this.times.length ? undefined : this.unwritten?.get(this.next)
+    return this.full ? this.unwritten?.get(this.next) : undefined
   }
 
   /** Records a start; returns its slot (to move it to the write time later). */
   push(at: number): number {
-    const slot = this.next
+    const slot = this.full ? this.next : this.times.length
     this.times[slot] = at
     this.unwritten?.delete(slot)
-    this.next = (slot + 1) % this.times.length
-    this.count = Math.min(this.count + 1, this.times.length)
+    this.next = (slot + 1) % this.size
     this.last = Math.max(this.last, at)
     return slot
   }
