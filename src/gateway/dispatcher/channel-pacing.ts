@@ -51,8 +51,11 @@ const KEPT_LEAD_MS = 100
  * takes a new one, at the back of the line). Asked for in lease order (`reserveShared`), so a
  * lease's first jobs — single sends before bulks — get the earliest slots among all daemons. The
  * lead follows what jobs took (an average of the time from a job's planned slot to its being
- * ready, 1.5× that plus 3 ms), within these bounds (ms): a send waits that much on an idle
- * channel, and a concurrency slot is held meanwhile, so it is kept as short as the store allows.
+ * ready, 1.5× that plus 3 ms), less half of the `SHARED_LATE_MS` a send may leave after its slot:
+ * a slot at the expected readiness itself made each send wait out a margin of its own, holding
+ * its concurrency slot (PostgreSQL's drain, P7, ran ≈ 10 % slower). Within these bounds (ms): a
+ * send waits that much on an idle channel, and a concurrency slot is held meanwhile, so it is kept
+ * as short as the store allows.
  */
 const SHARED_LEAD_MIN_MS = 5
 const SHARED_LEAD_MAX_MS = 100
@@ -192,7 +195,7 @@ export class ChannelPacing {
 
   /** How long before a job's planned slot its shared slot is asked for (ms). */
   get sharedLeadMs(): number {
-    const lead = this.readyMs * 1.5 + 3
+    const lead = this.readyMs * 1.5 + 3 - SHARED_LATE_MS / 2
     return Math.round(Math.min(SHARED_LEAD_MAX_MS, Math.max(SHARED_LEAD_MIN_MS, lead)))
   }
 
