@@ -166,18 +166,26 @@ function encodeVlq(fields) {
 }
 
 /**
- * An esbuild plugin: each package of `names` resolves, from wherever it is imported, to the first
- * copy resolved at the same version (another version stays a copy of its own).
+ * An esbuild plugin: each package of `names`, wherever it is imported from, resolves into one copy
+ * per version: the first of that version's copies by path in package-lock.json, so every build
+ * picks the same one (esbuild resolves in parallel: "the first resolved" would vary). Another
+ * version stays a copy of its own.
  */
 function oneCopy(names) {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')).packages ?? {}
+  /** `name@version` → the folder of the copy the bundle uses. */
+  const chosen = new Map()
+  for (const dir of Object.keys(lock).sort()) {
+    const name = names.find((n) => dir.endsWith(`node_modules/${n}`))
+    const key = name && `${name}@${lock[dir].version}`
+    if (key && !chosen.has(key)) chosen.set(key, join(ROOT, dir))
+  }
   const filter = new RegExp(
     `^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`,
   )
   return {
     name: 'one-copy',
     setup(b) {
-      /** `name@version` → the path the first import resolved to. */
-      const first = new Map()
       b.onResolve({ filter }, async (args) => {
         if (args.pluginData?.oneCopy) return undefined // our own resolve below
         const { path, errors } = await b.resolve(args.path, {
@@ -187,19 +195,16 @@ function oneCopy(names) {
           pluginData: { oneCopy: true },
         })
         if (errors.length > 0) return { errors }
-        const key = `${args.path}@${versionOf(path, args.path)}`
-        if (!first.has(key)) first.set(key, path)
-        return { path: first.get(key) }
+        const dir = path.slice(
+          0,
+          path.lastIndexOf(`/node_modules/${args.path}/`) + `/node_modules/${args.path}`.length,
+        )
+        const version = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version
+        const to = chosen.get(`${args.path}@${version}`)
+        return { path: to ? to + path.slice(dir.length) : path }
       })
     },
   }
-}
-
-/** The version in the package.json of the package `name` that `file` belongs to. */
-function versionOf(file, name) {
-  const at = file.lastIndexOf(`/node_modules/${name}/`)
-  const dir = file.slice(0, at + `/node_modules/${name}`.length)
-  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version
 }
 
 /** An esbuild plugin: `require('libmime')` gets the ES module build's instance (the shim says why). */

@@ -37,9 +37,8 @@ const IDS = 'SELECT value FROM json_each(?)'
 const MARK_SENDING = `UPDATE messages SET status = 'sending', sending_at = coalesce(sending_at, ?)
   WHERE id IN (${IDS}) AND status IN (${fromStatuses('sending')})`
 const MESSAGES = `SELECT * FROM messages WHERE id IN (${IDS})`
-// The names of the messages' contacts (for the payload).
-const CONTACT_NAMES = `SELECT id, first_name, last_name FROM contacts
-  WHERE id IN (SELECT contact_id FROM messages WHERE id IN (${IDS}))`
+// The names of the messages' contacts (for the payload), by the ids the messages named.
+const CONTACT_NAMES = `SELECT id, first_name, last_name FROM contacts WHERE id IN (${IDS})`
 const DEPTH = `SELECT count(*) AS n FROM outbox`
 /** @internal exported for its tests */
 export const NEXT_DUE_SQL = `SELECT min(t) AS t FROM (
@@ -90,7 +89,8 @@ export class OutboxRepo {
     this.x.stmt(MARK_SENDING).run(new Date(nowMs).toISOString(), ids)
     const rows = this.x.stmt(MESSAGES).all(ids) as MessageRow[]
     const messages = new Map(this.messages.hydrate(rows).map((m) => [m.id, m]))
-    const names = this.x.stmt(CONTACT_NAMES).all(ids) as (ContactName & { id: string })[]
+    const contactIds = JSON.stringify([...new Set(rows.map((r) => r.contact_id))])
+    const names = this.x.stmt(CONTACT_NAMES).all(contactIds) as (ContactName & { id: string })[]
     const nameOf = new Map(names.map(({ id, ...n }) => [id, n]))
     // A message that is gone (erased meanwhile) is null: the dispatcher fails its job.
     return jobs.map((j) => {

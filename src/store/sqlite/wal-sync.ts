@@ -168,45 +168,26 @@ function asStoreFault(error: unknown): unknown {
 export function withoutFsync<T>(db: SqliteDatabase, fn: () => T): T {
   // SQLite refuses to change it inside a transaction; the caller's commit decides then.
   if (db.inTransaction) return fn()
-  const s = synchronousOf(db)
-  const was = (s.read.get() as { synchronous: number }).synchronous
-  s.set(NORMAL).run()
+  const was = (prepared(db, 'PRAGMA synchronous').get() as { synchronous: number }).synchronous
+  prepared(db, 'PRAGMA synchronous = NORMAL').run()
   try {
     return fn()
   } finally {
-    s.set(was).run()
+    prepared(db, `PRAGMA synchronous = ${was}`).run()
   }
 }
 
-/** `synchronous`'s value for NORMAL. */
-const NORMAL = 1
-
 /**
- * The statements that read and set `synchronous`, prepared once per connection: `pragma()`
- * prepares its statement on every call, and this runs around every transaction (1.3 % of the
- * dispatcher's time in P2's profile).
+ * The pragma statements above, prepared once per connection: `pragma()` prepares its statement
+ * on every call, and this runs around every transaction (1.3 % of the dispatcher's time in P2's
+ * profile).
  */
-const synchronousStatements = new WeakMap<
-  SqliteDatabase,
-  { read: SqliteStatement; set: (level: number) => SqliteStatement }
->()
+const statements = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>()
 
-function synchronousOf(db: SqliteDatabase): {
-  read: SqliteStatement
-  set: (level: number) => SqliteStatement
-} {
-  let s = synchronousStatements.get(db)
-  if (!s) {
-    const levels = new Map<number, SqliteStatement>()
-    s = {
-      read: db.prepare('PRAGMA synchronous'),
-      set: (level) => {
-        let stmt = levels.get(level)
-        if (!stmt) levels.set(level, (stmt = db.prepare(`PRAGMA synchronous = ${Number(level)}`)))
-        return stmt
-      },
-    }
-    synchronousStatements.set(db, s)
-  }
-  return s
+function prepared(db: SqliteDatabase, sql: string): SqliteStatement {
+  let mine = statements.get(db)
+  if (!mine) statements.set(db, (mine = new Map<string, SqliteStatement>()))
+  let stmt = mine.get(sql)
+  if (!stmt) mine.set(sql, (stmt = db.prepare(sql)))
+  return stmt
 }
