@@ -10,7 +10,8 @@
  * Accept keeps its group commit: plans of the same event-loop turn share one transaction (each
  * in its own savepoint) and one fsync, committed in one synchronous block (group-commit.ts).
  * Transactions commit without an fsync on the event loop and settle once the WAL is synced on
- * the thread pool (wal-sync.ts): a settled write is on disk, as with synchronous=FULL.
+ * the thread pool (wal-sync.ts): a settled write is on disk, as with synchronous=FULL. While
+ * writes are busy, the WAL is checkpointed off the event loop too (checkpointer.ts).
  */
 import type { Logger } from 'pino'
 import { acceptPlan } from '../core/accept.js'
@@ -22,6 +23,7 @@ import { AttachmentRepo } from './attachment-repo.js'
 import { BlobStore } from './blob-store.js'
 import { bulkFacts } from './bulk-facts.js'
 import { BulkRows } from './bulk-rows.js'
+import { Checkpointer } from './checkpointer.js'
 import { ConsentRows } from './consent-rows.js'
 import { AutomationRows } from './automation-rows.js'
 import { ContactRepo } from './contact-repo.js'
@@ -79,12 +81,14 @@ export function createSqliteStore(
     return x.tx(fn)
   }
   const wal = new WalSync(db)
+  const checkpoints = new Checkpointer(db, opts.log)
   /**
    * A write transaction that settles once it is on stable storage, with the fsync off the event
    * loop (wal-sync.ts): committed with synchronous=NORMAL, then the WAL synced on the thread pool.
    */
   const committed = <T>(fn: () => T): Promise<T> =>
     promised(() => wal.relax(() => transaction(fn))).then(async (v) => {
+      checkpoints.note()
       await wal.sync()
       return v
     })
@@ -105,6 +109,7 @@ export function createSqliteStore(
   const webchat = new WebchatRepo(x, messages)
   const idempotency = new IdempotencyRepo(x)
   const blobs = new BlobStore(opts.blobsDir)
+  let closing: Promise<void> | undefined
   const referenced = (sha256: string): boolean =>
     x.stmt('SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1').get(sha256) !== undefined
 
@@ -166,18 +171,22 @@ export function createSqliteStore(
       listAwaitingAck: (channel, sentBefore, limit) =>
         promised(() => messages.listAwaitingAck(channel, sentBefore, limit)),
     },
-    accept: (plan) => group.submit(plan),
+    accept: (plan) => {
+      checkpoints.note()
+      return group.submit(plan)
+    },
     idempotency: { get: (keyId, key) => promised(() => idempotency.get(keyId, key)) },
     inbound: core.inbound,
     bulk: {
       ...core.bulk,
       // Search rows deferred to the end of the chunk (search-index.ts), and no fsync of its own.
       applyChunk: (c) =>
-        promised(() =>
-          withoutFsync(db, () =>
+        promised(() => {
+          checkpoints.note(c.plans.length)
+          return withoutFsync(db, () =>
             transaction(() => index.batch(() => runSync(port, applyChunk(c)))),
-          ),
-        ),
+          )
+        }),
       get: (id) => promised(() => bulks.get(id)),
       listUnfinished: () => promised(() => bulks.listUnfinished()),
       facts: (ids, channel) => promised(() => bulkFacts(x, ids, channel)),
@@ -236,12 +245,16 @@ export function createSqliteStore(
         const rows = db.pragma('integrity_check') as { integrity_check: string }[]
         return rows.map((r) => r.integrity_check).join('\n')
       }),
-    close: () =>
-      promised(() => {
-        if (!db.open) return
-        group.close()
-        db.close()
-      }).then(() => wal.close()),
+    close: () => (closing ??= close()),
+  }
+
+  async function close(): Promise<void> {
+    if (!db.open) return
+    group.close()
+    // The loop's connection closes last: it checkpoints the WAL into the file and removes it.
+    await checkpoints.close()
+    db.close()
+    await wal.close()
   }
 }
 
