@@ -3,6 +3,7 @@
  *   - idle RSS with every non-WhatsApp connector on (telegram polling, line, whatsapp-cloud,
  *     email with SMTP and IMAP IDLE, webpush, webhook) against the stand-alone fakes of fakes.mjs:
  *     VmRSS 5 s after every channel reported `connected`;
+ *   - the same with only a webhook channel (what issue 14's check from outside reads);
  *   - start to healthy on a 1 000 000-contact database (P4's, or generated here): from spawning
  *     `node bin/omnigate.js serve` to the first 200 from /healthz, same channels;
  *   - RSS under load: the highest VmRSS sampled during P1's and P3's measured runs (in their rows).
@@ -64,26 +65,29 @@ export async function runP5({ work, runs, shared }) {
   mkdirSync(dir, { recursive: true })
   const fakes = await forkHelper('fakes.mjs')
   const relay = await forkHelper('receiver.mjs')
-  const out = { idle: [], start: [] }
+  const out = { idle: [], idleWebhook: [], start: [] }
+  const idle = async (name, channels) => {
+    const runDir = join(dir, name)
+    mkdirSync(runDir, { recursive: true })
+    const config = writeConfig(runDir, { db: join(runDir, 'omnigate.db'), channels })
+    const daemon = await startDaemon({ config, logFile: join(runDir, 'daemon.log') })
+    try {
+      await waitHealthy(daemon.url)
+      const states = await allConnected(daemon.url)
+      await sleep(IDLE_SETTLE_MS)
+      return { rssMb: rssMb(daemon.pid), channels: states }
+    } finally {
+      await daemon.stop()
+    }
+  }
   try {
     for (let i = 0; i < runs; i++) {
-      const runDir = join(dir, `idle-${i}`)
-      mkdirSync(runDir, { recursive: true })
-      const config = writeConfig(runDir, {
-        db: join(runDir, 'omnigate.db'),
-        channels: allChannels(fakes.ready, relay.ready.url),
-      })
-      const daemon = await startDaemon({ config, logFile: join(runDir, 'daemon.log') })
-      try {
-        await waitHealthy(daemon.url)
-        const states = await allConnected(daemon.url)
-        await sleep(IDLE_SETTLE_MS)
-        const rss = rssMb(daemon.pid)
-        out.idle.push({ rssMb: rss, channels: states })
-        log(`P5 idle run ${i + 1}: ${rss.toFixed(1)} MB (${states.join(' ')})`)
-      } finally {
-        await daemon.stop()
-      }
+      const all = await idle(`idle-${i}`, allChannels(fakes.ready, relay.ready.url))
+      out.idle.push(all)
+      log(`P5 idle run ${i + 1}: ${all.rssMb.toFixed(1)} MB (${all.channels.join(' ')})`)
+      const webhook = await idle(`idle-webhook-${i}`, webhookChannel(relay.ready.url))
+      out.idleWebhook.push(webhook)
+      log(`P5 idle run ${i + 1}, webhook only: ${webhook.rssMb.toFixed(1)} MB`)
     }
     let millionDb = shared?.millionDb
     if (!millionDb) {

@@ -60,6 +60,7 @@ const ROWS = [
   ['P4', 'search p99 (ms)', (r) => r.runs.map((x) => x.p99), le(15)],
   ['P4', 'search throughput (req/s)', (r) => r.runs.map((x) => x.rps), null],
   ['P5', 'idle RSS, all connectors (MB)', (r) => r.idle.map((x) => x.rssMb), le(90)],
+  ['P5', 'idle RSS, webhook only (MB)', (r) => (r.idleWebhook ?? []).map((x) => x.rssMb), le(90)],
   ['P5', 'start to healthy, 1 M contacts (ms)', (r) => r.start.map((x) => x.ms), le(500)],
   ['P5', 'RSS under P1 load (MB)', (r) => r.runs.map((x) => x.rssMaxMb), le(250), null, 'P1'],
   ['P5', 'RSS under P3 load (MB)', (r) => r.runs.map((x) => x.rssMaxMb), le(250), null, 'P3'],
