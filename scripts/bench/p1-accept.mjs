@@ -12,8 +12,10 @@
  * delivers what is accepted — the steady state an app sees. The outbox depth before and after
  * each of those runs says whether the dispatcher keeps up (no backlog growth).
  */
+import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { generateContacts } from './datasets.mjs'
 import { AUTH, webhookChannel, writeConfig } from './lib/config.mjs'
 import { cpuSeconds, forkHelper, sampleRss, startDaemon, waitHealthy } from './lib/proc.mjs'
@@ -77,7 +79,7 @@ export async function runP1({ work, runs, durationS, load }) {
       const acc = (await load.request({ cmd: 'run', spec: { ...send, durationS } })).result
       acc.cpuUsPerRequest = ((cpuSeconds(daemon.pid) - daemonCpu) / acc.responses) * 1e6
       const rssMax = rss.stop()
-      out.runs.push({ hello: ref, accept: acc, rssMaxMb: rssMax })
+      out.runs.push({ hello: ref, accept: acc, rssMaxMb: rssMax, floor: storeFloor(dir, i) })
       log(
         `P1 run ${i + 1}: hello ${ref.rps.toFixed(0)} req/s; accept ${acc.rps.toFixed(0)} req/s ` +
           `(${acc.ok}/${acc.responses} 2xx, errors ${acc.errors}), p99 ${acc.p99?.toFixed(2)} ms, ` +
@@ -111,6 +113,23 @@ export async function runP1({ work, runs, durationS, load }) {
     await hello.close()
   }
   return out
+}
+
+/**
+ * The store floor (store-floor.mjs), in a process of its own while the daemon is idle: the
+ * accept path's store work alone, the ceiling under which HTTP and the rules share the loop.
+ */
+function storeFloor(dir, run) {
+  const floorDir = join(dir, `floor-${run}`)
+  mkdirSync(floorDir, { recursive: true })
+  const script = fileURLToPath(new URL('./store-floor.mjs', import.meta.url))
+  const out = execFileSync(process.execPath, [script, floorDir])
+  const floor = JSON.parse(out.toString())
+  log(
+    `P1 run ${run + 1} store floor: ${floor.rps.toFixed(0)} accepts/s, ` +
+      `CPU ${floor.cpuUsPerAccept.toFixed(0)} µs/accept`,
+  )
+  return floor
 }
 
 /** How long to wait for the outbox to empty between runs with dispatch (ms). */

@@ -28,6 +28,25 @@ const ROWS = [
   ],
   [
     'P1',
+    'store alone: accept() (accepts/s)',
+    (r) => r.runs.flatMap((x) => (x.floor ? [x.floor.rps] : [])),
+    null,
+    'hello',
+  ],
+  [
+    'P1',
+    'store alone ÷ hello',
+    (r) => r.runs.flatMap((x) => (x.floor ? [x.floor.rps / x.hello.rps] : [])),
+    null,
+  ],
+  [
+    'P1',
+    'store alone: CPU per accept (µs)',
+    (r) => r.runs.flatMap((x) => (x.floor ? [x.floor.cpuUsPerAccept] : [])),
+    null,
+  ],
+  [
+    'P1',
     'accept with dispatch (req/s)',
     (r) => r.runs.flatMap((x) => (x.withDispatch ? [x.withDispatch.rps] : [])),
     null,
