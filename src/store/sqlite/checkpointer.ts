@@ -64,6 +64,8 @@ export class Checkpointer {
   private inFlight = false
   /** The worker failed once: the event loop's connection checkpoints for good. */
   private failed = false
+  /** The last checkpoint failed (a full disk): logged once, until one works again. */
+  private failing = false
   private closed = false
   /** Checkpoints the worker ran (tests read it). */
   checkpoints = 0
@@ -119,8 +121,15 @@ export class Checkpointer {
       }
       this.inFlight = false
       const r = m as { pages?: number; done?: number; error?: string }
-      if (r.error !== undefined) this.log?.warn({ error: r.error }, 'WAL checkpoint failed')
-      else this.checkpoints++
+      if (r.error !== undefined) {
+        // Every 250 ms while it lasts (a full disk fails the writes too, and says so itself).
+        if (!this.failing) this.log?.warn({ error: r.error }, 'WAL checkpoint failed')
+        this.failing = true
+        return
+      }
+      if (this.failing) this.log?.info('WAL checkpoints work again')
+      this.failing = false
+      this.checkpoints++
     })
     worker.on('error', (error) => this.fail(error))
     worker.on('exit', (code) => {
