@@ -145,7 +145,7 @@ export class SharedBus implements LiveBus {
 
   private receive(payload: string): void {
     // Every notification reaches every listener, its sender included: a lone daemon on
-    // PostgreSQL gets back all it sent, and parsing them cost it as much as sending them.
+    // PostgreSQL gets back every batch it sends, and used to parse each before dropping it.
     if (payload.startsWith(this.ownHead)) return
     let batch: Partial<WireBatch>
     try {

@@ -249,7 +249,7 @@ export function createSqliteStore(
   }
 
   async function close(): Promise<void> {
-    if (!db.open) return
+    if (!db.open) return wal.close()
     group.close()
     // The loop's connection closes last: it checkpoints the WAL into the file and removes it.
     await checkpoints.close()
