@@ -70,7 +70,7 @@ describe('Checkpointer', () => {
     expect(ownPages()).toBe(1000)
   })
 
-  it('stops its thread first, so the loop’s connection closes last and removes the WAL', async () => {
+  it('closes its thread’s connection, so the last close removes the WAL', async () => {
     ckpt = new Checkpointer(db)
     write(50)
     ckpt.note(50)

@@ -47,8 +47,8 @@ parentPort.on('message', (m) => {
     return
   }
   try {
-    const [r] = db.pragma('wal_checkpoint(PASSIVE)')
-    parentPort.postMessage({ pages: r.log, done: r.checkpointed })
+    db.pragma('wal_checkpoint(PASSIVE)')
+    parentPort.postMessage({})
   } catch (e) {
     parentPort.postMessage({ error: String(e && e.message) })
   }
@@ -120,7 +120,7 @@ export class Checkpointer {
         return
       }
       this.inFlight = false
-      const r = m as { pages?: number; done?: number; error?: string }
+      const r = m as { error?: string }
       if (r.error !== undefined) {
         // Every 250 ms while it lasts (a full disk fails the writes too, and says so itself).
         if (!this.failing) this.log?.warn({ error: r.error }, 'WAL checkpoint failed')
@@ -158,8 +158,8 @@ export class Checkpointer {
   }
 
   /**
-   * Stops the worker, its connection closed, before the loop's own connection closes (the last
-   * connection to close checkpoints the WAL into the file and removes it).
+   * Stops the worker with its connection closed: the last connection to close checkpoints the
+   * WAL into the file and removes it, and one left open would leave the WAL behind.
    */
   async close(): Promise<void> {
     this.closed = true

@@ -63,7 +63,7 @@ beforeEach(() => {
       x.stmt('INSERT INTO kv (scope, key, value) VALUES (?, ?, ?)').run('gc', p.now, value)
       return { ok: true, messageId: p.now, threadId: 't', contactId: 'c' }
     })
-  wal = new WalSync(real)
+  wal = new WalSync(x)
   steps = []
   const durable: Durable = {
     relax: (fn) =>

@@ -3,8 +3,9 @@
  * within one synchronous call, so no other request's code runs while one is open — it never sees
  * uncommitted rows, and never starts a transaction inside another.
  */
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { openStore, type Store } from '../index.js'
 import { Fx, openTempStore, type TempStore } from '../test-fixtures.js'
 import type { SqliteDatabase } from './sqlite-database.js'
@@ -123,5 +124,24 @@ describe('SQLite store concurrency', () => {
     const copy = await openStore({ file: join(t.dir, 'copy.db'), dataDir: t.dir })
     expect(await copy.integrityCheck()).toBe('ok')
     await copy.close()
+  })
+
+  it('busy writes start the checkpoint thread; a close still ends with no WAL and every row', async () => {
+    const people: string[] = []
+    for (let i = 0; i < 40; i++) people.push((await t.fx.contact({ first_name: `P${i}` })).id)
+    const sent = await Promise.all(people.map((id) => store.accept(t.fx.outPlan(id))))
+    // The thread runs once the loop's own threshold is the backstop (checkpointer.ts).
+    await vi.waitFor(() => expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(16_384), {
+      timeout: 5000,
+    })
+    await store.close()
+    // The loop's connection closed last: it checkpointed the WAL into the file and removed it.
+    expect(existsSync(`${t.file}-wal`)).toBe(false)
+    store = await openStore({ file: t.file, dataDir: t.dir })
+    t.store = store
+    for (const out of sent) {
+      if (!out.ok) throw new Error('an accept was refused')
+      expect((await store.messages.get(out.messageId))?.status).toBe('queued')
+    }
   })
 })

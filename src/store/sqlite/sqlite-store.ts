@@ -80,7 +80,7 @@ export function createSqliteStore(
     if (db.inTransaction) throw new Error('a store transaction is already open: writes never nest')
     return x.tx(fn)
   }
-  const wal = new WalSync(db)
+  const wal = new WalSync(x)
   const checkpoints = new Checkpointer(db, opts.log)
   /**
    * A write transaction that settles once it is on stable storage, with the fsync off the event
@@ -183,7 +183,7 @@ export function createSqliteStore(
       applyChunk: (c) =>
         promised(() => {
           checkpoints.note(c.plans.length)
-          return withoutFsync(db, () =>
+          return withoutFsync(x, () =>
             transaction(() => index.batch(() => runSync(port, applyChunk(c)))),
           )
         }),
@@ -251,7 +251,7 @@ export function createSqliteStore(
   async function close(): Promise<void> {
     if (!db.open) return wal.close()
     group.close()
-    // The loop's connection closes last: it checkpoints the WAL into the file and removes it.
+    // Both connections closed: the last to close checkpoints the WAL into the file and removes it.
     await checkpoints.close()
     db.close()
     await wal.close()

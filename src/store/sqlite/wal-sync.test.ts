@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { storeFault } from '../store-fault.js'
 import { openDatabase } from './open-database.js'
 import type { SqliteDatabase } from './sqlite-database.js'
+import { Executor } from './executor.js'
 import { WalSync } from './wal-sync.js'
 
 let dir: string
@@ -15,7 +16,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'omnigate-wal-'))
   db = openDatabase(join(dir, 'db.sqlite'))
   db.exec('CREATE TABLE t (v TEXT)')
-  wal = new WalSync(db)
+  wal = new WalSync(new Executor(db))
 })
 afterEach(async () => {
   db.close()
@@ -61,7 +62,7 @@ describe('WalSync', () => {
 
   it('a database without a WAL keeps its own fsync and syncs nothing', async () => {
     const memory = openDatabase(':memory:')
-    const none = new WalSync(memory)
+    const none = new WalSync(new Executor(memory))
     expect(none.enabled).toBe(false)
     let during: unknown
     none.relax(() => {
@@ -85,7 +86,7 @@ describe('WalSync', () => {
     const name = join(dir, 'broken.db')
     mkdirSync(`${name}-wal`)
     const fake = { memory: false, readonly: false, name, pragma: () => 'wal' }
-    const broken = new WalSync(fake as unknown as SqliteDatabase)
+    const broken = new WalSync(new Executor(fake as unknown as SqliteDatabase))
     const err = await broken.sync().then(
       () => null,
       (e: unknown) => e,

@@ -19,7 +19,7 @@
  * WAL file deleted and made anew (another process switching journal modes) is opened again.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises'
-import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js'
+import type { Executor } from './executor.js'
 
 /** How a commit is made durable without an fsync on the event loop. */
 export interface Durable {
@@ -49,7 +49,9 @@ export class WalSync implements Durable {
   /** fsyncs done: tests read it to see commits share them. */
   fsyncs = 0
 
-  constructor(private readonly db: SqliteDatabase) {
+  /** `x`: the connection's executor (its statement cache serves the `synchronous` switch). */
+  constructor(private readonly x: Executor) {
+    const { db } = x
     const wal = !db.memory && !db.readonly && db.pragma('journal_mode', { simple: true }) === 'wal'
     this.walPath = wal ? `${db.name}-wal` : null
   }
@@ -61,7 +63,7 @@ export class WalSync implements Durable {
 
   /** A database without a WAL keeps FULL's fsync inside the commit. */
   relax<T>(fn: () => T): T {
-    return this.walPath === null ? fn() : withoutFsync(this.db, fn)
+    return this.walPath === null ? fn() : withoutFsync(this.x, fn)
   }
 
   /** Resolves once everything committed before this call is on stable storage. */
@@ -165,29 +167,16 @@ function asStoreFault(error: unknown): unknown {
  * chunk whole, cursor included, and the runner does it again — never half, never twice. A process
  * crash loses nothing.
  */
-export function withoutFsync<T>(db: SqliteDatabase, fn: () => T): T {
+export function withoutFsync<T>(x: Executor, fn: () => T): T {
   // SQLite refuses to change it inside a transaction; the caller's commit decides then.
-  if (db.inTransaction) return fn()
-  const was = (prepared(db, 'PRAGMA synchronous').get() as { synchronous: number }).synchronous
-  prepared(db, 'PRAGMA synchronous = NORMAL').run()
+  if (x.db.inTransaction) return fn()
+  // Prepared once, by the executor's cache: `pragma()` prepares on every call, and this runs
+  // around every transaction (1.3 % of the dispatcher's time in P2's profile).
+  const was = (x.stmt('PRAGMA synchronous').get() as { synchronous: number }).synchronous
+  x.stmt('PRAGMA synchronous = NORMAL').run()
   try {
     return fn()
   } finally {
-    prepared(db, `PRAGMA synchronous = ${was}`).run()
+    x.stmt(`PRAGMA synchronous = ${was}`).run()
   }
-}
-
-/**
- * The pragma statements above, prepared once per connection: `pragma()` prepares its statement
- * on every call, and this runs around every transaction (1.3 % of the dispatcher's time in P2's
- * profile).
- */
-const statements = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>()
-
-function prepared(db: SqliteDatabase, sql: string): SqliteStatement {
-  let mine = statements.get(db)
-  if (!mine) statements.set(db, (mine = new Map<string, SqliteStatement>()))
-  let stmt = mine.get(sql)
-  if (!stmt) mine.set(sql, (stmt = db.prepare(sql)))
-  return stmt
 }
