@@ -9,8 +9,10 @@
  * The channel's rate limit is lifted for the figure (`per_second: 1000000`): the webhook type's
  * default (1 000/s) would otherwise be what is measured.
  */
+import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { copyDb, generateContacts, queueMessages } from './datasets.mjs'
 import { webhookChannel, writeConfig } from './lib/config.mjs'
 import { dist } from './lib/paths.mjs'
@@ -33,7 +35,7 @@ export async function runP2({ work, runs }) {
   log(`P2: ${P2_MESSAGES} messages queued in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
 
   const relay = await forkHelper('receiver.mjs')
-  const out = { webhook: [], noop: [] }
+  const out = { webhook: [], noop: [], floor: [] }
   try {
     for (let i = 0; i < runs; i++) {
       const runDir = join(dir, `webhook-${i}`)
@@ -77,10 +79,29 @@ export async function runP2({ work, runs }) {
       out.noop.push(r)
       log(`P2 no-op run ${i + 1}: ${r.rate.toFixed(0)} msg/s (${r.sends} sends, ${r.sent} sent)`)
     }
+    for (let i = 0; i < runs; i++) out.floor.push(storeFloor(template, dir, i))
   } finally {
     await relay.close()
   }
   return out
+}
+
+/**
+ * The store floor (drain-floor.mjs), in a process of its own with no daemon running: the
+ * dispatcher's store work alone on a copy of the same queue, the ceiling under which the
+ * connector, the pacing and the collector share the loop.
+ */
+function storeFloor(template, dir, run) {
+  const runDir = join(dir, `floor-${run}`)
+  mkdirSync(runDir, { recursive: true })
+  const db = copyDb(template, join(runDir, 'omnigate.db'))
+  const script = fileURLToPath(new URL('./drain-floor.mjs', import.meta.url))
+  const floor = JSON.parse(execFileSync(process.execPath, [script, db, runDir]).toString())
+  log(
+    `P2 run ${run + 1} store floor: ${floor.rate.toFixed(0)} msg/s, ` +
+      `CPU ${floor.cpuUsPerMessage.toFixed(0)} µs/message`,
+  )
+  return floor
 }
 
 async function countSent(file) {

@@ -8,8 +8,10 @@
  * own rate (webhook default, 1 000/s) while it is being enqueued — as it would in production.
  * The daemon's RSS is sampled throughout (P5's "RSS under P3 load").
  */
+import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { copyDb, generateContacts } from './datasets.mjs'
 import { AUTH, webhookChannel, writeConfig } from './lib/config.mjs'
 import { forkHelper, sampleRss, sleep, startDaemon, waitHealthy } from './lib/proc.mjs'
@@ -101,10 +103,29 @@ export async function runP3({ work, runs, load }) {
         await (process.env.BENCH_CPU_PROF ? daemon.stop() : daemon.kill())
       }
     }
+    for (const [i, run] of out.runs.entries()) run.floor = storeFloor(template, dir, i)
   } finally {
     await relay.close()
   }
   return out
+}
+
+/**
+ * The store floor (bulk-floor.mjs), in a process of its own with no daemon running: the same
+ * bulk's store work alone on a copy of the same contacts, the ceiling under which the rules, the
+ * API and the dispatcher's drain share the loop.
+ */
+function storeFloor(template, dir, run) {
+  const runDir = join(dir, `floor-${run}`)
+  mkdirSync(runDir, { recursive: true })
+  const db = copyDb(template, join(runDir, 'omnigate.db'))
+  const script = fileURLToPath(new URL('./bulk-floor.mjs', import.meta.url))
+  const floor = JSON.parse(execFileSync(process.execPath, [script, db, runDir]).toString())
+  log(
+    `P3 run ${run + 1} store floor: ${floor.recipients} recipients in ${floor.seconds.toFixed(2)} s, ` +
+      `CPU ${floor.cpuUsPerRecipient.toFixed(0)} µs/recipient`,
+  )
+  return floor
 }
 
 /** The bulk route is there when the daemon answers a dry run with 200 (not 404 / 405). */
