@@ -52,6 +52,9 @@ const config: KnipConfig = {
     'http_ece',
     // test/openapi/lint.test.ts runs node_modules/.bin/redocly.
     '@redocly/cli',
+    // imapflow's own dependencies, which its shims in scripts/bundle-shims/ load for it.
+    '@zone-eu/mailsplit',
+    'socks',
   ],
 }
 

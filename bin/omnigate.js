@@ -4,9 +4,21 @@
 import { existsSync } from 'node:fs'
 import { setFlagsFromString } from 'node:v8'
 
-// The daemon's young generation stays at its initial size through start-up and idle, and grows
-// again once load lasts (src/gateway/young-generation.ts): set before anything loads.
-if (process.argv[2] === 'serve') setFlagsFromString('--semi-space-growth-factor=1')
+// The budget of V8's dynamic tier-up for WebAssembly: 1000 × the default of 1.8 M. llhttp, the
+// HTTP parser of undici (the bundled one, and node's own behind the global fetch), is a WebAssembly
+// module. With the default, its parser function went to TurboFan after the few responses the
+// connectors read at start-up; each such compile, on a V8 worker thread, takes 24–30 MB of malloc'd
+// memory, of which 7–18 MB stayed resident in that thread's arena in about two starts of three
+// (DESIGN §8 P5, docs/benchmarks.md "P5: llhttp's tier-up"). With this budget the tier-up comes
+// after some hundreds of responses: under load, within its first second.
+const WASM_TIERING_BUDGET = 1_800_000_000
+
+if (process.argv[2] === 'serve') {
+  // The daemon's young generation stays at its initial size through start-up and idle, and grows
+  // again once load lasts (src/gateway/young-generation.ts): set before anything loads.
+  setFlagsFromString('--semi-space-growth-factor=1')
+  setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`)
+}
 
 // The bundle (scripts/bundle.mjs) when it is built, else tsc's output of the same source.
 const bundle = new URL('../dist/bundle/main.js', import.meta.url)

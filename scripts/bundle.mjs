@@ -8,8 +8,8 @@
 // qrcode (loaded only for that channel).
 // Usage: node scripts/bundle.mjs [outDir]
 import { build } from 'esbuild'
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 
 const ROOT = new URL('../', import.meta.url).pathname
 /** Base64 digits of a source map's VLQ fields. */
@@ -22,6 +22,9 @@ const out = process.argv[2] ?? join(ROOT, 'dist/bundle')
  * connector.
  */
 const DEDUPE = ['iconv-lite']
+
+/** Where the bundle keeps iconv-lite's double-byte tables, in the folder of the chunks. */
+const ICONV_TABLES = 'iconv-tables'
 
 const EXTERNAL = [
   'better-sqlite3',
@@ -55,7 +58,20 @@ const { metafile } = await build({
   external: EXTERNAL,
   // Packages the bundle replaces (scripts/bundle-shims/ says why, in each file).
   alias: { 'whatwg-url': join(ROOT, 'scripts/bundle-shims/whatwg-url.mjs') },
-  plugins: [oneCopy(DEDUPE), libmimeOnce()],
+  plugins: [
+    oneCopy(DEDUPE),
+    libmimeOnce(),
+    // For imapflow: packages of code paths an idle IMAP session never takes.
+    shim('socks', /node_modules\/imapflow\//, 'socks.mjs'),
+    shim('encoding-japanese', /node_modules\/(imapflow|libmime)\//, 'encoding-japanese.cjs'),
+    shim('@zone-eu/mailsplit', /node_modules\/imapflow\//, 'mailsplit.mjs'),
+    shim(
+      '@zone-eu/mailsplit/lib/flowed-decoder.js',
+      /node_modules\/imapflow\//,
+      'mailsplit-flowed-decoder.mjs',
+    ),
+    iconvTablesApart(),
+  ],
   // Bundled CommonJS modules call require() for Node's built-ins and the external packages.
   banner: {
     js: "import { createRequire as __omnigateRequire } from 'node:module'; const require = __omnigateRequire(import.meta.url);",
@@ -65,6 +81,7 @@ const { metafile } = await build({
 })
 // What went where (test/build/bundle.test.ts reads it).
 writeFileSync(join(out, 'meta.json'), JSON.stringify(metafile))
+copyIconvTables(metafile)
 
 // The maps keep our own code only: a position in a bundled package maps to nothing (the trace
 // shows the bundle's position there). Node holds every loaded chunk's map in memory, and the
@@ -207,16 +224,72 @@ function oneCopy(names) {
   }
 }
 
-/** An esbuild plugin: `require('libmime')` gets the ES module build's instance (the shim says why). */
+/**
+ * An esbuild plugin: `name`, imported from a file whose path matches `importers`, resolves to
+ * `scripts/bundle-shims/<file>` (each shim says why); the shim's own import of `name` is the
+ * package.
+ */
+function shim(name, importers, file) {
+  const to = join(ROOT, 'scripts/bundle-shims', file)
+  return {
+    name: `shim-${name}`,
+    setup(b) {
+      const exact = name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+      b.onResolve({ filter: new RegExp(`^${exact}$`) }, (args) =>
+        importers.test(args.importer) ? { path: to } : undefined,
+      )
+    },
+  }
+}
+
+/**
+ * An esbuild plugin: iconv-lite's double-byte tables (Shift_JIS, GBK, Big5 …: 0.4 MB of JSON, which
+ * it requires only for a text in such a charset) stay files of their own, required from the chunk
+ * that holds iconv-lite (the bundle's `require` resolves relative to it), instead of source text
+ * of the email connector's chunk, which an idle daemon holds in memory.
+ */
+function iconvTablesApart() {
+  return {
+    name: 'iconv-tables-apart',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/tables\/[\w-]+\.json$/ }, (args) =>
+        /node_modules\/iconv-lite\/encodings$/.test(args.resolveDir)
+          ? { path: `./${ICONV_TABLES}/${basename(args.path)}`, external: true }
+          : undefined,
+      )
+    },
+  }
+}
+
+/**
+ * Copies the tables of the iconv-lite the bundle holds (oneCopy keeps one) beside the chunk that
+ * requires them; throws when that chunk is not in chunks/ (the required path would not resolve).
+ */
+function copyIconvTables(meta) {
+  const input = Object.keys(meta.inputs).find((f) =>
+    f.endsWith('node_modules/iconv-lite/encodings/dbcs-data.js'),
+  )
+  if (!input) return
+  const [chunk] = Object.entries(meta.outputs).find(([, o]) => input in o.inputs) ?? []
+  if (!chunk || basename(dirname(chunk)) !== 'chunks')
+    throw new Error(`iconv-lite's tables are required from ${chunk}, not from a chunk`)
+  const tables = join(out, 'chunks', ICONV_TABLES)
+  mkdirSync(tables, { recursive: true })
+  // The metafile's paths are relative to the working directory.
+  cpSync(resolve(dirname(input), 'tables'), tables, { recursive: true })
+}
+
+/**
+ * An esbuild plugin: `libmime`, imported or required, is the ES module build's one instance, made
+ * at its first use (the shim says why).
+ */
 function libmimeOnce() {
   return {
     name: 'libmime-once',
     setup(b) {
-      b.onResolve({ filter: /^libmime$/ }, (args) =>
-        args.kind === 'require-call'
-          ? { path: join(ROOT, 'scripts/bundle-shims/libmime.cjs') }
-          : undefined,
-      )
+      b.onResolve({ filter: /^libmime$/ }, () => ({
+        path: join(ROOT, 'scripts/bundle-shims/libmime.cjs'),
+      }))
     },
   }
 }

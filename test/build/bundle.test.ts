@@ -119,13 +119,72 @@ describe('the bundle (scripts/bundle.mjs)', () => {
       'Caf=E9 =80 5',
       '',
     ].join('\r\n')
+    // A Shift_JIS body (iconv-lite's table files beside the chunks) with an ISO-2022-JP subject
+    // (encoding-japanese, evaluated at first use); both say 日本語.
+    const japanese = [
+      'From: j@example.com',
+      'Subject: =?ISO-2022-JP?B?GyRCRnxLXDhsGyhC?=',
+      'Content-Type: text/plain; charset=Shift_JIS',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      '=93=FA=96=7B=8C=EA',
+      '',
+    ].join('\r\n')
     const script = `const { simpleParser } = await import(${JSON.stringify(join(ROOT, chunk))});
-      const m = await simpleParser(Buffer.from(${JSON.stringify(mail)}));
-      process.stdout.write(JSON.stringify([m.from.value[0].name, m.subject, m.text.trim()]))`
+      const out = []
+      for (const mail of ${JSON.stringify([mail, japanese])}) {
+        const m = await simpleParser(Buffer.from(mail, 'latin1'));
+        out.push([m.from.value[0].name, m.subject, m.text.trim()])
+      }
+      process.stdout.write(JSON.stringify(out))`
     const outText = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
     })
-    expect(JSON.parse(outText)).toEqual(['Jörg', 'Grüße', 'Café € 5'])
+    expect(JSON.parse(outText)).toEqual([
+      ['Jörg', 'Grüße', 'Café € 5'],
+      ['', '日本語', '日本語'],
+    ])
+  })
+
+  it("keeps iconv-lite's double-byte tables out of the chunks' source, in files beside them", () => {
+    const tables = readdirSync(join(out, 'chunks', 'iconv-tables'))
+    expect(tables).toContain('shiftjis.json')
+    for (const [name, text] of files) {
+      // A run of cp936.json's first row, as it would be written into a chunk.
+      expect(text.includes('"8140","'), name).toBe(false)
+      expect(text.includes('["8140",'), name).toBe(false)
+    }
+  })
+
+  it("leaves out of the email connector's start what an idle IMAP session never runs", () => {
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as {
+      inputs: Record<string, { imports: { path: string; original?: string }[] }>
+    }
+    const shims = (pkg: string): string[] =>
+      Object.entries(meta.inputs)
+        .filter(([file]) => file.includes('node_modules/imapflow/'))
+        .flatMap(([, i]) => i.imports.filter((m) => m.original === pkg).map((m) => m.path))
+    // socks only with a proxy, mailsplit only for download(): each through its shim.
+    expect(shims('socks')).toEqual(['scripts/bundle-shims/socks.mjs'])
+    expect(new Set(shims('@zone-eu/mailsplit'))).toEqual(
+      new Set(['scripts/bundle-shims/mailsplit.mjs']),
+    )
+    expect(new Set(shims('libmime'))).toEqual(new Set(['scripts/bundle-shims/libmime.cjs']))
+    // What the email connector loads with it: its chunk and the chunks that one imports statically.
+    // nodemailer's mailer comes with the first send, socks with a proxy (neither, here).
+    const [email = '', text = ''] = [...files].find(([name]) => /^chunks\/email-/.test(name)) ?? []
+    const loaded = [
+      email,
+      ...[...text.matchAll(/import\s*(?:\{[^}]*\}\s*from\s*)?"\.\/([^"]+)"/g)].map(
+        (m) => `chunks/${m[1] ?? ''}`,
+      ),
+    ]
+    expect(loaded.length).toBeGreaterThan(1)
+    for (const name of loaded) {
+      const source = files.get(name) ?? ''
+      expect(source.includes('Non existing method'), `nodemailer's mailer in ${name}`).toBe(false)
+      expect(source.includes('Invalid SOCKS proxy details'), `socks in ${name}`).toBe(false)
+    }
   })
 
   it('never takes named exports of a chunk that has only a default one (a CommonJS package)', () => {

@@ -158,7 +158,7 @@ export function createWebPushConnector(
         const message = `the push payload is ${payload.length} bytes; at most ${PAYLOAD_MAX_BYTES} fit in a push`
         throw new SendError('rejected', 'text_too_long', message)
       }
-      const push = preparePush(parsed.subscription, payload, {
+      const push = await preparePush(parsed.subscription, payload, {
         vapid: { ...keys, subject },
         ttlS: ttlSeconds(settings),
         urgency: settings.urgency,

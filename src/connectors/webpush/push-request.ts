@@ -3,10 +3,12 @@
  * signs the VAPID JWT; undici posts it. web-push's own `sendNotification()` is not used: it takes
  * no AbortSignal (stop and the send deadline could not cut it short), opens a new TLS connection
  * per push instead of keeping one per push service, and speaks only https (no local test service).
+ * web-push (with its ASN.1 and big-number code) is loaded with the first push: an idle daemon held
+ * 0.5 MB of heap for it (DESIGN §8 P5).
  */
 import { createHash } from 'node:crypto'
 import { request, type Dispatcher } from 'undici'
-import webpush from 'web-push'
+import type * as WebPush from 'web-push'
 import { SendError, type SendResult } from '../types.js'
 import { fromNetworkError, fromStatus } from './send-error.js'
 import type { PushSubscriptionJson } from './subscription.js'
@@ -34,12 +36,13 @@ function topicFor(messageId: string): string {
 }
 
 /** Encrypts and signs; a subscription whose keys cannot be encrypted to is `subscription_invalid`. */
-export function preparePush(
+export async function preparePush(
   sub: PushSubscriptionJson,
   payload: Buffer,
   o: PushOptions,
-): PreparedPush {
-  let details: ReturnType<typeof webpush.generateRequestDetails>
+): Promise<PreparedPush> {
+  const webpush = (await import('web-push')).default
+  let details: ReturnType<typeof WebPush.generateRequestDetails>
   try {
     details = webpush.generateRequestDetails(sub, payload, {
       vapidDetails: {

@@ -7,7 +7,6 @@
 import { createECDH } from 'node:crypto'
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import webpush from 'web-push'
 
 /** Both halves, unpadded base64url as browsers and web-push use them. */
 export interface VapidKeys {
@@ -20,11 +19,20 @@ export interface VapidKeys {
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 
 /**
- * A fresh key pair (for `omnigate keys vapid` and the first start without configured keys).
+ * A fresh key pair (for `omnigate keys vapid` and the first start without configured keys): what
+ * web-push's `generateVAPIDKeys()` makes, without loading web-push at start (it comes with the
+ * first push: DESIGN §8 P5). The private scalar loses its leading zero bytes in `getPrivateKey()`,
+ * so it is padded back to 32; the public point is always 65 bytes, uncompressed.
  * @internal exported for tests
  */
 export function generateVapidKeys(): VapidKeys {
-  return webpush.generateVAPIDKeys()
+  const ecdh = createECDH('prime256v1')
+  const publicKey = ecdh.generateKeys()
+  const scalar = ecdh.getPrivateKey()
+  return {
+    publicKey: publicKey.toString('base64url'),
+    privateKey: Buffer.concat([Buffer.alloc(32 - scalar.length), scalar]).toString('base64url'),
+  }
 }
 
 /**

@@ -1,0 +1,2 @@
+// `@zone-eu/mailsplit/lib/flowed-decoder.js` for imapflow: see mailsplit.mjs.
+export { FlowedDecoder as default } from './mailsplit.mjs'
