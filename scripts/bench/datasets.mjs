@@ -4,8 +4,10 @@
  * row of each contact is what `ContactWriter.insert` would write), and queued messages through the
  * store's own `accept()` (group commit), exactly as the daemon writes them.
  */
+import { execFileSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { dist } from './lib/paths.mjs'
 import { phoneOf } from './lib/phones.mjs'
 
@@ -202,4 +204,13 @@ export function copyDb(from, to) {
   copyFileSync(from, to)
   if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${to}-wal`)
   return to
+}
+
+/**
+ * A store floor script (`drain-floor.mjs`, `bulk-floor.mjs`, by URL) in a process of its own, on a
+ * fresh copy of `template` in `runDir`: its one JSON line, parsed.
+ */
+export function runStoreFloor(script, template, runDir) {
+  const db = copyDb(template, join(runDir, 'omnigate.db'))
+  return JSON.parse(execFileSync(process.execPath, [fileURLToPath(script), db, runDir]).toString())
 }

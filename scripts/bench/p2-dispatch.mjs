@@ -9,11 +9,9 @@
  * The channel's rate limit is lifted for the figure (`per_second: 1000000`): the webhook type's
  * default (1 000/s) would otherwise be what is measured.
  */
-import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { copyDb, generateContacts, queueMessages } from './datasets.mjs'
+import { copyDb, generateContacts, queueMessages, runStoreFloor } from './datasets.mjs'
 import { webhookChannel, writeConfig } from './lib/config.mjs'
 import { dist } from './lib/paths.mjs'
 import { forkHelper, startDaemon } from './lib/proc.mjs'
@@ -92,11 +90,11 @@ export async function runP2({ work, runs }) {
  * connector, the pacing and the collector share the loop.
  */
 function storeFloor(template, dir, run) {
-  const runDir = join(dir, `floor-${run}`)
-  mkdirSync(runDir, { recursive: true })
-  const db = copyDb(template, join(runDir, 'omnigate.db'))
-  const script = fileURLToPath(new URL('./drain-floor.mjs', import.meta.url))
-  const floor = JSON.parse(execFileSync(process.execPath, [script, db, runDir]).toString())
+  const floor = runStoreFloor(
+    new URL('./drain-floor.mjs', import.meta.url),
+    template,
+    join(dir, `floor-${run}`),
+  )
   log(
     `P2 run ${run + 1} store floor: ${floor.rate.toFixed(0)} msg/s, ` +
       `CPU ${floor.cpuUsPerMessage.toFixed(0)} µs/message`,

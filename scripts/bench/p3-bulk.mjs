@@ -8,11 +8,9 @@
  * own rate (webhook default, 1 000/s) while it is being enqueued — as it would in production.
  * The daemon's RSS is sampled throughout (P5's "RSS under P3 load").
  */
-import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { copyDb, generateContacts } from './datasets.mjs'
+import { copyDb, generateContacts, runStoreFloor } from './datasets.mjs'
 import { AUTH, webhookChannel, writeConfig } from './lib/config.mjs'
 import { forkHelper, sampleRss, sleep, startDaemon, waitHealthy } from './lib/proc.mjs'
 import { percentile } from './lib/stats.mjs'
@@ -116,11 +114,11 @@ export async function runP3({ work, runs, load }) {
  * API and the dispatcher's drain share the loop.
  */
 function storeFloor(template, dir, run) {
-  const runDir = join(dir, `floor-${run}`)
-  mkdirSync(runDir, { recursive: true })
-  const db = copyDb(template, join(runDir, 'omnigate.db'))
-  const script = fileURLToPath(new URL('./bulk-floor.mjs', import.meta.url))
-  const floor = JSON.parse(execFileSync(process.execPath, [script, db, runDir]).toString())
+  const floor = runStoreFloor(
+    new URL('./bulk-floor.mjs', import.meta.url),
+    template,
+    join(dir, `floor-${run}`),
+  )
   log(
     `P3 run ${run + 1} store floor: ${floor.recipients} recipients in ${floor.seconds.toFixed(2)} s, ` +
       `CPU ${floor.cpuUsPerRecipient.toFixed(0)} µs/recipient`,

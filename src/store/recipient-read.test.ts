@@ -69,3 +69,28 @@ describe('contacts.recipient', () => {
     expect((await t.store.contacts.recipient(c.id)).stored).toBeNull()
   })
 })
+
+describe('identities.listByContacts', () => {
+  it('gives each contact the identities listByContact gives it, in the same order', async () => {
+    const a = await t.fx.contact().identity('tg', '1').identity('sms', '+491701111112')
+    const b = await t.fx.contact().identity('mail', 'b@example.com')
+    const none = await t.fx.contact()
+    // Two identities made in the same instant keep the order they were made in.
+    const both = await t.store.contacts.create(
+      { id: t.fx.id('ct'), first_name: 'Same' },
+      [
+        { id: t.fx.id('id'), channel: 'tg', address: '77' },
+        { id: t.fx.id('id'), channel: 'sms', address: '+491701111113' },
+      ],
+      t.fx.now(),
+    )
+    const ids = [b.id, none.id, a.id, both.id, 'ct_unknown']
+    const got = await t.store.identities.listByContacts(ids)
+    expect([...got.keys()].sort()).toEqual([a.id, b.id, both.id].sort())
+    for (const id of [a.id, b.id, both.id])
+      expect(got.get(id)).toEqual(await t.store.identities.listByContact(id))
+    expect(got.get(both.id)?.map((i) => i.channel)).toEqual(['tg', 'sms'])
+    expect(got.get(a.id)?.map((i) => i.channel)).toEqual(['tg', 'sms'])
+    expect(await t.store.identities.listByContacts([])).toEqual(new Map())
+  })
+})

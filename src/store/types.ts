@@ -589,6 +589,11 @@ export interface Store {
   }
   readonly identities: {
     listByContact(contactId: string): Promise<IdentityRecord[]>
+    /**
+     * `listByContact` for several contacts in one read (a page of search results): each id's
+     * identities, oldest first; an id with none (or unknown) is absent.
+     */
+    listByContacts(contactIds: readonly string[]): Promise<Map<string, IdentityRecord[]>>
     find(channel: string, address: string): Promise<IdentityRecord | null>
     /** Resolves false when no identity has that address. */
     setReachable(

@@ -200,3 +200,29 @@ export async function startPgCluster(): Promise<PgCluster> {
     throw error
   }
 }
+
+/**
+ * Records the text of every query sent on connections the pool hands out (`pool.connect()`: a
+ * transaction's or a batch's, one round trip each); `pool.query()` is left alone. The array fills
+ * as queries go out.
+ */
+export function recordCheckedOutQueries(pool: pg.Pool): string[] {
+  const sent: string[] = []
+  const spied = new WeakSet<pg.PoolClient>()
+  const connect = pool.connect.bind(pool) as (...a: unknown[]) => unknown
+  pool.connect = ((...args: unknown[]) => {
+    if (args.length > 0) return connect(...args)
+    return (connect() as Promise<pg.PoolClient>).then((client) => {
+      // Once per connection: the pool hands the same one out again.
+      if (spied.has(client)) return client
+      spied.add(client)
+      const query = client.query.bind(client) as (...a: unknown[]) => unknown
+      client.query = ((q: unknown, ...rest: unknown[]) => {
+        sent.push(typeof q === 'string' ? q : (q as { text: string }).text)
+        return query(q, ...rest)
+      }) as typeof client.query
+      return client
+    })
+  }) as typeof pool.connect
+  return sent
+}

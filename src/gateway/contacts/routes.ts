@@ -37,10 +37,14 @@ export const searchContacts =
     const q = i.query
     const assignee = q.assignee === 'me' ? (i.caller?.id ?? 'me') : q.assignee
     const page = await svc.store.contacts.search({ ...q, assignee, limit: q.limit })
+    // The page's identities in one read, not one per contact (P4).
+    const identities = await svc.store.identities.listByContacts(page.items.map((c) => c.id))
     return {
       status: 200,
       body: {
-        items: await Promise.all(page.items.map(async (c) => view(await withIdentities(svc, c)))),
+        items: page.items.map((contact) =>
+          view({ contact, identities: identities.get(contact.id) ?? [] }),
+        ),
         next_cursor: page.next_cursor,
       },
     }

@@ -18,6 +18,7 @@ import type {
 import { searchContactIds, searchContactRows, type SearchFilter } from './contact-search.js'
 import type { Sql } from './exec.js'
 import { IDEMPOTENCY_GET } from './message-rows.js'
+import { byContact } from '../sqlite/identity-repo.js'
 import { CONTACT_COLUMNS, toContact, toIdentity, toThread } from './rows.js'
 import type { PgContactRow, PgIdentityRow, PgThreadRow } from './rows.js'
 import type { PgSchema } from './schema.js'
@@ -31,7 +32,10 @@ const RECIPIENT_THREADS = `SELECT t.*, ARRAY(SELECT tag FROM thread_tags g WHERE
   ORDER BY tag) AS tags FROM threads t WHERE contact_id = $1 AND status IN ('open', 'snoozed')
   ORDER BY seq DESC`
 const BY_EXTERNAL_ID = `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE external_id = $1`
-const IDENTITIES_OF = `SELECT * FROM identities WHERE contact_id = $1 ORDER BY created_at`
+// Ties (identities created together) by id: ids are monotonic, so in the order they were made.
+const IDENTITIES_OF = `SELECT * FROM identities WHERE contact_id = $1 ORDER BY created_at, id`
+const IDENTITIES_OF_MANY = `SELECT * FROM identities WHERE contact_id = ANY($1)
+  ORDER BY created_at, id`
 const FACT_CONTACTS = `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE id = ANY($1)`
 const FACT_IDENTITIES = `SELECT * FROM identities WHERE contact_id = ANY($1) AND channel = $2`
 const FACT_THREADS = `SELECT * FROM threads WHERE contact_id = ANY($1)
@@ -70,9 +74,19 @@ export async function identitiesOf(sql: Sql, contactId: string): Promise<Identit
   return (await sql.rows<PgIdentityRow>(IDENTITIES_OF, [contactId])).map(toIdentity)
 }
 
+export async function identitiesOfMany(
+  sql: Sql,
+  contactIds: readonly string[],
+): Promise<Map<string, IdentityRecord[]>> {
+  if (contactIds.length === 0) return new Map()
+  return byContact(
+    (await sql.rows<PgIdentityRow>(IDENTITIES_OF_MANY, [[...contactIds]])).map(toIdentity),
+  )
+}
+
 /** `Store.contacts.recipient`: three statements (four with a key) in one round trip. */
 export async function recipientRead(
-  sql: Sql,
+  sql: Pick<Sql, 'many'>,
   id: string,
   key: IdempotencyKey | undefined,
 ): Promise<RecipientRead> {

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   createTestDatabase,
   dropTestDatabase,
+  recordCheckedOutQueries,
   testStoreDialect,
   uniqueDatabaseName,
 } from '../../../test/helpers/postgres.js'
@@ -18,24 +19,7 @@ describe.skipIf(testStoreDialect() !== 'postgres')('transactions on pg (exec.ts)
   beforeEach(async () => {
     name = uniqueDatabaseName('exec')
     pool = openPool({ url: await createTestDatabase(name), pool: 2 })
-    sent = []
-    const spied = new WeakSet<pg.PoolClient>()
-    // Connections the transactions check out (pool.query, with its callback, is left alone).
-    const connect = pool.connect.bind(pool) as (...a: unknown[]) => unknown
-    pool.connect = ((...args: unknown[]) => {
-      if (args.length > 0) return connect(...args)
-      return (connect() as Promise<pg.PoolClient>).then((client) => {
-        // Once per connection: the pool hands the same one out again.
-        if (spied.has(client)) return client
-        spied.add(client)
-        const query = client.query.bind(client) as (...a: unknown[]) => unknown
-        client.query = ((q: unknown, ...rest: unknown[]) => {
-          sent.push(typeof q === 'string' ? q : (q as { text: string }).text)
-          return query(q, ...rest)
-        }) as typeof client.query
-        return client
-      })
-    }) as typeof pool.connect
+    sent = recordCheckedOutQueries(pool)
     await pool.query(
       'CREATE TABLE exec_t (s text, n bigint, b boolean, j json, a text[], y bytea, z text)',
     )
@@ -136,6 +120,32 @@ describe.skipIf(testStoreDialect() !== 'postgres')('transactions on pg (exec.ts)
         ["SELECT current_setting('synchronous_commit') AS v", []],
       ]),
     ).toEqual([[], [{ v: 'off' }]])
+  })
+
+  it('manyAndCommit() sends COMMIT with its batch: one round trip, nothing after it', async () => {
+    const rows = await inTransaction(pool, async (s) => {
+      await s.later(INSERT, ['a', 1, true, '{}', [], null, null])
+      return s.manyAndCommit([['SELECT count(*)::int AS n FROM exec_t', []]])
+    })
+    expect(rows).toEqual([[{ n: 1 }]])
+    expect(sent).toHaveLength(1)
+    expect(sent[0]).toMatch(/^(PREPARE [^;]*;\n){2}BEGIN;\nEXECUTE [^;]*;\nEXECUTE \w+;\nCOMMIT$/s)
+    expect((await pool.query('SELECT count(*)::int AS n FROM exec_t')).rows[0]).toEqual({ n: 1 })
+    // A statement after the last batch is a bug: it throws and the commit stands.
+    const late = inTransaction(pool, async (s) => {
+      await s.manyAndCommit([['SELECT 1 AS one', []]])
+      await s.run(INSERT, ['b', 2, true, '{}', [], null, null])
+    })
+    await expect(late).rejects.toThrow(/committed by its last batch/)
+    expect((await pool.query('SELECT count(*)::int AS n FROM exec_t')).rows[0]).toEqual({ n: 1 })
+    // A batch that fails fails its COMMIT with it: the transaction is rolled back.
+    await pool.query('ALTER TABLE exec_t ADD CONSTRAINT exec_t_pos CHECK (n > 0)')
+    const bad = inTransaction(pool, async (s) => {
+      await s.later(INSERT, ['c', 3, true, '{}', [], null, null])
+      await s.manyAndCommit([['INSERT INTO exec_t (s, n) VALUES ($1, $2)', ['d', -1]]])
+    })
+    await expect(bad).rejects.toMatchObject({ code: '23514' })
+    expect((await pool.query('SELECT count(*)::int AS n FROM exec_t')).rows[0]).toEqual({ n: 1 })
   })
 
   it('a connection prepares a text once; after a failed batch that prepared, it is dropped', async () => {

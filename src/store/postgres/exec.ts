@@ -39,6 +39,12 @@ export interface Sql {
    * as pg would send them), run in order. The rows of each, in order.
    */
   many(statements: readonly Statement[]): Promise<unknown[][]>
+  /**
+   * `many()` as a transaction's last step: in a transaction its COMMIT goes in the same round
+   * trip, and the transaction takes no further statement (the commit after the callback is then
+   * nothing more to send). Outside one, just `many()`.
+   */
+  manyAndCommit(statements: readonly Statement[]): Promise<unknown[][]>
 }
 
 /** A statement text and its `$n` parameters. */
@@ -110,6 +116,7 @@ function sqlOf(
 ): Sql {
   return {
     many,
+    manyAndCommit: many,
     rows: async (text, params) => (await exec(text, params)).rows as never,
     one: async (text, params) => (await exec(text, params)).rows[0] as never,
     run: async (text, params) => (await exec(text, params)).rowCount ?? 0,
@@ -246,6 +253,8 @@ class TxSql {
   private pending: string[]
   /** Something was sent: the transaction is open on the server. */
   private sent = false
+  /** COMMIT went out with a last batch (`manyAndCommit`). */
+  private committed = false
   /** What opens the transaction (BEGIN, settings), sent with the first statement. */
   private readonly opening: number
   /** Its batches, with the `PREPARE`s the statements in `pending` need. */
@@ -260,6 +269,7 @@ class TxSql {
     this.opening = this.pending.length
     this.batch = new Preparing(client)
     const exec = async (text: string, params: readonly unknown[] = []): Promise<pg.QueryResult> => {
+      this.open()
       if (this.pending.length > 0)
         return (await this.send([this.batch.statement(text, params)])).at(-1) as pg.QueryResult
       try {
@@ -273,17 +283,32 @@ class TxSql {
       const texts = statements.map(([t, p]) => this.batch.statement(t, p))
       return lastRows(await this.send(texts), statements.length)
     }
+    const manyAndCommit: Sql['manyAndCommit'] = async (statements) => {
+      const texts = statements.map(([t, p]) => this.batch.statement(t, p))
+      const results = await this.send([...texts, 'COMMIT'])
+      this.committed = true
+      return lastRows(results.slice(0, -1), statements.length)
+    }
     this.sql = {
       ...sqlOf(exec, many),
-      later: (text, params = []) => {
+      manyAndCommit,
+      // Async so a call after the last batch rejects rather than throws; the push is at once.
+      // eslint-disable-next-line @typescript-eslint/require-await
+      later: async (text, params = []) => {
+        this.open()
         this.pending.push(this.batch.statement(text, params))
-        return Promise.resolve()
       },
     }
   }
 
+  /** Throws once the transaction was committed by its last batch: nothing may follow it. */
+  private open(): void {
+    if (this.committed) throw new Error('the transaction was committed by its last batch')
+  }
+
   /** Everything pending, then `texts`, as one simple query: all their results. */
   private send(texts: readonly string[]): Promise<pg.QueryResult[]> {
+    this.open()
     const batch = [...this.pending, ...texts]
     this.pending = []
     this.sent = true
@@ -291,6 +316,8 @@ class TxSql {
   }
 
   async commit(): Promise<void> {
+    // Committed with its last batch (`manyAndCommit`).
+    if (this.committed) return
     // Nothing was asked of the server: no transaction to open or commit.
     if (this.unsent && this.pending.length === this.opening) return
     await this.send(['COMMIT'])

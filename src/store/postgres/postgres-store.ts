@@ -37,6 +37,7 @@ import * as threads from './thread-reads.js'
 import { mergedIds } from './merge-rows.js'
 import { pgTxPort } from './tx-port.js'
 import { PgGroupAccept } from './group-accept.js'
+import { readGroup } from './read-group.js'
 import { webchatRows } from './webchat-rows.js'
 
 const KV_GET = `SELECT value FROM kv WHERE scope = $1 AND key = $2`
@@ -54,6 +55,8 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
   const db = new Kysely<PgSchema>({ dialect: new PostgresDialect({ pool }) })
   const work = new InFlight()
   const sql = work.guard(sqlOnPool(pool))
+  // A send's recipient facts: the reads of one turn share a round trip (read-group.ts).
+  const reads = readGroup(sql)
   /** Tracked for close(); the driver's connection failures as store faults (pg-faults.ts). */
   const edge = <T>(fn: () => Promise<T>): Promise<T> =>
     work.track(async () => {
@@ -94,7 +97,7 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
     contacts: {
       ...core.contacts,
       get: (id) => getContact(sql, id),
-      recipient: (id, key) => contacts.recipientRead(sql, id, key),
+      recipient: (id, key) => contacts.recipientRead(reads, id, key),
       findByExternalId: (externalId) => contacts.contactByExternalId(sql, externalId),
       // Built by kysely's query builder on the pool: the same edge as raw statements.
       search: (s) => edge(() => contacts.searchContacts(db, s)),
@@ -106,6 +109,7 @@ export function createPostgresStore(pool: pg.Pool, url: string): PostgresStore {
     identities: {
       ...core.identities,
       listByContact: (contactId) => contacts.identitiesOf(sql, contactId),
+      listByContacts: (contactIds) => contacts.identitiesOfMany(sql, contactIds),
       find: (channel, address) => findIdentity(sql, channel, address),
     },
     threads: {
@@ -222,6 +226,7 @@ class InFlight {
       run: (text, params) => this.track(() => sql.run(text, params)),
       later: (text, params) => this.track(() => sql.later(text, params)),
       many: (statements) => this.track(() => sql.many(statements)),
+      manyAndCommit: (statements) => this.track(() => sql.manyAndCommit(statements)),
     }
   }
 

@@ -73,7 +73,10 @@ const DEAD_TAKE = `DELETE FROM webhook_dead_letters WHERE id = $1 RETURNING ${DE
 const WEBHOOK_REQUEUE = `INSERT INTO webhook_outbox (event_id, target, payload, due_at)
   VALUES ($1, $2, $3, $4) RETURNING id`
 
-/** Call inside a transaction: the lease and the `sending` marks commit together. */
+/**
+ * Call inside a transaction, as its only work: the lease and the `sending` marks commit together,
+ * the COMMIT sent with the batch's reads.
+ */
 export async function leaseOutbox(
   sql: Sql,
   nowMs: number,
@@ -96,9 +99,9 @@ export async function leaseOutbox(
   if (jobs.length === 0) return jobs
   const at = new Date(nowMs).toISOString()
   const ids = jobs.map((j) => j.messageId)
-  // The marks, the messages as marked, their attachments and their contacts' names: one round
-  // trip (run in order, each statement seeing the ones before it).
-  const [, rows, found, names] = (await sql.many([
+  // The marks, the messages as marked, their attachments and their contacts' names, and the
+  // COMMIT: one round trip (run in order, each statement seeing the ones before it).
+  const [, rows, found, names] = (await sql.manyAndCommit([
     [MARK_SENDING, [at, ids]],
     [MESSAGES, [ids]],
     [ATTACHMENTS_OF, [ids]],

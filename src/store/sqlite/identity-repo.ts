@@ -14,6 +14,10 @@ const INSERT = `INSERT INTO identities (id, contact_id, channel, address, reacha
   VALUES (?, ?, ?, ?, 1, ?)`
 const FIND = `SELECT * FROM identities WHERE channel = ? AND address = ?`
 const OF_CONTACT = `SELECT * FROM identities WHERE contact_id = ? ORDER BY created_at`
+// Each contact's rows in OF_CONTACT's order: ties (identities created together) by rowid, the
+// order the single read's index gives them in.
+const OF_CONTACTS = `SELECT * FROM identities WHERE contact_id IN (SELECT value FROM json_each(?))
+  ORDER BY created_at, rowid`
 const TAKEN = 'identities.channel, identities.address'
 // A person writing is reachable again; last_inbound_at never moves back (late deliveries).
 const MARK_INBOUND = `UPDATE identities SET first_inbound_at = coalesce(first_inbound_at, ?),
@@ -27,6 +31,11 @@ export class IdentityRepo {
 
   listByContact(contactId: string): IdentityRecord[] {
     return (this.x.stmt(OF_CONTACT).all(contactId) as IdentitiesTable[]).map(toIdentity)
+  }
+
+  listByContacts(contactIds: readonly string[]): Map<string, IdentityRecord[]> {
+    const rows = this.x.stmt(OF_CONTACTS).all(JSON.stringify(contactIds)) as IdentitiesTable[]
+    return byContact(rows.map(toIdentity))
   }
 
   find(channel: string, address: string): IdentityRecord | null {
@@ -60,4 +69,15 @@ export class IdentityRepo {
   markInbound(id: string, at: string): void {
     this.x.stmt(MARK_INBOUND).run(at, at, at, id)
   }
+}
+
+/** Identities grouped by contact, each group in the order given. */
+export function byContact(list: readonly IdentityRecord[]): Map<string, IdentityRecord[]> {
+  const out = new Map<string, IdentityRecord[]>()
+  for (const i of list) {
+    const group = out.get(i.contact_id)
+    if (group) group.push(i)
+    else out.set(i.contact_id, [i])
+  }
+  return out
 }

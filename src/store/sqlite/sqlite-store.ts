@@ -148,6 +148,7 @@ export function createSqliteStore(
     identities: {
       ...core.identities,
       listByContact: (contactId) => promised(() => identities.listByContact(contactId)),
+      listByContacts: (contactIds) => promised(() => identities.listByContacts(contactIds)),
       find: (channel, address) => promised(() => identities.find(channel, address)),
     },
     threads: {
