@@ -3,7 +3,7 @@
  * `POST /v1/channels/{name}/webchat/session` (external_id + user_hash, as a site's page would),
  * then holds one SSE stream each (`GET …/webchat/stream?token=`, plain node:http: one socket per
  * visitor, like 2 000 browsers) and stamps when each `message` event arrives.
- * Stamps are `performance.timeOrigin + performance.now()` (ms): comparable with the parent's.
+ * Stamps are `process.hrtime` (ms of the machine's monotonic clock): comparable with the parent's.
  * IPC: `ready`; `open` {url, channel, secret, origin, count} → {contacts}; `count` → {count};
  * `arrivals` → {arrivals: [[message_id, ms]], open, errors}; `close`.
  */
@@ -19,7 +19,7 @@ const streams = []
 const arrivals = []
 let errors = 0
 
-const now = () => performance.timeOrigin + performance.now()
+const now = () => Number(process.hrtime.bigint()) / 1e6
 
 serveIpc({
   ready: () => ({}),
