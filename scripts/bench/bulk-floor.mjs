@@ -13,6 +13,7 @@
  * Usage: node scripts/bench/bulk-floor.mjs DB DATA_DIR
  */
 import { dist } from './lib/paths.mjs'
+import { sendPlan } from './lib/plans.mjs'
 
 const { openStore } = await import(dist('store/index.js'))
 const { openDatabase } = await import(dist('store/sqlite/open-database.js'))
@@ -33,38 +34,12 @@ read.close()
 
 const store = await openStore({ file, dataDir })
 
-/** The plan the runner builds for a recipient with an identity and no active thread. */
-function plan(bulkId, f, now, dueAt) {
-  return {
-    now,
-    contact: { existing: f.contact.id },
-    identity: { existing: f.identity.id },
-    thread: {
-      create: { id: newId('th'), channel: CHANNEL, assignee: null, tags: [] },
-      singleOpen: true,
-      actor: 'bench',
-    },
-    message: {
-      id: newId('msg'),
-      channel: CHANNEL,
-      author: { kind: 'app', id: 'bench' },
-      address: f.identity.address,
-      text: `Hello ${f.contact.first_name ?? ''}, this is the bulk`,
-      template: null,
-      email: null,
-      bulk_id: bulkId,
-    },
-    attachments: [],
-    outbox: { dueAt, recipientKey: `${CHANNEL}:${f.identity.address}` },
-    events: [],
-  }
-}
-
 try {
   const cpu = process.cpuUsage()
   const start = performance.now()
-  const now = new Date().toISOString()
-  let due = Date.now()
+  const at = new Date()
+  const now = at.toISOString()
+  let due = at.getTime()
   const bulk = await store.bulk.create(
     {
       id: newId('bulk'),
@@ -85,7 +60,10 @@ try {
     for (const id of ids) {
       const f = facts.get(id)
       if (!f?.identity || optedOut.has(id)) continue
-      plans.push(plan(bulk.id, f, now, due))
+      const to = { contactId: id, identityId: f.identity.id, address: f.identity.address }
+      const text = `Hello ${f.contact.first_name ?? ''}, this is the bulk`
+      // No open thread: the plan opens one, as the runner's does for such a contact.
+      plans.push(sendPlan(to, { channel: CHANNEL, text, at, dueAt: due, bulkId: bulk.id }))
       due += INTERVAL_MS
     }
     const rec = await store.bulk.applyChunk({

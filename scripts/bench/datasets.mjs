@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { dist } from './lib/paths.mjs'
 import { phoneOf } from './lib/phones.mjs'
+import { sendPlan } from './lib/plans.mjs'
 
 export { phoneOf }
 
@@ -135,56 +136,24 @@ export function generateContacts(
  */
 export async function queueMessages(file, dataDir, { channel, contactIds, perContact = 1 }) {
   const store = await openStore({ file, dataDir })
+  // Each contact's identity on the channel: who the sends go to.
   const db = openDatabase(file, { readonly: true })
-  const phoneById = new Map(
+  const people = new Map(
     db
-      .prepare('SELECT contact_id, address FROM identities WHERE channel = ?')
+      .prepare('SELECT contact_id, id, address FROM identities WHERE channel = ?')
       .all(channel)
-      .map((r) => [r.contact_id, r.address]),
-  )
-  const identityById = new Map(
-    db
-      .prepare('SELECT contact_id, id FROM identities WHERE channel = ?')
-      .all(channel)
-      .map((r) => [r.contact_id, r.id]),
+      .map((r) => [
+        r.contact_id,
+        { contactId: r.contact_id, identityId: r.id, address: r.address, threadId: null },
+      ]),
   )
   db.close()
-  const threads = new Map()
   let queued = 0
   for (let round = 0; round < perContact; round++) {
     const pending = []
     for (const contactId of contactIds) {
-      const address = phoneById.get(contactId)
-      const now = new Date()
-      const threadId = threads.get(contactId)
-      const thread = threadId
-        ? { reuse: threadId, assign: null, addTags: [], actor: 'bench' }
-        : {
-            create: { id: newId('th'), channel, assignee: null, tags: [] },
-            singleOpen: true,
-            actor: 'bench',
-          }
-      if (!threadId) threads.set(contactId, thread.create.id)
-      pending.push(
-        store.accept({
-          now: now.toISOString(),
-          contact: { existing: contactId },
-          identity: { existing: identityById.get(contactId) },
-          thread,
-          message: {
-            id: newId('msg'),
-            channel,
-            author: { kind: 'app', id: 'bench' },
-            address,
-            text: `Hello, this is bench message ${queued++}`,
-            template: null,
-            email: null,
-          },
-          attachments: [],
-          outbox: { dueAt: now.getTime(), recipientKey: `${channel}:${address}` },
-          events: [],
-        }),
-      )
+      const text = `Hello, this is bench message ${queued++}`
+      pending.push(store.accept(sendPlan(people.get(contactId), { channel, text })))
       // Let group commit flush in batches instead of holding 100 000 plans in memory.
       if (pending.length >= 5_000) await Promise.all(pending.splice(0))
     }

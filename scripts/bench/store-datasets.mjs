@@ -6,6 +6,7 @@
  */
 import { dist } from './lib/paths.mjs'
 import { phoneOf } from './lib/phones.mjs'
+import { sendPlan } from './lib/plans.mjs'
 
 const { openStore } = await import(dist('store/index.js'))
 const { newId } = await import(dist('gateway/ids.js'))
@@ -44,34 +45,9 @@ export async function fillStore(storeOpts, { channel, contacts, perContact = 0 }
     let queued = 0
     for (let round = 0; round < perContact; round++) {
       await inBatches(contacts, async (n) => {
-        const p = people[n]
-        const at = new Date()
-        const thread = p.threadId
-          ? { reuse: p.threadId, assign: null, addTags: [], actor: 'bench' }
-          : {
-              create: { id: newId('th'), channel, assignee: null, tags: [] },
-              singleOpen: true,
-              actor: 'bench',
-            }
-        if (!p.threadId) p.threadId = thread.create.id
-        await store.accept({
-          now: at.toISOString(),
-          contact: { existing: p.contactId },
-          identity: { existing: p.identityId },
-          thread,
-          message: {
-            id: newId('msg'),
-            channel,
-            author: { kind: 'app', id: 'bench' },
-            address: p.address,
-            text: `Hello, this is bench message ${queued++}`,
-            template: null,
-            email: null,
-          },
-          attachments: [],
-          outbox: { dueAt: at.getTime(), recipientKey: `${channel}:${p.address}` },
-          events: [],
-        })
+        await store.accept(
+          sendPlan(people[n], { channel, text: `Hello, this is bench message ${queued++}` }),
+        )
       })
     }
     return people.map((p) => p.contactId)

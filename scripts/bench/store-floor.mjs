@@ -12,6 +12,7 @@
 import { join } from 'node:path'
 import { dist } from './lib/paths.mjs'
 import { phoneOf } from './lib/phones.mjs'
+import { sendPlan } from './lib/plans.mjs'
 
 const { openStore } = await import(dist('store/index.js'))
 const { newId } = await import(dist('gateway/ids.js'))
@@ -41,59 +42,34 @@ let sent = 0
 /** One send as the API plans it for an existing contact (its thread opened by the first). */
 function accept(p) {
   const at = new Date()
-  const thread = p.threadId
-    ? { reuse: p.threadId, assign: null, addTags: [], actor: 'bench' }
-    : {
-        create: { id: newId('th'), channel: CHANNEL, assignee: null, tags: [] },
-        singleOpen: true,
-        actor: 'bench',
-      }
-  p.threadId ??= thread.create.id
-  const id = newId('msg')
-  const text = `Hello, this is bench message ${sent++}`
-  return store.accept({
-    now: at.toISOString(),
-    contact: { existing: p.contactId },
-    identity: { existing: p.identityId },
-    thread,
-    message: {
+  const plan = sendPlan(p, { channel: CHANNEL, text: `Hello, this is bench message ${sent++}`, at })
+  const { id, text } = plan.message
+  // The 202's body is stored with the key, as the API stores it (about this size).
+  plan.idempotency = {
+    keyId: 'bench',
+    key: newId('key'),
+    bodyHash: 'f'.repeat(64),
+    status: 202,
+    response: JSON.stringify({
       id,
+      status: 'queued',
       channel: CHANNEL,
+      contact_id: p.contactId,
+      thread_id: p.threadId,
+      direction: 'out',
       author: { kind: 'app', id: 'bench' },
       address: p.address,
+      to: p.address,
       text,
       template: null,
       email: null,
-    },
-    attachments: [],
-    outbox: { dueAt: at.getTime(), recipientKey: `${CHANNEL}:${p.address}` },
-    events: [],
-    // The 202's body is stored with the key, as the API stores it (about this size).
-    idempotency: {
-      keyId: 'bench',
-      key: newId('key'),
-      bodyHash: 'f'.repeat(64),
-      status: 202,
-      response: JSON.stringify({
-        id,
-        status: 'queued',
-        channel: CHANNEL,
-        contact_id: p.contactId,
-        thread_id: p.threadId,
-        direction: 'out',
-        author: { kind: 'app', id: 'bench' },
-        address: p.address,
-        to: p.address,
-        text,
-        template: null,
-        email: null,
-        attachments: [],
-        created_at: at.toISOString(),
-        send_at: null,
-        deferred_until: null,
-      }),
-    },
-  })
+      attachments: [],
+      created_at: at.toISOString(),
+      send_at: null,
+      deferred_until: null,
+    }),
+  }
+  return store.accept(plan)
 }
 
 try {

@@ -13,9 +13,9 @@ import { uniqueViolation } from './unique-violation.js'
 const INSERT = `INSERT INTO identities (id, contact_id, channel, address, reachable, created_at)
   VALUES (?, ?, ?, ?, 1, ?)`
 const FIND = `SELECT * FROM identities WHERE channel = ? AND address = ?`
-const OF_CONTACT = `SELECT * FROM identities WHERE contact_id = ? ORDER BY created_at`
-// Each contact's rows in OF_CONTACT's order: ties (identities created together) by rowid, the
-// order the single read's index gives them in.
+// Oldest first; identities created together (one instant) in the order they were made.
+const OF_CONTACT = `SELECT * FROM identities WHERE contact_id = ? ORDER BY created_at, rowid`
+// Each contact's rows in OF_CONTACT's order.
 const OF_CONTACTS = `SELECT * FROM identities WHERE contact_id IN (SELECT value FROM json_each(?))
   ORDER BY created_at, rowid`
 const TAKEN = 'identities.channel, identities.address'
