@@ -29,8 +29,12 @@ if (!existsSync(entry)) {
   )
   process.exit(1)
 }
-// Stack traces name src/ files and lines, through the bundle's source maps.
-if (entry === bundle) process.setSourceMapsEnabled(true)
+// Stack traces name src/ files and lines, through the bundle's source maps, each read when a trace
+// first needs it (src/stack-traces.ts says why not Node's own source-map support).
+if (entry === bundle) {
+  const { mapStackTraces } = await import(new URL('stack-traces.js', bundle).href)
+  mapStackTraces(new URL('./', bundle))
+}
 const { main } = await import(entry.href)
 const code = await main(process.argv.slice(2))
 // Exit now rather than when the event loop drains: a natural exit first closes node's signal

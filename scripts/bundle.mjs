@@ -1,7 +1,7 @@
 // Bundles the daemon (src/main.ts) into dist/bundle/: main.js plus a chunk for each part loaded
 // only when used (a connector's SDK, the PostgreSQL store, `omnigate copy`), minified with names
-// kept, and source maps that point at src/ (bin/omnigate.js runs it with source maps on, so stack
-// traces read as before). Why: an idle daemon holds its modules' source text in memory, and a
+// kept, and source maps that point at src/ (bin/omnigate.js maps stack traces through them with
+// stack-traces.js, the bundle's second entry, so traces read as before). Why: an idle daemon holds its modules' source text in memory, and a
 // minified bundle holds less (DESIGN §8 P5, docs/benchmarks.md "The footprint").
 // Left out, loaded from node_modules as they are: native addons (better-sqlite3), pino (its
 // transports start worker threads from files of its own), and WhatsApp Web's browser stack with
@@ -40,7 +40,11 @@ const EXTERNAL = [
 
 rmSync(out, { recursive: true, force: true })
 const { metafile } = await build({
-  entryPoints: { main: join(ROOT, 'src/main.ts') },
+  // stack-traces.js: what bin/omnigate.js installs before main.js loads (src/stack-traces.ts).
+  entryPoints: {
+    main: join(ROOT, 'src/main.ts'),
+    'stack-traces': join(ROOT, 'src/stack-traces.ts'),
+  },
   outdir: out,
   bundle: true,
   splitting: true,
@@ -71,6 +75,12 @@ const { metafile } = await build({
       'mailsplit-flowed-decoder.mjs',
     ),
     iconvTablesApart(),
+    // zod's `z.locales` and `z.core.locales`.
+    shim(
+      '../locales/index.js',
+      /node_modules\/zod\/v4\/(classic\/external|core\/index)\.js$/,
+      'zod-locales.mjs',
+    ),
   ],
   // Bundled CommonJS modules call require() for Node's built-ins and the external packages.
   banner: {
@@ -84,8 +94,9 @@ writeFileSync(join(out, 'meta.json'), JSON.stringify(metafile))
 copyIconvTables(metafile)
 
 // The maps keep our own code only: a position in a bundled package maps to nothing (the trace
-// shows the bundle's position there). Node holds every loaded chunk's map in memory, and the
-// packages' mappings were most of them (3.5 MB of an idle daemon's 88).
+// shows the bundle's position there). A map is read when a trace first passes through its chunk
+// and then kept, and the packages' mappings were most of them (3.5 MB of an idle daemon's 88 when
+// Node read every map at load).
 for (const dir of [out, join(out, 'chunks')]) {
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.js.map'))) {
     const file = join(dir, name)

@@ -94,6 +94,41 @@ describe('the bundle (scripts/bundle.mjs)', () => {
     ).toBe(false)
   })
 
+  it('names src/ lines in stack traces through stack-traces.js, as bin/omnigate.js installs it', () => {
+    // An argv whose first read throws: the frame below the getter is main() in main.js.
+    const code = `const dir = new URL(${JSON.stringify(`file://${out}/`)})
+      const { mapStackTraces } = await import(new URL('stack-traces.js', dir).href)
+      mapStackTraces(dir)
+      const { main } = await import(new URL('main.js', dir).href)
+      const argv = new Proxy([], { get() { throw new Error('probe') } })
+      const e = await main(argv).catch((e) => e)
+      process.stdout.write(e.stack)`
+    const stack = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    })
+    const lines = stack.split('\n')
+    expect(lines[0]).toBe('Error: probe')
+    const frame = /^ {4}at main \((.+):(\d+):(\d+)\)$/.exec(lines[2] ?? '')
+    expect(frame?.[1]).toBe(join(ROOT, 'src/main.ts'))
+    // The line that reads argv.
+    const line = readFileSync(join(ROOT, 'src/main.ts'), 'utf8').split('\n')[Number(frame?.[2]) - 1]
+    expect(line).toMatch(/= argv\b/)
+    // A frame outside the bundle keeps its own position.
+    expect(lines[1]).toMatch(/^ {4}at Object\.get \(.*:\d+:\d+\)$/)
+    expect(lines[1]).not.toContain('/src/')
+  })
+
+  it("holds zod's English locale only (scripts/bundle-shims/zod-locales.mjs)", () => {
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as {
+      inputs: Record<string, unknown>
+    }
+    const locales = Object.keys(meta.inputs).filter((f) =>
+      f.includes('node_modules/zod/v4/locales/'),
+    )
+    expect(locales).toEqual(['node_modules/zod/v4/locales/en.js'])
+  })
+
   it('holds one copy of libmime and of iconv-lite, and mail parses through them', () => {
     const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as {
       inputs: Record<string, unknown>
