@@ -143,6 +143,8 @@ export class OutcomeBatch {
   private retryTimer: NodeJS.Timeout | null = null
   /** The flush under way (its reads and its transaction), awaited by `close`. */
   private flushing: Promise<void> | null = null
+  /** Outcomes came while a flush was under way: they go in one flush right after it. */
+  private again = false
 
   constructor(
     private readonly svc: Services,
@@ -161,9 +163,24 @@ export class OutcomeBatch {
     if (this.pending.length === 1) setImmediate(() => void this.flush())
   }
 
-  /** Writes what was recorded. A store fault keeps it for another try unless stopped. */
+  /**
+   * Writes what was recorded. A store fault keeps it for another try unless stopped. One flush at
+   * a time, like group commit: what is recorded during one goes in the next, as soon as it ends.
+   * Each flush is a transaction (on PostgreSQL a round trip, a WAL flush and a notification), and
+   * ticks' flushes running side by side each carried a few outcomes.
+   */
   flush(): Promise<void> {
-    const run = this.write()
+    if (this.flushing) {
+      this.again = true
+      return this.flushing
+    }
+    const run = this.write().finally(() => {
+      this.flushing = null
+      if (!this.again) return
+      this.again = false
+      // After a store fault the retry timer flushes, at its time.
+      if (this.pending.length > 0 && !this.retryTimer) void this.flush()
+    })
     this.flushing = run
     return run
   }
