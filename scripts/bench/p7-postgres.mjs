@@ -180,17 +180,36 @@ export async function runP7({ work, runs, durationS, load }) {
           })
           await relay.request({ cmd: 'reset' })
           const done = relay.request({ cmd: 'expect', n: DRAIN_MESSAGES })
+          const cpu0 = { relay: cpuSeconds(relay.pid), server: clusterCpu(out.server.postmaster) }
           const daemons = await startAll(config, runDir, count)
           let r
+          let cpu
           try {
             r = await done
+            // The daemons' CPU from their start (start-up is ≈ 0.3 s of it: a few % of a drain).
+            cpu = {
+              daemons: daemons.reduce((a, d) => a + cpuSeconds(d.pid), 0),
+              relay: cpuSeconds(relay.pid) - cpu0.relay,
+              server:
+                kind === 'sqlite' || cpu0.server === null
+                  ? null
+                  : clusterCpu(out.server.postmaster) - cpu0.server,
+            }
           } finally {
             await Promise.all(daemons.map((d) => d.stop()))
           }
           const rate = ((DRAIN_MESSAGES - 1) / (r.doneAt - r.firstAt)) * 1000
-          out.drain[kind].push({ rate, requests: r.total })
+          const perMessage = (s) => (s === null ? null : (s * 1e6) / DRAIN_MESSAGES)
+          const used = {
+            daemonCpuUs: perMessage(cpu.daemons),
+            serverCpuUs: perMessage(cpu.server),
+            relayCpuUs: perMessage(cpu.relay),
+          }
+          out.drain[kind].push({ rate, requests: r.total, ...used })
           log(
-            `P7 drain ${kind} run ${i + 1}: ${rate.toFixed(0)} msg/s (${r.total} requests for ${DRAIN_MESSAGES} messages)`,
+            `P7 drain ${kind} run ${i + 1}: ${rate.toFixed(0)} msg/s (${r.total} requests for ${DRAIN_MESSAGES} messages), ` +
+              `CPU per message: daemon ${used.daemonCpuUs.toFixed(0)} µs, PostgreSQL ` +
+              `${used.serverCpuUs?.toFixed(0) ?? '—'} µs, receiver ${used.relayCpuUs.toFixed(0)} µs`,
           )
           if (kind !== 'sqlite') await db.drop(`omnigate_p7_drain_${kind}_${i}`)
         }

@@ -148,6 +148,30 @@ const ROWS = [
     'pg',
   ],
   ['P7', 'drain PostgreSQL ÷ SQLite', (r) => ratios(r.drain, 'rate'), ge(0.5)],
+  [
+    'P7',
+    'drain CPU per message, SQLite daemon (µs)',
+    (r) => r.drain.sqlite.map((x) => x.daemonCpuUs).filter((x) => x !== undefined),
+    null,
+  ],
+  [
+    'P7',
+    'drain CPU per message, PostgreSQL daemon (µs)',
+    (r) => r.drain.postgres.map((x) => x.daemonCpuUs).filter((x) => x !== undefined),
+    null,
+  ],
+  [
+    'P7',
+    'drain CPU per message, PostgreSQL server (µs)',
+    (r) => r.drain.postgres.map((x) => x.serverCpuUs).filter((x) => x != null),
+    null,
+  ],
+  [
+    'P7',
+    'drain CPU per message, webhook receiver, PostgreSQL run (µs)',
+    (r) => r.drain.postgres.map((x) => x.relayCpuUs).filter((x) => x !== undefined),
+    null,
+  ],
   ['P7', 'drain, 3 daemons on 1 PostgreSQL (msg/s)', (r) => r.drain.three.map((x) => x.rate), null],
   [
     'P8',

@@ -43,7 +43,38 @@ function run(hold: boolean): { start: number; held: number; released: boolean; g
   return JSON.parse(out) as { start: number; held: number; released: boolean; grown: number }
 }
 
+/**
+ * A child node with the growth factor held: the watcher on, a burst of allocations for `burstMs`
+ * (dozens of scavenges), then idle for 1.5 s. Whether the watcher let the young generation grow.
+ */
+function burst(burstMs: number): boolean {
+  const code = `
+    import { setFlagsFromString } from 'node:v8'
+    setFlagsFromString('--semi-space-growth-factor=1')
+    const { releaseYoungGenerationUnderLoad } = await import(process.env.MODULE)
+    let released = false
+    releaseYoungGenerationUnderLoad(() => { released = true })
+    let keep = []
+    const until = performance.now() + ${burstMs}
+    while (performance.now() < until) {
+      keep.push({ s: 'x'.repeat(64) })
+      if (keep.length > 50000) keep = []
+    }
+    await new Promise((r) => setTimeout(r, 1500))
+    console.log(JSON.stringify({ released }))
+  `
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+    env: { ...process.env, MODULE },
+    encoding: 'utf8',
+  })
+  return (JSON.parse(out) as { released: boolean }).released
+}
+
 describe('the young generation (bin/omnigate.js, serve)', () => {
+  it('stays held through a burst of scavenges shorter than a second (a start-up, a connect)', () => {
+    expect(burst(400)).toBe(false)
+  })
+
   it('stays at its initial size through a start-up, and grows again once load comes', () => {
     const r = run(true)
     // V8 may still take one step (1 → 2 MB); unheld, the same start-up takes it to 16 MB or more.
