@@ -1,8 +1,9 @@
 // Bundles the daemon (src/main.ts) into dist/bundle/: main.js plus a chunk for each part loaded
 // only when used (a connector's SDK, the PostgreSQL store, `omnigate copy`), minified with names
 // kept, and source maps that point at src/ (bin/omnigate.js maps stack traces through them with
-// stack-traces.js, the bundle's second entry, so traces read as before). Why: an idle daemon holds its modules' source text in memory, and a
-// minified bundle holds less (DESIGN §8 P5, docs/benchmarks.md "The footprint").
+// stack-traces.js, the bundle's second entry, so traces read as before). Why: an idle daemon
+// holds its modules' source text in memory, and a minified bundle holds less (DESIGN §8 P5,
+// docs/benchmarks.md "The footprint").
 // Left out, loaded from node_modules as they are: native addons (better-sqlite3), pino (its
 // transports start worker threads from files of its own), and WhatsApp Web's browser stack with
 // qrcode (loaded only for that channel).
