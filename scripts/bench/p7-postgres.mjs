@@ -9,7 +9,8 @@
  *     `fsync` and `synchronous_commit` on (the bench's own cluster keeps them: lib/pg-cluster.mjs).
  *   - drain: 10 000 queued messages (1 000 contacts × 10, written by the store's own accept)
  *     through the webhook channel to a relay answering at once, msg/s from the relay's first
- *     request to its 10 000th distinct Idempotency-Key. Smaller than P2's 100 000: the set is
+ *     request to its 10 000th distinct Idempotency-Key, and CPU per message of the daemon(s),
+ *     the server's processes and the receiver. Smaller than P2's 100 000: the set is
  *     written through the Store contract (the same code for both stores), not by bulk inserts.
  * The PostgreSQL server: `OMNIGATE_BENCH_PG_URL` (a maintenance URL; databases `omnigate_p7_*`
  * are created and dropped there), else a throwaway cluster; P7 is skipped, saying why, when there

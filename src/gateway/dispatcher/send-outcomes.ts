@@ -1,7 +1,8 @@
 /**
  * Outcomes of sends, as plain data, and the one place they are written. The dispatcher decides an
- * outcome where the send ends and `record()`s it; all outcomes of a tick are applied together in
- * one store transaction (one fsync) by `flush()`, handed to the store as data (`outbox.record`). A crash before the flush only repeats a send (at
+ * outcome where the send ends and `record()`s it; all outcomes of a tick (and of the ticks while a
+ * flush is under way) are applied together in one store transaction (one fsync) by `flush()`,
+ * handed to the store as data (`outbox.record`). A crash before the flush only repeats a send (at
  * least once), it never loses a message: the jobs stay leased and come due again.
  */
 import type { Logger } from 'pino'
@@ -136,7 +137,7 @@ async function storeOutcomes(
 /** Outcomes that could not be written (store locked, disk full) are tried again this much later. */
 const FLUSH_RETRY_MS = 500
 
-/** Collects a tick's outcomes and writes them in one transaction. */
+/** Collects outcomes and writes them in one transaction a flush, one flush at a time. */
 export class OutcomeBatch {
   private pending: SendOutcome[] = []
   /** A flush that failed on a store fault, to be tried again. */
@@ -157,7 +158,10 @@ export class OutcomeBatch {
     },
   ) {}
 
-  /** Defers `o` to the end of this tick, where all of them share one transaction. */
+  /**
+   * Defers `o` to the end of this tick, where all of them share one transaction; while a flush is
+   * under way, to the flush right after it.
+   */
   record(o: SendOutcome): void {
     this.pending.push(o)
     if (this.pending.length === 1) setImmediate(() => void this.flush())
